@@ -1,0 +1,394 @@
+package appointment
+
+import (
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"example.com/appointments/internal/clinic"
+)
+
+// Field names, the same in every encoding the form may use.
+const (
+	FieldFirstName      = "firstName"
+	FieldLastName       = "lastName"
+	FieldEmail          = "email"
+	FieldPhone          = "phone"
+	FieldService        = "service"
+	FieldLocation       = "location"
+	FieldPreferredDays  = "preferredDays"
+	FieldPreferredTimes = "preferredTimes"
+	FieldNewPatient     = "newPatient"
+	FieldContactMethod  = "contactMethod"
+	FieldReason         = "reason"
+	FieldConsent        = "consent"
+	FieldHoneypot       = "_gotcha"
+)
+
+// Fields lists every field a submission may carry.
+var Fields = []string{
+	FieldFirstName, FieldLastName, FieldEmail, FieldPhone, FieldService, FieldLocation,
+	FieldPreferredDays, FieldPreferredTimes, FieldNewPatient, FieldContactMethod,
+	FieldReason, FieldConsent, FieldHoneypot,
+}
+
+// listFields may be repeated; every other field holds one value.
+var listFields = []string{FieldPreferredDays, FieldPreferredTimes}
+
+// IsList reports whether the field holds a list of values.
+func IsList(field string) bool { return slices.Contains(listFields, field) }
+
+// Choices for the fields with a fixed set of values, in display order.
+var (
+	Times          = []string{"morning", "afternoon", "evening"}
+	ContactMethods = []string{"phone", "email", "text"}
+)
+
+// Limits on field lengths, counted in characters.
+const (
+	MaxNameLength   = 50
+	MaxEmailLength  = 254
+	MaxPhoneLength  = 40
+	MaxReasonLength = 1000
+)
+
+// Field error codes, stable for programs; messages are for patients.
+const (
+	CodeRequired         = "required"
+	CodeTooLong          = "too_long"
+	CodeInvalid          = "invalid"
+	CodeControlCharacter = "control_character"
+	CodeNotAllowed       = "not_allowed"
+	CodeAmbiguous        = "ambiguous"
+	CodeMustAgree        = "must_agree"
+)
+
+// FieldError is one problem with one field.
+type FieldError struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// ValidationError lists every problem found in a submission.
+type ValidationError struct {
+	Errors []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	fields := make([]string, len(e.Errors))
+	for i, fe := range e.Errors {
+		fields[i] = fe.Field + ":" + fe.Code
+	}
+	return "invalid appointment request: " + strings.Join(fields, ", ")
+}
+
+// Form is a submission as the website sent it: each field name with the
+// values given for it, whatever the encoding. Decoders put JSON booleans in
+// as "true" or "false" and JSON arrays in as repeated values.
+type Form map[string][]string
+
+// IsSpam reports whether the honeypot field, which people never see and so
+// never fill in, has a value.
+func (f Form) IsSpam() bool {
+	return slices.ContainsFunc(f[FieldHoneypot], func(v string) bool { return strings.TrimSpace(v) != "" })
+}
+
+// Validate checks the submission against the rules of the form and the
+// clinic's profile and returns the normalised request. The error is a
+// *ValidationError listing every problem, so a patient can fix them all at
+// once. The request has no ID, reference or creation time yet.
+func (f Form) Validate(p *clinic.Profile) (Request, error) {
+	v := validator{form: f}
+	r := Request{Status: StatusNew}
+
+	r.FirstName = v.name(FieldFirstName, "first name")
+	r.LastName = v.name(FieldLastName, "last name")
+	r.Email = v.email()
+	r.Phone, r.PhoneExtension = v.phone(p.DefaultRegion)
+	r.Service = v.service(p)
+	r.Location = v.location(p)
+	r.PreferredDays = v.list(FieldPreferredDays, clinic.Weekdays, "Please choose days of the week from the list.")
+	r.PreferredTimes = v.list(FieldPreferredTimes, Times, "Please choose morning, afternoon or evening.")
+	r.NewPatient = v.optionalBool(FieldNewPatient, "Please say whether you have been to the clinic before.")
+	r.ContactMethod = v.choice(FieldContactMethod, ContactMethods, "Please choose phone, email or text.")
+	r.Reason = v.reason()
+	v.consent()
+
+	if len(v.errs) > 0 {
+		return Request{}, &ValidationError{Errors: v.errs}
+	}
+	return r, nil
+}
+
+// validator collects field errors while reading a form.
+type validator struct {
+	form Form
+	errs []FieldError
+}
+
+func (v *validator) fail(field, code, message string) {
+	v.errs = append(v.errs, FieldError{Field: field, Code: code, Message: message})
+}
+
+// single returns the one value of a single-valued field, untrimmed. A field repeated
+// with different values is ambiguous: the form has one box for it, so
+// guessing which one the patient meant could store the wrong detail.
+func (v *validator) single(field, label string) (string, bool) {
+	values := v.form[field]
+	if len(values) == 0 {
+		return "", true
+	}
+	for _, other := range values[1:] {
+		if other != values[0] {
+			v.fail(field, CodeAmbiguous, fmt.Sprintf("Please enter just one %s.", label))
+			return "", false
+		}
+	}
+	if !utf8.ValidString(values[0]) {
+		v.fail(field, CodeInvalid, fmt.Sprintf("Please check your %s: it contains characters we cannot read.", label))
+		return "", false
+	}
+	return values[0], true
+}
+
+// line returns a trimmed single-line text field, refusing control characters.
+func (v *validator) line(field, label string, max int) (string, bool) {
+	s, ok := v.single(field, label)
+	if !ok {
+		return "", false
+	}
+	// Checked before trimming: a line break at either end is as unwelcome
+	// as one in the middle.
+	if strings.IndexFunc(s, isForbiddenInLine) >= 0 {
+		v.fail(field, CodeControlCharacter, fmt.Sprintf("Please check your %s: it contains a line break or an invisible character.", label))
+		return "", false
+	}
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) > max {
+		v.fail(field, CodeTooLong, fmt.Sprintf("Please shorten your %s to at most %d characters.", label, max))
+		return "", false
+	}
+	return s, true
+}
+
+// isForbiddenInLine reports control characters and the invisible characters
+// that change how surrounding text is laid out: line and paragraph
+// separators and bidirectional overrides, which can disguise what a field says.
+func isForbiddenInLine(r rune) bool {
+	switch {
+	case unicode.IsControl(r):
+		return true
+	case r == '\u2028' || r == '\u2029':
+		return true
+	case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
+		return true
+	}
+	return false
+}
+
+func (v *validator) name(field, label string) string {
+	s, ok := v.line(field, label, MaxNameLength)
+	if ok && s == "" {
+		v.fail(field, CodeRequired, fmt.Sprintf("Please enter your %s.", label))
+	}
+	return s
+}
+
+func (v *validator) email() string {
+	s, ok := v.line(FieldEmail, "email address", MaxEmailLength)
+	if !ok {
+		return ""
+	}
+	if s == "" {
+		v.fail(FieldEmail, CodeRequired, "Please enter your email address so we can confirm your request.")
+		return ""
+	}
+	if !isBareAddress(s) {
+		v.fail(FieldEmail, CodeInvalid, "Please enter one email address, like name@example.com.")
+		return ""
+	}
+	return s
+}
+
+// isBareAddress accepts exactly one plain address: no display name, no
+// angle brackets, no list, no comments and no quoted local part, so that the
+// address later used as a Reply-To can only ever be the patient's own.
+func isBareAddress(s string) bool {
+	if strings.ContainsAny(s, " \t\"<>(),;:\\[]") {
+		return false
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Name != "" || addr.Address != s {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	domain := s[at+1:]
+	// A domain without a dot is a typo on a public form, not a mailbox the
+	// clinic can reach.
+	return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+}
+
+func (v *validator) phone(region string) (number, extension string) {
+	s, ok := v.line(FieldPhone, "phone number", MaxPhoneLength)
+	if !ok {
+		return "", ""
+	}
+	if s == "" {
+		v.fail(FieldPhone, CodeRequired, "Please enter a phone number we can call you on.")
+		return "", ""
+	}
+	n, err := phonenumbers.Parse(s, region)
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		v.fail(FieldPhone, CodeInvalid, "Please enter a phone number we can dial, including the area code.")
+		return "", ""
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), n.GetExtension()
+}
+
+func (v *validator) service(p *clinic.Profile) string {
+	s, ok := v.single(FieldService, "service")
+	switch {
+	case !ok:
+		return ""
+	case s == "":
+		v.fail(FieldService, CodeRequired, "Please choose the service you would like.")
+		return ""
+	}
+	if _, found := p.Service(s); !found {
+		v.fail(FieldService, CodeNotAllowed, "Please choose a service from the list.")
+		return ""
+	}
+	return s
+}
+
+// location returns the chosen location. With one location it may be left
+// out; it is then that location.
+func (v *validator) location(p *clinic.Profile) string {
+	s, ok := v.single(FieldLocation, "location")
+	switch {
+	case !ok:
+		return ""
+	case s == "" && len(p.Locations) == 1:
+		return p.Locations[0].ID
+	case s == "":
+		v.fail(FieldLocation, CodeRequired, "Please choose the location you would like to visit.")
+		return ""
+	}
+	if _, found := p.Location(s); !found {
+		v.fail(FieldLocation, CodeNotAllowed, "Please choose a location from the list.")
+		return ""
+	}
+	return s
+}
+
+// list returns the chosen values in the order of choices, without repeats.
+// Values are matched without regard to case. Like the other choices they
+// are not trimmed: a browser sends them exactly as the form's markup has them.
+func (v *validator) list(field string, choices []string, message string) []string {
+	chosen := map[string]bool{}
+	for _, raw := range v.form[field] {
+		s := strings.ToLower(raw)
+		if s == "" {
+			continue
+		}
+		if !slices.Contains(choices, s) {
+			v.fail(field, CodeNotAllowed, message)
+			return nil
+		}
+		chosen[s] = true
+	}
+	var out []string
+	for _, c := range choices {
+		if chosen[c] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (v *validator) choice(field string, choices []string, message string) string {
+	s, ok := v.single(field, "choice")
+	s = strings.ToLower(s)
+	if !ok || s == "" {
+		return ""
+	}
+	if !slices.Contains(choices, s) {
+		v.fail(field, CodeNotAllowed, message)
+		return ""
+	}
+	return s
+}
+
+// boolValue reads a yes/no field. When the field is repeated the last value
+// counts: a form may pair a hidden "false" with a checkbox of the same name
+// so that an unticked box is still sent.
+// It returns nil when the field is absent or empty, and records an error
+// for a value that is neither yes nor no.
+func (v *validator) boolValue(field, message string) (value *bool, valid bool) {
+	values := v.form[field]
+	if len(values) == 0 {
+		return nil, true
+	}
+	yes, no := true, false
+	switch strings.ToLower(strings.TrimSpace(values[len(values)-1])) {
+	case "true", "yes", "on", "1", "y":
+		return &yes, true
+	case "false", "no", "off", "0", "n":
+		return &no, true
+	case "":
+		return nil, true
+	}
+	v.fail(field, CodeInvalid, message)
+	return nil, false
+}
+
+func (v *validator) optionalBool(field, message string) *bool {
+	b, _ := v.boolValue(field, message)
+	return b
+}
+
+func (v *validator) consent() {
+	const message = "Please confirm that we may contact you about your request and that you have read the privacy notice."
+	b, valid := v.boolValue(FieldConsent, message)
+	switch {
+	case !valid:
+	case b == nil:
+		v.fail(FieldConsent, CodeRequired, message)
+	case !*b:
+		v.fail(FieldConsent, CodeMustAgree, message)
+	}
+}
+
+// reason returns the free-text reason with line breaks normalised to "\n".
+func (v *validator) reason() string {
+	s, ok := v.single(FieldReason, "message")
+	if !ok {
+		return ""
+	}
+	s = strings.TrimSpace(s)
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	if strings.IndexFunc(s, func(r rune) bool { return r != '\n' && isForbiddenInLine(r) }) >= 0 {
+		v.fail(FieldReason, CodeControlCharacter, "Please check your message: it contains an invisible character we cannot accept.")
+		return ""
+	}
+	if utf8.RuneCountInString(s) > MaxReasonLength {
+		v.fail(FieldReason, CodeTooLong, fmt.Sprintf("Please shorten your message to at most %d characters.", MaxReasonLength))
+		return ""
+	}
+	return s
+}
+
+// Stamp gives a validated request its identity and creation time.
+func (r *Request) Stamp(now time.Time) {
+	r.ID = NewID()
+	r.Reference = NewReference()
+	r.CreatedAt = now.UTC()
+}

@@ -1,0 +1,319 @@
+package appointment
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"example.com/appointments/internal/clinic"
+)
+
+func profile(t testing.TB) *clinic.Profile {
+	t.Helper()
+	p, err := clinic.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// validForm returns a complete, valid submission.
+func validForm() Form {
+	return Form{
+		FieldFirstName:      {"Jordan"},
+		FieldLastName:       {"Rivera"},
+		FieldEmail:          {"jordan@example.com"},
+		FieldPhone:          {"(303) 555-0142"},
+		FieldService:        {"dry-needling"},
+		FieldPreferredDays:  {"wed", "mon"},
+		FieldPreferredTimes: {"morning"},
+		FieldNewPatient:     {"true"},
+		FieldContactMethod:  {"phone"},
+		FieldReason:         {"Tight shoulder."},
+		FieldConsent:        {"true"},
+	}
+}
+
+func with(f Form, field string, values ...string) Form {
+	g := Form{}
+	for k, v := range f {
+		g[k] = v
+	}
+	if values == nil {
+		delete(g, field)
+	} else {
+		g[field] = values
+	}
+	return g
+}
+
+func TestValidateNormalises(t *testing.T) {
+	f := validForm()
+	f[FieldFirstName] = []string{"  Zoë  "}
+	f[FieldPhone] = []string{"303.555.0142 ext. 12"}
+	f[FieldPreferredDays] = []string{"FRI", "mon", "fri", "wed"}
+	f[FieldContactMethod] = []string{"Text"}
+	f[FieldReason] = []string{"Line one\r\nLine two\rLine three"}
+
+	r, err := f.Validate(profile(t))
+	if err != nil {
+		t.Fatalf("Validate() error = %v", err)
+	}
+	if r.FirstName != "Zoë" {
+		t.Errorf("FirstName = %q, want trimmed", r.FirstName)
+	}
+	if r.Phone != "+13035550142" || r.PhoneExtension != "12" {
+		t.Errorf("Phone = %q ext %q, want +13035550142 ext 12", r.Phone, r.PhoneExtension)
+	}
+	if got, want := strings.Join(r.PreferredDays, ","), "mon,wed,fri"; got != want {
+		t.Errorf("PreferredDays = %s, want %s", got, want)
+	}
+	if r.ContactMethod != "text" {
+		t.Errorf("ContactMethod = %q", r.ContactMethod)
+	}
+	if r.Reason != "Line one\nLine two\nLine three" {
+		t.Errorf("Reason = %q", r.Reason)
+	}
+	if r.Location != "main" {
+		t.Errorf("Location = %q, want the only location", r.Location)
+	}
+	if r.NewPatient == nil || !*r.NewPatient {
+		t.Errorf("NewPatient = %v, want true", r.NewPatient)
+	}
+	if r.Status != StatusNew {
+		t.Errorf("Status = %q", r.Status)
+	}
+}
+
+func TestValidateFieldErrors(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("a", n) }
+	tests := []struct {
+		name  string
+		form  Form
+		field string
+		code  string
+	}{
+		{"missing first name", with(validForm(), FieldFirstName), FieldFirstName, CodeRequired},
+		{"blank last name", with(validForm(), FieldLastName, "   "), FieldLastName, CodeRequired},
+		{"first name too long", with(validForm(), FieldFirstName, long(51)), FieldFirstName, CodeTooLong},
+		{"first name at limit in runes", with(validForm(), FieldFirstName, strings.Repeat("é", 50)), "", ""},
+		{"email too long", with(validForm(), FieldEmail, long(250)+"@example.com"), FieldEmail, CodeTooLong},
+		{"email missing", with(validForm(), FieldEmail), FieldEmail, CodeRequired},
+		{"email display name", with(validForm(), FieldEmail, "Jordan <jordan@example.com>"), FieldEmail, CodeInvalid},
+		{"email angle brackets", with(validForm(), FieldEmail, "<jordan@example.com>"), FieldEmail, CodeInvalid},
+		{"email list comma", with(validForm(), FieldEmail, "a@example.com, b@example.com"), FieldEmail, CodeInvalid},
+		{"email list semicolon", with(validForm(), FieldEmail, "a@example.com;b@example.com"), FieldEmail, CodeInvalid},
+		{"email group", with(validForm(), FieldEmail, "team: a@example.com;"), FieldEmail, CodeInvalid},
+		{"email comment", with(validForm(), FieldEmail, "a@example.com (me)"), FieldEmail, CodeInvalid},
+		{"email quoted", with(validForm(), FieldEmail, `"a b"@example.com`), FieldEmail, CodeInvalid},
+		{"email no domain dot", with(validForm(), FieldEmail, "a@localhost"), FieldEmail, CodeInvalid},
+		{"email no at", with(validForm(), FieldEmail, "jordan.example.com"), FieldEmail, CodeInvalid},
+		{"phone too short", with(validForm(), FieldPhone, "12"), FieldPhone, CodeInvalid},
+		{"phone letters", with(validForm(), FieldPhone, "call me"), FieldPhone, CodeInvalid},
+		{"phone missing", with(validForm(), FieldPhone), FieldPhone, CodeRequired},
+		{"unknown service", with(validForm(), FieldService, "acupuncture"), FieldService, CodeNotAllowed},
+		{"missing service", with(validForm(), FieldService), FieldService, CodeRequired},
+		{"unknown location", with(validForm(), FieldLocation, "mars"), FieldLocation, CodeNotAllowed},
+		{"unknown day", with(validForm(), FieldPreferredDays, "mon", "someday"), FieldPreferredDays, CodeNotAllowed},
+		{"unknown time", with(validForm(), FieldPreferredTimes, "midnight"), FieldPreferredTimes, CodeNotAllowed},
+		{"unknown contact", with(validForm(), FieldContactMethod, "pigeon"), FieldContactMethod, CodeNotAllowed},
+		{"bad boolean", with(validForm(), FieldNewPatient, "maybe"), FieldNewPatient, CodeInvalid},
+		{"reason too long", with(validForm(), FieldReason, long(1001)), FieldReason, CodeTooLong},
+		{"reason at limit", with(validForm(), FieldReason, long(1000)), "", ""},
+		{"reason with NUL", with(validForm(), FieldReason, "a\x00b"), FieldReason, CodeControlCharacter},
+		{"reason with tab", with(validForm(), FieldReason, "a\tb"), FieldReason, CodeControlCharacter},
+		{"consent missing", with(validForm(), FieldConsent), FieldConsent, CodeRequired},
+		{"consent false", with(validForm(), FieldConsent, "false"), FieldConsent, CodeMustAgree},
+		{"consent no", with(validForm(), FieldConsent, "no"), FieldConsent, CodeMustAgree},
+		{"consent gibberish", with(validForm(), FieldConsent, "sure"), FieldConsent, CodeInvalid},
+		{"repeated name different", with(validForm(), FieldFirstName, "Jordan", "Jamie"), FieldFirstName, CodeAmbiguous},
+		{"repeated name same", with(validForm(), FieldFirstName, "Jordan", "Jordan"), "", ""},
+		{"repeated email different", with(validForm(), FieldEmail, "a@example.com", "b@example.com"), FieldEmail, CodeAmbiguous},
+		{"invalid utf-8", with(validForm(), FieldLastName, "Ri\xffvera"), FieldLastName, CodeInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.form.Validate(profile(t))
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("Validate() error = %v, want none", err)
+				}
+				return
+			}
+			assertFieldError(t, err, tt.field, tt.code)
+		})
+	}
+}
+
+func assertFieldError(t *testing.T, err error, field, code string) {
+	t.Helper()
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Validate() error = %v, want a *ValidationError", err)
+	}
+	if len(ve.Errors) != 1 {
+		t.Fatalf("errors = %+v, want exactly one for %s", ve.Errors, field)
+	}
+	got := ve.Errors[0]
+	if got.Field != field || got.Code != code {
+		t.Errorf("error = %s/%s, want %s/%s", got.Field, got.Code, field, code)
+	}
+	if got.Message == "" || !strings.HasPrefix(got.Message, "Please") {
+		t.Errorf("message %q is not written for patients", got.Message)
+	}
+}
+
+// TestSingleLineFieldsRefuseControlCharacters puts CR, LF, NUL and the
+// invisible layout characters into every single-line text field.
+func TestSingleLineFieldsRefuseControlCharacters(t *testing.T) {
+	fields := map[string]string{
+		FieldFirstName: "Jordan", FieldLastName: "Rivera", FieldEmail: "jordan@example.com",
+		FieldPhone: "3035550142", FieldService: "dry-needling", FieldLocation: "main", FieldContactMethod: "phone",
+	}
+	injections := map[string]string{
+		"CR": "\r", "LF": "\n", "CRLF": "\r\n", "NUL": "\x00", "TAB": "\t", "DEL": "\x7f",
+		"line separator": "\u2028", "right-to-left override": "\u202e",
+	}
+	for field, value := range fields {
+		for name, bad := range injections {
+			t.Run(field+"/"+name, func(t *testing.T) {
+				for _, v := range []string{value + bad + "Bcc: x@example.com", bad + value, value[:1] + bad + value[1:]} {
+					_, err := with(validForm(), field, v).Validate(profile(t))
+					var ve *ValidationError
+					if !errors.As(err, &ve) || !slices.ContainsFunc(ve.Errors, func(fe FieldError) bool { return fe.Field == field }) {
+						t.Errorf("%q accepted in %s (error %v)", v, field, err)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestUnicodeNames(t *testing.T) {
+	for _, name := range []string{"Zoë", "José", "Nguyễn", "Søren", "Åsa-Marie", "O'Brien", "李", "محمد", "Ἀλέξανδρος", "Łukasz"} {
+		r, err := with(validForm(), FieldFirstName, name).Validate(profile(t))
+		if err != nil {
+			t.Errorf("%q refused: %v", name, err)
+			continue
+		}
+		if r.FirstName != name {
+			t.Errorf("FirstName = %q, want %q", r.FirstName, name)
+		}
+	}
+}
+
+func TestBooleanSpellings(t *testing.T) {
+	tests := []struct {
+		values []string
+		want   *bool
+	}{
+		{[]string{"true"}, ptr(true)}, {[]string{"TRUE"}, ptr(true)}, {[]string{"yes"}, ptr(true)},
+		{[]string{"on"}, ptr(true)}, {[]string{"1"}, ptr(true)}, {[]string{"Yes "}, ptr(true)},
+		{[]string{"false"}, ptr(false)}, {[]string{"no"}, ptr(false)}, {[]string{"off"}, ptr(false)},
+		{[]string{"0"}, ptr(false)}, {[]string{""}, nil}, {nil, nil},
+		// A hidden "false" followed by a ticked checkbox of the same name.
+		{[]string{"false", "on"}, ptr(true)},
+		{[]string{"true", "false"}, ptr(false)},
+	}
+	for _, tt := range tests {
+		r, err := with(validForm(), FieldNewPatient, tt.values...).Validate(profile(t))
+		if err != nil {
+			t.Errorf("%q: error %v", tt.values, err)
+			continue
+		}
+		if (r.NewPatient == nil) != (tt.want == nil) || (r.NewPatient != nil && *r.NewPatient != *tt.want) {
+			t.Errorf("%q: NewPatient = %v, want %v", tt.values, show(r.NewPatient), show(tt.want))
+		}
+	}
+	if _, err := with(validForm(), FieldConsent, "false", "on").Validate(profile(t)); err != nil {
+		t.Errorf("hidden false then ticked consent: %v", err)
+	}
+}
+
+func ptr(b bool) *bool { return &b }
+
+func show(b *bool) string {
+	if b == nil {
+		return "nil"
+	}
+	return map[bool]string{true: "true", false: "false"}[*b]
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	_, err := Form{FieldEmail: {"nope"}, FieldConsent: {"false"}}.Validate(profile(t))
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("error = %v", err)
+	}
+	var got []string
+	for _, fe := range ve.Errors {
+		got = append(got, fe.Field)
+	}
+	want := []string{FieldFirstName, FieldLastName, FieldEmail, FieldPhone, FieldService, FieldConsent}
+	if !slices.Equal(got, want) {
+		t.Errorf("fields = %v, want %v", got, want)
+	}
+}
+
+func TestLocationRequiredWithSeveralLocations(t *testing.T) {
+	p := profile(t)
+	p.Locations = append(p.Locations, clinic.Location{ID: "north", Label: "North", Address: "1 North St"})
+	_, err := validForm().Validate(p)
+	assertFieldError(t, err, FieldLocation, CodeRequired)
+	r, err := with(validForm(), FieldLocation, "north").Validate(p)
+	if err != nil || r.Location != "north" {
+		t.Errorf("Validate() = %q, %v", r.Location, err)
+	}
+}
+
+func TestIsSpam(t *testing.T) {
+	if validForm().IsSpam() {
+		t.Error("form without honeypot is spam")
+	}
+	if with(validForm(), FieldHoneypot, "").IsSpam() {
+		t.Error("empty honeypot is spam")
+	}
+	if !with(validForm(), FieldHoneypot, "http://spam.example").IsSpam() {
+		t.Error("filled honeypot is not spam")
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	p := profile(t)
+	a, _ := validForm().Validate(p)
+	b, _ := with(validForm(), FieldPreferredDays, "mon", "wed", "mon").Validate(p)
+	c, _ := with(validForm(), FieldReason, "Tight shoulder!").Validate(p)
+	if a.Fingerprint() != b.Fingerprint() {
+		t.Error("the same request in another order has another fingerprint")
+	}
+	if a.Fingerprint() == c.Fingerprint() {
+		t.Error("different requests share a fingerprint")
+	}
+	a.Stamp(timeZero)
+	if a.Fingerprint() != b.Fingerprint() {
+		t.Error("the fingerprint depends on the ID or time")
+	}
+}
+
+func TestNewReference(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		ref := NewReference()
+		if len(ref) != 9 || ref[4] != '-' {
+			t.Fatalf("reference %q is not XXXX-XXXX", ref)
+		}
+		for _, c := range strings.ReplaceAll(ref, "-", "") {
+			if !strings.ContainsRune(referenceAlphabet, c) {
+				t.Fatalf("reference %q has %q, which can be misheard", ref, c)
+			}
+		}
+		seen[ref] = true
+	}
+	if len(seen) < 999 {
+		t.Errorf("%d distinct references in 1000", len(seen))
+	}
+}
+
+var timeZero = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)

@@ -1,0 +1,124 @@
+// Package appointment is the appointment request a patient sends from the
+// clinic's website: its fields, how a submission is validated and normalised,
+// and the outcomes of storing it.
+package appointment
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Status is where a request stands with the front desk.
+type Status string
+
+// StatusNew is a request nobody has acted on yet.
+const StatusNew Status = "new"
+
+// Request is a validated, normalised appointment request.
+type Request struct {
+	ID        string
+	Reference string
+
+	FirstName string
+	LastName  string
+	// Email is one bare address, as the patient typed it.
+	Email string
+	// Phone is in E.164 form; PhoneExtension holds an extension typed after it.
+	Phone          string
+	PhoneExtension string
+	Service        string
+	Location       string
+	// PreferredDays and PreferredTimes are in calendar order, without repeats.
+	PreferredDays  []string
+	PreferredTimes []string
+	// NewPatient is nil when the patient did not say.
+	NewPatient    *bool
+	ContactMethod string
+	// Reason may span several lines, separated by "\n".
+	Reason string
+
+	Status    Status
+	CreatedAt time.Time
+}
+
+// Receipt is what the patient is told about a stored request.
+type Receipt struct {
+	ID        string
+	Reference string
+	// Replayed is true when the receipt belongs to an earlier, identical
+	// submission rather than the one just made.
+	Replayed bool
+}
+
+// Dedupe carries what identifies a submission as a repeat of an earlier one.
+type Dedupe struct {
+	// IdempotencyKey is the client's Idempotency-Key header, or empty.
+	IdempotencyKey string
+	// Fingerprint is the request's Fingerprint.
+	Fingerprint string
+}
+
+// Errors a store reports for outcomes the patient must hear about.
+var (
+	// ErrIdempotencyKeyReused means the key was used before with a different request.
+	ErrIdempotencyKeyReused = errors.New("idempotency key reused with a different request")
+	// ErrUnavailable means storage failed even after retries; nothing was stored.
+	ErrUnavailable = errors.New("storage unavailable")
+)
+
+// NewID returns a random, URL-safe request ID.
+func NewID() string {
+	return strings.ToLower(rand.Text())
+}
+
+// referenceAlphabet leaves out letters and digits that sound or look alike
+// (0/O, 1/I/L, U/V), so a reference survives being read over the phone.
+const referenceAlphabet = "23456789ABCDEFGHJKMNPQRSTWXYZ"
+
+// NewReference returns a short code a person can read over the phone, such
+// as "K7M2-Q9XD".
+func NewReference() string {
+	const n = 8
+	b := make([]byte, 0, n+1)
+	buf := make([]byte, 1)
+	for len(b) < n+1 {
+		if len(b) == n/2 {
+			b = append(b, '-')
+			continue
+		}
+		// Rejection sampling keeps every symbol equally likely.
+		_, _ = rand.Read(buf)
+		if int(buf[0]) >= 256/len(referenceAlphabet)*len(referenceAlphabet) {
+			continue
+		}
+		b = append(b, referenceAlphabet[int(buf[0])%len(referenceAlphabet)])
+	}
+	return string(b)
+}
+
+// Fingerprint identifies what was asked for, independent of how it was sent,
+// so that an accidental second submission can be recognised. It covers every
+// field the patient typed or chose.
+func (r *Request) Fingerprint() string {
+	newPatient := "unknown"
+	if r.NewPatient != nil {
+		newPatient = map[bool]string{true: "yes", false: "no"}[*r.NewPatient]
+	}
+	parts := []string{
+		r.FirstName, r.LastName, strings.ToLower(r.Email), r.Phone, r.PhoneExtension,
+		r.Service, r.Location,
+		strings.Join(r.PreferredDays, ","), strings.Join(r.PreferredTimes, ","),
+		newPatient, r.ContactMethod, r.Reason,
+	}
+	h := sha256.New()
+	for _, p := range parts {
+		// A length prefix keeps "ab"+"c" and "a"+"bc" apart.
+		h.Write([]byte{byte(len(p) >> 8), byte(len(p))})
+		h.Write([]byte(p))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,231 @@
+// Package clinic describes the clinic that receives appointment requests: its
+// name and contact details, opening hours, services and locations.
+//
+// The profile is one JSON file embedded at build time (profile.json beside
+// this file). A clinic adapting the project edits that file and rebuilds; the
+// functions load and validate it once at start-up, so a mistake in it stops a
+// deployment instead of surfacing in a patient's email.
+package clinic
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	// The Lambda runtime image carries no zoneinfo database, so the time
+	// zone named by the profile must be resolvable from the binary itself.
+	_ "time/tzdata"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+//go:embed profile.json
+var defaultProfile []byte
+
+// Profile is the clinic as patients and the front desk know it.
+type Profile struct {
+	// Name is the clinic's full name, as it appears in emails and pages.
+	Name string `json:"name"`
+	// ShortName is an abbreviation used where space is short.
+	ShortName string `json:"shortName"`
+	// Phone is the number patients call, in any dialable form.
+	Phone string `json:"phone"`
+	// Email is the clinic's public contact address.
+	Email string `json:"email"`
+	// Website is the clinic's home page, an absolute https URL.
+	Website string `json:"website"`
+	// Address is the clinic's postal address on one line.
+	Address string `json:"address"`
+	// TimeZone is an IANA zone name such as America/Denver.
+	TimeZone string `json:"timeZone"`
+	// DefaultRegion is the ISO 3166 region used to read phone numbers typed
+	// without a country code, such as US.
+	DefaultRegion string `json:"defaultRegion"`
+	// BrandColor is the accent colour of pages and emails, as #rrggbb.
+	BrandColor string `json:"brandColor"`
+	// Hours are the front desk's opening hours.
+	Hours []Hours `json:"hours"`
+	// ReplyWithinBusinessHours is how many business hours the front desk
+	// takes at most to answer a request.
+	ReplyWithinBusinessHours int `json:"replyWithinBusinessHours"`
+	// EmergencyNotice tells patients that the form is not for emergencies.
+	EmergencyNotice string `json:"emergencyNotice"`
+	// Services are what patients can ask for, in the order the form lists them.
+	Services []Service `json:"services"`
+	// Locations are the clinic's sites; with more than one, patients choose.
+	Locations []Location `json:"locations"`
+
+	zone *time.Location
+}
+
+// Hours is one opening-hours rule: the days it applies to and the times, in
+// the clinic's time zone, as HH:MM.
+type Hours struct {
+	Days   []string `json:"days"`
+	Opens  string   `json:"opens"`
+	Closes string   `json:"closes"`
+}
+
+// Service is a kind of appointment the clinic offers.
+type Service struct {
+	// ID is the value the form sends, lower case with dashes.
+	ID string `json:"id"`
+	// Label is the service's name as patients read it.
+	Label string `json:"label"`
+	// WhatToExpect are short paragraphs telling the patient how to prepare
+	// and what the visit is like.
+	WhatToExpect []string `json:"whatToExpect"`
+}
+
+// Location is one of the clinic's sites.
+type Location struct {
+	ID      string `json:"id"`
+	Label   string `json:"label"`
+	Address string `json:"address"`
+	// FrontDeskEmail, when set, receives the notifications for requests at
+	// this location instead of the clinic-wide front desk.
+	FrontDeskEmail string `json:"frontDeskEmail,omitempty"`
+}
+
+// Weekdays are the day IDs the form and the profile use, Monday first.
+var Weekdays = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+
+var (
+	idPattern    = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	colorPattern = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+	clockPattern = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+)
+
+// Default returns the profile embedded in the binary.
+func Default() (*Profile, error) {
+	return Parse(defaultProfile)
+}
+
+// Parse reads a profile from JSON and validates it. Unknown fields are
+// refused so that a misspelt setting is noticed rather than ignored.
+func Parse(data []byte) (*Profile, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var p Profile
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("read clinic profile: %w", err)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// Validate reports every problem with the profile at once.
+func (p *Profile) Validate() error {
+	var errs []error
+	problem := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf(format, args...))
+	}
+	if strings.TrimSpace(p.Name) == "" {
+		problem("name is required")
+	}
+	if strings.TrimSpace(p.Phone) == "" {
+		problem("phone is required")
+	}
+	if _, err := mail.ParseAddress(p.Email); err != nil {
+		problem("email %q is not an address", p.Email)
+	}
+	if u, err := url.Parse(p.Website); err != nil || u.Scheme != "https" || u.Host == "" {
+		problem("website %q is not an absolute https URL", p.Website)
+	}
+	if strings.TrimSpace(p.Address) == "" {
+		problem("address is required")
+	}
+	zone, err := time.LoadLocation(p.TimeZone)
+	if err != nil || p.TimeZone == "" {
+		problem("timeZone %q is not an IANA time zone", p.TimeZone)
+	}
+	p.zone = zone
+	if !phonenumbers.GetSupportedRegions()[p.DefaultRegion] {
+		problem("defaultRegion %q is not a region code such as US", p.DefaultRegion)
+	}
+	if !colorPattern.MatchString(p.BrandColor) {
+		problem("brandColor %q is not a #rrggbb colour", p.BrandColor)
+	}
+	for i, h := range p.Hours {
+		for _, d := range h.Days {
+			if !slices.Contains(Weekdays, d) {
+				problem("hours[%d]: day %q is not one of %s", i, d, strings.Join(Weekdays, ", "))
+			}
+		}
+		if !clockPattern.MatchString(h.Opens) || !clockPattern.MatchString(h.Closes) || h.Opens >= h.Closes {
+			problem("hours[%d]: opens %q and closes %q must be HH:MM with opens first", i, h.Opens, h.Closes)
+		}
+	}
+	if p.ReplyWithinBusinessHours < 1 {
+		problem("replyWithinBusinessHours must be at least 1")
+	}
+	if len(p.Services) == 0 {
+		problem("at least one service is required")
+	}
+	seen := map[string]bool{}
+	for i, s := range p.Services {
+		if !idPattern.MatchString(s.ID) || seen["s:"+s.ID] {
+			problem("services[%d]: id %q must be unique, lower case with dashes", i, s.ID)
+		}
+		seen["s:"+s.ID] = true
+		if strings.TrimSpace(s.Label) == "" {
+			problem("services[%d]: label is required", i)
+		}
+	}
+	if len(p.Locations) == 0 {
+		problem("at least one location is required")
+	}
+	for i, l := range p.Locations {
+		if !idPattern.MatchString(l.ID) || seen["l:"+l.ID] {
+			problem("locations[%d]: id %q must be unique, lower case with dashes", i, l.ID)
+		}
+		seen["l:"+l.ID] = true
+		if strings.TrimSpace(l.Label) == "" {
+			problem("locations[%d]: label is required", i)
+		}
+		if l.FrontDeskEmail != "" {
+			if _, err := mail.ParseAddress(l.FrontDeskEmail); err != nil {
+				problem("locations[%d]: frontDeskEmail %q is not an address", i, l.FrontDeskEmail)
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("invalid clinic profile: %w", err)
+	}
+	return nil
+}
+
+// Zone returns the clinic's time zone.
+func (p *Profile) Zone() *time.Location {
+	if p.zone == nil {
+		return time.UTC
+	}
+	return p.zone
+}
+
+// Service returns the service with the given ID.
+func (p *Profile) Service(id string) (Service, bool) {
+	i := slices.IndexFunc(p.Services, func(s Service) bool { return s.ID == id })
+	if i < 0 {
+		return Service{}, false
+	}
+	return p.Services[i], true
+}
+
+// Location returns the location with the given ID.
+func (p *Profile) Location(id string) (Location, bool) {
+	i := slices.IndexFunc(p.Locations, func(l Location) bool { return l.ID == id })
+	if i < 0 {
+		return Location{}, false
+	}
+	return p.Locations[i], true
+}

@@ -1,0 +1,164 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"example.com/appointments/internal/appointment"
+)
+
+// timeLayout is fixed-width UTC with milliseconds, so that createdAt sorts
+// as text in the ByStatus index.
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+// ErrNotFound is returned by Get for a request that does not exist.
+var ErrNotFound = errors.New("appointment request not found")
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		attrPK: &types.AttributeValueMemberS{Value: pk},
+		attrSK: &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+func requestKey(id string) map[string]types.AttributeValue {
+	return key("REQ#"+id, "REQUEST")
+}
+
+func number(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
+
+// requestItem is a request as stored. Empty optional fields are left out.
+func requestItem(r appointment.Request, expires time.Time) map[string]types.AttributeValue {
+	item := requestKey(r.ID)
+	put := func(name, value string) {
+		if value != "" {
+			item[name] = &types.AttributeValueMemberS{Value: value}
+		}
+	}
+	list := func(name string, values []string) {
+		if len(values) == 0 {
+			return
+		}
+		l := make([]types.AttributeValue, len(values))
+		for i, v := range values {
+			l[i] = &types.AttributeValueMemberS{Value: v}
+		}
+		item[name] = &types.AttributeValueMemberL{Value: l}
+	}
+	put("type", "request")
+	put("id", r.ID)
+	put("reference", r.Reference)
+	put("status", string(r.Status))
+	put("createdAt", r.CreatedAt.UTC().Format(timeLayout))
+	put("firstName", r.FirstName)
+	put("lastName", r.LastName)
+	put("email", r.Email)
+	put("phone", r.Phone)
+	put("phoneExtension", r.PhoneExtension)
+	put("service", r.Service)
+	put("location", r.Location)
+	list("preferredDays", r.PreferredDays)
+	list("preferredTimes", r.PreferredTimes)
+	if r.NewPatient != nil {
+		item["newPatient"] = &types.AttributeValueMemberBOOL{Value: *r.NewPatient}
+	}
+	put("contactMethod", r.ContactMethod)
+	put("reason", r.Reason)
+	// Consent is required to submit, so every stored request has it; the
+	// time it was given is the time the request was made.
+	put("consentedAt", r.CreatedAt.UTC().Format(timeLayout))
+	item[attrExpiresAt] = number(expires.Unix())
+	return item
+}
+
+// markerItem is an idempotency or double-submit record pointing at r.
+func markerItem(pk, sk string, r appointment.Request, fingerprint string, expires time.Time) map[string]types.AttributeValue {
+	item := key(pk, sk)
+	item["type"] = &types.AttributeValueMemberS{Value: map[string]string{"IDEM": "idempotency", "DEDUPE": "dedupe"}[sk]}
+	item["requestId"] = &types.AttributeValueMemberS{Value: r.ID}
+	item["reference"] = &types.AttributeValueMemberS{Value: r.Reference}
+	item["fingerprint"] = &types.AttributeValueMemberS{Value: fingerprint}
+	item[attrExpiresAt] = number(expires.Unix())
+	return item
+}
+
+// Get returns the request with the given ID.
+func (s *Store) Get(ctx context.Context, id string) (appointment.Request, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      &s.table,
+		Key:            requestKey(id),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return appointment.Request{}, unavailable("get request", err)
+	}
+	if out.Item == nil {
+		return appointment.Request{}, ErrNotFound
+	}
+	return requestFromItem(out.Item), nil
+}
+
+func requestFromItem(item map[string]types.AttributeValue) appointment.Request {
+	r := appointment.Request{
+		ID:             stringAttr(item, "id"),
+		Reference:      stringAttr(item, "reference"),
+		Status:         appointment.Status(stringAttr(item, "status")),
+		FirstName:      stringAttr(item, "firstName"),
+		LastName:       stringAttr(item, "lastName"),
+		Email:          stringAttr(item, "email"),
+		Phone:          stringAttr(item, "phone"),
+		PhoneExtension: stringAttr(item, "phoneExtension"),
+		Service:        stringAttr(item, "service"),
+		Location:       stringAttr(item, "location"),
+		PreferredDays:  listAttr(item, "preferredDays"),
+		PreferredTimes: listAttr(item, "preferredTimes"),
+		ContactMethod:  stringAttr(item, "contactMethod"),
+		Reason:         stringAttr(item, "reason"),
+	}
+	if t, err := time.Parse(timeLayout, stringAttr(item, "createdAt")); err == nil {
+		r.CreatedAt = t
+	}
+	if b, ok := item["newPatient"].(*types.AttributeValueMemberBOOL); ok {
+		v := b.Value
+		r.NewPatient = &v
+	}
+	return r
+}
+
+func stringAttr(item map[string]types.AttributeValue, name string) string {
+	if s, ok := item[name].(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
+}
+
+func numberAttr(item map[string]types.AttributeValue, name string) (int64, bool) {
+	n, ok := item[name].(*types.AttributeValueMemberN)
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(n.Value, 10, 64)
+	return v, err == nil
+}
+
+func listAttr(item map[string]types.AttributeValue, name string) []string {
+	l, ok := item[name].(*types.AttributeValueMemberL)
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(l.Value))
+	for _, v := range l.Value {
+		if s, ok := v.(*types.AttributeValueMemberS); ok {
+			out = append(out, s.Value)
+		}
+	}
+	return out
+}

@@ -1,0 +1,59 @@
+package httpapi
+
+import (
+	"strings"
+	"testing"
+	"unicode"
+
+	"example.com/appointments/internal/clinic"
+)
+
+// FuzzDecode feeds arbitrary bodies through decoding and validation. Nothing
+// may panic, and whatever is accepted must be safe to put in an email: no
+// control character in any single-line field, and in the reason none but
+// line feeds. Seeds live in testdata/fuzz/FuzzDecode.
+func FuzzDecode(f *testing.F) {
+	p, err := clinic.Default()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("application/json", []byte(validJSON))
+	f.Add("application/x-www-form-urlencoded", []byte(validValues().Encode()))
+	f.Fuzz(func(t *testing.T, contentType string, b []byte) {
+		mt, params, err := mediaType(contentType)
+		if err != nil {
+			return
+		}
+		if len(b) > MaxBodyBytes {
+			return
+		}
+		form, _, err := decode(mt, params, b)
+		if err != nil {
+			return
+		}
+		r, err := form.Validate(p)
+		if err != nil {
+			return
+		}
+		single := []string{r.FirstName, r.LastName, r.Email, r.Phone, r.PhoneExtension, r.Service, r.Location, r.ContactMethod}
+		single = append(single, r.PreferredDays...)
+		single = append(single, r.PreferredTimes...)
+		for _, s := range single {
+			if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+				t.Fatalf("accepted control character in %q", s)
+			}
+		}
+		if strings.IndexFunc(r.Reason, func(c rune) bool { return c != '\n' && unicode.IsControl(c) }) >= 0 {
+			t.Fatalf("accepted control character in reason %q", r.Reason)
+		}
+		if r.Email != "" && strings.ContainsAny(r.Email, ",;<> ") {
+			t.Fatalf("accepted email %q that is not one bare address", r.Email)
+		}
+		if _, ok := p.Service(r.Service); !ok {
+			t.Fatalf("accepted unknown service %q", r.Service)
+		}
+		if !strings.HasPrefix(r.Phone, "+") {
+			t.Fatalf("phone %q is not E.164", r.Phone)
+		}
+	})
+}

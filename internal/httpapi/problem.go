@@ -1,0 +1,201 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"net/http"
+
+	"example.com/appointments/internal/appointment"
+)
+
+// Problem codes: the one set of outcomes a caller can be told about. Each
+// has one HTTP status and one patient-facing explanation, in problems below.
+const (
+	codeMalformed            = "malformed_request"
+	codeOriginNotAllowed     = "origin_not_allowed"
+	codeMethodNotAllowed     = "method_not_allowed"
+	codeTooLarge             = "too_large"
+	codeUnsupportedMediaType = "unsupported_media_type"
+	codeValidation           = "validation_failed"
+	codeIdempotencyKeyReused = "idempotency_key_reused"
+	codeRateLimited          = "rate_limited"
+	codeInternal             = "internal_error"
+	codeUnavailable          = "storage_unavailable"
+)
+
+// problemKind is how one problem code is answered.
+type problemKind struct {
+	status int
+	// detail is written for patients; %[1]s is the clinic's phone number.
+	detail string
+}
+
+var problems = map[string]problemKind{
+	codeMalformed:            {http.StatusBadRequest, "We could not read your request. Please try again from the form on our website."},
+	codeOriginNotAllowed:     {http.StatusForbidden, "This form can only be sent from the clinic's own website."},
+	codeMethodNotAllowed:     {http.StatusMethodNotAllowed, "Requests must be sent with the form on our website."},
+	codeTooLarge:             {http.StatusRequestEntityTooLarge, "Your request is too long. Please shorten your message and try again."},
+	codeUnsupportedMediaType: {http.StatusUnsupportedMediaType, "We could not read your request. Please send it from the form on our website."},
+	codeValidation:           {http.StatusUnprocessableEntity, "Some details need your attention. Please check them and send the form again."},
+	codeIdempotencyKeyReused: {http.StatusUnprocessableEntity, "This request was already sent with different details. Please reload the page and send the form again."},
+	codeRateLimited:          {http.StatusTooManyRequests, "We have received several requests from you in a short time. Please try again later, or call us at %[1]s."},
+	codeInternal:             {http.StatusInternalServerError, "Something went wrong on our side and your request was not saved. Please try again, or call us at %[1]s."},
+	codeUnavailable:          {http.StatusServiceUnavailable, "We could not save your request just now. Please try again in a minute, or call us at %[1]s."},
+}
+
+// problem is an RFC 9457 problem detail. Code is the machine-readable
+// problem code; Errors lists field problems for validation failures.
+type problem struct {
+	Type   string                   `json:"type"`
+	Title  string                   `json:"title"`
+	Status int                      `json:"status"`
+	Detail string                   `json:"detail"`
+	Code   string                   `json:"code"`
+	Errors []appointment.FieldError `json:"errors,omitempty"`
+}
+
+func (h *Handler) newProblem(code string, errs []appointment.FieldError) problem {
+	kind, ok := problems[code]
+	if !ok {
+		code, kind = codeInternal, problems[codeInternal]
+	}
+	return problem{
+		// about:blank says the status code is all the type there is; the
+		// code member tells problems with one status apart.
+		Type:   "about:blank",
+		Title:  http.StatusText(kind.status),
+		Status: kind.status,
+		Detail: h.detail(kind),
+		Code:   code,
+		Errors: errs,
+	}
+}
+
+func (h *Handler) detail(kind problemKind) string {
+	if bytes.Contains([]byte(kind.detail), []byte("%[1]s")) {
+		return fmt.Sprintf(kind.detail, h.profile.Phone)
+	}
+	return kind.detail
+}
+
+func (p problem) json() []byte {
+	b, err := json.Marshal(p)
+	if err != nil {
+		// A problem holds only strings and ints, so this cannot happen.
+		panic(err)
+	}
+	return b
+}
+
+// fieldLabels name the fields on the HTML error page.
+var fieldLabels = map[string]string{
+	appointment.FieldFirstName:      "First name",
+	appointment.FieldLastName:       "Last name",
+	appointment.FieldEmail:          "Email",
+	appointment.FieldPhone:          "Phone",
+	appointment.FieldService:        "Service",
+	appointment.FieldLocation:       "Location",
+	appointment.FieldPreferredDays:  "Preferred days",
+	appointment.FieldPreferredTimes: "Preferred times",
+	appointment.FieldNewPatient:     "New patient",
+	appointment.FieldContactMethod:  "How to contact you",
+	appointment.FieldReason:         "What brings you in",
+	appointment.FieldConsent:        "Consent",
+	headerIdempotencyKey:            "Request",
+}
+
+type errorPageData struct {
+	Clinic   string
+	Color    string
+	Phone    string
+	Title    string
+	Detail   string
+	Problems []errorPageItem
+	BackURL  string
+}
+
+type errorPageItem struct {
+	Label   string
+	Message string
+}
+
+// errorPage is shown to plain HTML form posts. It needs no script or
+// external resource, works at any width, and puts the list of problems in
+// an alert region so screen readers announce it.
+var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}} – {{.Clinic}}</title>
+<style>
+body{margin:0;font:17px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#f6f7f7}
+header{background:{{.Color}};color:#fff;padding:16px 20px}
+header p{margin:0;font-weight:600}
+main{max-width:36rem;margin:0 auto;padding:24px 20px}
+h1{font-size:1.5rem;line-height:1.25;margin:0 0 12px}
+.alert{background:#fff;border-left:6px solid #b3261e;padding:12px 16px;margin:16px 0}
+.alert ul{margin:8px 0 0;padding-left:20px}
+a{color:{{.Color}};font-weight:600}
+a:focus{outline:3px solid #1b1b1b;outline-offset:2px}
+@media (prefers-color-scheme:dark){body{background:#121212;color:#eee}.alert{background:#1e1e1e}a{color:#9fd3e0}a:focus{outline-color:#eee}}
+</style>
+</head>
+<body>
+<header><p>{{.Clinic}}</p></header>
+<main>
+<h1>{{.Title}}</h1>
+<div class="alert" role="alert">
+<p>{{.Detail}}</p>
+{{- if .Problems}}
+<ul>
+{{- range .Problems}}
+<li><strong>{{.Label}}:</strong> {{.Message}}</li>
+{{- end}}
+</ul>
+{{- end}}
+</div>
+<p><a href="{{.BackURL}}">Go back to the form</a>. Your browser's Back button also returns you to it, usually with what you typed still filled in.</p>
+<p>If you would rather talk to us, call {{.Phone}}.</p>
+</main>
+</body>
+</html>
+`))
+
+// errorTitles are the page headings for plain form posts.
+var errorTitles = map[int]string{
+	http.StatusUnprocessableEntity: "Please check your request",
+	http.StatusTooManyRequests:     "Please try again later",
+	http.StatusServiceUnavailable:  "Your request was not sent",
+	http.StatusInternalServerError: "Your request was not sent",
+}
+
+func (h *Handler) errorHTML(p problem, backURL string) []byte {
+	title, ok := errorTitles[p.Status]
+	if !ok {
+		title = "We could not accept your request"
+	}
+	data := errorPageData{
+		Clinic:  h.profile.Name,
+		Color:   h.profile.BrandColor,
+		Phone:   h.profile.Phone,
+		Title:   title,
+		Detail:  p.Detail,
+		BackURL: backURL,
+	}
+	for _, fe := range p.Errors {
+		label, ok := fieldLabels[fe.Field]
+		if !ok {
+			label = "Request"
+		}
+		data.Problems = append(data.Problems, errorPageItem{Label: label, Message: fe.Message})
+	}
+	var buf bytes.Buffer
+	if err := errorPage.Execute(&buf, data); err != nil {
+		// The template and its data are fixed by the program.
+		panic(err)
+	}
+	return buf.Bytes()
+}
