@@ -9,13 +9,11 @@ ARTIFACTS_DIR ?= .aws-sam/local
 FUZZTIME ?= 5s
 GO ?= go
 
-export CGO_ENABLED = 0
-
 # go-bootstrap builds the Lambda bootstrap of the function in directory $(1)
 # for the provided.al2023 runtime.
 define go-bootstrap
 	mkdir -p "$(ARTIFACTS_DIR)"
-	GOOS=linux GOARCH=$(GOARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(1)
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(1)
 endef
 
 .PHONY: build build-SubmitFunction test unit fuzz lint fmt-check vet cfn-lint bench deploy clean

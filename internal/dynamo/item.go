@@ -31,6 +31,10 @@ func requestKey(id string) map[string]types.AttributeValue {
 	return key("REQ#"+id, "REQUEST")
 }
 
+func str(s string) types.AttributeValue {
+	return &types.AttributeValueMemberS{Value: s}
+}
+
 func number(n int64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
 }
@@ -75,17 +79,6 @@ func requestItem(r appointment.Request, expires time.Time) map[string]types.Attr
 	// Consent is required to submit, so every stored request has it; the
 	// time it was given is the time the request was made.
 	put("consentedAt", r.CreatedAt.UTC().Format(timeLayout))
-	item[attrExpiresAt] = number(expires.Unix())
-	return item
-}
-
-// markerItem is an idempotency or double-submit record pointing at r.
-func markerItem(pk, sk string, r appointment.Request, fingerprint string, expires time.Time) map[string]types.AttributeValue {
-	item := key(pk, sk)
-	item["type"] = &types.AttributeValueMemberS{Value: map[string]string{"IDEM": "idempotency", "DEDUPE": "dedupe"}[sk]}
-	item["requestId"] = &types.AttributeValueMemberS{Value: r.ID}
-	item["reference"] = &types.AttributeValueMemberS{Value: r.Reference}
-	item["fingerprint"] = &types.AttributeValueMemberS{Value: fingerprint}
 	item[attrExpiresAt] = number(expires.Unix())
 	return item
 }

@@ -20,21 +20,24 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"example.com/appointments/internal/appointment"
 )
 
 // Client is the part of the DynamoDB API the store uses.
 type Client interface {
-	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 }
 
 // How long repeats are recognised.
@@ -70,140 +73,216 @@ func New(client Client, table string, retentionDays int) *Store {
 	}
 }
 
-// maxConflictRetries bounds how often a transaction that collided with a
-// concurrent one on the same item is tried again. After a collision the
-// other transaction has usually finished, and the next try sees its result.
-const maxConflictRetries = 4
-
-// Create stores r together with the records that recognise a repeat of it,
-// in one transaction, so that a request is never stored without them and
-// they never exist without the request.
+// Create stores r unless it repeats a request still remembered.
 //
-// When a record for d's idempotency key or fingerprint already exists and
-// has not expired, nothing is written: Create returns the earlier request's
-// receipt, marked Replayed, or ErrIdempotencyKeyReused when the key came
-// with a different request. Failures of DynamoDB that persist through the
-// SDK's retries are reported as appointment.ErrUnavailable.
+// Repeats are recognised by claims: small records, one per idempotency key
+// and one per fingerprint, each naming the request that claimed it. A claim
+// is taken with a single conditional write, which DynamoDB applies
+// atomically, so of many concurrent submissions exactly one takes it. The
+// claims are taken before the request is written, and a claim whose request
+// is missing is completed by whoever finds it: a submission that loses the
+// race writes the winner's request if it is not there yet, under the
+// winner's ID and with the same content (the fingerprints match). Whatever
+// fails part-way, a retry of the submission ends with exactly one request.
+//
+// A repeat returns the earlier request's receipt, marked Replayed, or
+// ErrIdempotencyKeyReused when the key came with a different request.
+// Failures of DynamoDB that persist through the SDK's retries are reported
+// as appointment.ErrUnavailable.
 func (s *Store) Create(ctx context.Context, r appointment.Request, d appointment.Dedupe) (appointment.Receipt, error) {
 	now := s.now()
-	in, err := s.createInput(r, d, now)
-	if err != nil {
-		return appointment.Receipt{}, err
-	}
-	for attempt := 0; ; attempt++ {
-		// The token makes DynamoDB treat the SDK's retry of a transaction
-		// whose response was lost as the same transaction, not a new one.
-		// A transaction tried again after a conflict is a new one.
-		in.ClientRequestToken = aws.String(r.ID + "-" + strconv.Itoa(attempt))
-		_, err = s.client.TransactWriteItems(ctx, in)
-		if err == nil {
-			return appointment.Receipt{ID: r.ID, Reference: r.Reference}, nil
-		}
-		var canceled *types.TransactionCanceledException
-		if !errors.As(err, &canceled) {
-			return appointment.Receipt{}, unavailable("store request", err)
-		}
-		reasons := canceled.CancellationReasons
-		if hasReason(reasons, "ConditionalCheckFailed") {
-			return s.earlier(ctx, r, d, now)
-		}
-		if !hasReason(reasons, "TransactionConflict") || attempt == maxConflictRetries {
-			return appointment.Receipt{}, unavailable("store request", err)
-		}
-		if err := sleep(ctx, time.Duration(attempt+1)*50*time.Millisecond); err != nil {
-			return appointment.Receipt{}, unavailable("store request", err)
-		}
-	}
-}
-
-func (s *Store) createInput(r appointment.Request, d appointment.Dedupe, now time.Time) (*dynamodb.TransactWriteItemsInput, error) {
-	item := requestItem(r, now.Add(s.retention))
-	notKnown := "attribute_not_exists(pk) OR expiresAt < :now"
-	nowValue := map[string]types.AttributeValue{":now": number(now.Unix())}
-
-	items := []types.TransactWriteItem{{Put: &types.Put{
-		TableName:           &s.table,
-		Item:                item,
-		ConditionExpression: aws.String("attribute_not_exists(pk)"),
-	}}}
+	var keyClaim *claim
 	if d.IdempotencyKey != "" {
-		items = append(items, types.TransactWriteItem{Put: &types.Put{
-			TableName:                           &s.table,
-			Item:                                markerItem(idempotencyPK(d.IdempotencyKey), "IDEM", r, d.Fingerprint, now.Add(IdempotencyWindow)),
-			ConditionExpression:                 &notKnown,
-			ExpressionAttributeValues:           nowValue,
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		}})
-	}
-	items = append(items, types.TransactWriteItem{Put: &types.Put{
-		TableName:                           &s.table,
-		Item:                                markerItem("DEDUPE#"+d.Fingerprint, "DEDUPE", r, d.Fingerprint, now.Add(DedupeWindow)),
-		ConditionExpression:                 &notKnown,
-		ExpressionAttributeValues:           nowValue,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	}})
-	return &dynamodb.TransactWriteItemsInput{TransactItems: items}, nil
-}
-
-// earlier resolves a transaction refused because a repeat record exists: it
-// reads the records and returns the receipt of the request they point to.
-func (s *Store) earlier(ctx context.Context, r appointment.Request, d appointment.Dedupe, now time.Time) (appointment.Receipt, error) {
-	if d.IdempotencyKey != "" {
-		m, err := s.marker(ctx, idempotencyPK(d.IdempotencyKey), "IDEM", now)
+		keyClaim = &claim{pk: idempotencyPK(d.IdempotencyKey), sk: "IDEM", window: IdempotencyWindow}
+		earlier, err := s.claim(ctx, keyClaim, r, d.Fingerprint, now)
 		if err != nil {
 			return appointment.Receipt{}, err
 		}
-		if m != nil {
-			if m.fingerprint != d.Fingerprint {
+		if earlier != nil {
+			if earlier.fingerprint != d.Fingerprint {
 				return appointment.Receipt{}, appointment.ErrIdempotencyKeyReused
 			}
-			return m.receipt(r.ID), nil
+			return s.complete(ctx, r, earlier, now)
 		}
 	}
-	m, err := s.marker(ctx, "DEDUPE#"+d.Fingerprint, "DEDUPE", now)
+
+	bodyClaim := &claim{pk: "DEDUPE#" + d.Fingerprint, sk: "DEDUPE", window: DedupeWindow}
+	earlier, err := s.claim(ctx, bodyClaim, r, d.Fingerprint, now)
 	if err != nil {
+		s.release(ctx, r.ID, keyClaim)
 		return appointment.Receipt{}, err
 	}
-	if m == nil {
-		// The record that refused the transaction expired in the meantime;
-		// the caller may simply try again.
-		return appointment.Receipt{}, unavailable("store request", errors.New("repeat record vanished"))
+	if earlier != nil {
+		// The same request arrived moments ago under another key, or none:
+		// the key now stands for that request too, so a retry with it
+		// replays the same answer instead of storing a copy.
+		if keyClaim != nil {
+			if err := s.repoint(ctx, keyClaim, r.ID, earlier); err != nil {
+				return appointment.Receipt{}, err
+			}
+		}
+		return s.complete(ctx, r, earlier, now)
 	}
-	return m.receipt(r.ID), nil
+
+	if err := s.putRequest(ctx, r, now); err != nil {
+		// Without its request a claim would make the patient's retry
+		// replay an answer for nothing; giving the claims up lets the
+		// retry start afresh. Should this fail too, the retry completes
+		// the request from the claim instead.
+		s.release(ctx, r.ID, keyClaim, bodyClaim)
+		return appointment.Receipt{}, err
+	}
+	return appointment.Receipt{ID: r.ID, Reference: r.Reference}, nil
 }
 
-// marker is an idempotency or double-submit record.
-type marker struct {
+// claim is an idempotency-key or fingerprint record.
+type claim struct {
+	pk, sk string
+	window time.Duration
+}
+
+// holder is what a claim record says: the request that holds it.
+type holder struct {
 	requestID, reference, fingerprint string
 }
 
-// receipt returns the receipt the marker stands for. A marker pointing at
-// the request being stored means an earlier try of this very call
-// succeeded and only its answer was lost, so it is no replay.
-func (m *marker) receipt(currentID string) appointment.Receipt {
-	return appointment.Receipt{ID: m.requestID, Reference: m.reference, Replayed: m.requestID != currentID}
+// maxClaimTries bounds the rare loop in which a claim is refused and then
+// found gone: it expired or was given up between the write and the read.
+const maxClaimTries = 3
+
+// claim takes c for r. It returns nil when r now holds the claim, or the
+// holder of an earlier, unexpired claim.
+func (s *Store) claim(ctx context.Context, c *claim, r appointment.Request, fingerprint string, now time.Time) (*holder, error) {
+	item := key(c.pk, c.sk)
+	item["type"] = str(map[string]string{"IDEM": "idempotency", "DEDUPE": "dedupe"}[c.sk])
+	item["requestId"] = str(r.ID)
+	item["reference"] = str(r.Reference)
+	item["fingerprint"] = str(fingerprint)
+	item[attrExpiresAt] = number(now.Add(c.window).Unix())
+	for try := 1; ; try++ {
+		_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: &s.table,
+			Item:      item,
+			// DynamoDB's time to live deletes expired items only eventually,
+			// so an expired claim is taken over explicitly. A claim already
+			// naming r is r's own, written by an attempt whose answer was lost.
+			ConditionExpression: aws.String("attribute_not_exists(pk) OR expiresAt < :now OR requestId = :id"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":now": number(now.Unix()),
+				":id":  str(r.ID),
+			},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
+		if err == nil {
+			return nil, nil
+		}
+		var failed *types.ConditionalCheckFailedException
+		if !errors.As(err, &failed) {
+			return nil, unavailable("claim "+c.sk, err)
+		}
+		old := failed.Item
+		if old == nil {
+			if old, err = s.getItem(ctx, c.pk, c.sk); err != nil {
+				return nil, err
+			}
+		}
+		if old != nil {
+			return &holder{
+				requestID:   stringAttr(old, "requestId"),
+				reference:   stringAttr(old, "reference"),
+				fingerprint: stringAttr(old, "fingerprint"),
+			}, nil
+		}
+		if try == maxClaimTries {
+			return nil, unavailable("claim "+c.sk, errors.New("claim kept changing hands"))
+		}
+	}
 }
 
-func (s *Store) marker(ctx context.Context, pk, sk string, now time.Time) (*marker, error) {
+// complete makes sure the request holding a claim is stored and returns its
+// receipt. r has the same fingerprint, so it carries the same details; it is
+// stored under the holder's ID and reference only if the holder's own write
+// has not happened yet.
+func (s *Store) complete(ctx context.Context, r appointment.Request, h *holder, now time.Time) (appointment.Receipt, error) {
+	// A claim naming r itself was taken by an earlier try of this call whose
+	// answer was lost: that is r being stored, not a repeat.
+	replayed := h.requestID != r.ID
+	r.ID, r.Reference = h.requestID, h.reference
+	if err := s.putRequest(ctx, r, now); err != nil {
+		return appointment.Receipt{}, err
+	}
+	return appointment.Receipt{ID: r.ID, Reference: r.Reference, Replayed: replayed}, nil
+}
+
+// putRequest writes r if no request with its ID exists.
+func (s *Store) putRequest(ctx context.Context, r appointment.Request, now time.Time) error {
+	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           &s.table,
+		Item:                requestItem(r, now.Add(s.retention)),
+		ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	})
+	var exists *types.ConditionalCheckFailedException
+	if errors.As(err, &exists) {
+		return nil
+	}
+	if err != nil {
+		return unavailable("store request", err)
+	}
+	return nil
+}
+
+// repoint makes a claim held by requestID name h's request instead.
+func (s *Store) repoint(ctx context.Context, c *claim, requestID string, h *holder) error {
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &s.table,
+		Key:                 key(c.pk, c.sk),
+		UpdateExpression:    aws.String("SET requestId = :new, #ref = :ref"),
+		ConditionExpression: aws.String("requestId = :mine"),
+		// "reference" is one of DynamoDB's reserved words.
+		ExpressionAttributeNames: map[string]string{"#ref": "reference"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":new":  str(h.requestID),
+			":ref":  str(h.reference),
+			":mine": str(requestID),
+		},
+	})
+	var moved *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &moved) {
+		return unavailable("repoint claim", err)
+	}
+	return nil
+}
+
+// release gives up the claims requestID holds, as far as DynamoDB lets it.
+// It runs after a failure, so it gets a moment of its own even when the
+// request's deadline has passed, and its own failures are not reported:
+// a claim left behind is completed by the next submission that finds it.
+func (s *Store) release(ctx context.Context, requestID string, claims ...*claim) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 500*time.Millisecond)
+	defer cancel()
+	for _, c := range claims {
+		if c == nil {
+			continue
+		}
+		_, _ = s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+			TableName:                 &s.table,
+			Key:                       key(c.pk, c.sk),
+			ConditionExpression:       aws.String("requestId = :mine"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":mine": str(requestID)},
+		})
+	}
+}
+
+func (s *Store) getItem(ctx context.Context, pk, sk string) (map[string]types.AttributeValue, error) {
 	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      &s.table,
 		Key:            key(pk, sk),
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return nil, unavailable("read repeat record", err)
+		return nil, unavailable("read "+pk[:strings.IndexByte(pk, '#')], err)
 	}
-	if out.Item == nil {
-		return nil, nil
-	}
-	if exp, ok := numberAttr(out.Item, attrExpiresAt); ok && exp < now.Unix() {
-		return nil, nil
-	}
-	return &marker{
-		requestID:   stringAttr(out.Item, "requestId"),
-		reference:   stringAttr(out.Item, "reference"),
-		fingerprint: stringAttr(out.Item, "fingerprint"),
-	}, nil
+	return out.Item, nil
 }
 
 // CountSubmission adds one to a client's submissions in the window starting
@@ -235,22 +314,14 @@ func idempotencyPK(k string) string {
 	return "IDEM#" + hex.EncodeToString(sum[:])
 }
 
-func hasReason(reasons []types.CancellationReason, code string) bool {
-	for _, r := range reasons {
-		if r.Code != nil && *r.Code == code {
-			return true
-		}
-	}
-	return false
-}
-
 // unavailable marks err as a failure of DynamoDB itself: throttling, a
 // server error or a broken connection that the SDK's retries did not get
 // past, or the handler running out of time. A request DynamoDB refused as
 // invalid is a fault of this program and is returned as it is.
 func unavailable(op string, err error) error {
+	var resp *smithyhttp.ResponseError
 	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) && apiErr.ErrorFault() == smithy.FaultClient && !isThrottle(apiErr.ErrorCode()) && apiErr.ErrorCode() != "TransactionCanceledException" {
+	if errors.As(err, &resp) && resp.HTTPStatusCode() < 500 && !(errors.As(err, &apiErr) && isThrottle(apiErr.ErrorCode())) {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return fmt.Errorf("%s: %w: %w", op, appointment.ErrUnavailable, err)
@@ -258,19 +329,8 @@ func unavailable(op string, err error) error {
 
 func isThrottle(code string) bool {
 	switch code {
-	case "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded", "TransactionInProgressException":
+	case "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded":
 		return true
 	}
 	return false
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

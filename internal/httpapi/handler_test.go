@@ -291,7 +291,11 @@ func TestRefusals(t *testing.T) {
 		{"foreign origin", jsonEvent(validJSON, "origin", "https://evil.example.net"), 403, codeOriginNotAllowed},
 		{"null origin", jsonEvent(validJSON, "origin", "null"), 403, codeOriginNotAllowed},
 		{"origin with other port", jsonEvent(validJSON, "origin", "https://www.example.com:8443"), 403, codeOriginNotAllowed},
-		{"GET", func() events.APIGatewayV2HTTPRequest { e := jsonEvent(validJSON); e.RequestContext.HTTP.Method = "GET"; return e }(), 405, codeMethodNotAllowed},
+		{"GET", func() events.APIGatewayV2HTTPRequest {
+			e := jsonEvent(validJSON)
+			e.RequestContext.HTTP.Method = "GET"
+			return e
+		}(), 405, codeMethodNotAllowed},
 		{"number for name", jsonEvent(strings.Replace(validJSON, `"Jordan"`, `42`, 1)), 422, codeValidation},
 		{"list for email", jsonEvent(strings.Replace(validJSON, `"jordan@example.com"`, `["a@example.com","b@example.com"]`, 1)), 422, codeValidation},
 		{"bad idempotency key", jsonEvent(validJSON, "idempotency-key", "has space"), 400, codeMalformed},

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/lambdatest"
+	"example.com/appointments/internal/mototest"
+)
+
+// TestBootstrapUnderEmulator builds the real bootstrap with the Makefile
+// target SAM uses, runs it under the Lambda Runtime Interface Emulator
+// against moto, and invokes it with each sample event in infra/events.
+func TestBootstrapUnderEmulator(t *testing.T) {
+	moto := mototest.Start(t)
+	db := dynamodb.NewFromConfig(moto.AWSConfig())
+	const table = "appointments-test"
+	if _, err := db.CreateTable(context.Background(), dynamo.TableDefinition(table)); err != nil {
+		t.Fatal(err)
+	}
+
+	bootstrap := lambdatest.BuildBootstrap(t, "SubmitFunction")
+	fn := lambdatest.Start(t, bootstrap, append(moto.Env(),
+		"TABLE_NAME="+table,
+		"ALLOWED_ORIGINS=https://www.example.com,http://localhost:3000",
+		"THANK_YOU_URL=https://www.example.com/thank-you",
+		"RETENTION_DAYS=365",
+		"RATE_LIMIT_PER_HOUR=10",
+		"METRICS_NAMESPACE=ClinicAppointments",
+	))
+
+	tests := []struct {
+		event  string
+		status int
+	}{
+		{"submit-json.json", 201},
+		{"submit-form.json", 303},
+		{"submit-invalid.json", 422},
+		// The same JSON event again carries the same Idempotency-Key: the
+		// first answer is replayed and nothing new is stored.
+		{"submit-json.json", 201},
+	}
+	var bodies []string
+	for _, tt := range tests {
+		payload, err := os.ReadFile(filepath.Join(lambdatest.RepoRoot(t), "infra", "events", tt.event))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var resp events.APIGatewayV2HTTPResponse
+		out := fn.Invoke(t, payload)
+		if err := json.Unmarshal(out, &resp); err != nil {
+			t.Fatalf("%s: answer %s is not an API Gateway response: %v", tt.event, out, err)
+		}
+		if resp.StatusCode != tt.status {
+			t.Errorf("%s: status %d, want %d (%s)", tt.event, resp.StatusCode, tt.status, resp.Body)
+		}
+		bodies = append(bodies, resp.Body)
+		if tt.status == 303 && !strings.HasPrefix(resp.Headers["Location"], "https://www.example.com/thank-you?reference=") {
+			t.Errorf("%s: Location = %q", tt.event, resp.Headers["Location"])
+		}
+		if tt.status == 422 && !strings.Contains(resp.Body, `"errors"`) {
+			t.Errorf("%s: body %s has no field errors", tt.event, resp.Body)
+		}
+	}
+	if bodies[3] != bodies[0] {
+		t.Errorf("replayed answer %s differs from the first %s", bodies[3], bodies[0])
+	}
+
+	scan, err := db.Scan(context.Background(), &dynamodb.ScanInput{
+		TableName:                 aws.String(table),
+		FilterExpression:          aws.String("#t = :r"),
+		ExpressionAttributeNames:  map[string]string{"#t": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":r": &types.AttributeValueMemberS{Value: "request"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(scan.Items) != 2 {
+		t.Errorf("%d requests stored, want one per accepted request (2)", len(scan.Items))
+	}
+
+	logs := fn.Output()
+	for _, secret := range []string{"Rivera", "jordan.rivera", "555-0142", "5550142", "climbing", "sam.lee", "555-0163", "Knee pain", "not-an-email", "203.0.113.24"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("function output contains patient detail %q", secret)
+		}
+	}
+	for _, want := range []string{`"outcome":"accepted"`, `"outcome":"replayed"`, `"reason":"validation_failed"`, `"Namespace":"ClinicAppointments"`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("function output lacks %s", want)
+		}
+	}
+}
+
+func TestSetupRefusesBadSettings(t *testing.T) {
+	base := map[string]string{
+		"TABLE_NAME":      "t",
+		"ALLOWED_ORIGINS": "https://www.example.com",
+		"THANK_YOU_URL":   "https://www.example.com/thanks",
+		"AWS_REGION":      "us-east-1",
+	}
+	tests := []struct{ name, key, value string }{
+		{"no table", "TABLE_NAME", ""},
+		{"bad retention", "RETENTION_DAYS", "a year"},
+		{"bad rate limit", "RATE_LIMIT_PER_HOUR", "-1"},
+		{"bad origin", "ALLOWED_ORIGINS", "www.example.com"},
+		{"no thank-you page", "THANK_YOU_URL", ""},
+	}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	if _, err := setup(context.Background(), func(k string) string { return base[k] }, log); err != nil {
+		t.Fatalf("setup() with good settings: %v", err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) string {
+				if k == tt.key {
+					return tt.value
+				}
+				return base[k]
+			}
+			if _, err := setup(context.Background(), getenv, log); err == nil {
+				t.Errorf("setup() accepted %s=%q", tt.key, tt.value)
+			}
+		})
+	}
+}

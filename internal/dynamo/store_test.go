@@ -1,0 +1,458 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/mototest"
+)
+
+// table is a RequestsTable in a moto_server of its own.
+type table struct {
+	server *mototest.Server
+	client *dynamodb.Client
+	name   string
+}
+
+func newTable(t testing.TB) *table {
+	t.Helper()
+	srv := mototest.Start(t)
+	tb := &table{server: srv, client: dynamodb.NewFromConfig(srv.AWSConfig()), name: "requests"}
+	if _, err := tb.client.CreateTable(context.Background(), TableDefinition(tb.name)); err != nil {
+		t.Fatalf("create table: %v", err)
+	}
+	return tb
+}
+
+// clientWith returns a client to the same server whose HTTP requests pass
+// through rt, for injecting faults.
+func (tb *table) clientWith(rt http.RoundTripper) *dynamodb.Client {
+	cfg := tb.server.AWSConfig()
+	cfg.HTTPClient = &http.Client{Transport: rt}
+	return dynamodb.NewFromConfig(cfg)
+}
+
+// items returns every item of the given type in the table.
+func (tb *table) items(t testing.TB, typ string) []map[string]types.AttributeValue {
+	t.Helper()
+	out, err := tb.client.Scan(context.Background(), &dynamodb.ScanInput{
+		TableName:                 &tb.name,
+		FilterExpression:          aws.String("#t = :t"),
+		ExpressionAttributeNames:  map[string]string{"#t": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberS{Value: typ}},
+	})
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	return out.Items
+}
+
+var now = time.Date(2026, 11, 27, 16, 30, 0, 0, time.UTC)
+
+func request(t testing.TB, reason string) appointment.Request {
+	t.Helper()
+	yes := true
+	r := appointment.Request{
+		FirstName: "Jordan", LastName: "Rivera", Email: "jordan@example.com", Phone: "+13035550142",
+		Service: "dry-needling", Location: "main", PreferredDays: []string{"mon", "wed"},
+		PreferredTimes: []string{"morning"}, NewPatient: &yes, ContactMethod: "phone",
+		Reason: reason, Status: appointment.StatusNew,
+	}
+	r.Stamp(now)
+	return r
+}
+
+func dedupe(r appointment.Request, key string) appointment.Dedupe {
+	return appointment.Dedupe{IdempotencyKey: key, Fingerprint: r.Fingerprint()}
+}
+
+func newStore(c Client, name string, at time.Time) *Store {
+	s := New(c, name, 30)
+	s.now = func() time.Time { return at }
+	return s
+}
+
+func TestCreateStoresRequest(t *testing.T) {
+	tb := newTable(t)
+	s := newStore(tb.client, tb.name, now)
+	r := request(t, "Tight shoulder.\nWorse at night.")
+	r.PhoneExtension = "12"
+
+	receipt, err := s.Create(context.Background(), r, dedupe(r, "key-1"))
+	if err != nil {
+		t.Fatalf("Create() error = %v", err)
+	}
+	if receipt != (appointment.Receipt{ID: r.ID, Reference: r.Reference}) {
+		t.Errorf("receipt = %+v", receipt)
+	}
+
+	stored := tb.items(t, "request")
+	if len(stored) != 1 {
+		t.Fatalf("%d request items, want 1", len(stored))
+	}
+	item := stored[0]
+	want := map[string]string{
+		"pk": "REQ#" + r.ID, "sk": "REQUEST", "id": r.ID, "reference": r.Reference, "status": "new",
+		"createdAt": "2026-11-27T16:30:00.000Z", "consentedAt": "2026-11-27T16:30:00.000Z",
+		"firstName": "Jordan", "lastName": "Rivera", "email": "jordan@example.com", "phone": "+13035550142",
+		"phoneExtension": "12", "service": "dry-needling", "location": "main", "contactMethod": "phone",
+		"reason": "Tight shoulder.\nWorse at night.",
+	}
+	for k, v := range want {
+		if got := stringAttr(item, k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	if got := strings.Join(listAttr(item, "preferredDays"), ","); got != "mon,wed" {
+		t.Errorf("preferredDays = %s", got)
+	}
+	if b, ok := item["newPatient"].(*types.AttributeValueMemberBOOL); !ok || !b.Value {
+		t.Errorf("newPatient = %v", item["newPatient"])
+	}
+	if exp, _ := numberAttr(item, "expiresAt"); exp != now.Add(30*24*time.Hour).Unix() {
+		t.Errorf("expiresAt = %d, want 30 days on", exp)
+	}
+
+	idem := tb.items(t, "idempotency")
+	dd := tb.items(t, "dedupe")
+	if len(idem) != 1 || len(dd) != 1 {
+		t.Fatalf("%d idempotency and %d dedupe records, want 1 each", len(idem), len(dd))
+	}
+	if exp, _ := numberAttr(idem[0], "expiresAt"); exp != now.Add(24*time.Hour).Unix() {
+		t.Errorf("idempotency expiresAt = %d", exp)
+	}
+	if exp, _ := numberAttr(dd[0], "expiresAt"); exp != now.Add(10*time.Minute).Unix() {
+		t.Errorf("dedupe expiresAt = %d", exp)
+	}
+	if strings.Contains(stringAttr(idem[0], "pk"), "key-1") {
+		t.Error("idempotency key stored in the clear")
+	}
+
+	got, err := s.Get(context.Background(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Fingerprint() != r.Fingerprint() || got.ID != r.ID || !got.CreatedAt.Equal(r.CreatedAt) {
+		t.Errorf("Get() = %+v, want %+v", got, r)
+	}
+	if _, err := s.Get(context.Background(), "missing"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get(missing) error = %v", err)
+	}
+}
+
+func TestRepeats(t *testing.T) {
+	tests := []struct {
+		name         string
+		firstKey     string
+		secondKey    string
+		secondReason string
+		secondAt     time.Duration // after the first
+		wantReplay   bool
+		wantErr      error
+		wantRequests int
+	}{
+		{name: "same key and body replays", firstKey: "k", secondKey: "k", wantReplay: true, wantRequests: 1},
+		{name: "same key, body after 23h replays", firstKey: "k", secondKey: "k", secondAt: 23 * time.Hour, wantReplay: true, wantRequests: 1},
+		{name: "same key after 25h is new", firstKey: "k", secondKey: "k", secondAt: 25 * time.Hour, wantRequests: 2},
+		{name: "same key, other body refused", firstKey: "k", secondKey: "k", secondReason: "Something else", wantErr: appointment.ErrIdempotencyKeyReused, wantRequests: 1},
+		{name: "double submit without key replays", wantReplay: true, wantRequests: 1},
+		{name: "double submit with new key replays", firstKey: "a", secondKey: "b", wantReplay: true, wantRequests: 1},
+		{name: "resubmission after 11 minutes is new", secondAt: 11 * time.Minute, wantRequests: 2},
+		{name: "other body is new", secondReason: "Something else", wantRequests: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tb := newTable(t)
+			first := request(t, "Tight shoulder.")
+			reason := first.Reason
+			if tt.secondReason != "" {
+				reason = tt.secondReason
+			}
+			second := request(t, reason)
+
+			r1, err := newStore(tb.client, tb.name, now).Create(context.Background(), first, dedupe(first, tt.firstKey))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r2, err := newStore(tb.client, tb.name, now.Add(tt.secondAt)).Create(context.Background(), second, dedupe(second, tt.secondKey))
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("second Create() error = %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantErr == nil {
+				if r2.Replayed != tt.wantReplay {
+					t.Errorf("Replayed = %v, want %v", r2.Replayed, tt.wantReplay)
+				}
+				if tt.wantReplay && (r2.ID != r1.ID || r2.Reference != r1.Reference) {
+					t.Errorf("replay receipt %+v, want the first %+v", r2, r1)
+				}
+				if !tt.wantReplay && r2.ID != second.ID {
+					t.Errorf("receipt %+v, want the second request's", r2)
+				}
+			}
+			if got := len(tb.items(t, "request")); got != tt.wantRequests {
+				t.Errorf("%d requests stored, want %d", got, tt.wantRequests)
+			}
+		})
+	}
+}
+
+// TestConcurrentSameKey sends 20 requests with one idempotency key at once:
+// exactly one is stored and every caller gets its receipt.
+func TestConcurrentSameKey(t *testing.T) {
+	tb := newTable(t)
+	s := newStore(tb.client, tb.name, now)
+	const n = 20
+	receipts := make([]appointment.Receipt, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := request(t, "Tight shoulder.")
+			receipts[i], errs[i] = s.Create(context.Background(), r, dedupe(r, "one-key"))
+		}()
+	}
+	wg.Wait()
+
+	stored := tb.items(t, "request")
+	if len(stored) != 1 {
+		t.Fatalf("%d requests stored, want exactly 1", len(stored))
+	}
+	id := stringAttr(stored[0], "id")
+	fresh := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Errorf("caller %d: %v", i, errs[i])
+			continue
+		}
+		if receipts[i].ID != id {
+			t.Errorf("caller %d got receipt for %s, want %s", i, receipts[i].ID, id)
+		}
+		if !receipts[i].Replayed {
+			fresh++
+		}
+	}
+	if fresh != 1 {
+		t.Errorf("%d callers were told they created the request, want 1", fresh)
+	}
+}
+
+// faults is an HTTP transport in front of moto that fails chosen DynamoDB
+// operations.
+type faults struct {
+	next http.RoundTripper
+	// fail decides, per call of an operation, whether and how to fail it.
+	fail  func(op string, call int) fault
+	mu    sync.Mutex
+	calls map[string]int
+	sent  atomic.Int32
+}
+
+type fault int
+
+const (
+	pass fault = iota
+	// serverError answers 500 without forwarding the request.
+	serverError
+	// lostResponse forwards the request, then drops moto's answer, as when
+	// a connection breaks after DynamoDB has acted.
+	lostResponse
+)
+
+func (f *faults) RoundTrip(req *http.Request) (*http.Response, error) {
+	op := strings.TrimPrefix(req.Header.Get("X-Amz-Target"), "DynamoDB_20120810.")
+	f.mu.Lock()
+	if f.calls == nil {
+		f.calls = map[string]int{}
+	}
+	f.calls[op]++
+	call := f.calls[op]
+	f.mu.Unlock()
+
+	switch f.fail(op, call) {
+	case serverError:
+		return &http.Response{
+			StatusCode: http.StatusInternalServerError,
+			Header:     http.Header{"Content-Type": {"application/x-amz-json-1.0"}},
+			Body:       http.NoBody,
+			Request:    req,
+		}, nil
+	case lostResponse:
+		resp, err := f.next.RoundTrip(req)
+		if err == nil {
+			resp.Body.Close()
+			f.sent.Add(1)
+		}
+		return nil, fmt.Errorf("connection reset after %s was sent", op)
+	}
+	f.sent.Add(1)
+	return f.next.RoundTrip(req)
+}
+
+func (f *faults) count(op string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[op]
+}
+
+func TestDynamoDBDownIsUnavailable(t *testing.T) {
+	tb := newTable(t)
+	ft := &faults{next: http.DefaultTransport, fail: func(string, int) fault { return serverError }}
+	s := newStore(tb.clientWith(ft), tb.name, now)
+	r := request(t, "x")
+
+	_, err := s.Create(context.Background(), r, dedupe(r, "k"))
+	if !errors.Is(err, appointment.ErrUnavailable) {
+		t.Fatalf("Create() error = %v, want ErrUnavailable", err)
+	}
+	if got := ft.count("PutItem"); got < 2 {
+		t.Errorf("PutItem tried %d times, want the SDK's retries", got)
+	}
+	for _, typ := range []string{"request", "idempotency", "dedupe"} {
+		if n := len(tb.items(t, typ)); n != 0 {
+			t.Errorf("%d %s items written, want none", n, typ)
+		}
+	}
+	if _, err := s.CountSubmission(context.Background(), "c", now); !errors.Is(err, appointment.ErrUnavailable) {
+		t.Errorf("CountSubmission() error = %v, want ErrUnavailable", err)
+	}
+}
+
+// TestLostResponseIsNotADuplicate: DynamoDB applied each write but its
+// answer was lost, so the SDK sent the write again: the key claim, the
+// fingerprint claim and the request itself, in turn. The caller must
+// get the request's own receipt, not a replay and not an error, and only one
+// request may exist.
+func TestLostResponseIsNotADuplicate(t *testing.T) {
+	tb := newTable(t)
+	ft := &faults{next: http.DefaultTransport, fail: func(op string, call int) fault {
+		if op == "PutItem" && call%2 == 1 {
+			return lostResponse
+		}
+		return pass
+	}}
+	s := newStore(tb.clientWith(ft), tb.name, now)
+	r := request(t, "x")
+
+	receipt, err := s.Create(context.Background(), r, dedupe(r, "k"))
+	if err != nil {
+		t.Fatalf("Create() error = %v", err)
+	}
+	if receipt.ID != r.ID || receipt.Replayed {
+		t.Errorf("receipt = %+v, want the request's own", receipt)
+	}
+	if got := ft.count("PutItem"); got != 6 {
+		t.Fatalf("PutItem sent %d times, want 3 writes each sent twice", got)
+	}
+	if n := len(tb.items(t, "request")); n != 1 {
+		t.Errorf("%d requests stored, want 1", n)
+	}
+}
+
+func TestCountSubmission(t *testing.T) {
+	tb := newTable(t)
+	s := newStore(tb.client, tb.name, now)
+	window := now.Truncate(time.Hour)
+	for want := 1; want <= 3; want++ {
+		got, err := s.CountSubmission(context.Background(), "client-a", window)
+		if err != nil || got != want {
+			t.Fatalf("CountSubmission() = %d, %v; want %d", got, err, want)
+		}
+	}
+	if got, _ := s.CountSubmission(context.Background(), "client-b", window); got != 1 {
+		t.Errorf("other client = %d, want 1", got)
+	}
+	if got, _ := s.CountSubmission(context.Background(), "client-a", window.Add(time.Hour)); got != 1 {
+		t.Errorf("next window = %d, want 1", got)
+	}
+	out, err := tb.client.GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: &tb.name,
+		Key:       key("RATE#client-a#"+strconv.FormatInt(window.Unix(), 10), "RATE"),
+	})
+	if err != nil || out.Item == nil {
+		t.Fatalf("counter item: %v", err)
+	}
+	if exp, _ := numberAttr(out.Item, "expiresAt"); exp != window.Add(2*time.Hour).Unix() {
+		t.Errorf("counter expiresAt = %d", exp)
+	}
+}
+
+// TestFailedRequestWriteReleasesClaims: the claims were taken but the
+// request could not be written. Nothing may stay behind, and the patient's
+// retry must store the request.
+func TestFailedRequestWriteReleasesClaims(t *testing.T) {
+	tb := newTable(t)
+	ft := &faults{next: http.DefaultTransport, fail: func(op string, call int) fault {
+		// PutItem 1 and 2 are the claims; every try of the request fails.
+		if op == "PutItem" && call > 2 {
+			return serverError
+		}
+		return pass
+	}}
+	r := request(t, "x")
+	_, err := newStore(tb.clientWith(ft), tb.name, now).Create(context.Background(), r, dedupe(r, "k"))
+	if !errors.Is(err, appointment.ErrUnavailable) {
+		t.Fatalf("Create() error = %v, want ErrUnavailable", err)
+	}
+	for _, typ := range []string{"request", "idempotency", "dedupe"} {
+		if n := len(tb.items(t, typ)); n != 0 {
+			t.Errorf("%d %s items left behind, want none", n, typ)
+		}
+	}
+
+	retry := request(t, "x")
+	receipt, err := newStore(tb.client, tb.name, now).Create(context.Background(), retry, dedupe(retry, "k"))
+	if err != nil || receipt.ID != retry.ID || receipt.Replayed {
+		t.Fatalf("retry = %+v, %v", receipt, err)
+	}
+	if n := len(tb.items(t, "request")); n != 1 {
+		t.Errorf("%d requests after the retry, want 1", n)
+	}
+}
+
+// TestClaimLeftBehindIsCompleted: the request write and the release both
+// failed, so a claim names a request that does not exist. The retry must
+// store that request rather than replay an answer for nothing.
+func TestClaimLeftBehindIsCompleted(t *testing.T) {
+	tb := newTable(t)
+	ft := &faults{next: http.DefaultTransport, fail: func(op string, call int) fault {
+		if (op == "PutItem" && call > 2) || op == "DeleteItem" {
+			return serverError
+		}
+		return pass
+	}}
+	first := request(t, "x")
+	if _, err := newStore(tb.clientWith(ft), tb.name, now).Create(context.Background(), first, dedupe(first, "k")); !errors.Is(err, appointment.ErrUnavailable) {
+		t.Fatalf("Create() error = %v, want ErrUnavailable", err)
+	}
+	if n := len(tb.items(t, "idempotency")); n != 1 {
+		t.Fatalf("%d key claims, want the one left behind", n)
+	}
+
+	retry := request(t, "x")
+	receipt, err := newStore(tb.client, tb.name, now).Create(context.Background(), retry, dedupe(retry, "k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if receipt.ID != first.ID || receipt.Reference != first.Reference {
+		t.Errorf("receipt = %+v, want the claimed request %s", receipt, first.ID)
+	}
+	stored := tb.items(t, "request")
+	if len(stored) != 1 || stringAttr(stored[0], "id") != first.ID {
+		t.Errorf("stored %d requests, want exactly the claimed one", len(stored))
+	}
+}

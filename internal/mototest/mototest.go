@@ -1,0 +1,261 @@
+// Package mototest runs a real moto_server (the Python moto AWS mock) for the
+// duration of a test, so code under test talks HTTP to something that behaves
+// like DynamoDB and SES instead of to a hand-written fake.
+//
+// It is meant to be imported only from _test.go files.
+package mototest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+)
+
+const (
+	// Region is the region every client pointed at the server uses. moto keeps
+	// separate state per region, so all parties must agree on one.
+	Region = "us-east-1"
+
+	accessKeyID     = "test"
+	secretAccessKey = "test"
+
+	installHint  = "pip install 'moto[server]'"
+	startTimeout = 20 * time.Second
+	stopTimeout  = 5 * time.Second
+)
+
+// Server is a running moto_server bound to a loopback port.
+type Server struct {
+	// Endpoint is the base URL of the server, for example
+	// "http://127.0.0.1:54321".
+	Endpoint string
+
+	out *syncBuffer
+}
+
+// Start runs moto_server on a free loopback port and waits until it answers
+// HTTP requests. The server is killed when the test and its subtests finish;
+// its log is written to the test log only if the test failed.
+//
+// Start fails the test if moto_server is not installed.
+func Start(t testing.TB) *Server {
+	t.Helper()
+
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		t.Fatalf("moto_server is not on PATH (%v); install it with: %s", err, installHint)
+	}
+
+	port := freePort(t)
+	s := &Server{
+		Endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
+		out:      new(syncBuffer),
+	}
+
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd.Env = withoutAWSVars(os.Environ())
+	cmd.Stdout = s.out
+	cmd.Stderr = s.out
+	// moto is usually reached through a pyenv or virtualenv shim; a process
+	// group of its own lets cleanup kill whatever the shim spawned.
+	setProcessGroup(cmd)
+	// Without a bound, a grandchild that inherited the output pipe would
+	// keep Wait blocked after the server itself is gone.
+	cmd.WaitDelay = stopTimeout
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start moto_server: %v", err)
+	}
+
+	exited := make(chan struct{})
+	var waitErr error
+	go func() {
+		waitErr = cmd.Wait()
+		close(exited)
+	}()
+
+	t.Cleanup(func() {
+		killProcessGroup(cmd)
+		select {
+		case <-exited:
+		case <-time.After(2 * stopTimeout):
+			t.Errorf("moto_server (pid %d) did not exit after being killed", cmd.Process.Pid)
+		}
+		if t.Failed() {
+			t.Logf("moto_server output:\n%s", s.out.String())
+		}
+	})
+
+	if err := s.waitReady(exited); err != nil {
+		select {
+		case <-exited:
+			err = fmt.Errorf("%w (exit: %v)", err, waitErr)
+		default:
+		}
+		// The cleanup above logs the server's output.
+		t.Fatalf("moto_server did not become ready: %v", err)
+	}
+	return s
+}
+
+// waitReady polls the moto API dashboard until it answers, the process exits
+// or startTimeout elapses.
+func (s *Server) waitReady(exited <-chan struct{}) error {
+	const interval = 50 * time.Millisecond
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(startTimeout)
+	var lastErr error
+	for attempt := 0; attempt < int(startTimeout/interval) && time.Now().Before(deadline); attempt++ {
+		select {
+		case <-exited:
+			return errors.New("moto_server exited before it was ready")
+		default:
+		}
+		resp, err := client.Get(s.Endpoint + "/moto-api/")
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("GET /moto-api/: status %s", resp.Status)
+		}
+		lastErr = err
+		time.Sleep(interval)
+	}
+	return fmt.Errorf("gave up after %v: %v", startTimeout, lastErr)
+}
+
+// AWSConfig returns an SDK configuration that sends every request to the
+// server with fixed dummy credentials.
+//
+// It is built directly rather than with config.LoadDefaultConfig because the
+// latter always consults the developer's environment: an exported AWS_PROFILE
+// makes it read ~/.aws (whose endpoint_url or services sections can redirect
+// requests away from the server) or fail outright when the files are
+// excluded. Service clients fill in the remaining defaults themselves.
+func (s *Server) AWSConfig() aws.Config {
+	return aws.Config{
+		Region:       Region,
+		Credentials:  aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(accessKeyID, secretAccessKey, "")),
+		BaseEndpoint: aws.String(s.Endpoint),
+	}
+}
+
+// Env returns environment entries ("KEY=value") that point an AWS SDK in a
+// child process, such as a Lambda bootstrap, at the server.
+func (s *Server) Env() []string {
+	return []string{
+		"AWS_ENDPOINT_URL=" + s.Endpoint,
+		"AWS_REGION=" + Region,
+		"AWS_DEFAULT_REGION=" + Region,
+		"AWS_ACCESS_KEY_ID=" + accessKeyID,
+		"AWS_SECRET_ACCESS_KEY=" + secretAccessKey,
+	}
+}
+
+// Reset discards all state held by the server (tables, items, sent emails),
+// which is cheaper than starting a new server between subtests.
+func (s *Server) Reset(t testing.TB) {
+	t.Helper()
+	s.call(t, http.MethodPost, "/moto-api/reset", nil)
+}
+
+// SESData returns moto's model dump from /moto-api/data.json, decoded as
+// generic JSON. Emails sent through SES appear under
+// data["ses"]["Message"] (SendEmail) and data["ses"]["RawMessage"]
+// (SendRawEmail); other services' state is included as well.
+func (s *Server) SESData(t testing.TB) map[string]any {
+	t.Helper()
+	var data map[string]any
+	s.call(t, http.MethodGet, "/moto-api/data.json", &data)
+	return data
+}
+
+// call sends a request to the moto API and, if v is not nil, decodes the JSON
+// response body into v.
+func (s *Server) call(t testing.TB, method, path string, v any) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, s.Endpoint+path, nil)
+	if err != nil {
+		t.Fatalf("moto %s %s: %v", method, path, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("moto %s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("moto %s %s: read body: %v", method, path, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("moto %s %s: status %s: %s", method, path, resp.Status, body)
+	}
+	if v != nil {
+		if err := json.Unmarshal(body, v); err != nil {
+			t.Fatalf("moto %s %s: decode body: %v", method, path, err)
+		}
+	}
+}
+
+// withoutAWSVars drops AWS_* entries from env. moto_server builds boto3
+// sessions internally, so a developer's AWS_PROFILE naming a profile that
+// ~/.aws does not define makes every request fail with ProfileNotFound.
+func withoutAWSVars(env []string) []string {
+	kept := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "AWS_") {
+			kept = append(kept, kv)
+		}
+	}
+	return kept
+}
+
+// freePort returns a loopback TCP port that was free a moment ago. Another
+// process could take it before the server binds it; the server then exits and
+// Start reports its output.
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("find free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// syncBuffer is a bytes.Buffer that may be written by the process's output
+// copier while a test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
