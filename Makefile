@@ -16,10 +16,13 @@ define go-bootstrap
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(1)
 endef
 
-.PHONY: build build-SubmitFunction test unit fuzz lint fmt-check vet cfn-lint bench deploy clean
+.PHONY: build build-SubmitFunction build-NotifyFunction test unit fuzz lint fmt-check vet cfn-lint bench deploy clean
 
 build-SubmitFunction:
 	$(call go-bootstrap,submit)
+
+build-NotifyFunction:
+	$(call go-bootstrap,notify)
 
 build:
 	sam build
@@ -32,6 +35,7 @@ unit:
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./internal/httpapi
+	$(GO) test -run='^$$' -fuzz='^FuzzCompose$$' -fuzztime=$(FUZZTIME) ./internal/email
 
 lint: fmt-check vet cfn-lint
 

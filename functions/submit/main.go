@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -22,10 +20,11 @@ import (
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/httpapi"
 	"example.com/appointments/internal/metrics"
+	"example.com/appointments/internal/settings"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: logLevel(os.Getenv("AWS_LAMBDA_LOG_LEVEL"))}))
+	log := settings.Logger(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
 	h, err := setup(context.Background(), os.Getenv, log)
 	if err != nil {
 		log.Error("submit function cannot start", "error", err)
@@ -40,11 +39,11 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if table == "" {
 		return nil, fmt.Errorf("TABLE_NAME is not set")
 	}
-	retention, err := positiveInt(getenv, "RETENTION_DAYS", 365)
+	retention, err := settings.Count("RETENTION_DAYS", getenv("RETENTION_DAYS"), 365)
 	if err != nil {
 		return nil, err
 	}
-	rateLimit, err := positiveInt(getenv, "RATE_LIMIT_PER_HOUR", 10)
+	rateLimit, err := settings.Count("RATE_LIMIT_PER_HOUR", getenv("RATE_LIMIT_PER_HOUR"), 10)
 	if err != nil {
 		return nil, err
 	}
@@ -70,41 +69,9 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), table, retention)
 
 	return httpapi.New(httpapi.Config{
-		AllowedOrigins: splitList(getenv("ALLOWED_ORIGINS")),
+		AllowedOrigins: settings.List(getenv("ALLOWED_ORIGINS")),
 		ThankYouURL:    getenv("THANK_YOU_URL"),
 		RateLimit:      rateLimit,
 		RateWindow:     time.Hour,
 	}, profile, store, log, metrics.New(os.Stdout, namespace))
-}
-
-func positiveInt(getenv func(string) string, name string, fallback int) (int, error) {
-	s := getenv(name)
-	if s == "" {
-		return fallback, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%s must be a whole number, not %q", name, s)
-	}
-	return n, nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, part := range strings.Split(s, ",") {
-		if p := strings.TrimSpace(part); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// logLevel reads the level Lambda passes from the function's logging
-// configuration.
-func logLevel(s string) slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(s)); err != nil {
-		return slog.LevelInfo
-	}
-	return l
 }

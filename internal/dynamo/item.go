@@ -79,6 +79,9 @@ func requestItem(r appointment.Request, expires time.Time) map[string]types.Attr
 	// Consent is required to submit, so every stored request has it; the
 	// time it was given is the time the request was made.
 	put("consentedAt", r.CreatedAt.UTC().Format(timeLayout))
+	// Each email's delivery state goes in this map; it exists from the
+	// start so that one email's state can be set without touching another's.
+	item["emails"] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{}}
 	item[attrExpiresAt] = number(expires.Unix())
 	return item
 }

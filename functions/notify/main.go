@@ -1,0 +1,86 @@
+// Command notify is the NotifyFunction: it reads the RequestsTable's stream
+// and sends the patient's confirmation and the front desk's notification
+// for each new request through Amazon SES.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
+
+	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/email"
+	"example.com/appointments/internal/metrics"
+	"example.com/appointments/internal/notify"
+	"example.com/appointments/internal/ses"
+	"example.com/appointments/internal/settings"
+)
+
+func main() {
+	log := settings.Logger(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
+	h, err := setup(context.Background(), os.Getenv, log)
+	if err != nil {
+		log.Error("notify function cannot start", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
+}
+
+// setup reads the settings once and builds the handler and its clients.
+func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*notify.Handler, error) {
+	table := getenv("TABLE_NAME")
+	if table == "" {
+		return nil, fmt.Errorf("TABLE_NAME is not set")
+	}
+	profile, err := clinic.Default()
+	if err != nil {
+		return nil, err
+	}
+	composer, err := email.NewComposer(profile, email.Settings{
+		Sender:    strings.TrimSpace(getenv("SENDER_EMAIL")),
+		FrontDesk: settings.List(getenv("FRONT_DESK_EMAIL")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("email settings: %w", err)
+	}
+	namespace := getenv("METRICS_NAMESPACE")
+	if namespace == "" {
+		namespace = "ClinicAppointments"
+	}
+
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		o.Retryer = retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 5
+			o.MaxBackoff = 2 * time.Second
+		})
+	})
+	// The SDK does not retry sends: a retry after an answer that was lost
+	// would send the email twice. The stream's retries, guarded by each
+	// email's lease, take their place.
+	mail := sesapi.NewFromConfig(awsCfg, func(o *sesapi.Options) {
+		o.Retryer = aws.NopRetryer{}
+	})
+
+	return notify.New(
+		dynamo.New(db, table, 0),
+		ses.New(mail, getenv("CONFIGURATION_SET_NAME")),
+		composer,
+		log,
+		metrics.New(os.Stdout, namespace),
+	), nil
+}

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
+	sestypes "github.com/aws/aws-sdk-go-v2/service/ses/types"
+
+	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/lambdatest"
+	"example.com/appointments/internal/mototest"
+)
+
+const (
+	table     = "appointments-test"
+	sender    = "appointments@example.com"
+	frontDesk = "frontdesk@example.com"
+	confSet   = "appointments-test"
+)
+
+// backend is moto with the table, the verified sender and the configuration
+// set the functions expect.
+type backend struct {
+	moto      *mototest.Server
+	db        *dynamodb.Client
+	streamARN string
+}
+
+func newBackend(t *testing.T) *backend {
+	t.Helper()
+	srv := mototest.Start(t)
+	ctx := context.Background()
+	db := dynamodb.NewFromConfig(srv.AWSConfig())
+	out, err := db.CreateTable(ctx, dynamo.TableDefinition(table))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail := sesapi.NewFromConfig(srv.AWSConfig())
+	if _, err := mail.VerifyEmailIdentity(ctx, &sesapi.VerifyEmailIdentityInput{EmailAddress: aws.String(sender)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mail.CreateConfigurationSet(ctx, &sesapi.CreateConfigurationSetInput{ConfigurationSet: &sestypes.ConfigurationSet{Name: aws.String(confSet)}}); err != nil {
+		t.Fatal(err)
+	}
+	return &backend{moto: srv, db: db, streamARN: *out.TableDescription.LatestStreamArn}
+}
+
+func (b *backend) startNotify(t *testing.T) *lambdatest.Function {
+	t.Helper()
+	return lambdatest.Start(t, lambdatest.BuildBootstrap(t, "NotifyFunction"), append(b.moto.Env(),
+		"TABLE_NAME="+table,
+		"SENDER_EMAIL="+sender,
+		"FRONT_DESK_EMAIL="+frontDesk,
+		"CONFIGURATION_SET_NAME="+confSet,
+		"METRICS_NAMESPACE=ClinicAppointments",
+	))
+}
+
+// emails returns the messages moto's SES received, by recipient.
+func (b *backend) emails(t *testing.T) map[string][]*mail.Message {
+	t.Helper()
+	data := b.moto.SESData(t)
+	sesData, _ := data["ses"].(map[string]any)
+	raws, _ := sesData["RawMessage"].([]any)
+	out := map[string][]*mail.Message{}
+	for _, v := range raws {
+		m, _ := v.(map[string]any)
+		raw, _ := m["raw_data"].(string)
+		msg, err := mail.ReadMessage(strings.NewReader(raw))
+		if err != nil {
+			t.Fatalf("unreadable message at SES: %v", err)
+		}
+		// moto lists a destination again for each header naming it.
+		var to []string
+		for _, d := range m["destinations"].([]any) {
+			if !slices.Contains(to, d.(string)) {
+				to = append(to, d.(string))
+			}
+		}
+		out[strings.Join(to, ",")] = append(out[strings.Join(to, ",")], msg)
+	}
+	return out
+}
+
+func invoke(t *testing.T, fn *lambdatest.Function, payload []byte) events.DynamoDBEventResponse {
+	t.Helper()
+	out := fn.Invoke(t, payload)
+	var resp events.DynamoDBEventResponse
+	if err := json.Unmarshal(out, &resp); err != nil {
+		t.Fatalf("answer %s is not a batch response: %v", out, err)
+	}
+	return resp
+}
+
+func readEvent(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(lambdatest.RepoRoot(t), "infra", "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestSampleEventsUnderEmulator invokes the built bootstrap with the stream
+// samples in infra/events: a new request sends both emails once, a TTL
+// removal sends nothing.
+func TestSampleEventsUnderEmulator(t *testing.T) {
+	b := newBackend(t)
+	payload := readEvent(t, "notify-new-request.json")
+	var sample events.DynamoDBEvent
+	if err := json.Unmarshal(payload, &sample); err != nil {
+		t.Fatal(err)
+	}
+	// The request the sample describes is in the table, as it would be.
+	item, err := dynamo.ItemFromImage(sample.Records[0].Change.NewImage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
+		t.Fatal(err)
+	}
+	fn := b.startNotify(t)
+
+	for range 2 {
+		if resp := invoke(t, fn, payload); len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("batch failures %v", resp.BatchItemFailures)
+		}
+	}
+	if resp := invoke(t, fn, readEvent(t, "notify-ttl-removal.json")); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("TTL removal: batch failures %v", resp.BatchItemFailures)
+	}
+	got := b.emails(t)
+	if len(got["jordan.rivera@example.com"]) != 1 || len(got[frontDesk]) != 1 || len(got) != 2 {
+		t.Errorf("emails by recipient: %v, want one to the patient and one to the front desk", counts(got))
+	}
+	checkLogs(t, fn.Output())
+}
+
+// TestSubmittedRequestIsEmailedOnce runs the whole path locally: the submit
+// bootstrap stores a sample request, its stream records go to the notify
+// bootstrap as Lambda would pass them, twice, and exactly one email reaches
+// the patient and one the front desk.
+func TestSubmittedRequestIsEmailedOnce(t *testing.T) {
+	b := newBackend(t)
+	submit := lambdatest.Start(t, lambdatest.BuildBootstrap(t, "SubmitFunction"), append(b.moto.Env(),
+		"TABLE_NAME="+table,
+		"ALLOWED_ORIGINS=https://www.example.com",
+		"THANK_YOU_URL=https://www.example.com/thank-you",
+	))
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(submit.Invoke(t, readEvent(t, "submit-json.json")), &resp); err != nil || resp.StatusCode != 201 {
+		t.Fatalf("submit: %d %s %v", resp.StatusCode, resp.Body, err)
+	}
+	var receipt struct{ Reference string }
+	_ = json.Unmarshal([]byte(resp.Body), &receipt)
+
+	recs, err := dynamo.NewStreamReader(dynamodbstreams.NewFromConfig(b.moto.AWSConfig()), b.streamARN).Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := json.Marshal(events.DynamoDBEvent{Records: recs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := b.startNotify(t)
+	for range 2 {
+		if resp := invoke(t, fn, payload); len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("batch failures %v", resp.BatchItemFailures)
+		}
+	}
+
+	got := b.emails(t)
+	patient, desk := got["jordan.rivera@example.com"], got[frontDesk]
+	if len(patient) != 1 || len(desk) != 1 || len(got) != 2 {
+		t.Fatalf("emails by recipient: %v, want one to the patient and one to the front desk", counts(got))
+	}
+	if !strings.Contains(patient[0].Header.Get("Reply-To"), frontDesk) {
+		t.Errorf("patient Reply-To = %q", patient[0].Header.Get("Reply-To"))
+	}
+	if !strings.Contains(desk[0].Header.Get("Reply-To"), "jordan.rivera@example.com") {
+		t.Errorf("front desk Reply-To = %q", desk[0].Header.Get("Reply-To"))
+	}
+	if !strings.Contains(desk[0].Header.Get("Subject"), receipt.Reference) {
+		t.Errorf("front desk subject %q lacks reference %s", desk[0].Header.Get("Subject"), receipt.Reference)
+	}
+	checkLogs(t, submit.Output())
+	checkLogs(t, fn.Output())
+}
+
+func counts(m map[string][]*mail.Message) map[string]int {
+	out := map[string]int{}
+	for k, v := range m {
+		out[k] = len(v)
+	}
+	return out
+}
+
+// checkLogs fails if a function's output holds a detail of the sample
+// patient.
+func checkLogs(t *testing.T, out string) {
+	t.Helper()
+	for _, secret := range []string{"Jordan", "Rivera", "jordan.rivera", "5550142", "555-0142", "climbing", frontDesk} {
+		if strings.Contains(out, secret) {
+			t.Errorf("function output contains %q", secret)
+		}
+	}
+}
+
+func TestSetupRefusesBadSettings(t *testing.T) {
+	base := map[string]string{
+		"TABLE_NAME":       "t",
+		"SENDER_EMAIL":     sender,
+		"FRONT_DESK_EMAIL": frontDesk + ",manager@example.com",
+		"AWS_REGION":       "us-east-1",
+	}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	if _, err := setup(context.Background(), func(k string) string { return base[k] }, log); err != nil {
+		t.Fatalf("setup() with good settings: %v", err)
+	}
+	for _, tt := range []struct{ key, value string }{
+		{"TABLE_NAME", ""},
+		{"SENDER_EMAIL", ""},
+		{"SENDER_EMAIL", "Clinic <appointments@example.com>"},
+		{"FRONT_DESK_EMAIL", ""},
+		{"FRONT_DESK_EMAIL", "desk@example.com;other@example.com"},
+	} {
+		getenv := func(k string) string {
+			if k == tt.key {
+				return tt.value
+			}
+			return base[k]
+		}
+		if _, err := setup(context.Background(), getenv, log); err == nil {
+			t.Errorf("setup() accepted %s=%q", tt.key, tt.value)
+		}
+	}
+}

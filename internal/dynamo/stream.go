@@ -1,0 +1,167 @@
+package dynamo
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	streams "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"example.com/appointments/internal/appointment"
+)
+
+// IsRequest reports whether a stream image is of an appointment request,
+// as opposed to the table's other records.
+func IsRequest(image map[string]events.DynamoDBAttributeValue) bool {
+	t, ok := image["type"]
+	return ok && t.DataType() == events.DataTypeString && t.String() == "request"
+}
+
+// RequestFromImage reads an appointment request from a stream record's
+// image.
+func RequestFromImage(image map[string]events.DynamoDBAttributeValue) (appointment.Request, error) {
+	if !IsRequest(image) {
+		return appointment.Request{}, errors.New("stream image is not an appointment request")
+	}
+	item, err := ItemFromImage(image)
+	if err != nil {
+		return appointment.Request{}, err
+	}
+	r := requestFromItem(item)
+	if r.ID == "" {
+		return appointment.Request{}, errors.New("stream image has no request ID")
+	}
+	return r, nil
+}
+
+// ItemFromImage converts a stream record's image to an item as the
+// DynamoDB API takes it.
+func ItemFromImage(image map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
+	item := make(map[string]types.AttributeValue, len(image))
+	for k, v := range image {
+		av, err := fromEvent(v)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %s: %w", k, err)
+		}
+		item[k] = av
+	}
+	return item, nil
+}
+
+// fromEvent converts an attribute value as Lambda delivers it in a stream
+// event to the SDK's form. Sets and binary values do not occur in requests.
+func fromEvent(v events.DynamoDBAttributeValue) (types.AttributeValue, error) {
+	switch v.DataType() {
+	case events.DataTypeString:
+		return &types.AttributeValueMemberS{Value: v.String()}, nil
+	case events.DataTypeNumber:
+		return &types.AttributeValueMemberN{Value: v.Number()}, nil
+	case events.DataTypeBoolean:
+		return &types.AttributeValueMemberBOOL{Value: v.Boolean()}, nil
+	case events.DataTypeNull:
+		return &types.AttributeValueMemberNULL{Value: true}, nil
+	case events.DataTypeList:
+		var l []types.AttributeValue
+		for _, e := range v.List() {
+			av, err := fromEvent(e)
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, av)
+		}
+		return &types.AttributeValueMemberL{Value: l}, nil
+	case events.DataTypeMap:
+		m := map[string]types.AttributeValue{}
+		for k, e := range v.Map() {
+			av, err := fromEvent(e)
+			if err != nil {
+				return nil, err
+			}
+			m[k] = av
+		}
+		return &types.AttributeValueMemberM{Value: m}, nil
+	}
+	return nil, fmt.Errorf("unsupported attribute type %d", v.DataType())
+}
+
+// EventRecord converts a record read from the DynamoDB Streams API into the
+// form Lambda hands a function, so that code polling a stream itself can
+// feed the same handler.
+func EventRecord(r streams.Record, streamARN string) events.DynamoDBEventRecord {
+	rec := events.DynamoDBEventRecord{
+		AWSRegion:      deref(r.AwsRegion),
+		EventID:        deref(r.EventID),
+		EventName:      string(r.EventName),
+		EventSource:    deref(r.EventSource),
+		EventVersion:   deref(r.EventVersion),
+		EventSourceArn: streamARN,
+	}
+	if r.UserIdentity != nil {
+		rec.UserIdentity = &events.DynamoDBUserIdentity{Type: deref(r.UserIdentity.Type), PrincipalID: deref(r.UserIdentity.PrincipalId)}
+	}
+	if d := r.Dynamodb; d != nil {
+		rec.Change = events.DynamoDBStreamRecord{
+			Keys:           toEventMap(d.Keys),
+			NewImage:       toEventMap(d.NewImage),
+			OldImage:       toEventMap(d.OldImage),
+			SequenceNumber: deref(d.SequenceNumber),
+			StreamViewType: string(d.StreamViewType),
+		}
+		if d.SizeBytes != nil {
+			rec.Change.SizeBytes = *d.SizeBytes
+		}
+		if d.ApproximateCreationDateTime != nil {
+			rec.Change.ApproximateCreationDateTime = events.SecondsEpochTime{Time: *d.ApproximateCreationDateTime}
+		}
+	}
+	return rec
+}
+
+func toEventMap(m map[string]streams.AttributeValue) map[string]events.DynamoDBAttributeValue {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]events.DynamoDBAttributeValue, len(m))
+	for k, v := range m {
+		out[k] = toEvent(v)
+	}
+	return out
+}
+
+func toEvent(v streams.AttributeValue) events.DynamoDBAttributeValue {
+	switch v := v.(type) {
+	case *streams.AttributeValueMemberS:
+		return events.NewStringAttribute(v.Value)
+	case *streams.AttributeValueMemberN:
+		return events.NewNumberAttribute(v.Value)
+	case *streams.AttributeValueMemberBOOL:
+		return events.NewBooleanAttribute(v.Value)
+	case *streams.AttributeValueMemberNULL:
+		return events.NewNullAttribute()
+	case *streams.AttributeValueMemberB:
+		return events.NewBinaryAttribute(v.Value)
+	case *streams.AttributeValueMemberSS:
+		return events.NewStringSetAttribute(v.Value)
+	case *streams.AttributeValueMemberNS:
+		return events.NewNumberSetAttribute(v.Value)
+	case *streams.AttributeValueMemberBS:
+		return events.NewBinarySetAttribute(v.Value)
+	case *streams.AttributeValueMemberL:
+		l := make([]events.DynamoDBAttributeValue, len(v.Value))
+		for i, e := range v.Value {
+			l[i] = toEvent(e)
+		}
+		return events.NewListAttribute(l)
+	case *streams.AttributeValueMemberM:
+		return events.NewMapAttribute(toEventMap(v.Value))
+	}
+	return events.NewNullAttribute()
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

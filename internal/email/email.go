@@ -1,0 +1,256 @@
+// Package email renders the emails an appointment request calls for: the
+// confirmation the patient receives and the notification that tells the
+// front desk whom to call back.
+//
+// Each email is a complete MIME message, ready for SES's raw sending: a
+// multipart/alternative body with a plain-text part and an HTML part, both
+// UTF-8 and quoted-printable. The HTML is laid out for phones and for the
+// mail clients clinics and patients use (Gmail, Outlook, Apple Mail): one
+// column, tables for layout, inline styles, no images and nothing fetched
+// from elsewhere.
+//
+// Nothing a patient typed ever reaches a header, apart from the validated
+// patient address: it is the recipient of the confirmation and the Reply-To
+// of the notification, so that the front desk can answer with one click.
+package email
+
+import (
+	"crypto/rand"
+	"embed"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"net/mail"
+	"regexp"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/clinic"
+)
+
+// Kind names one of the emails a request calls for.
+type Kind string
+
+// The emails sent for each new request.
+const (
+	Patient   Kind = "patient"
+	FrontDesk Kind = "frontDesk"
+)
+
+// Settings say who sends and who receives at the clinic.
+type Settings struct {
+	// Sender is the verified sender, one bare address such as
+	// appointments@example.com.
+	Sender string
+	// FrontDesk are the front desk's bare addresses, at least one.
+	FrontDesk []string
+}
+
+// Message is one rendered email.
+type Message struct {
+	Kind Kind
+	// From is the bare sender address (the SES Source).
+	From string
+	// To are the recipients' bare addresses (the SES Destinations).
+	To      []string
+	Subject string
+	// Text is the plain-text part.
+	Text string
+	// HTML is the HTML part.
+	HTML string
+	// Raw is the whole message as sent: headers and body, CRLF line endings.
+	Raw []byte
+}
+
+//go:embed templates
+var templateFS embed.FS
+
+// Composer renders the emails of one clinic. It is safe for concurrent use.
+type Composer struct {
+	profile  *clinic.Profile
+	settings Settings
+	// senderDomain names the host part of every Message-ID, so that
+	// identifiers are unique to the clinic's own domain.
+	senderDomain string
+	palette      palette
+	contact      clinicContact
+
+	html map[Kind]*htmltemplate.Template
+	text map[Kind]*texttemplate.Template
+
+	now          func() time.Time
+	newMessageID func() string
+}
+
+// NewComposer checks the settings and parses the embedded templates once.
+func NewComposer(p *clinic.Profile, s Settings) (*Composer, error) {
+	if p == nil {
+		return nil, errors.New("clinic profile is required")
+	}
+	var errs []error
+	if err := checkBareAddress(s.Sender); err != nil {
+		errs = append(errs, fmt.Errorf("sender: %w", err))
+	} else if !isASCII(s.Sender) {
+		// A Message-ID must be ASCII, and SES wants internationalised
+		// domains in their xn-- form anyway.
+		errs = append(errs, fmt.Errorf("sender %q must be ASCII; write an internationalised domain in its xn-- form", s.Sender))
+	}
+	if len(s.FrontDesk) == 0 {
+		errs = append(errs, errors.New("at least one front-desk address is required"))
+	}
+	for _, a := range s.FrontDesk {
+		if err := checkBareAddress(a); err != nil {
+			errs = append(errs, fmt.Errorf("front desk: %w", err))
+		}
+	}
+	pal, err := newPalette(p.BrandColor)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("email settings: %w", err)
+	}
+
+	c := &Composer{
+		profile:      p,
+		settings:     Settings{Sender: s.Sender, FrontDesk: append([]string(nil), s.FrontDesk...)},
+		senderDomain: s.Sender[strings.LastIndexByte(s.Sender, '@')+1:],
+		palette:      pal,
+		contact:      newClinicContact(p),
+		html:         map[Kind]*htmltemplate.Template{},
+		text:         map[Kind]*texttemplate.Template{},
+		now:          time.Now,
+		newMessageID: func() string { return strings.ToLower(rand.Text()) },
+	}
+	for kind, name := range map[Kind]string{Patient: "patient", FrontDesk: "frontdesk"} {
+		h, err := htmltemplate.New("layout.html.tmpl").Funcs(htmlFuncs).ParseFS(templateFS,
+			"templates/layout.html.tmpl", "templates/"+name+".html.tmpl")
+		if err != nil {
+			return nil, fmt.Errorf("parse %s html template: %w", name, err)
+		}
+		t, err := texttemplate.New(name+".txt.tmpl").ParseFS(templateFS, "templates/"+name+".txt.tmpl")
+		if err != nil {
+			return nil, fmt.Errorf("parse %s text template: %w", name, err)
+		}
+		c.html[kind], c.text[kind] = h, t
+	}
+	return c, nil
+}
+
+// Compose renders the kind of email for request r. The request must be
+// validated and normalised: Phone in E.164, PreferredDays and PreferredTimes
+// as IDs, Location a profile location ID and CreatedAt set.
+func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
+	if kind != Patient && kind != FrontDesk {
+		return Message{}, fmt.Errorf("unknown email kind %q", kind)
+	}
+	// Errors below name fields, never their values: they end up in logs,
+	// and logs carry no patient details.
+	if err := checkBareAddress(r.Email); err != nil {
+		return Message{}, errors.New("request email is not one bare address")
+	}
+	if !referencePattern.MatchString(r.Reference) {
+		return Message{}, errors.New("request reference is missing or malformed")
+	}
+	if !e164Pattern.MatchString(r.Phone) {
+		return Message{}, errors.New("request phone is not in E.164 form")
+	}
+	if r.CreatedAt.IsZero() {
+		return Message{}, errors.New("request has no creation time")
+	}
+	service, ok := c.profile.Service(r.Service)
+	if !ok {
+		return Message{}, errors.New("request service is not in the clinic profile")
+	}
+	location, err := c.location(r.Location)
+	if err != nil {
+		return Message{}, err
+	}
+
+	d := c.details(r, service, location)
+	frontDesk := c.frontDeskAddresses(location)
+	msg := Message{Kind: kind, From: c.settings.Sender}
+	var replyTo []string
+	var data any
+	switch kind {
+	case Patient:
+		msg.To = []string{r.Email}
+		replyTo = frontDesk
+		msg.Subject = "We received your appointment request"
+		data = c.patientView(r, d, msg.Subject)
+	case FrontDesk:
+		msg.To = frontDesk
+		replyTo = []string{r.Email}
+		msg.Subject = fmt.Sprintf("New appointment request %s: %s, %s", r.Reference, service.Label, location.Label)
+		data = c.frontDeskView(r, d, msg.Subject)
+	}
+
+	var text, html strings.Builder
+	if err := c.text[kind].Execute(&text, data); err != nil {
+		return Message{}, fmt.Errorf("render %s text: %w", kind, err)
+	}
+	if err := c.html[kind].Execute(&html, data); err != nil {
+		return Message{}, fmt.Errorf("render %s html: %w", kind, err)
+	}
+	msg.Text, msg.HTML = text.String(), html.String()
+
+	raw, err := c.encode(msg, replyTo)
+	if err != nil {
+		return Message{}, fmt.Errorf("encode %s email: %w", kind, err)
+	}
+	msg.Raw = raw
+	return msg, nil
+}
+
+var (
+	// referencePattern admits the codes appointment.NewReference makes and
+	// nothing that could disturb a Subject line.
+	referencePattern = regexp.MustCompile(`^[0-9A-Z]{1,12}(-[0-9A-Z]{1,12})*$`)
+	e164Pattern      = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+)
+
+// location returns the request's location. A request without one can only
+// come from a clinic with a single site, which is then the one meant.
+func (c *Composer) location(id string) (clinic.Location, error) {
+	if id == "" && len(c.profile.Locations) == 1 {
+		return c.profile.Locations[0], nil
+	}
+	l, ok := c.profile.Location(id)
+	if !ok {
+		return clinic.Location{}, errors.New("request location is not in the clinic profile")
+	}
+	return l, nil
+}
+
+// frontDeskAddresses returns who handles requests for the location: its own
+// front desk when the profile names one, else the clinic-wide front desk.
+func (c *Composer) frontDeskAddresses(l clinic.Location) []string {
+	if l.FrontDeskEmail != "" {
+		// The profile allows a display name here; recipients are bare.
+		if a, err := mail.ParseAddress(l.FrontDeskEmail); err == nil {
+			return []string{a.Address}
+		}
+	}
+	return append([]string(nil), c.settings.FrontDesk...)
+}
+
+// checkBareAddress accepts exactly one address without a display name,
+// comments or surrounding space.
+func checkBareAddress(s string) error {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
+		return fmt.Errorf("%q is not one bare email address", s)
+	}
+	return nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}

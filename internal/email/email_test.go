@@ -1,0 +1,492 @@
+package email
+
+import (
+	"bytes"
+	"flag"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/clinic"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const (
+	testSender    = "appointments@example.com"
+	testMessageID = "0123456789abcdefghijklmnop"
+)
+
+var (
+	testFrontDesk = []string{"frontdesk@example.com", "manager@example.com"}
+	// testNow is when the tests pretend to send, a minute after the
+	// complete request arrived.
+	testNow = time.Date(2026, 11, 27, 16, 31, 0, 0, time.UTC)
+)
+
+func defaultProfile(t testing.TB) *clinic.Profile {
+	t.Helper()
+	p, err := clinic.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// twoSiteProfile is the default clinic with a second site that has its own
+// front desk.
+func twoSiteProfile(t testing.TB) *clinic.Profile {
+	t.Helper()
+	p := *defaultProfile(t)
+	p.Locations = append(slices.Clone(p.Locations), clinic.Location{
+		ID:             "north",
+		Label:          "Ascent Total Performance North",
+		Address:        "400 Sample Road, Longmont, CO 80501",
+		FrontDeskEmail: "north@example.com",
+	})
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return &p
+}
+
+func newTestComposer(t testing.TB, p *clinic.Profile) *Composer {
+	t.Helper()
+	c, err := NewComposer(p, Settings{Sender: testSender, FrontDesk: testFrontDesk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.now = func() time.Time { return testNow }
+	c.newMessageID = func() string { return testMessageID }
+	return c
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// completeRequest fills in every field.
+func completeRequest() appointment.Request {
+	return appointment.Request{
+		ID:             "req1",
+		Reference:      "K7M2-Q9XD",
+		FirstName:      "Jordan",
+		LastName:       "Rivera",
+		Email:          "jordan.rivera@example.com",
+		Phone:          "+13035550123",
+		Service:        "dry-needling",
+		Location:       "main",
+		PreferredDays:  []string{"mon", "wed"},
+		PreferredTimes: []string{"morning"},
+		NewPatient:     ptr(true),
+		ContactMethod:  "phone",
+		Reason:         "Right shoulder pain since a ski fall in March.\n\nWorse when reaching overhead <b>& \"lifting\"</b>.",
+		Status:         appointment.StatusNew,
+		CreatedAt:      time.Date(2026, 11, 27, 16, 30, 0, 0, time.UTC), // Friday 9:30 AM MST
+	}
+}
+
+// minimalRequest leaves out every optional field.
+func minimalRequest() appointment.Request {
+	return appointment.Request{
+		ID:        "req2",
+		Reference: "A2B3-C4D5",
+		FirstName: "Ana",
+		LastName:  "Li",
+		Email:     "ana@example.com",
+		Phone:     "+13035550199",
+		Service:   "evaluation",
+		Location:  "main",
+		Status:    appointment.StatusNew,
+		CreatedAt: time.Date(2026, 11, 24, 5, 0, 0, 0, time.UTC), // Monday 10:00 PM MST
+	}
+}
+
+// notANameRequest has a first name that must not be repeated to the
+// patient, and a phone number from abroad.
+func notANameRequest() appointment.Request {
+	return appointment.Request{
+		ID:             "req3",
+		Reference:      "Z9Y8-X7W6",
+		FirstName:      "J0rdan123 http://x.example",
+		LastName:       "<script>alert(1)</script>",
+		Email:          "visitor+tag@example.com",
+		Phone:          "+442071838750",
+		Service:        "evaluation",
+		Location:       "main",
+		PreferredDays:  []string{"mon", "tue", "wed", "thu", "fri"},
+		PreferredTimes: []string{"morning", "afternoon", "evening"},
+		NewPatient:     ptr(false),
+		ContactMethod:  "email",
+		Reason:         "Visit http://x.example \"><img src=x onerror=alert(1)>",
+		Status:         appointment.StatusNew,
+		CreatedAt:      time.Date(2026, 11, 29, 2, 0, 0, 0, time.UTC), // Saturday 7:00 PM MST
+	}
+}
+
+// northRequest is for the site with its own front desk.
+func northRequest() appointment.Request {
+	return appointment.Request{
+		ID:             "req4",
+		Reference:      "M3N4-P5Q6",
+		FirstName:      "Zoë O'Brien-Šimić",
+		LastName:       "Núñez",
+		Email:          "zoe@example.org",
+		Phone:          "+17205550142",
+		PhoneExtension: "204",
+		Service:        "sports-performance",
+		Location:       "north",
+		PreferredDays:  []string{"sat"},
+		PreferredTimes: []string{"morning", "afternoon"},
+		ContactMethod:  "text",
+		Reason:         "Knee pain when running downhill.",
+		Status:         appointment.StatusNew,
+		CreatedAt:      time.Date(2026, 11, 29, 19, 0, 0, 0, time.UTC), // Sunday noon MST
+	}
+}
+
+type composeCase struct {
+	name    string
+	profile func(testing.TB) *clinic.Profile
+	request appointment.Request
+	// wantPatientReplyTo is also who the front desk email goes to.
+	wantFrontDesk []string
+	wantGreeting  string
+}
+
+func composeCases() []composeCase {
+	return []composeCase{
+		{"complete", defaultProfile, completeRequest(), testFrontDesk, "Hi Jordan,"},
+		{"minimal", defaultProfile, minimalRequest(), testFrontDesk, "Hi Ana,"},
+		{"not-a-name", defaultProfile, notANameRequest(), testFrontDesk, "Hello,"},
+		{"location", twoSiteProfile, northRequest(), []string{"north@example.com"}, "Hi Zoë O'Brien-Šimić,"},
+	}
+}
+
+func goldenName(kind Kind) string {
+	return map[Kind]string{Patient: "patient", FrontDesk: "frontdesk"}[kind]
+}
+
+// checkGolden compares got with the golden file, or rewrites it with -update.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file; run go test -update and review the diff\n%s", path, firstDifference(got, string(want)))
+	}
+}
+
+// firstDifference shows the first line where got and want part.
+func firstDifference(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := range max(len(g), len(w)) {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return "line " + strconv.Itoa(i+1) + ":\n got: " + gl + "\nwant: " + wl
+		}
+	}
+	return ""
+}
+
+func TestComposeGolden(t *testing.T) {
+	for _, tc := range composeCases() {
+		c := newTestComposer(t, tc.profile(t))
+		for _, kind := range []Kind{Patient, FrontDesk} {
+			t.Run(goldenName(kind)+"-"+tc.name, func(t *testing.T) {
+				msg, err := c.Compose(kind, tc.request)
+				if err != nil {
+					t.Fatal(err)
+				}
+				name := goldenName(kind) + "-" + tc.name
+				checkGolden(t, name+".html", msg.HTML)
+				checkGolden(t, name+".txt", msg.Text)
+			})
+		}
+	}
+}
+
+func TestComposeMessage(t *testing.T) {
+	for _, tc := range composeCases() {
+		c := newTestComposer(t, tc.profile(t))
+		r := tc.request
+		t.Run(tc.name, func(t *testing.T) {
+			patient, err := c.Compose(Patient, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			frontDesk, err := c.Compose(FrontDesk, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			if got, want := patient.To, []string{r.Email}; !slices.Equal(got, want) {
+				t.Errorf("patient To = %q, want %q", got, want)
+			}
+			if got, want := frontDesk.To, tc.wantFrontDesk; !slices.Equal(got, want) {
+				t.Errorf("front desk To = %q, want %q", got, want)
+			}
+			if got, want := patient.Subject, "We received your appointment request"; got != want {
+				t.Errorf("patient Subject = %q, want %q", got, want)
+			}
+			if got, want := patient.Kind, Patient; got != want {
+				t.Errorf("patient Kind = %q, want %q", got, want)
+			}
+			if !strings.Contains(patient.Text, tc.wantGreeting+"\n") || !strings.Contains(patient.HTML, ">"+htmlEscape(tc.wantGreeting)+"<") {
+				t.Errorf("patient email does not greet with %q", tc.wantGreeting)
+			}
+			if r.Reason != "" {
+				for _, line := range strings.Split(r.Reason, "\n") {
+					if line != "" && (strings.Contains(patient.Text, line) || strings.Contains(patient.HTML, htmlEscape(line))) {
+						t.Errorf("patient email contains the reason %q", line)
+					}
+				}
+			}
+			for _, m := range []Message{patient, frontDesk} {
+				if got, want := m.From, testSender; got != want {
+					t.Errorf("%s From = %q, want %q", m.Kind, got, want)
+				}
+				if size := len(m.HTML); size >= 100<<10 {
+					t.Errorf("%s HTML is %d bytes, want under 100 KB", m.Kind, size)
+				}
+				if !strings.Contains(m.Text, r.Reference) || !strings.Contains(m.HTML, r.Reference) {
+					t.Errorf("%s email does not give the reference %s", m.Kind, r.Reference)
+				}
+			}
+
+			wantReplyTo := map[Kind][]string{Patient: tc.wantFrontDesk, FrontDesk: {r.Email}}
+			wantTo := map[Kind][]string{Patient: {r.Email}, FrontDesk: tc.wantFrontDesk}
+			for _, m := range []Message{patient, frontDesk} {
+				checkRaw(t, m, r, wantTo[m.Kind], wantReplyTo[m.Kind])
+			}
+		})
+	}
+}
+
+func htmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;", "+", "&#43;").Replace(s)
+}
+
+// checkRaw parses the message as a mail client would and checks its
+// headers and parts.
+func checkRaw(t *testing.T, m Message, r appointment.Request, wantTo, wantReplyTo []string) {
+	t.Helper()
+	raw := m.Raw
+	if i := bytes.IndexByte(bytes.ReplaceAll(raw, []byte("\r\n"), nil), '\n'); i >= 0 {
+		t.Errorf("%s: Raw has a bare LF", m.Kind)
+	}
+	if i := bytes.IndexByte(bytes.ReplaceAll(raw, []byte("\r\n"), nil), '\r'); i >= 0 {
+		t.Errorf("%s: Raw has a bare CR", m.Kind)
+	}
+	for i, line := range bytes.Split(raw, []byte("\r\n")) {
+		if len(line) > 998 {
+			t.Errorf("%s: line %d of Raw is %d octets, over 998", m.Kind, i+1, len(line))
+		}
+	}
+
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("%s: parse Raw: %v", m.Kind, err)
+	}
+	h := msg.Header
+
+	var names []string
+	for k := range h {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	wantNames := []string{"Content-Type", "Date", "From", "Message-Id", "Mime-Version", "Reply-To", "Subject", "To"}
+	if !slices.Equal(names, wantNames) {
+		t.Errorf("%s: header fields %q, want %q", m.Kind, names, wantNames)
+	}
+
+	from, err := h.AddressList("From")
+	if err != nil || len(from) != 1 || from[0].Address != testSender || from[0].Name != "Ascent Total Performance" {
+		t.Errorf("%s: From = %q (%v), want Ascent Total Performance <%s>", m.Kind, h.Get("From"), err, testSender)
+	}
+	if got, err := addresses(h, "To"); err != nil || !slices.Equal(got, wantTo) {
+		t.Errorf("%s: To = %q (%v), want %q", m.Kind, got, err, wantTo)
+	}
+	if got, err := addresses(h, "Reply-To"); err != nil || !slices.Equal(got, wantReplyTo) {
+		t.Errorf("%s: Reply-To = %q (%v), want %q", m.Kind, got, err, wantReplyTo)
+	}
+	subject, err := new(mime.WordDecoder).DecodeHeader(h.Get("Subject"))
+	if err != nil || subject != m.Subject {
+		t.Errorf("%s: Subject = %q (%v), want %q", m.Kind, subject, err, m.Subject)
+	}
+	if date, err := h.Date(); err != nil || !date.Equal(testNow) {
+		t.Errorf("%s: Date = %v (%v), want %v", m.Kind, date, err, testNow)
+	}
+	if got, want := h.Get("Message-Id"), "<"+testMessageID+"@example.com>"; got != want {
+		t.Errorf("%s: Message-ID = %q, want %q", m.Kind, got, want)
+	}
+	if got, want := h.Get("Mime-Version"), "1.0"; got != want {
+		t.Errorf("%s: MIME-Version = %q, want %q", m.Kind, got, want)
+	}
+
+	// The patient's name is never in a header, not even as a display name.
+	headerEnd := bytes.Index(raw, []byte("\r\n\r\n"))
+	header := string(raw[:headerEnd])
+	for _, s := range []string{r.FirstName, r.LastName} {
+		if strings.Contains(header, s) {
+			t.Errorf("%s: header contains the patient's name %q", m.Kind, s)
+		}
+	}
+
+	mediaType, params, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err != nil || mediaType != "multipart/alternative" {
+		t.Fatalf("%s: Content-Type = %q (%v), want multipart/alternative", m.Kind, h.Get("Content-Type"), err)
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for i, want := range []struct{ mediaType, body string }{
+		{"text/plain", m.Text},
+		{"text/html", m.HTML},
+	} {
+		// NextRawPart leaves the transfer encoding for the test to undo.
+		p, err := mr.NextRawPart()
+		if err != nil {
+			t.Fatalf("%s: part %d: %v", m.Kind, i+1, err)
+		}
+		mt, ps, err := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		if err != nil || mt != want.mediaType || !strings.EqualFold(ps["charset"], "utf-8") {
+			t.Errorf("%s: part %d Content-Type = %q, want %s; charset=utf-8", m.Kind, i+1, p.Header.Get("Content-Type"), want.mediaType)
+		}
+		if got := p.Header.Get("Content-Transfer-Encoding"); got != "quoted-printable" {
+			t.Errorf("%s: part %d Content-Transfer-Encoding = %q, want quoted-printable", m.Kind, i+1, got)
+		}
+		body, err := io.ReadAll(quotedprintable.NewReader(p))
+		if err != nil {
+			t.Fatalf("%s: part %d: %v", m.Kind, i+1, err)
+		}
+		if got, want := string(body), strings.ReplaceAll(want.body, "\n", "\r\n"); got != want {
+			t.Errorf("%s: part %d decodes to something else than the %s field\n%s", m.Kind, i+1, want, firstDifference(got, want))
+		}
+	}
+	if _, err := mr.NextRawPart(); err != io.EOF {
+		t.Errorf("%s: want exactly two parts, next part: %v", m.Kind, err)
+	}
+}
+
+func addresses(h mail.Header, key string) ([]string, error) {
+	list, err := h.AddressList(key)
+	var out []string
+	for _, a := range list {
+		if a.Name != "" {
+			out = append(out, a.Name+" <"+a.Address+">")
+			continue
+		}
+		out = append(out, a.Address)
+	}
+	return out, err
+}
+
+func TestNewComposerRejectsSettings(t *testing.T) {
+	p := defaultProfile(t)
+	tests := []struct {
+		name     string
+		settings Settings
+	}{
+		{"no sender", Settings{FrontDesk: testFrontDesk}},
+		{"sender with name", Settings{Sender: "Clinic <appointments@example.com>", FrontDesk: testFrontDesk}},
+		{"sender with space", Settings{Sender: " appointments@example.com", FrontDesk: testFrontDesk}},
+		{"non-ASCII sender", Settings{Sender: "termine@bücher.example", FrontDesk: testFrontDesk}},
+		{"no front desk", Settings{Sender: testSender}},
+		{"front desk list in one", Settings{Sender: testSender, FrontDesk: []string{"a@example.com, b@example.com"}}},
+		{"front desk header injection", Settings{Sender: testSender, FrontDesk: []string{"a@example.com\r\nBcc: x@example.com"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := NewComposer(p, tt.settings); err == nil {
+				t.Errorf("NewComposer(%+v) succeeded, want an error", tt.settings)
+			}
+		})
+	}
+}
+
+func TestComposeRejectsRequests(t *testing.T) {
+	c := newTestComposer(t, defaultProfile(t))
+	tests := []struct {
+		name   string
+		kind   Kind
+		change func(*appointment.Request)
+	}{
+		{"unknown kind", "reminder", func(*appointment.Request) {}},
+		{"email with name", Patient, func(r *appointment.Request) { r.Email = "Jordan <jordan@example.com>" }},
+		{"email with header", FrontDesk, func(r *appointment.Request) { r.Email = "jordan@example.com\r\nBcc: x@example.com" }},
+		{"email list", Patient, func(r *appointment.Request) { r.Email = "a@example.com,b@example.com" }},
+		{"no reference", Patient, func(r *appointment.Request) { r.Reference = "" }},
+		{"reference with line break", FrontDesk, func(r *appointment.Request) { r.Reference = "K7M2\r\nBcc: x" }},
+		{"phone not E.164", FrontDesk, func(r *appointment.Request) { r.Phone = "303-555-0123" }},
+		{"unknown service", Patient, func(r *appointment.Request) { r.Service = "massage" }},
+		{"unknown location", Patient, func(r *appointment.Request) { r.Location = "south" }},
+		{"no creation time", Patient, func(r *appointment.Request) { r.CreatedAt = time.Time{} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := completeRequest()
+			tt.change(&r)
+			if _, err := c.Compose(tt.kind, r); err == nil {
+				t.Errorf("Compose succeeded, want an error")
+			}
+		})
+	}
+}
+
+func TestComposeDefaultsToOnlyLocation(t *testing.T) {
+	c := newTestComposer(t, defaultProfile(t))
+	r := completeRequest()
+	r.Location = ""
+	msg, err := c.Compose(FrontDesk, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := msg.Subject, "New appointment request K7M2-Q9XD: Dry needling, Ascent Total Performance"; got != want {
+		t.Errorf("Subject = %q, want %q", got, want)
+	}
+}
+
+func TestComposeMessageIDIsRandom(t *testing.T) {
+	c, err := NewComposer(defaultProfile(t), Settings{Sender: testSender, FrontDesk: testFrontDesk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for range 3 {
+		msg, err := c.Compose(Patient, completeRequest())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := mail.ReadMessage(bytes.NewReader(msg.Raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := m.Header.Get("Message-Id")
+		if !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, "@example.com>") || ids[id] {
+			t.Errorf("Message-ID %q is malformed or repeated", id)
+		}
+		ids[id] = true
+	}
+}

@@ -1,0 +1,97 @@
+package email
+
+import (
+	"slices"
+	"time"
+
+	"example.com/appointments/internal/clinic"
+)
+
+// searchDays bounds the search for a deadline, so that opening hours with
+// hardly any time in them cannot keep a render busy.
+const searchDays = 400
+
+// replyBy returns the moment the front desk's promise runs out: when
+// within of open time has passed since from, counting only the opening
+// hours, read as wall-clock times in the clinic's zone. Each day's hours
+// are placed on that day's calendar, so a change to or from daylight
+// saving time moves them with the clocks. It reports false when the hours
+// do not add up to within in reasonable time, as when there are none.
+func replyBy(from time.Time, hours []clinic.Hours, zone *time.Location, within time.Duration) (time.Time, bool) {
+	from = from.In(zone)
+	left := within
+	y, m, d := from.Date()
+	for i := range searchDays {
+		day := time.Date(y, m, d+i, 0, 0, 0, 0, zone)
+		for _, s := range openSpans(day, hours, zone) {
+			start := s.start
+			if start.Before(from) {
+				start = from
+			}
+			if !start.Before(s.end) {
+				continue
+			}
+			if open := s.end.Sub(start); open < left {
+				left -= open
+				continue
+			}
+			return start.Add(left), true
+		}
+	}
+	return time.Time{}, false
+}
+
+type span struct{ start, end time.Time }
+
+// openSpans returns the day's opening hours in time order, with
+// overlapping rules merged so that no time is counted twice.
+func openSpans(day time.Time, hours []clinic.Hours, zone *time.Location) []span {
+	id := clinic.Weekdays[(int(day.Weekday())+6)%7]
+	var spans []span
+	for _, h := range hours {
+		if !slices.Contains(h.Days, id) {
+			continue
+		}
+		opens, ok1 := clock(day, h.Opens, zone)
+		closes, ok2 := clock(day, h.Closes, zone)
+		if ok1 && ok2 && opens.Before(closes) {
+			spans = append(spans, span{opens, closes})
+		}
+	}
+	slices.SortFunc(spans, func(a, b span) int { return a.start.Compare(b.start) })
+	var merged []span
+	for _, s := range spans {
+		if n := len(merged); n > 0 && !s.start.After(merged[n-1].end) {
+			if s.end.After(merged[n-1].end) {
+				merged[n-1].end = s.end
+			}
+			continue
+		}
+		merged = append(merged, s)
+	}
+	return merged
+}
+
+// clock places an HH:MM time on the given day.
+func clock(day time.Time, hhmm string, zone *time.Location) (time.Time, bool) {
+	t, err := time.Parse("15:04", hhmm)
+	if err != nil {
+		return time.Time{}, false
+	}
+	y, m, d := day.Date()
+	return time.Date(y, m, d, t.Hour(), t.Minute(), 0, 0, zone), true
+}
+
+// roundUpToQuarterHour gives a deadline a time people say, such as 10:15
+// rather than 10:07; rounding up keeps the promise.
+func roundUpToQuarterHour(t time.Time) time.Time {
+	const q = 15 * time.Minute
+	_, offset := t.Zone()
+	// Rounding is done on the wall clock, which in zones offset by a part
+	// of an hour differs from rounding the instant.
+	wall := t.Add(time.Duration(offset) * time.Second)
+	if r := wall.Sub(wall.Truncate(q)); r > 0 {
+		t = t.Add(q - r)
+	}
+	return t
+}

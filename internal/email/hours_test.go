@@ -1,0 +1,126 @@
+package email
+
+import (
+	"testing"
+	"time"
+
+	"example.com/appointments/internal/clinic"
+)
+
+func TestReplyBy(t *testing.T) {
+	p := defaultProfile(t)
+	denver := p.Zone()
+	at := func(year int, month time.Month, day, hour, minute int) time.Time {
+		return time.Date(year, month, day, hour, minute, 0, 0, denver)
+	}
+	// The default hours: Monday to Thursday 7:00-19:00, Friday 7:00-17:00,
+	// Saturday 8:00-12:00, closed on Sunday.
+	tests := []struct {
+		name   string
+		from   time.Time
+		within time.Duration
+		want   time.Time
+	}{
+		{"weekday morning", at(2026, 11, 23, 9, 30), 24 * time.Hour, at(2026, 11, 25, 9, 30)},
+		{"before opening", at(2026, 11, 24, 5, 0), 24 * time.Hour, at(2026, 11, 25, 19, 0)},
+		{"at closing", at(2026, 11, 23, 19, 0), 24 * time.Hour, at(2026, 11, 25, 19, 0)},
+		{"late evening", at(2026, 11, 24, 22, 0), 24 * time.Hour, at(2026, 11, 26, 19, 0)},
+		{"within the same day", at(2026, 11, 23, 9, 0), 2 * time.Hour, at(2026, 11, 23, 11, 0)},
+		{"Friday after closing", at(2026, 11, 27, 18, 0), 24 * time.Hour, at(2026, 12, 1, 15, 0)},
+		{"Friday morning", at(2026, 11, 27, 9, 30), 24 * time.Hour, at(2026, 12, 1, 7, 30)},
+		{"Saturday during short hours", at(2026, 11, 28, 10, 0), 24 * time.Hour, at(2026, 12, 1, 17, 0)},
+		{"Saturday after closing", at(2026, 11, 28, 19, 0), 4 * time.Hour, at(2026, 11, 30, 11, 0)},
+		{"Sunday", at(2026, 11, 29, 12, 0), 24 * time.Hour, at(2026, 12, 1, 19, 0)},
+		// Clocks go forward at 2:00 on Sunday, March 8, 2026: the hours
+		// after it are still 7:00-19:00 on the wall clock.
+		{"into daylight saving time", at(2026, 3, 7, 11, 0), 24 * time.Hour, at(2026, 3, 10, 18, 0)},
+		// Clocks go back at 2:00 on Sunday, November 1, 2026.
+		{"out of daylight saving time", at(2026, 10, 30, 16, 0), 24 * time.Hour, at(2026, 11, 3, 14, 0)},
+		{"from UTC", time.Date(2026, 11, 27, 16, 30, 0, 0, time.UTC), time.Hour, at(2026, 11, 27, 10, 30)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := replyBy(tt.from, p.Hours, denver, tt.within)
+			if !ok || !got.Equal(tt.want) {
+				t.Errorf("replyBy(%v, %v) = %v, %v; want %v", tt.from, tt.within, got, ok, tt.want)
+			}
+		})
+	}
+}
+
+func TestReplyByDSTClockTimes(t *testing.T) {
+	// Around a change of clocks the answer must still land on the opening
+	// hours as the wall clock shows them.
+	p := defaultProfile(t)
+	got, ok := replyBy(time.Date(2026, 3, 7, 18, 0, 0, 0, time.UTC), p.Hours, p.Zone(), 13*time.Hour)
+	if !ok {
+		t.Fatal("no deadline")
+	}
+	if got, want := got.Format("Mon 15:04 MST"), "Mon 19:00 MDT"; got != want {
+		t.Errorf("deadline = %s, want %s", got, want)
+	}
+}
+
+func TestReplyByUnusualHours(t *testing.T) {
+	utc := time.UTC
+	monday := time.Date(2026, 11, 23, 0, 0, 0, 0, utc)
+	tests := []struct {
+		name   string
+		hours  []clinic.Hours
+		within time.Duration
+		want   time.Time
+		wantOK bool
+	}{
+		{"no hours", nil, time.Hour, time.Time{}, false},
+		{
+			"overlapping rules count once",
+			[]clinic.Hours{
+				{Days: []string{"mon"}, Opens: "09:00", Closes: "12:00"},
+				{Days: []string{"mon"}, Opens: "11:00", Closes: "13:00"},
+			},
+			5 * time.Hour,
+			time.Date(2026, 11, 30, 10, 0, 0, 0, utc),
+			true,
+		},
+		{
+			"split day",
+			[]clinic.Hours{
+				{Days: []string{"mon"}, Opens: "14:00", Closes: "18:00"},
+				{Days: []string{"mon"}, Opens: "08:00", Closes: "12:00"},
+			},
+			6 * time.Hour,
+			time.Date(2026, 11, 23, 16, 0, 0, 0, utc),
+			true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := replyBy(monday, tt.hours, utc, tt.within)
+			if ok != tt.wantOK || !got.Equal(tt.want) {
+				t.Errorf("replyBy = %v, %v; want %v, %v", got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
+
+func TestRoundUpToQuarterHour(t *testing.T) {
+	kathmandu, err := time.LoadLocation("Asia/Kathmandu") // UTC+5:45
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		in   time.Time
+		want string
+	}{
+		{time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC), "10:00"},
+		{time.Date(2026, 11, 23, 10, 0, 1, 0, time.UTC), "10:15"},
+		{time.Date(2026, 11, 23, 10, 7, 0, 0, time.UTC), "10:15"},
+		{time.Date(2026, 11, 23, 10, 46, 0, 0, time.UTC), "11:00"},
+		{time.Date(2026, 11, 23, 10, 7, 0, 0, kathmandu), "10:15"},
+	}
+	for _, tt := range tests {
+		if got := roundUpToQuarterHour(tt.in).Format("15:04"); got != tt.want {
+			t.Errorf("roundUpToQuarterHour(%v) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}

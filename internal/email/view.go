@@ -1,0 +1,332 @@
+package email
+
+import (
+	"fmt"
+	"html/template"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/clinic"
+)
+
+// Both templates of a kind receive the same view, so that the plain-text
+// and HTML parts say the same things; every sentence that depends on the
+// request is therefore built here rather than in two templates.
+
+// layoutView is what the shared page frame needs.
+type layoutView struct {
+	// Title is the document title, the same as the subject.
+	Title string
+	// Preheader is the summary inbox lists show beside the subject.
+	Preheader string
+	Heading   string
+	Palette   palette
+	Clinic    clinicContact
+}
+
+// clinicContact is how patients reach the clinic.
+type clinicContact struct {
+	Name    string
+	Address string
+	// PhoneText is the number as people write it; PhoneDial is what a tel:
+	// link dials.
+	PhoneText string
+	PhoneDial string
+	// WebsiteURL is the link's destination; WebsiteHost its text.
+	WebsiteURL  string
+	WebsiteHost string
+}
+
+// requestDetails are what both emails say about the request.
+type requestDetails struct {
+	Reference       string
+	Service         string
+	WhatToExpect    []string
+	Location        string
+	LocationAddress string
+	// PreferredWhen is the preferred days and times in words.
+	PreferredWhen string
+	// ReplyBy is when the front desk answers at the latest, or empty when
+	// the opening hours give no such moment.
+	ReplyBy string
+}
+
+// patientView is the data of the patient's confirmation. It holds nothing
+// the patient typed apart from a first name that looks like one.
+type patientView struct {
+	layoutView
+	requestDetails
+	Greeting string
+	// NextSteps are the sentences saying who gets in touch, how and when.
+	NextSteps       []string
+	EmergencyNotice string
+}
+
+// frontDeskView is the data of the front desk's notification.
+type frontDeskView struct {
+	layoutView
+	requestDetails
+	FullName  string
+	PhoneText string
+	PhoneDial string
+	Email     string
+	// NewPatient says whether the patient has been to the clinic before.
+	NewPatient        string
+	ContactPreference string
+	// Reason holds the lines of the patient's message; it is empty when
+	// they gave none.
+	Reason   []string
+	Received string
+}
+
+func newClinicContact(p *clinic.Profile) clinicContact {
+	c := clinicContact{Name: p.Name, Address: p.Address, WebsiteURL: p.Website}
+	c.PhoneText, c.PhoneDial = clinicPhone(p.Phone, p.DefaultRegion)
+	if u, err := url.Parse(p.Website); err == nil {
+		c.WebsiteHost = u.Host
+	}
+	return c
+}
+
+// clinicPhone formats the profile's number the way patients expect to
+// read it. A number the library cannot read is shown as written and
+// dialled with its digits, since the profile only requires it to be
+// present.
+func clinicPhone(phone, region string) (text, dial string) {
+	n, err := phonenumbers.Parse(phone, region)
+	if err != nil || !phonenumbers.IsPossibleNumber(n) {
+		dial = strings.Map(func(r rune) rune {
+			if r == '+' || ('0' <= r && r <= '9') {
+				return r
+			}
+			return -1
+		}, phone)
+		return phone, dial
+	}
+	return formatPhone(n, region), phonenumbers.Format(n, phonenumbers.E164)
+}
+
+// patientPhone formats the patient's number for the front desk, who call
+// it from the clinic: nationally when it is in the clinic's own region,
+// internationally otherwise.
+func patientPhone(e164, extension, region string) (text, dial string) {
+	extension = strings.Map(func(r rune) rune {
+		if '0' <= r && r <= '9' {
+			return r
+		}
+		return -1
+	}, extension)
+	dial = e164
+	if extension != "" {
+		// RFC 3966's extension parameter, which phones dial after a pause.
+		dial += ";ext=" + extension
+	}
+	n, err := phonenumbers.Parse(e164, region)
+	if err != nil {
+		text = e164
+		if extension != "" {
+			text += " ext. " + extension
+		}
+		return text, dial
+	}
+	if extension != "" {
+		n.Extension = &extension
+	}
+	return formatPhone(n, region), dial
+}
+
+func formatPhone(n *phonenumbers.PhoneNumber, region string) string {
+	if phonenumbers.GetRegionCodeForNumber(n) == region {
+		return phonenumbers.Format(n, phonenumbers.NATIONAL)
+	}
+	return phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
+}
+
+// details gathers what both emails say about the request.
+func (c *Composer) details(r appointment.Request, s clinic.Service, l clinic.Location) requestDetails {
+	d := requestDetails{
+		Reference:       r.Reference,
+		Service:         s.Label,
+		WhatToExpect:    s.WhatToExpect,
+		Location:        l.Label,
+		LocationAddress: l.Address,
+		PreferredWhen:   preferredWhen(r.PreferredDays, r.PreferredTimes),
+	}
+	within := time.Duration(c.profile.ReplyWithinBusinessHours) * time.Hour
+	if by, ok := replyBy(r.CreatedAt, c.profile.Hours, c.profile.Zone(), within); ok {
+		d.ReplyBy = roundUpToQuarterHour(by).Format(deadlineLayout)
+	}
+	return d
+}
+
+const (
+	deadlineLayout = "Monday, January 2 at 3:04 PM MST"
+	receivedLayout = "Monday, January 2, 2006 at 3:04 PM MST"
+)
+
+func (c *Composer) layout(subject, heading, preheader string) layoutView {
+	return layoutView{
+		Title:     subject,
+		Preheader: preheader,
+		Heading:   heading,
+		Palette:   c.palette,
+		Clinic:    c.contact,
+	}
+}
+
+func (c *Composer) patientView(r appointment.Request, d requestDetails, subject string) patientView {
+	greeting := "Hello,"
+	if looksLikeName(r.FirstName) {
+		greeting = "Hi " + strings.TrimSpace(r.FirstName) + ","
+	}
+	verb := map[string]string{"phone": "call", "email": "email", "text": "text"}[r.ContactMethod]
+	if verb == "" {
+		verb = "contact"
+	}
+	hours := "business hours"
+	if c.profile.ReplyWithinBusinessHours == 1 {
+		hours = "business hour"
+	}
+	promise := fmt.Sprintf("We answer every request within %d %s", c.profile.ReplyWithinBusinessHours, hours)
+	if d.ReplyBy != "" {
+		promise += ", so you will hear from us by " + d.ReplyBy + " at the latest"
+	}
+	preheader := "Your reference is " + d.Reference + "."
+	if d.ReplyBy != "" {
+		preheader += " We will be in touch by " + d.ReplyBy + "."
+	}
+	return patientView{
+		layoutView:     c.layout(subject, "We received your appointment request", preheader),
+		requestDetails: d,
+		Greeting:       greeting,
+		NextSteps: []string{
+			fmt.Sprintf("Our front desk will %s you to find an appointment time that suits you.", verb),
+			promise + ".",
+			"Your appointment is booked once we have agreed on a time with you.",
+		},
+		EmergencyNotice: c.profile.EmergencyNotice,
+	}
+}
+
+func (c *Composer) frontDeskView(r appointment.Request, d requestDetails, subject string) frontDeskView {
+	v := frontDeskView{
+		requestDetails: d,
+		FullName:       strings.TrimSpace(r.FirstName + " " + r.LastName),
+		Email:          r.Email,
+		NewPatient:     "Not stated",
+		ContactPreference: map[string]string{
+			"phone": "Phone call", "email": "Email", "text": "Text message",
+		}[r.ContactMethod],
+		Received: r.CreatedAt.In(c.profile.Zone()).Format(receivedLayout),
+	}
+	v.PhoneText, v.PhoneDial = patientPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
+	if r.NewPatient != nil {
+		v.NewPatient = map[bool]string{true: "New patient", false: "Returning patient"}[*r.NewPatient]
+	}
+	if v.ContactPreference == "" {
+		v.ContactPreference = "No preference"
+	}
+	if reason := normaliseLines(r.Reason); reason != "" {
+		v.Reason = strings.Split(reason, "\n")
+	}
+	// The preheader shows in inbox lists and on lock screens, so like the
+	// subject it leaves the patient out.
+	preheader := fmt.Sprintf("%s at %s, received %s.", d.Service, d.Location, r.CreatedAt.In(c.profile.Zone()).Format(deadlineLayout))
+	v.layoutView = c.layout(subject, "New appointment request", preheader)
+	return v
+}
+
+// normaliseLines makes every line break "\n" and drops blank lines at
+// either end. Validation already does this; doing it again here keeps a
+// stray carriage return from splitting a line in one part and not the other.
+func normaliseLines(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	return strings.TrimSpace(s)
+}
+
+// looksLikeName reports whether a first name can be used in a greeting.
+// The form accepts any text, and a greeting that repeats a URL or an
+// address is how a stranger could make the clinic's confirmation carry a
+// message of theirs, so anything unusual gets a neutral greeting instead.
+func looksLikeName(s string) bool {
+	s = strings.TrimSpace(s)
+	if n := utf8.RuneCountInString(s); n < 1 || n > 30 {
+		return false
+	}
+	lower := strings.ToLower(s)
+	if strings.Contains(lower, "http") || strings.Contains(lower, "www") {
+		return false
+	}
+	hasLetter := false
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r):
+			hasLetter = true
+		case unicode.Is(unicode.Mn, r), r == ' ', r == '-', r == '\'', r == '\u2019', r == '.':
+		default:
+			return false
+		}
+	}
+	return hasLetter
+}
+
+var dayNames = map[string]string{
+	"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
+	"fri": "Friday", "sat": "Saturday", "sun": "Sunday",
+}
+
+// preferredWhen puts the preferred days and times in words, such as
+// "Monday or Wednesday, in the morning". No choice and every choice both
+// mean the patient can come at any time.
+func preferredWhen(days, times []string) string {
+	var dayWords []string
+	for _, d := range clinic.Weekdays {
+		if slices.Contains(days, d) {
+			dayWords = append(dayWords, dayNames[d])
+		}
+	}
+	var timeWords []string
+	for _, t := range appointment.Times {
+		if slices.Contains(times, t) {
+			timeWords = append(timeWords, t)
+		}
+	}
+	when := "any day"
+	if len(dayWords) > 0 && len(dayWords) < len(clinic.Weekdays) {
+		when = orList(dayWords)
+	}
+	if len(timeWords) > 0 && len(timeWords) < len(appointment.Times) {
+		when += ", in the " + orList(timeWords)
+	} else {
+		when += ", any time"
+	}
+	return strings.ToUpper(when[:1]) + when[1:]
+}
+
+// orList joins words as "a, b or c".
+func orList(words []string) string {
+	if len(words) == 1 {
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// htmlFuncs give the HTML templates the conditional comments Outlook on
+// Windows needs: its Word-based renderer ignores max-width, so it gets a
+// fixed-width table around the column. They are constants, never data.
+var htmlFuncs = template.FuncMap{
+	"outlookOpen": func() template.HTML {
+		return `<!--[if mso]><table role="presentation" width="600" align="center" cellpadding="0" cellspacing="0" border="0"><tr><td><![endif]-->`
+	},
+	"outlookClose": func() template.HTML {
+		return `<!--[if mso]></td></tr></table><![endif]-->`
+	},
+}

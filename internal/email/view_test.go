@@ -1,0 +1,156 @@
+package email
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLooksLikeName(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"Jordan", true},
+		{"Mary Ann", true},
+		{"Jean-Luc", true},
+		{"O'Brien", true},
+		{"D’Angelo", true},
+		{"J. R.", true},
+		{"Zoë", true},
+		{"Zoe\u0308", true}, // e followed by a combining diaeresis
+		{"Łukasz", true},
+		{"明", true},
+		{"Алёна", true},
+		{"abcdefghijklmnopqrstuvwxyzabcd", true},
+		{"abcdefghijklmnopqrstuvwxyzabcde", false},
+		{"", false},
+		{" ", false},
+		{"-", false},
+		{"J0rdan123", false},
+		{"http://x", false},
+		{"Http", false},
+		{"www", false},
+		{"jordan@example", false},
+		{"Jordan!", false},
+		{"<b>Jordan</b>", false},
+		{"Jordan\nRivera", false},
+		{"Call now", true},
+	}
+	for _, tt := range tests {
+		if got := looksLikeName(tt.in); got != tt.want {
+			t.Errorf("looksLikeName(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestPreferredWhen(t *testing.T) {
+	tests := []struct {
+		days, times []string
+		want        string
+	}{
+		{nil, nil, "Any day, any time"},
+		{[]string{"mon", "wed"}, []string{"morning"}, "Monday or Wednesday, in the morning"},
+		{[]string{"tue"}, nil, "Tuesday, any time"},
+		{nil, []string{"evening"}, "Any day, in the evening"},
+		{[]string{"mon", "wed", "fri"}, []string{"morning", "afternoon"}, "Monday, Wednesday or Friday, in the morning or afternoon"},
+		{[]string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, []string{"morning", "afternoon", "evening"}, "Any day, any time"},
+		// Out of order or unknown values cannot come from validation; they
+		// are put in calendar order or left out.
+		{[]string{"fri", "mon", "someday"}, []string{"night"}, "Monday or Friday, any time"},
+	}
+	for _, tt := range tests {
+		if got := preferredWhen(tt.days, tt.times); got != tt.want {
+			t.Errorf("preferredWhen(%q, %q) = %q, want %q", tt.days, tt.times, got, tt.want)
+		}
+	}
+}
+
+func TestPatientPhone(t *testing.T) {
+	tests := []struct {
+		e164, ext, region string
+		wantText          string
+		wantDial          string
+	}{
+		{"+13035550123", "", "US", "(303) 555-0123", "+13035550123"},
+		{"+13035550123", "204", "US", "(303) 555-0123 ext. 204", "+13035550123;ext=204"},
+		{"+442071838750", "", "US", "+44 20 7183 8750", "+442071838750"},
+		{"+442071838750", "", "GB", "020 7183 8750", "+442071838750"},
+		{"+14165550123", "", "US", "+1 416-555-0123", "+14165550123"},
+		{"+13035550123", "2;x", "US", "(303) 555-0123 ext. 2", "+13035550123;ext=2"},
+	}
+	for _, tt := range tests {
+		text, dial := patientPhone(tt.e164, tt.ext, tt.region)
+		if text != tt.wantText || dial != tt.wantDial {
+			t.Errorf("patientPhone(%q, %q, %q) = %q, %q; want %q, %q", tt.e164, tt.ext, tt.region, text, dial, tt.wantText, tt.wantDial)
+		}
+	}
+}
+
+func TestClinicPhone(t *testing.T) {
+	tests := []struct {
+		phone, region      string
+		wantText, wantDial string
+	}{
+		{"+1 303-555-0187", "US", "(303) 555-0187", "+13035550187"},
+		{"303.555.0187", "US", "(303) 555-0187", "+13035550187"},
+		{"not a number 12", "US", "not a number 12", "12"},
+	}
+	for _, tt := range tests {
+		text, dial := clinicPhone(tt.phone, tt.region)
+		if text != tt.wantText || dial != tt.wantDial {
+			t.Errorf("clinicPhone(%q, %q) = %q, %q; want %q, %q", tt.phone, tt.region, text, dial, tt.wantText, tt.wantDial)
+		}
+	}
+}
+
+func TestNewPalette(t *testing.T) {
+	tests := []struct {
+		brand       string
+		wantOnBrand string
+	}{
+		{"#0f4c5c", "#ffffff"},
+		{"#FFD500", lightText},
+		{"#000000", "#ffffff"},
+		{"#ffffff", lightText},
+	}
+	for _, tt := range tests {
+		p, err := newPalette(tt.brand)
+		if err != nil {
+			t.Fatalf("newPalette(%q): %v", tt.brand, err)
+		}
+		if p.OnBrand != tt.wantOnBrand {
+			t.Errorf("newPalette(%q).OnBrand = %s, want %s", tt.brand, p.OnBrand, tt.wantOnBrand)
+		}
+		if c := contrast(parseColor(p.Link), parseColor(lightCard)); c < 4.5 {
+			t.Errorf("newPalette(%q).Link %s has contrast %.2f on white, want at least 4.5", tt.brand, p.Link, c)
+		}
+		if c := contrast(parseColor(p.DarkLink), parseColor(darkCard)); c < 4.5 {
+			t.Errorf("newPalette(%q).DarkLink %s has contrast %.2f on the dark card, want at least 4.5", tt.brand, p.DarkLink, c)
+		}
+	}
+	for _, bad := range []string{"", "red", "#fff", "#0f4c5cz", "#0f4c5c;background:url(x)", "expression(alert(1))"} {
+		if _, err := newPalette(bad); err == nil {
+			t.Errorf("newPalette(%q) succeeded, want an error", bad)
+		}
+	}
+}
+
+func TestComposeHTMLHasNoUnsafeMarkup(t *testing.T) {
+	c := newTestComposer(t, defaultProfile(t))
+	for _, kind := range []Kind{Patient, FrontDesk} {
+		msg, err := c.Compose(kind, completeRequest())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []string{"ZgotmplZ", "<img", "<script", "src=", "url(", "@import", "http://", "<link", "<form"} {
+			if strings.Contains(msg.HTML, bad) {
+				t.Errorf("%s HTML contains %q", kind, bad)
+			}
+		}
+		for _, good := range []string{`lang="en"`, "<title>", `<meta name="color-scheme" content="light dark">`, `<meta name="supported-color-schemes" content="light dark">`, "prefers-color-scheme: dark", "max-width:600px"} {
+			if !strings.Contains(msg.HTML, good) {
+				t.Errorf("%s HTML lacks %q", kind, good)
+			}
+		}
+	}
+}

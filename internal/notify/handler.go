@@ -1,0 +1,262 @@
+// Package notify sends the emails that changes to appointment requests call
+// for. It reads the RequestsTable's stream, so a submission never waits for
+// email, and it records each email's delivery on the request so that a
+// record delivered twice sends nothing twice.
+package notify
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/email"
+)
+
+// Deliveries records the state of each email of a request.
+type Deliveries interface {
+	ClaimEmail(ctx context.Context, id, kind, lease string, until, now time.Time) (bool, appointment.Delivery, error)
+	MarkEmailSent(ctx context.Context, id, kind, lease, messageID string, at time.Time) error
+	MarkEmailFailed(ctx context.Context, id, kind, lease, reason string, at time.Time) error
+	ReleaseEmail(ctx context.Context, id, kind, lease string) error
+}
+
+// Sender hands a rendered message to the mail service and returns its
+// message ID.
+type Sender interface {
+	Send(ctx context.Context, from string, to []string, raw []byte) (string, error)
+}
+
+// Composer renders an email.
+type Composer interface {
+	Compose(kind email.Kind, r appointment.Request) (email.Message, error)
+}
+
+// Metrics counts outcomes.
+type Metrics interface {
+	Count(name string, dimensions map[string]string)
+}
+
+// DefaultLease is how long a sender may hold an email before another may
+// take it over. It is longer than the function's timeout (30 seconds in
+// template.yaml), so that a sender that is merely slow is never overtaken
+// while it can still finish, and short enough that a retry soon after a
+// crash can wait it out (see waitForLease).
+const DefaultLease = 45 * time.Second
+
+// leaseMargin is the time an invocation keeps in hand after waiting out a
+// lease, to send the email and record it.
+const leaseMargin = 8 * time.Second
+
+// Handler sends the emails for a batch of stream records.
+type Handler struct {
+	deliveries Deliveries
+	sender     Sender
+	composer   Composer
+	log        *slog.Logger
+	metrics    Metrics
+	lease      time.Duration
+	now        func() time.Time
+	sleep      func(context.Context, time.Duration) error
+}
+
+// New returns a handler.
+func New(d Deliveries, s Sender, c Composer, log *slog.Logger, m Metrics) *Handler {
+	return &Handler{deliveries: d, sender: s, composer: c, log: log, metrics: m, lease: DefaultLease, now: time.Now, sleep: sleep}
+}
+
+// emailsFor lists the emails a stream record calls for: both for a new
+// request, none for anything else.
+func emailsFor(rec events.DynamoDBEventRecord) []email.Kind {
+	if rec.EventName == "INSERT" && dynamo.IsRequest(rec.Change.NewImage) {
+		return []email.Kind{email.Patient, email.FrontDesk}
+	}
+	return nil
+}
+
+// Handle sends what each record calls for. Records whose emails could not
+// be settled yet, because of throttling, a timeout or an outage, are
+// reported as batch item failures so that Lambda hands them over again; the
+// returned error is always nil.
+func (h *Handler) Handle(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	log := h.log
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		log = log.With("awsRequestId", lc.AwsRequestID)
+	}
+	var resp events.DynamoDBEventResponse
+	for _, rec := range e.Records {
+		if !h.handleRecord(ctx, rec, log) {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
+		}
+	}
+	return resp, nil
+}
+
+// handleRecord returns false when the record must be tried again.
+func (h *Handler) handleRecord(ctx context.Context, rec events.DynamoDBEventRecord, log *slog.Logger) bool {
+	kinds := emailsFor(rec)
+	if len(kinds) == 0 {
+		return true
+	}
+	r, err := dynamo.RequestFromImage(rec.Change.NewImage)
+	if err != nil {
+		// A record that cannot be read will not read better next time; it
+		// is logged, without its contents, and skipped.
+		log.Error("unreadable request in stream record", "eventId", rec.EventID, "error", err)
+		return true
+	}
+	done := true
+	for _, kind := range kinds {
+		if !h.deliver(ctx, r, kind, log.With("appointmentId", r.ID, "email", string(kind))) {
+			done = false
+		}
+	}
+	return done
+}
+
+// deliver sends one email unless its record says it was sent or failed, or
+// another sender holds it. It returns false when it must be tried again.
+func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email.Kind, log *slog.Logger) bool {
+	lease := rand.Text()
+	claimed, current, err := h.claim(ctx, r.ID, kind, lease)
+	if err == nil && !claimed && h.waitForLease(ctx, current) {
+		claimed, current, err = h.claim(ctx, r.ID, kind, lease)
+	}
+	if err != nil {
+		log.Warn("cannot claim email", "error", err)
+		return false
+	}
+	if !claimed {
+		switch current.State {
+		case appointment.DeliverySending:
+			// Another sender holds it, or held it and stopped without a
+			// word; if so, its lease runs out and a later try takes over.
+			log.Info("email held by another sender", "leaseUntil", current.LeaseUntil)
+			return false
+		case "":
+			log.Warn("request no longer exists; email not sent")
+		default:
+			log.Info("email already settled", "state", string(current.State))
+		}
+		return true
+	}
+
+	msg, err := h.composer.Compose(kind, r)
+	if err != nil {
+		log.Error("cannot compose email", "error", err)
+		return h.fail(ctx, r.ID, kind, lease, "compose: "+err.Error(), log)
+	}
+	messageID, err := h.sender.Send(ctx, msg.From, msg.To, msg.Raw)
+	if err != nil {
+		return h.sendFailed(ctx, r.ID, kind, lease, err, log)
+	}
+	h.metrics.Count("EmailsSent", map[string]string{"Kind": string(kind)})
+	if err := h.settle(ctx, func(ctx context.Context) error {
+		return h.deliveries.MarkEmailSent(ctx, r.ID, string(kind), lease, messageID, h.now())
+	}); err != nil {
+		// The email is out but not recorded. The lease keeps others from
+		// sending it again while it holds; the retry records nothing new
+		// unless the lease has run out.
+		log.Error("email sent but not recorded", "messageId", messageID, "error", err)
+		return false
+	}
+	log.Info("email sent", "messageId", messageID)
+	return true
+}
+
+func (h *Handler) claim(ctx context.Context, id string, kind email.Kind, lease string) (bool, appointment.Delivery, error) {
+	now := h.now()
+	return h.deliveries.ClaimEmail(ctx, id, string(kind), lease, now.Add(h.lease), now)
+}
+
+// waitForLease waits until another sender's lease on an email runs out, if
+// that leaves this invocation time to send the email. Lambda retries a
+// failed stream batch promptly and a limited number of times, so without
+// waiting, the retries after a crash could all fall within the dead
+// sender's lease and the record would end in the dead-letter queue.
+func (h *Handler) waitForLease(ctx context.Context, d appointment.Delivery) bool {
+	if d.State != appointment.DeliverySending {
+		return false
+	}
+	wait := d.LeaseUntil.Sub(h.now()) + 10*time.Millisecond
+	deadline, ok := ctx.Deadline()
+	if !ok || h.now().Add(wait+leaseMargin).After(deadline) {
+		return false
+	}
+	return h.sleep(ctx, wait) == nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// sendFailed settles an email SES did not take.
+func (h *Handler) sendFailed(ctx context.Context, id string, kind email.Kind, lease string, err error, log *slog.Logger) bool {
+	var permanent interface{ Permanent() bool }
+	if errors.As(err, &permanent) && permanent.Permanent() {
+		reason := err.Error()
+		var detailed interface{ Reason() string }
+		if errors.As(err, &detailed) {
+			reason = detailed.Reason()
+		}
+		log.Warn("email refused", "error", err)
+		return h.fail(ctx, id, kind, lease, reason, log)
+	}
+	var notSent interface{ NotSent() bool }
+	if errors.As(err, &notSent) && notSent.NotSent() {
+		// SES answered and did not send: the email can be tried again at
+		// once.
+		log.Warn("email not sent; will retry", "error", err)
+		if err := h.deliveries.ReleaseEmail(ctx, id, string(kind), lease); err != nil {
+			log.Warn("cannot release email", "error", err)
+		}
+		return false
+	}
+	// No answer: the email may be out. The lease stays, so it is tried again
+	// only once the lease runs out.
+	log.Warn("email outcome unknown; will retry after the lease", "error", err)
+	return false
+}
+
+// fail records a permanent failure and counts it.
+func (h *Handler) fail(ctx context.Context, id string, kind email.Kind, lease, reason string, log *slog.Logger) bool {
+	h.metrics.Count("EmailsFailed", map[string]string{"Kind": string(kind)})
+	if err := h.settle(ctx, func(ctx context.Context) error {
+		return h.deliveries.MarkEmailFailed(ctx, id, string(kind), lease, reason, h.now())
+	}); err != nil {
+		log.Error("email failure not recorded", "error", err)
+		return false
+	}
+	return true
+}
+
+// settle records an email's outcome, trying a few times beyond the SDK's own
+// retries: a sent email whose record is lost is sent again once its lease
+// runs out.
+func (h *Handler) settle(ctx context.Context, record func(context.Context) error) error {
+	var err error
+	for try := range 3 {
+		if err = record(ctx); err == nil || errors.Is(err, dynamo.ErrLeaseLost) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(try+1) * 200 * time.Millisecond):
+		}
+	}
+	return err
+}

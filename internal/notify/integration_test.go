@@ -1,0 +1,325 @@
+package notify
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/mail"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
+	sestypes "github.com/aws/aws-sdk-go-v2/service/ses/types"
+
+	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/email"
+	"example.com/appointments/internal/metrics"
+	"example.com/appointments/internal/mototest"
+	"example.com/appointments/internal/ses"
+)
+
+// These tests run the handler against moto: requests stored by the real
+// store, stream records read from moto's DynamoDB Streams, emails sent with
+// SES and observed at moto.
+
+const (
+	sender    = "appointments@example.com"
+	frontDesk = "frontdesk@example.com"
+	tableName = "requests"
+	confSet   = "appointments"
+)
+
+type world struct {
+	moto   *mototest.Server
+	store  *dynamo.Store
+	reader *dynamo.StreamReader
+	ses    *sesapi.Client
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	srv := mototest.Start(t)
+	cfg := srv.AWSConfig()
+	ctx := context.Background()
+	db := dynamodb.NewFromConfig(cfg)
+	out, err := db.CreateTable(ctx, dynamo.TableDefinition(tableName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail := sesapi.NewFromConfig(cfg)
+	if _, err := mail.VerifyEmailIdentity(ctx, &sesapi.VerifyEmailIdentityInput{EmailAddress: aws.String(sender)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mail.CreateConfigurationSet(ctx, &sesapi.CreateConfigurationSetInput{ConfigurationSet: &sestypes.ConfigurationSet{Name: aws.String(confSet)}}); err != nil {
+		t.Fatal(err)
+	}
+	return &world{
+		moto:   srv,
+		store:  dynamo.New(db, tableName, 365),
+		reader: dynamo.NewStreamReader(dynamodbstreams.NewFromConfig(cfg), *out.TableDescription.LatestStreamArn),
+		ses:    mail,
+	}
+}
+
+// handler builds the notify handler over moto, with SES calls passing
+// through rt when it is not nil.
+func (w *world) handler(t *testing.T, from string, rt http.RoundTripper) *Handler {
+	t.Helper()
+	p, err := clinic.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	composer, err := email.NewComposer(p, email.Settings{Sender: from, FrontDesk: []string{frontDesk}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := w.moto.AWSConfig()
+	if rt != nil {
+		cfg.HTTPClient = &http.Client{Transport: rt}
+	}
+	mail := sesapi.NewFromConfig(cfg, func(o *sesapi.Options) { o.Retryer = aws.NopRetryer{} })
+	return New(w.store, ses.New(mail, confSet), composer, slog.New(slog.NewJSONHandler(io.Discard, nil)), metrics.New(io.Discard, "Test"))
+}
+
+func (w *world) submit(t *testing.T, firstName string) appointment.Request {
+	t.Helper()
+	yes := true
+	r := appointment.Request{
+		FirstName: firstName, LastName: "Rivera", Email: strings.ToLower(firstName) + "@example.com", Phone: "+13035550142",
+		Service: "dry-needling", Location: "main", PreferredDays: []string{"mon"}, NewPatient: &yes,
+		Reason: "Tight shoulder.", Status: appointment.StatusNew,
+	}
+	r.Stamp(time.Now())
+	if _, err := w.store.Create(context.Background(), r, appointment.Dedupe{Fingerprint: r.Fingerprint()}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// records reads what the stream has gained, as one Lambda batch.
+func (w *world) records(t *testing.T) events.DynamoDBEvent {
+	t.Helper()
+	recs, err := w.reader.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events.DynamoDBEvent{Records: recs}
+}
+
+// sentMail is what moto received through SendRawEmail.
+type sentMail struct {
+	source string
+	to     []string
+	header mail.Header
+}
+
+func (w *world) sent(t *testing.T) []sentMail {
+	t.Helper()
+	data := w.moto.SESData(t)
+	sesData, _ := data["ses"].(map[string]any)
+	raws, _ := sesData["RawMessage"].([]any)
+	var out []sentMail
+	for _, v := range raws {
+		m, _ := v.(map[string]any)
+		raw, _ := m["raw_data"].(string)
+		msg, err := mail.ReadMessage(strings.NewReader(raw))
+		if err != nil {
+			t.Fatalf("moto holds an unreadable message: %v\n%s", err, raw)
+		}
+		s := sentMail{header: msg.Header}
+		s.source, _ = m["source"].(string)
+		s.to = anyList(m["destinations"])
+		out = append(out, s)
+	}
+	return out
+}
+
+// anyList reads moto's destinations, which repeat the SendRawEmail
+// destinations for each address also found in the message's headers.
+func anyList(v any) []string {
+	var out []string
+	l, _ := v.([]any)
+	for _, e := range l {
+		if s, ok := e.(string); ok && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func handle(t *testing.T, h *Handler, e events.DynamoDBEvent) []string {
+	t.Helper()
+	resp, err := h.Handle(context.Background(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	for _, f := range resp.BatchItemFailures {
+		failed = append(failed, f.ItemIdentifier)
+	}
+	return failed
+}
+
+func TestStreamToSES(t *testing.T) {
+	w := newWorld(t)
+	r := w.submit(t, "Jordan")
+	batch := w.records(t)
+	h := w.handler(t, sender, nil)
+
+	if failed := handle(t, h, batch); len(failed) != 0 {
+		t.Fatalf("batch failures %v", failed)
+	}
+	sent := w.sent(t)
+	if len(sent) != 2 {
+		t.Fatalf("%d emails at SES, want 2", len(sent))
+	}
+	byTo := map[string]sentMail{}
+	for _, s := range sent {
+		byTo[strings.Join(s.to, ",")] = s
+		if s.source != sender {
+			t.Errorf("source = %q", s.source)
+		}
+	}
+	patient, ok := byTo[r.Email]
+	if !ok {
+		t.Fatalf("no email to the patient; sent to %v", byTo)
+	}
+	if got := patient.header.Get("Reply-To"); !strings.Contains(got, frontDesk) {
+		t.Errorf("patient Reply-To = %q, want the front desk", got)
+	}
+	desk, ok := byTo[frontDesk]
+	if !ok {
+		t.Fatalf("no email to the front desk; sent to %v", byTo)
+	}
+	if got := desk.header.Get("Reply-To"); got != r.Email && got != "<"+r.Email+">" {
+		t.Errorf("front desk Reply-To = %q, want the patient", got)
+	}
+	subject, _ := new(mime.WordDecoder).DecodeHeader(desk.header.Get("Subject"))
+	if !strings.Contains(subject, r.Reference) || strings.Contains(subject, "Jordan") {
+		t.Errorf("front desk subject = %q", subject)
+	}
+
+	for _, kind := range []email.Kind{email.Patient, email.FrontDesk} {
+		d, err := w.store.Delivery(context.Background(), r.ID, string(kind))
+		if err != nil || d.State != appointment.DeliverySent || d.MessageID == "" {
+			t.Errorf("%s delivery = %+v, %v", kind, d, err)
+		}
+	}
+
+	// The same records again, as after a retried batch: nothing new is sent,
+	// and the delivery updates on the stream call for no email.
+	if failed := handle(t, h, batch); len(failed) != 0 {
+		t.Fatalf("redelivery failures %v", failed)
+	}
+	if failed := handle(t, h, w.records(t)); len(failed) != 0 {
+		t.Fatalf("follow-up records failures %v", failed)
+	}
+	if got := len(w.sent(t)); got != 2 {
+		t.Errorf("%d emails at SES after redelivery, want still 2", got)
+	}
+}
+
+// throttle answers SendRawEmail with SES's throttling error a set number of
+// times, then passes calls to moto.
+type throttle struct {
+	mu    sync.Mutex
+	left  int
+	calls int
+}
+
+func (th *throttle) RoundTrip(req *http.Request) (*http.Response, error) {
+	th.mu.Lock()
+	th.calls++
+	refuse := th.left > 0
+	if refuse {
+		th.left--
+	}
+	th.mu.Unlock()
+	if !refuse {
+		return http.DefaultTransport.RoundTrip(req)
+	}
+	const body = `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type>` +
+		`<Code>Throttling</Code><Message>Maximum sending rate exceeded.</Message></Error><RequestId>t-1</RequestId></ErrorResponse>`
+	return &http.Response{
+		StatusCode: http.StatusBadRequest,
+		Header:     http.Header{"Content-Type": {"text/xml"}},
+		Body:       io.NopCloser(strings.NewReader(body)),
+		Request:    req,
+	}, nil
+}
+
+func TestThrottledSendIsRetried(t *testing.T) {
+	w := newWorld(t)
+	first := w.submit(t, "Jordan")
+	second := w.submit(t, "Sam")
+	batch := w.records(t)
+	th := &throttle{left: 1}
+	h := w.handler(t, sender, th)
+
+	failed := handle(t, h, batch)
+	var firstSeq string
+	for _, rec := range batch.Records {
+		if rec.EventName == "INSERT" && rec.Change.NewImage["id"].String() == first.ID {
+			firstSeq = rec.Change.SequenceNumber
+		}
+	}
+	if len(failed) != 1 || failed[0] != firstSeq {
+		t.Fatalf("batch failures %v, want exactly the first request's record %s", failed, firstSeq)
+	}
+	if got := len(w.sent(t)); got != 3 {
+		t.Fatalf("%d emails at SES, want the 3 that were not throttled", got)
+	}
+
+	// Lambda hands the failed record over again.
+	var retry events.DynamoDBEvent
+	for _, rec := range batch.Records {
+		if rec.Change.SequenceNumber == firstSeq {
+			retry.Records = append(retry.Records, rec)
+		}
+	}
+	if failed := handle(t, h, retry); len(failed) != 0 {
+		t.Fatalf("retry failures %v", failed)
+	}
+	counts := map[string]int{}
+	for _, s := range w.sent(t) {
+		counts[strings.Join(s.to, ",")]++
+	}
+	want := map[string]int{first.Email: 1, second.Email: 1, frontDesk: 2}
+	for to, n := range want {
+		if counts[to] != n {
+			t.Errorf("%d emails to %s, want %d (all: %v)", counts[to], to, n, counts)
+		}
+	}
+}
+
+// TestRejectedSendIsRecorded: moto, like SES in its sandbox, refuses a
+// sender that is not verified. That is final: the emails are recorded as
+// failed and the batch is not retried.
+func TestRejectedSendIsRecorded(t *testing.T) {
+	w := newWorld(t)
+	r := w.submit(t, "Jordan")
+	h := w.handler(t, "unverified@example.com", nil)
+	if failed := handle(t, h, w.records(t)); len(failed) != 0 {
+		t.Fatalf("batch failures %v, want none", failed)
+	}
+	for _, kind := range []email.Kind{email.Patient, email.FrontDesk} {
+		d, err := w.store.Delivery(context.Background(), r.ID, string(kind))
+		if err != nil || d.State != appointment.DeliveryFailed || !strings.HasPrefix(d.Reason, "MessageRejected") {
+			t.Errorf("%s delivery = %+v, %v", kind, d, err)
+		}
+	}
+	if got := len(w.sent(t)); got != 0 {
+		t.Errorf("%d emails at SES, want none", got)
+	}
+}

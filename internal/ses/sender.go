@@ -1,0 +1,108 @@
+// Package ses sends rendered emails through Amazon SES and sorts its
+// failures into those worth trying again and those that are final.
+package ses
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
+	"github.com/aws/aws-sdk-go-v2/service/ses/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// Client is the part of the SES API the sender uses.
+type Client interface {
+	SendRawEmail(ctx context.Context, in *sesapi.SendRawEmailInput, opts ...func(*sesapi.Options)) (*sesapi.SendRawEmailOutput, error)
+}
+
+// Sender sends raw MIME messages, always through one configuration set.
+type Sender struct {
+	client           Client
+	configurationSet string
+}
+
+// New returns a sender. The configuration set may be empty.
+func New(client Client, configurationSet string) *Sender {
+	return &Sender{client: client, configurationSet: configurationSet}
+}
+
+// Send hands SES one message for the given envelope and returns SES's
+// message ID. Its errors are *Error when SES answered, and otherwise leave
+// open whether the message went out.
+func (s *Sender) Send(ctx context.Context, from string, to []string, raw []byte) (string, error) {
+	in := &sesapi.SendRawEmailInput{
+		Source:       aws.String(from),
+		Destinations: to,
+		RawMessage:   &types.RawMessage{Data: raw},
+	}
+	if s.configurationSet != "" {
+		in.ConfigurationSetName = aws.String(s.configurationSet)
+	}
+	out, err := s.client.SendRawEmail(ctx, in)
+	if err != nil {
+		return "", classify(err)
+	}
+	return aws.ToString(out.MessageId), nil
+}
+
+// Error is a failure SES reported. Its text is SES's error code alone:
+// SES's messages can name addresses, and errors end up in logs.
+type Error struct {
+	Code      string
+	Message   string
+	permanent bool
+	err       error
+}
+
+func (e *Error) Error() string { return "ses: " + e.Code }
+
+func (e *Error) Unwrap() error { return e.err }
+
+// Permanent reports whether trying again cannot help: SES refused this
+// message, or sending is switched off for the account or configuration set
+// until someone acts.
+func (e *Error) Permanent() bool { return e.permanent }
+
+// NotSent reports that SES certainly did not send the message. Every
+// failure SES answered is one.
+func (e *Error) NotSent() bool { return true }
+
+// Reason is the code and SES's message, for the record of the email.
+func (e *Error) Reason() string {
+	if e.Message == "" {
+		return e.Code
+	}
+	return e.Code + ": " + e.Message
+}
+
+// permanentCodes are SES's refusals of a message that no retry overturns.
+var permanentCodes = map[string]bool{
+	"MessageRejected":                        true,
+	"MailFromDomainNotVerified":              true,
+	"MailFromDomainNotVerifiedException":     true,
+	"ConfigurationSetDoesNotExist":           true,
+	"ConfigurationSetDoesNotExistException":  true,
+	"ConfigurationSetSendingPausedException": true,
+	"AccountSendingPausedException":          true,
+	"InvalidParameterValue":                  true,
+}
+
+// classify turns an SDK error into an *Error when SES answered. Anything
+// else, a timeout or a broken connection, is returned as it is: the message
+// may or may not have gone out.
+func classify(err error) error {
+	var apiErr smithy.APIError
+	var resp *smithyhttp.ResponseError
+	if !errors.As(err, &apiErr) || !errors.As(err, &resp) {
+		return err
+	}
+	code := apiErr.ErrorCode()
+	// Throttling, server errors and refusals such as an expired or
+	// unauthorised credential are worth trying again; the last ones keep
+	// failing until someone fixes the deployment, and then the retry or the
+	// dead-letter queue has the email.
+	return &Error{Code: code, Message: apiErr.ErrorMessage(), permanent: permanentCodes[code] && resp.HTTPStatusCode() < 500, err: err}
+}
