@@ -23,12 +23,10 @@ import (
 // layoutView is what the shared page frame needs.
 type layoutView struct {
 	// Title is the document title, the same as the subject.
-	Title string
-	// Preheader is the summary inbox lists show beside the subject.
-	Preheader string
-	Heading   string
-	Palette   palette
-	Clinic    clinicContact
+	Title   string
+	Heading string
+	Palette palette
+	Clinic  clinicContact
 }
 
 // clinicContact is how patients reach the clinic.
@@ -171,13 +169,14 @@ const (
 	receivedLayout = "Monday, January 2, 2006 at 3:04 PM MST"
 )
 
-func (c *Composer) layout(subject, heading, preheader string) layoutView {
+// layout holds what every email's frame shows. There is no hidden
+// preheader: invisible text is one of the marks of spam that filters score.
+func (c *Composer) layout(subject, heading string) layoutView {
 	return layoutView{
-		Title:     subject,
-		Preheader: preheader,
-		Heading:   heading,
-		Palette:   c.palette,
-		Clinic:    c.contact,
+		Title:   subject,
+		Heading: heading,
+		Palette: c.palette,
+		Clinic:  c.contact,
 	}
 }
 
@@ -198,12 +197,8 @@ func (c *Composer) patientView(r appointment.Request, d requestDetails, subject 
 	if d.ReplyBy != "" {
 		promise += ", so you will hear from us by " + d.ReplyBy + " at the latest"
 	}
-	preheader := "Your reference is " + d.Reference + "."
-	if d.ReplyBy != "" {
-		preheader += " We will be in touch by " + d.ReplyBy + "."
-	}
 	return patientView{
-		layoutView:     c.layout(subject, "We received your appointment request", preheader),
+		layoutView:     c.layout(subject, "We received your appointment request"),
 		requestDetails: d,
 		Greeting:       greeting,
 		NextSteps: []string{
@@ -236,10 +231,7 @@ func (c *Composer) frontDeskView(r appointment.Request, d requestDetails, subjec
 	if reason := normaliseLines(r.Reason); reason != "" {
 		v.Reason = strings.Split(reason, "\n")
 	}
-	// The preheader shows in inbox lists and on lock screens, so like the
-	// subject it leaves the patient out.
-	preheader := fmt.Sprintf("%s at %s, received %s.", d.Service, d.Location, r.CreatedAt.In(c.profile.Zone()).Format(deadlineLayout))
-	v.layoutView = c.layout(subject, "New appointment request", preheader)
+	v.layoutView = c.layout(subject, "New appointment request")
 	return v
 }
 
