@@ -16,7 +16,12 @@ define go-bootstrap
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(1)
 endef
 
-.PHONY: build build-SubmitFunction build-NotifyFunction test unit fuzz lint fmt-check vet cfn-lint bench deploy clean
+.PHONY: run build build-SubmitFunction build-NotifyFunction test unit fuzz lint fmt-check vet cfn-lint bench deploy clean invoke screenshots
+
+## run: the local server on http://localhost:3000 (PORT overrides); embedded
+## store and outbox in .local/, or DynamoDB and SES at AWS_ENDPOINT_URL
+run:
+	$(GO) run ./infra/local
 
 build-SubmitFunction:
 	$(call go-bootstrap,submit)
@@ -30,8 +35,19 @@ build:
 ## test: everything: format, vet, template lint, unit and integration tests, fuzzing
 test: lint unit fuzz
 
-unit:
+unit: node_modules/.package-lock.json
 	$(GO) test -race -count=1 ./...
+
+# axe-core for the demo form's accessibility check, pinned by
+# package-lock.json. Without npm the check is skipped locally (and fails in
+# CI), with a message saying so.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund; \
+	else echo "npm is missing (apt-get install -y npm): the demo form's accessibility check cannot run"; fi
+
+## screenshots: refresh docs/screenshots from the browser test
+screenshots: node_modules/.package-lock.json
+	$(GO) test -count=1 -run '^TestBrowserScreenshots$$' ./internal/devserver -update-screenshots
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./internal/httpapi
@@ -58,3 +74,11 @@ deploy:
 
 clean:
 	rm -rf .aws-sam
+
+## invoke: run one function's bootstrap under the Lambda Runtime Interface
+## Emulator, like sam local invoke without Docker:
+## make invoke FN=<LogicalId> EVENT=<file> [PARAMS='Name=Value ...']
+invoke:
+	@test -n "$(FN)" && test -n "$(EVENT)" || { echo "usage: make invoke FN=<LogicalId> EVENT=<file> [PARAMS='Name=Value ...']" >&2; exit 2; }
+	@$(MAKE) --no-print-directory build-$(FN) ARTIFACTS_DIR=.aws-sam/invoke/$(FN) GOARCH=$$($(GO) env GOHOSTARCH) >&2
+	@$(GO) run ./infra/invoke -function '$(FN)' -event '$(EVENT)' -bootstrap '.aws-sam/invoke/$(FN)/bootstrap' $(addprefix -param ,$(PARAMS))

@@ -43,6 +43,10 @@ type Request struct {
 
 	Status    Status
 	CreatedAt time.Time
+
+	// Deliveries are the states of the request's emails, by kind, as far
+	// as they have been recorded.
+	Deliveries map[string]Delivery
 }
 
 // Receipt is what the patient is told about a stored request.
@@ -68,6 +72,11 @@ var (
 	ErrIdempotencyKeyReused = errors.New("idempotency key reused with a different request")
 	// ErrUnavailable means storage failed even after retries; nothing was stored.
 	ErrUnavailable = errors.New("storage unavailable")
+	// ErrNotFound means there is no request with the ID asked for.
+	ErrNotFound = errors.New("appointment request not found")
+	// ErrLeaseLost means a sender no longer holds the lease on an email: it
+	// ran out and another sender took the email over.
+	ErrLeaseLost = errors.New("email lease no longer held")
 )
 
 // NewID returns a random, URL-safe request ID.

@@ -21,10 +21,6 @@ import (
 // the same stream record only the one holding the lease may say how the
 // sending went, and an email recorded as sent is never claimed again.
 
-// ErrLeaseLost is returned when a delivery's lease is no longer held by the
-// caller: it ran out and another sender took the email over.
-var ErrLeaseLost = errors.New("email lease no longer held")
-
 // ClaimEmail takes a lease on sending the given kind of email for request
 // id, until the given time. It returns true when the caller now holds the
 // lease. Otherwise it returns the email's current state: sent, failed, or
@@ -110,7 +106,7 @@ func (s *Store) settle(ctx context.Context, id, kind, lease string, outcome map[
 func settleError(op string, err error) error {
 	var refused *types.ConditionalCheckFailedException
 	if errors.As(err, &refused) {
-		return ErrLeaseLost
+		return appointment.ErrLeaseLost
 	}
 	if err != nil {
 		return unavailable(op, err)
@@ -125,6 +121,25 @@ func (s *Store) Delivery(ctx context.Context, id, kind string) (appointment.Deli
 		return appointment.Delivery{}, err
 	}
 	return deliveryFromItem(item, kind), nil
+}
+
+// deliveryValue is a delivery state as the emails map holds it.
+func deliveryValue(d appointment.Delivery) types.AttributeValue {
+	m := map[string]types.AttributeValue{"state": str(string(d.State))}
+	if d.Lease != "" {
+		m["lease"] = str(d.Lease)
+		m["leaseUntil"] = number(d.LeaseUntil.UnixMilli())
+	}
+	if d.MessageID != "" {
+		m["messageId"] = str(d.MessageID)
+	}
+	if d.Reason != "" {
+		m["reason"] = str(d.Reason)
+	}
+	if !d.At.IsZero() {
+		m["at"] = str(d.At.UTC().Format(timeLayout))
+	}
+	return &types.AttributeValueMemberM{Value: m}
 }
 
 func deliveryFromItem(item map[string]types.AttributeValue, kind string) appointment.Delivery {

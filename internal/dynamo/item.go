@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"time"
 
@@ -16,9 +15,6 @@ import (
 // timeLayout is fixed-width UTC with milliseconds, so that createdAt sorts
 // as text in the ByStatus index.
 const timeLayout = "2006-01-02T15:04:05.000Z"
-
-// ErrNotFound is returned by Get for a request that does not exist.
-var ErrNotFound = errors.New("appointment request not found")
 
 func key(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
@@ -81,7 +77,11 @@ func requestItem(r appointment.Request, expires time.Time) map[string]types.Attr
 	put("consentedAt", r.CreatedAt.UTC().Format(timeLayout))
 	// Each email's delivery state goes in this map; it exists from the
 	// start so that one email's state can be set without touching another's.
-	item["emails"] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{}}
+	emails := map[string]types.AttributeValue{}
+	for kind, d := range r.Deliveries {
+		emails[kind] = deliveryValue(d)
+	}
+	item["emails"] = &types.AttributeValueMemberM{Value: emails}
 	item[attrExpiresAt] = number(expires.Unix())
 	return item
 }
@@ -97,7 +97,7 @@ func (s *Store) Get(ctx context.Context, id string) (appointment.Request, error)
 		return appointment.Request{}, unavailable("get request", err)
 	}
 	if out.Item == nil {
-		return appointment.Request{}, ErrNotFound
+		return appointment.Request{}, appointment.ErrNotFound
 	}
 	return requestFromItem(out.Item), nil
 }
@@ -125,6 +125,12 @@ func requestFromItem(item map[string]types.AttributeValue) appointment.Request {
 	if b, ok := item["newPatient"].(*types.AttributeValueMemberBOOL); ok {
 		v := b.Value
 		r.NewPatient = &v
+	}
+	if emails, ok := item["emails"].(*types.AttributeValueMemberM); ok && len(emails.Value) > 0 {
+		r.Deliveries = map[string]appointment.Delivery{}
+		for kind := range emails.Value {
+			r.Deliveries[kind] = deliveryFromItem(item, kind)
+		}
 	}
 	return r
 }

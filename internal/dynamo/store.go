@@ -38,6 +38,7 @@ type Client interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
 
 // How long repeats are recognised.
@@ -71,6 +72,32 @@ func New(client Client, table string, retentionDays int) *Store {
 		retention: time.Duration(retentionDays) * 24 * time.Hour,
 		now:       time.Now,
 	}
+}
+
+// SetClock makes the store read the time from now; tests travel in time
+// with it.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// List returns requests with the given status, oldest first, at most limit
+// of them, from the ByStatus index.
+func (s *Store) List(ctx context.Context, status appointment.Status, limit int) ([]appointment.Request, error) {
+	out, err := s.client.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		IndexName:                 aws.String(IndexByStatus),
+		KeyConditionExpression:    aws.String("#status = :status"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":status": str(string(status))},
+		ScanIndexForward:          aws.Bool(true),
+		Limit:                     aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, unavailable("list requests", err)
+	}
+	requests := make([]appointment.Request, 0, len(out.Items))
+	for _, item := range out.Items {
+		requests = append(requests, requestFromItem(item))
+	}
+	return requests, nil
 }
 
 // Create stores r unless it repeats a request still remembered.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +17,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/mototest"
+	"example.com/appointments/internal/storetest"
 )
 
 // table is a RequestsTable in a moto_server of its own.
@@ -85,6 +85,16 @@ func newStore(c Client, name string, at time.Time) *Store {
 	return s
 }
 
+// TestContract runs the contract every store keeps against moto.
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, clock func() time.Time) storetest.Store {
+		tb := newTable(t)
+		s := New(tb.client, tb.name, 30)
+		s.SetClock(clock)
+		return s
+	})
+}
+
 func TestCreateStoresRequest(t *testing.T) {
 	tb := newTable(t)
 	s := newStore(tb.client, tb.name, now)
@@ -148,106 +158,8 @@ func TestCreateStoresRequest(t *testing.T) {
 	if got.Fingerprint() != r.Fingerprint() || got.ID != r.ID || !got.CreatedAt.Equal(r.CreatedAt) {
 		t.Errorf("Get() = %+v, want %+v", got, r)
 	}
-	if _, err := s.Get(context.Background(), "missing"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Get(context.Background(), "missing"); !errors.Is(err, appointment.ErrNotFound) {
 		t.Errorf("Get(missing) error = %v", err)
-	}
-}
-
-func TestRepeats(t *testing.T) {
-	tests := []struct {
-		name         string
-		firstKey     string
-		secondKey    string
-		secondReason string
-		secondAt     time.Duration // after the first
-		wantReplay   bool
-		wantErr      error
-		wantRequests int
-	}{
-		{name: "same key and body replays", firstKey: "k", secondKey: "k", wantReplay: true, wantRequests: 1},
-		{name: "same key, body after 23h replays", firstKey: "k", secondKey: "k", secondAt: 23 * time.Hour, wantReplay: true, wantRequests: 1},
-		{name: "same key after 25h is new", firstKey: "k", secondKey: "k", secondAt: 25 * time.Hour, wantRequests: 2},
-		{name: "same key, other body refused", firstKey: "k", secondKey: "k", secondReason: "Something else", wantErr: appointment.ErrIdempotencyKeyReused, wantRequests: 1},
-		{name: "double submit without key replays", wantReplay: true, wantRequests: 1},
-		{name: "double submit with new key replays", firstKey: "a", secondKey: "b", wantReplay: true, wantRequests: 1},
-		{name: "resubmission after 11 minutes is new", secondAt: 11 * time.Minute, wantRequests: 2},
-		{name: "other body is new", secondReason: "Something else", wantRequests: 2},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			tb := newTable(t)
-			first := request(t, "Tight shoulder.")
-			reason := first.Reason
-			if tt.secondReason != "" {
-				reason = tt.secondReason
-			}
-			second := request(t, reason)
-
-			r1, err := newStore(tb.client, tb.name, now).Create(context.Background(), first, dedupe(first, tt.firstKey))
-			if err != nil {
-				t.Fatal(err)
-			}
-			r2, err := newStore(tb.client, tb.name, now.Add(tt.secondAt)).Create(context.Background(), second, dedupe(second, tt.secondKey))
-			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("second Create() error = %v, want %v", err, tt.wantErr)
-			}
-			if tt.wantErr == nil {
-				if r2.Replayed != tt.wantReplay {
-					t.Errorf("Replayed = %v, want %v", r2.Replayed, tt.wantReplay)
-				}
-				if tt.wantReplay && (r2.ID != r1.ID || r2.Reference != r1.Reference) {
-					t.Errorf("replay receipt %+v, want the first %+v", r2, r1)
-				}
-				if !tt.wantReplay && r2.ID != second.ID {
-					t.Errorf("receipt %+v, want the second request's", r2)
-				}
-			}
-			if got := len(tb.items(t, "request")); got != tt.wantRequests {
-				t.Errorf("%d requests stored, want %d", got, tt.wantRequests)
-			}
-		})
-	}
-}
-
-// TestConcurrentSameKey sends 20 requests with one idempotency key at once:
-// exactly one is stored and every caller gets its receipt.
-func TestConcurrentSameKey(t *testing.T) {
-	tb := newTable(t)
-	s := newStore(tb.client, tb.name, now)
-	const n = 20
-	receipts := make([]appointment.Receipt, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := request(t, "Tight shoulder.")
-			receipts[i], errs[i] = s.Create(context.Background(), r, dedupe(r, "one-key"))
-		}()
-	}
-	wg.Wait()
-
-	stored := tb.items(t, "request")
-	if len(stored) != 1 {
-		t.Fatalf("%d requests stored, want exactly 1", len(stored))
-	}
-	id := stringAttr(stored[0], "id")
-	fresh := 0
-	for i := range n {
-		if errs[i] != nil {
-			t.Errorf("caller %d: %v", i, errs[i])
-			continue
-		}
-		if receipts[i].ID != id {
-			t.Errorf("caller %d got receipt for %s, want %s", i, receipts[i].ID, id)
-		}
-		if !receipts[i].Replayed {
-			fresh++
-		}
-	}
-	if fresh != 1 {
-		t.Errorf("%d callers were told they created the request, want 1", fresh)
 	}
 }
 
@@ -360,34 +272,6 @@ func TestLostResponseIsNotADuplicate(t *testing.T) {
 	}
 	if n := len(tb.items(t, "request")); n != 1 {
 		t.Errorf("%d requests stored, want 1", n)
-	}
-}
-
-func TestCountSubmission(t *testing.T) {
-	tb := newTable(t)
-	s := newStore(tb.client, tb.name, now)
-	window := now.Truncate(time.Hour)
-	for want := 1; want <= 3; want++ {
-		got, err := s.CountSubmission(context.Background(), "client-a", window)
-		if err != nil || got != want {
-			t.Fatalf("CountSubmission() = %d, %v; want %d", got, err, want)
-		}
-	}
-	if got, _ := s.CountSubmission(context.Background(), "client-b", window); got != 1 {
-		t.Errorf("other client = %d, want 1", got)
-	}
-	if got, _ := s.CountSubmission(context.Background(), "client-a", window.Add(time.Hour)); got != 1 {
-		t.Errorf("next window = %d, want 1", got)
-	}
-	out, err := tb.client.GetItem(context.Background(), &dynamodb.GetItemInput{
-		TableName: &tb.name,
-		Key:       key("RATE#client-a#"+strconv.FormatInt(window.Unix(), 10), "RATE"),
-	})
-	if err != nil || out.Item == nil {
-		t.Fatalf("counter item: %v", err)
-	}
-	if exp, _ := numberAttr(out.Item, "expiresAt"); exp != window.Add(2*time.Hour).Unix() {
-		t.Errorf("counter expiresAt = %d", exp)
 	}
 }
 

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -33,6 +34,43 @@ func RequestFromImage(image map[string]events.DynamoDBAttributeValue) (appointme
 		return appointment.Request{}, errors.New("stream image has no request ID")
 	}
 	return r, nil
+}
+
+// RequestImage is r as a stream record's image shows it, for code that
+// produces stream records itself, such as the local server's embedded store.
+// It round-trips through RequestFromImage.
+func RequestImage(r appointment.Request, expires time.Time) map[string]events.DynamoDBAttributeValue {
+	item := requestItem(r, expires)
+	image := make(map[string]events.DynamoDBAttributeValue, len(item))
+	for k, v := range item {
+		image[k] = sdkToEvent(v)
+	}
+	return image
+}
+
+// sdkToEvent converts an attribute value from the SDK's form to Lambda's.
+func sdkToEvent(v types.AttributeValue) events.DynamoDBAttributeValue {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return events.NewStringAttribute(v.Value)
+	case *types.AttributeValueMemberN:
+		return events.NewNumberAttribute(v.Value)
+	case *types.AttributeValueMemberBOOL:
+		return events.NewBooleanAttribute(v.Value)
+	case *types.AttributeValueMemberL:
+		l := make([]events.DynamoDBAttributeValue, len(v.Value))
+		for i, e := range v.Value {
+			l[i] = sdkToEvent(e)
+		}
+		return events.NewListAttribute(l)
+	case *types.AttributeValueMemberM:
+		m := make(map[string]events.DynamoDBAttributeValue, len(v.Value))
+		for k, e := range v.Value {
+			m[k] = sdkToEvent(e)
+		}
+		return events.NewMapAttribute(m)
+	}
+	return events.NewNullAttribute()
 }
 
 // ItemFromImage converts a stream record's image to an item as the

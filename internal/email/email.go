@@ -74,7 +74,7 @@ type Composer struct {
 	// senderDomain names the host part of every Message-ID, so that
 	// identifiers are unique to the clinic's own domain.
 	senderDomain string
-	palette      palette
+	palette      clinic.Palette
 	contact      clinicContact
 
 	html map[Kind]*htmltemplate.Template
@@ -105,7 +105,7 @@ func NewComposer(p *clinic.Profile, s Settings) (*Composer, error) {
 			errs = append(errs, fmt.Errorf("front desk: %w", err))
 		}
 	}
-	pal, err := newPalette(p.BrandColor)
+	pal, err := clinic.NewPalette(p.BrandColor)
 	if err != nil {
 		errs = append(errs, err)
 	}

@@ -25,7 +25,7 @@ type layoutView struct {
 	// Title is the document title, the same as the subject.
 	Title   string
 	Heading string
-	Palette palette
+	Palette clinic.Palette
 	Clinic  clinicContact
 }
 

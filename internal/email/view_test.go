@@ -103,38 +103,6 @@ func TestClinicPhone(t *testing.T) {
 	}
 }
 
-func TestNewPalette(t *testing.T) {
-	tests := []struct {
-		brand       string
-		wantOnBrand string
-	}{
-		{"#0f4c5c", "#ffffff"},
-		{"#FFD500", lightText},
-		{"#000000", "#ffffff"},
-		{"#ffffff", lightText},
-	}
-	for _, tt := range tests {
-		p, err := newPalette(tt.brand)
-		if err != nil {
-			t.Fatalf("newPalette(%q): %v", tt.brand, err)
-		}
-		if p.OnBrand != tt.wantOnBrand {
-			t.Errorf("newPalette(%q).OnBrand = %s, want %s", tt.brand, p.OnBrand, tt.wantOnBrand)
-		}
-		if c := contrast(parseColor(p.Link), parseColor(lightCard)); c < 4.5 {
-			t.Errorf("newPalette(%q).Link %s has contrast %.2f on white, want at least 4.5", tt.brand, p.Link, c)
-		}
-		if c := contrast(parseColor(p.DarkLink), parseColor(darkCard)); c < 4.5 {
-			t.Errorf("newPalette(%q).DarkLink %s has contrast %.2f on the dark card, want at least 4.5", tt.brand, p.DarkLink, c)
-		}
-	}
-	for _, bad := range []string{"", "red", "#fff", "#0f4c5cz", "#0f4c5c;background:url(x)", "expression(alert(1))"} {
-		if _, err := newPalette(bad); err == nil {
-			t.Errorf("newPalette(%q) succeeded, want an error", bad)
-		}
-	}
-}
-
 func TestComposeHTMLHasNoUnsafeMarkup(t *testing.T) {
 	c := newTestComposer(t, defaultProfile(t))
 	for _, kind := range []Kind{Patient, FrontDesk} {

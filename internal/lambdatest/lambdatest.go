@@ -1,38 +1,34 @@
 // Package lambdatest runs a function's real bootstrap binary under the AWS
-// Lambda Runtime Interface Emulator, much like "sam local invoke" but without
-// Docker, so tests exercise the same binary, runtime API and environment
-// handling that Lambda uses.
+// Lambda Runtime Interface Emulator in tests, through package rie, so tests
+// exercise the same binary, runtime API and environment handling that Lambda
+// uses.
 //
 // It is meant to be imported only from _test.go files.
 package lambdatest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"example.com/appointments/internal/rie"
 )
 
 const (
-	// emulatorTool is the tool directive in go.mod that pins the emulator.
-	emulatorTool = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
-
 	buildTimeout  = 5 * time.Minute
-	startTimeout  = 10 * time.Second
+	startTimeout  = 20 * time.Second
 	invokeTimeout = 30 * time.Second
-	stopTimeout   = 5 * time.Second
+	// waitDelay bounds the wait for a build's grandchildren after the build
+	// itself was killed.
+	waitDelay = 5 * time.Second
 )
 
 // RepoRoot returns the directory containing go.mod, found by walking up from
@@ -80,11 +76,8 @@ func BuildBootstrap(t testing.TB, logicalID string) string {
 }
 
 // BuildEmulator returns the path of the Runtime Interface Emulator binary at
-// the version pinned by the tool directive in go.mod.
-//
-// It uses "go tool -n", which builds the tool into the go build cache and
-// prints its location, so repeated calls, and later test runs, reuse one
-// binary instead of copying it into every test's directory.
+// the version pinned by the tool directive in go.mod. The binary lives in the
+// go build cache, so repeated calls, and later test runs, reuse it.
 func BuildEmulator(t testing.TB) string {
 	t.Helper()
 	path, err := emulatorPath()
@@ -103,27 +96,13 @@ var emulatorPath = sync.OnceValues(func() (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "tool", "-n", emulatorTool)
-	cmd.Dir = root
-	cmd.WaitDelay = stopTimeout
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("go tool -n %s: %v\n%s", emulatorTool, err, stderr.Bytes())
-	}
-	return strings.TrimSpace(string(out)), nil
+	return rie.BuildEmulator(ctx, root)
 })
 
 // Function is a bootstrap running under the emulator. Like a single Lambda
 // execution environment it handles one invocation at a time.
 type Function struct {
-	invokeURL string
-	outPath   string
-
-	// mu serialises invocations: the emulator rejects a second request while
-	// one is in flight instead of queueing it.
-	mu sync.Mutex
+	fn *rie.Function
 }
 
 // Start runs bootstrap under the emulator on free loopback ports and waits
@@ -138,99 +117,21 @@ type Function struct {
 func Start(t testing.TB, bootstrap string, env []string) *Function {
 	t.Helper()
 	emulator := BuildEmulator(t)
-
-	bootstrap, err := filepath.Abs(bootstrap)
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	fn, err := rie.Start(ctx, rie.Config{Emulator: emulator, Bootstrap: bootstrap, Env: env})
 	if err != nil {
-		t.Fatalf("resolve bootstrap path: %v", err)
+		t.Fatal(err)
 	}
-	if _, err := os.Stat(bootstrap); err != nil {
-		t.Fatalf("bootstrap: %v", err)
-	}
-
-	dir := t.TempDir()
-	home := filepath.Join(dir, "home")
-	if err := os.Mkdir(home, 0o700); err != nil {
-		t.Fatalf("create HOME: %v", err)
-	}
-	// A file rather than a pipe: the emulator hands its stdout to the
-	// bootstrap, so the function writes straight into it and every line it
-	// logged is readable as soon as Invoke returns, with no copying goroutine
-	// lagging behind.
-	out, err := os.Create(filepath.Join(dir, "output.log"))
-	if err != nil {
-		t.Fatalf("create output file: %v", err)
-	}
-	defer out.Close()
-
-	ports := freePorts(t, 2)
-	apiAddr := "127.0.0.1:" + strconv.Itoa(ports[0])
-	runtimeAddr := "127.0.0.1:" + strconv.Itoa(ports[1])
-	f := &Function{
-		invokeURL: "http://" + apiAddr + "/2015-03-31/functions/function/invocations",
-		outPath:   out.Name(),
-	}
-
-	cmd := exec.Command(emulator,
-		"--runtime-interface-emulator-address", apiAddr,
-		"--runtime-api-address", runtimeAddr,
-		bootstrap)
-	// The emulator runs the bootstrap in its own working directory, and
-	// Lambda's is the one holding the bootstrap (/var/task).
-	cmd.Dir = filepath.Dir(bootstrap)
-	// Lambda always sets the region and runs in UTC; without TZ the
-	// function would use the machine's zone and hide date bugs.
-	cmd.Env = append([]string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + home,
-		"TZ=UTC",
-		"AWS_REGION=us-east-1",
-		"AWS_DEFAULT_REGION=us-east-1",
-		"AWS_LAMBDA_FUNCTION_NAME=function",
-		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128",
-		"AWS_LAMBDA_FUNCTION_TIMEOUT=10",
-	}, env...)
-	cmd.Stdout = out
-	cmd.Stderr = out
-	setProcessGroup(cmd)
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start emulator: %v", err)
-	}
-
-	exited := make(chan struct{})
-	var waitErr error
-	go func() {
-		waitErr = cmd.Wait()
-		close(exited)
-	}()
-
+	f := &Function{fn: fn}
 	t.Cleanup(func() {
-		// SIGTERM first: the emulator then kills the bootstrap, which it
-		// started in a process group of its own that killing ours would miss.
-		terminate(cmd)
-		select {
-		case <-exited:
-		case <-time.After(stopTimeout):
-			killProcessGroup(cmd)
-			select {
-			case <-exited:
-			case <-time.After(stopTimeout):
-				t.Errorf("emulator (pid %d) did not exit after being killed", cmd.Process.Pid)
-			}
+		if err := fn.Close(); err != nil {
+			t.Error(err)
 		}
 		if t.Failed() {
 			t.Logf("emulator and function output:\n%s", f.Output())
 		}
 	})
-
-	if err := waitListening(apiAddr, exited); err != nil {
-		select {
-		case <-exited:
-			err = fmt.Errorf("%w (exit: %v)", err, waitErr)
-		default:
-		}
-		// The cleanup above logs the emulator's output.
-		t.Fatalf("emulator did not become ready: %v", err)
-	}
 	return f
 }
 
@@ -238,39 +139,19 @@ func Start(t testing.TB, bootstrap string, env []string) *Function {
 // returns the response body.
 //
 // A function error is a completed invocation, not a test failure: the body is
-// then Lambda's {"errorMessage", "errorType"} JSON. The emulator answers 200
-// for an error returned by the handler but 502 Bad Gateway when the runtime
-// crashed with an error payload (a panic), so both are accepted. A crash
-// without a payload (a bootstrap that exits during init), any other status,
-// or no answer within 30s fails the test.
+// then Lambda's {"errorMessage", "errorType"} JSON. A crash without an error
+// payload (a bootstrap that exits during init), an unexpected status from the
+// emulator, or no answer within 30s fails the test.
 func (f *Function) Invoke(t testing.TB, payload []byte) []byte {
 	t.Helper()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-
 	ctx, cancel := context.WithTimeout(context.Background(), invokeTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.invokeURL, bytes.NewReader(payload))
-	if err != nil {
-		t.Fatalf("invoke: %v", err)
+	body, err := f.fn.Invoke(ctx, payload)
+	if fe, ok := errors.AsType[*rie.FunctionError](err); ok {
+		return fe.Payload
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("invoke: %v", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("invoke: read response: %v", err)
-	}
-	switch {
-	case resp.StatusCode == http.StatusBadGateway && len(body) == 0:
-		// What the emulator answers when the bootstrap exits before it
-		// reaches the runtime API, for example on a configuration error.
-		t.Fatalf("invoke: status %s with no error payload: the runtime exited before handling the event", resp.Status)
-	case resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusBadGateway:
-		t.Fatalf("invoke: status %s: %s", resp.Status, body)
+		t.Fatal(err)
 	}
 	return body
 }
@@ -278,52 +159,12 @@ func (f *Function) Invoke(t testing.TB, payload []byte) []byte {
 // Output returns everything the emulator and the function have written to
 // stdout and stderr so far. It is safe to call while the function runs.
 func (f *Function) Output() string {
-	b, err := os.ReadFile(f.outPath)
+	out, err := f.fn.Output()
 	if err != nil {
 		// Returning "" would let a "logs contain no X" check pass vacuously.
-		panic(fmt.Sprintf("lambdatest: read function output: %v", err))
+		panic(fmt.Sprintf("lambdatest: %v", err))
 	}
-	return string(b)
-}
-
-// waitListening dials addr until it accepts a connection, the process exits
-// or startTimeout elapses.
-func waitListening(addr string, exited <-chan struct{}) error {
-	const interval = 20 * time.Millisecond
-	deadline := time.Now().Add(startTimeout)
-	var lastErr error
-	for attempt := 0; attempt < int(startTimeout/interval) && time.Now().Before(deadline); attempt++ {
-		select {
-		case <-exited:
-			return errors.New("emulator exited before it was ready")
-		default:
-		}
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			conn.Close()
-			return nil
-		}
-		lastErr = err
-		time.Sleep(interval)
-	}
-	return fmt.Errorf("gave up after %v: %v", startTimeout, lastErr)
-}
-
-// freePorts returns n distinct loopback TCP ports that were free a moment
-// ago. All listeners stay open until every port is chosen so the kernel
-// cannot hand out the same port twice.
-func freePorts(t testing.TB, n int) []int {
-	t.Helper()
-	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("find free port: %v", err)
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports
+	return out
 }
 
 // run runs a command in dir, bounded by buildTimeout, and fails the test with
@@ -336,7 +177,7 @@ func run(t testing.TB, dir, name string, args ...string) {
 	cmd.Dir = dir
 	// On timeout only the direct child is killed; do not wait forever for
 	// grandchildren (the compiler under make) still holding the output pipe.
-	cmd.WaitDelay = stopTimeout
+	cmd.WaitDelay = waitDelay
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}

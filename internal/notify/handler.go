@@ -249,7 +249,7 @@ func (h *Handler) fail(ctx context.Context, id string, kind email.Kind, lease, r
 func (h *Handler) settle(ctx context.Context, record func(context.Context) error) error {
 	var err error
 	for try := range 3 {
-		if err = record(ctx); err == nil || errors.Is(err, dynamo.ErrLeaseLost) {
+		if err = record(ctx); err == nil || errors.Is(err, appointment.ErrLeaseLost) {
 			return err
 		}
 		select {

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"example.com/appointments/internal/appointment"
-	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/email"
 )
 
@@ -50,7 +49,7 @@ func (m *memoryDeliveries) settle(method, id, kind, lease string, d appointment.
 	}
 	cur := m.states[m.key(id, kind)]
 	if cur.State != appointment.DeliverySending || cur.Lease != lease {
-		return dynamo.ErrLeaseLost
+		return appointment.ErrLeaseLost
 	}
 	if d.State == "" {
 		delete(m.states, m.key(id, kind))

@@ -1,6 +1,6 @@
 //go:build unix
 
-package lambdatest
+package rie
 
 import (
 	"os/exec"
@@ -8,7 +8,8 @@ import (
 )
 
 // setProcessGroup makes cmd the leader of a new process group so that
-// killProcessGroup reaches its children too.
+// killProcessGroup reaches its children too, and so that a Ctrl-C meant for
+// the caller does not reach the emulator before Close can stop it in order.
 func setProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 }

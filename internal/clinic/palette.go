@@ -1,15 +1,16 @@
-package email
+package clinic
 
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 )
 
-// palette holds the colours of an email, all derived from the clinic's
-// brand colour so that any brand stays readable in light and dark mode.
-type palette struct {
+// Palette holds the colours of the clinic's pages and emails, all derived
+// from its brand colour so that any brand stays readable in light and dark
+// mode. Each is a plain #rrggbb value, formatted from numbers, so it is safe
+// wherever it is written into CSS.
+type Palette struct {
 	// Brand is the header band's background.
 	Brand string
 	// OnBrand is the text colour on the header band.
@@ -18,9 +19,11 @@ type palette struct {
 	Link string
 	// Tint is the pale background of the reference box.
 	Tint string
-	// DarkLink and DarkTint replace Link and Tint in dark mode.
-	DarkLink string
-	DarkTint string
+	// DarkLink and DarkTint replace Link and Tint in dark mode; OnDarkLink
+	// is text on a DarkLink background.
+	DarkLink   string
+	OnDarkLink string
+	DarkTint   string
 }
 
 // The fixed colours of the light and dark themes.
@@ -30,14 +33,21 @@ const (
 	lightText = "#1f2933"
 )
 
-var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+// Palette derives the clinic's palette from its brand colour.
+func (p *Profile) Palette() Palette {
+	pal, err := NewPalette(p.BrandColor)
+	if err != nil {
+		// Validate has checked the colour; a profile built by hand without
+		// it gets the default brand's palette.
+		pal, _ = NewPalette("#0f4c5c")
+	}
+	return pal
+}
 
-// newPalette derives the palette from a #rrggbb brand colour. The colour is
-// checked here as well as in the profile because it is written into CSS,
-// where only a plain colour value is safe.
-func newPalette(brand string) (palette, error) {
-	if !hexColor.MatchString(brand) {
-		return palette{}, fmt.Errorf("brand colour %q is not #rrggbb", brand)
+// NewPalette derives a palette from a #rrggbb brand colour.
+func NewPalette(brand string) (Palette, error) {
+	if !colorPattern.MatchString(brand) {
+		return Palette{}, fmt.Errorf("brand colour %q is not #rrggbb", brand)
 	}
 	b := parseColor(brand)
 	white, dark, text := parseColor(lightCard), parseColor(darkCard), parseColor(lightText)
@@ -56,13 +66,18 @@ func newPalette(brand string) (palette, error) {
 	for i := 1; contrast(darkLink, dark) < 4.5 && i <= 10; i++ {
 		darkLink = mix(b, white, float64(i)/10)
 	}
-	return palette{
-		Brand:    b.String(),
-		OnBrand:  onBrand,
-		Link:     link.String(),
-		Tint:     mix(b, white, 0.9).String(),
-		DarkLink: darkLink.String(),
-		DarkTint: mix(b, dark, 0.75).String(),
+	onDarkLink := lightCard
+	if contrast(darkLink, white) < contrast(darkLink, dark) {
+		onDarkLink = darkCard
+	}
+	return Palette{
+		Brand:      b.String(),
+		OnBrand:    onBrand,
+		Link:       link.String(),
+		Tint:       mix(b, white, 0.9).String(),
+		DarkLink:   darkLink.String(),
+		OnDarkLink: onDarkLink,
+		DarkTint:   mix(b, dark, 0.75).String(),
 	}, nil
 }
 

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package lambdatest
+package rie
 
 import "os/exec"
 

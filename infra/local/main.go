@@ -1,0 +1,178 @@
+// Command local is the local development server behind `make run`: the demo
+// form at /, the API at /appointments, the outbox at /_dev/outbox and the
+// stored requests at /_dev/requests, on http://localhost:3000 (PORT
+// overrides).
+//
+// By default it keeps requests in an embedded store in .local/ and emails
+// in an outbox beside it, so it needs nothing but Go. With AWS_ENDPOINT_URL
+// set it uses DynamoDB and SES at that endpoint instead (moto_server or
+// DynamoDB Local), creating the table from template.yaml's definition when
+// it is missing and polling its stream.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
+
+	"example.com/appointments/internal/devserver"
+	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/samtemplate"
+	"example.com/appointments/internal/ses"
+	"example.com/appointments/internal/settings"
+)
+
+func main() {
+	dir := flag.String("data", ".local", "folder for the embedded store and the outbox")
+	template := flag.String("template", "template.yaml", "the SAM template, for the table's definition")
+	flag.Parse()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(*dir, *template, log); err != nil {
+		log.Error("local server stopped", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run(dir, templatePath string, log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "3000"
+	}
+	origin := "http://localhost:" + port
+	opts := devserver.Options{
+		Origin:         origin,
+		AllowedOrigins: settings.List(os.Getenv("ALLOWED_ORIGINS")),
+		Dir:            dir,
+		SenderEmail:    os.Getenv("SENDER_EMAIL"),
+		FrontDeskEmail: settings.List(os.Getenv("FRONT_DESK_EMAIL")),
+		Log:            log,
+	}
+	where := "the embedded store in " + dir
+	if endpoint := os.Getenv("AWS_ENDPOINT_URL"); endpoint != "" {
+		backend, err := emulatedAWS(ctx, templatePath, opts.SenderEmail)
+		if err != nil {
+			return err
+		}
+		opts.Backend = backend
+		where = "DynamoDB and SES at " + endpoint
+	}
+	srv, err := devserver.New(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", "localhost:"+port)
+	if err != nil {
+		return err
+	}
+	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(os.Stderr, "\nAppointment requests, running locally on %s\n\n"+
+		"  form      %s/\n  API       %s/appointments\n  outbox    %s/_dev/outbox\n  requests  %s/_dev/requests\n\nPress Ctrl-C to stop.\n\n",
+		where, origin, origin, origin, origin)
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = httpSrv.Shutdown(shutdown)
+	}()
+	if err := httpSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// emulatedAWS connects to DynamoDB and SES at AWS_ENDPOINT_URL, through the
+// SDK's own handling of that variable, and prepares what the functions
+// expect to find: the table (from template.yaml) and a verified sender.
+func emulatedAWS(ctx context.Context, templatePath, sender string) (*devserver.Backend, error) {
+	opts := []func(*config.LoadOptions) error{}
+	if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
+		opts = append(opts, config.WithRegion("us-east-1"))
+	}
+	if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
+		// Emulators accept any credentials; these keep the SDK from
+		// looking for real ones.
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	table := os.Getenv("TABLE_NAME")
+	if table == "" {
+		table = "appointments-local"
+	}
+	db := dynamodb.NewFromConfig(cfg)
+	streamARN, err := ensureTable(ctx, db, templatePath, table)
+	if err != nil {
+		return nil, err
+	}
+	if sender == "" {
+		sender = "appointments@example.com"
+	}
+	mail := sesapi.NewFromConfig(cfg, func(o *sesapi.Options) { o.Retryer = aws.NopRetryer{} })
+	// Like the SES sandbox, emulators send only from verified addresses;
+	// verifying at an emulator is immediate.
+	if _, err := mail.VerifyEmailIdentity(ctx, &sesapi.VerifyEmailIdentityInput{EmailAddress: &sender}); err != nil {
+		return nil, fmt.Errorf("verify sender at the emulator: %w", err)
+	}
+	return &devserver.Backend{
+		Store:  dynamo.New(db, table, 365),
+		Stream: dynamo.NewStreamReader(dynamodbstreams.NewFromConfig(cfg), streamARN),
+		Sender: ses.New(mail, os.Getenv("CONFIGURATION_SET_NAME")),
+	}, nil
+}
+
+// ensureTable creates the table from the template's definition unless it
+// exists, waits until it is active and returns its stream's ARN.
+func ensureTable(ctx context.Context, db *dynamodb.Client, templatePath, table string) (string, error) {
+	desc, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &table})
+	var missing *types.ResourceNotFoundException
+	if errors.As(err, &missing) {
+		tpl, err := os.ReadFile(templatePath)
+		if err != nil {
+			return "", err
+		}
+		def, err := samtemplate.RequestsTable(tpl, table)
+		if err != nil {
+			return "", err
+		}
+		if _, err := db.CreateTable(ctx, def); err != nil {
+			return "", fmt.Errorf("create table %s: %w", table, err)
+		}
+		waiter := dynamodb.NewTableExistsWaiter(db)
+		if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: &table}, time.Minute); err != nil {
+			return "", err
+		}
+		desc, err = db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &table})
+		if err != nil {
+			return "", err
+		}
+	} else if err != nil {
+		return "", fmt.Errorf("describe table %s: %w", table, err)
+	}
+	if desc.Table.LatestStreamArn == nil {
+		return "", fmt.Errorf("table %s has no stream", table)
+	}
+	return *desc.Table.LatestStreamArn, nil
+}

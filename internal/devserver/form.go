@@ -1,0 +1,276 @@
+package devserver
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/clinic"
+)
+
+// web holds the pages' templates and the form's script and stylesheet. The
+// script and stylesheet are the same files a clinic copies to its own site.
+//
+//go:embed web
+var web embed.FS
+
+var pages = template.Must(template.New("pages").ParseFS(web, "web/*.html.tmpl"))
+
+// assets are the files served under /assets/, with their content types.
+// Only these are served: the templates beside them are not for browsers.
+var assets = map[string]string{
+	"form.js":  "text/javascript; charset=utf-8",
+	"form.css": "text/css; charset=utf-8",
+}
+
+// choice is one option of a radio or checkbox group.
+type choice struct {
+	Value string
+	Label string
+}
+
+// Labels of the fixed choices. Every value the API accepts has one, which
+// the tests check against the appointment package's lists.
+var (
+	dayLabels = map[string]string{
+		"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
+		"fri": "Friday", "sat": "Saturday", "sun": "Sunday",
+	}
+	timeLabels = map[string]string{
+		"morning": "Morning", "afternoon": "Afternoon", "evening": "Evening",
+	}
+	contactLabels = map[string]string{
+		"phone": "Phone call", "email": "Email", "text": "Text message",
+	}
+)
+
+// formPage is what the form and thank-you templates are rendered from.
+type formPage struct {
+	Clinic *clinic.Profile
+	// Action is where the form posts: the API's /appointments URL.
+	Action string
+	// Theme sets the clinic's colours as CSS custom properties for form.css.
+	Theme template.CSS
+	// Locations is empty when the clinic has one location, which the API
+	// then fills in itself.
+	Locations      []clinic.Location
+	Days           []choice
+	Times          []choice
+	ContactMethods []choice
+	MaxName        int
+	MaxEmail       int
+	MaxPhone       int
+	MaxReason      int
+	PrivacyURL     string
+	PhoneURL       template.URL
+	// Reference is the thank-you page's request reference, when it has one.
+	Reference string
+}
+
+func newFormPage(p *clinic.Profile, action string) formPage {
+	page := formPage{
+		Clinic:         p,
+		Action:         action,
+		Theme:          theme(p),
+		Days:           openDays(p),
+		Times:          choices(appointment.Times, timeLabels),
+		ContactMethods: choices(appointment.ContactMethods, contactLabels),
+		MaxName:        appointment.MaxNameLength,
+		MaxEmail:       appointment.MaxEmailLength,
+		MaxPhone:       appointment.MaxPhoneLength,
+		MaxReason:      appointment.MaxReasonLength,
+		PrivacyURL:     strings.TrimRight(p.Website, "/") + "/privacy",
+		PhoneURL:       phoneURL(p.Phone),
+	}
+	if len(p.Locations) > 1 {
+		page.Locations = p.Locations
+	}
+	return page
+}
+
+// formHandler serves the demo form page: the reference form the clinic pastes into its site, posting to action.
+func formHandler(p *clinic.Profile, action string) http.Handler {
+	page := newFormPage(p, action)
+	body, err := render("form.html.tmpl", page)
+	if err != nil {
+		// The template and the validated profile are fixed when the server
+		// starts, so this is a programming error.
+		panic(err)
+	}
+	csp := contentSecurityPolicy(page.Theme, action)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		writePage(w, r, csp, body)
+	})
+}
+
+// thankYouHandler serves the thank-you page a plain form post is redirected to; it shows ?reference= (escaped).
+func thankYouHandler(p *clinic.Profile) http.Handler {
+	base := newFormPage(p, "")
+	csp := contentSecurityPolicy(base.Theme, "")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page := base
+		page.Reference = displayReference(r.URL.Query().Get("reference"))
+		body, err := render("thank-you.html.tmpl", page)
+		if err != nil {
+			http.Error(w, "the page could not be shown", http.StatusInternalServerError)
+			return
+		}
+		writePage(w, r, csp, body)
+	})
+}
+
+// assetsHandler serves the form's script and stylesheet under /assets/ (embedded, with correct content types).
+func assetsHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/assets/")
+		contentType, ok := assets[name]
+		if !ok || name != path.Base(name) {
+			http.NotFound(w, r)
+			return
+		}
+		b, err := fs.ReadFile(web, "web/"+name)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		sum := sha256.Sum256(b)
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		// The files change only with a rebuild; revalidating by ETag keeps a
+		// browser from running an old script against a new page.
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Set("ETag", `"`+base64.RawURLEncoding.EncodeToString(sum[:12])+`"`)
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
+	})
+}
+
+func render(name string, page formPage) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := pages.ExecuteTemplate(&buf, name, page); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+func writePage(w http.ResponseWriter, r *http.Request, csp string, body []byte) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	h.Set("Content-Security-Policy", csp)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method == http.MethodHead {
+		return
+	}
+	_, _ = w.Write(body)
+}
+
+// contentSecurityPolicy allows the pages nothing inline but their own theme,
+// by its hash. That keeps the demo honest: a script that works here also
+// works on a clinic website with a strict policy. The API may live on
+// another origin, so the form may send to it.
+func contentSecurityPolicy(theme template.CSS, action string) string {
+	sum := sha256.Sum256([]byte(theme))
+	connect := "'self'"
+	if u, err := url.Parse(action); err == nil && u.Scheme != "" && u.Host != "" {
+		connect += " " + u.Scheme + "://" + u.Host
+	}
+	return strings.Join([]string{
+		"default-src 'self'",
+		"style-src 'self' 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'",
+		"connect-src " + connect,
+		"img-src 'self' data:",
+		"object-src 'none'",
+		"base-uri 'none'",
+		"frame-ancestors 'none'",
+	}, "; ")
+}
+
+// referencePattern is what a request reference looks like. The thank-you
+// page shows only such a code, so that a link cannot make the clinic's page
+// display a message of someone else's choosing.
+var referencePattern = regexp.MustCompile(`^[0-9A-Z]{2,12}(-[0-9A-Z]{2,12})?$`)
+
+func displayReference(s string) string {
+	if !referencePattern.MatchString(s) {
+		return ""
+	}
+	return s
+}
+
+// openDays are the days the clinic has opening hours on, Monday first: a
+// patient is not offered a day the clinic is closed. With no hours in the
+// profile every day is offered.
+func openDays(p *clinic.Profile) []choice {
+	var days []string
+	for _, d := range clinic.Weekdays {
+		if len(p.Hours) == 0 || slices.ContainsFunc(p.Hours, func(h clinic.Hours) bool { return slices.Contains(h.Days, d) }) {
+			days = append(days, d)
+		}
+	}
+	return choices(days, dayLabels)
+}
+
+func choices(values []string, labels map[string]string) []choice {
+	out := make([]choice, 0, len(values))
+	for _, v := range values {
+		label, ok := labels[v]
+		if !ok {
+			label = v
+		}
+		out = append(out, choice{Value: v, Label: label})
+	}
+	return out
+}
+
+// phoneURL is a tel: link to the clinic's number. html/template refuses
+// tel: URLs it did not see built, so only digits and a leading plus go in.
+func phoneURL(phone string) template.URL {
+	var b strings.Builder
+	for _, r := range phone {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' && b.Len() == 0:
+			b.WriteRune(r)
+		}
+	}
+	return template.URL("tel:" + b.String())
+}
+
+// theme derives the form's colours from the clinic's brand colour so that
+// any brand keeps text and focus outlines readable, in light and in dark
+// mode. The clinic's name on the brand colour is white or near-black,
+// whichever contrasts more. The accent, for the button, links and focus,
+// is the brand colour darkened until it reaches 4.5:1 against the white
+// card, so white text on it reaches 4.5:1 as well; in dark mode it is
+// lightened until it does against the dark card.
+func theme(p *clinic.Profile) template.CSS {
+	c := p.Palette()
+	return template.CSS(fmt.Sprintf(
+		":where(.appointment,.clinic-page){--appt-brand:%s;--appt-on-brand:%s;--appt-accent:%s;--appt-tint:%s;--appt-dark-accent:%s;--appt-on-dark-accent:%s;--appt-dark-tint:%s}",
+		c.Brand, c.OnBrand, c.Link, c.Tint, c.DarkLink, c.OnDarkLink, c.DarkTint))
+}

@@ -1,0 +1,99 @@
+package devserver
+
+import (
+	"html/template"
+	"net/http"
+	"time"
+
+	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/email"
+)
+
+// requestRow is one stored request as the requests page shows it.
+type requestRow struct {
+	appointment.Request
+	Created string
+	Emails  []emailState
+}
+
+type emailState struct {
+	Kind, State, Detail string
+}
+
+var requestsTemplate = template.Must(template.New("requests").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Requests – local development</title>
+<style>
+body{margin:0;font:16px/1.5 system-ui,sans-serif;color:#1b1b1b;background:#f4f5f7}
+header{background:#1b1b1b;color:#fff;padding:12px 20px}
+header a{color:#9fd3e0;margin-right:16px}
+main{max-width:1100px;margin:0 auto;padding:16px 20px;overflow-x:auto}
+table{border-collapse:collapse;background:#fff;width:100%;font-size:.9rem}
+th,td{border:1px solid #d6d9de;padding:6px 8px;text-align:left;vertical-align:top}
+th{background:#eef0f3}
+.sent{color:#1b6e2c}.failed{color:#a4161a}.sending{color:#8a5a00}
+</style>
+</head>
+<body>
+<header><a href="/">Form</a><a href="/_dev/outbox">Outbox</a><a href="/_dev/requests">Requests</a></header>
+<main>
+<h1>Requests</h1>
+<p>Open requests, oldest first, with the state of their emails.</p>
+<table>
+<thead><tr><th scope="col">Reference</th><th scope="col">Received</th><th scope="col">Patient</th><th scope="col">Service</th><th scope="col">Location</th><th scope="col">Emails</th><th scope="col">ID</th></tr></thead>
+<tbody>
+{{- range .}}
+<tr>
+<td class="reference">{{.Reference}}</td>
+<td>{{.Created}}</td>
+<td>{{.FirstName}} {{.LastName}}<br>{{.Email}}<br>{{.Phone}}</td>
+<td>{{.Service}}</td>
+<td>{{.Location}}</td>
+<td>{{range .Emails}}<div>{{.Kind}}: <span class="{{.State}}">{{.State}}</span>{{if .Detail}} ({{.Detail}}){{end}}</div>{{end}}</td>
+<td><code>{{.ID}}</code></td>
+</tr>
+{{- else}}
+<tr><td colspan="7">No requests yet.</td></tr>
+{{- end}}
+</tbody>
+</table>
+</main>
+</body>
+</html>
+`))
+
+func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request) {
+	requests, err := s.store.List(r.Context(), appointment.StatusNew, 200)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	rows := make([]requestRow, 0, len(requests))
+	for _, req := range requests {
+		row := requestRow{Request: req, Created: req.CreatedAt.In(s.profile.Zone()).Format("Mon Jan 2 2006, 3:04 PM MST")}
+		for _, kind := range []email.Kind{email.Patient, email.FrontDesk} {
+			d := req.Deliveries[string(kind)]
+			st := emailState{Kind: string(kind), State: string(d.State)}
+			switch d.State {
+			case "":
+				st.State = "pending"
+			case appointment.DeliverySent:
+				st.Detail = d.MessageID
+			case appointment.DeliveryFailed:
+				st.Detail = d.Reason
+			case appointment.DeliverySending:
+				st.Detail = "lease until " + d.LeaseUntil.Format(time.TimeOnly)
+			}
+			row.Emails = append(row.Emails, st)
+		}
+		rows = append(rows, row)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := requestsTemplate.Execute(w, rows); err != nil {
+		s.log.Error("requests page", "error", err)
+	}
+}

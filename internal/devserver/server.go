@@ -1,0 +1,243 @@
+// Package devserver is the local development server behind `make run`: the
+// demo form, the API, and pages that show the emails sent and the requests
+// stored. It runs the same SubmitFunction and NotifyFunction handlers that
+// Lambda runs: HTTP requests become API Gateway events for the submit
+// handler, and the store's changes become DynamoDB stream events for the
+// notify handler, so no behaviour is implemented a second time.
+package devserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/email"
+	"example.com/appointments/internal/filestore"
+	"example.com/appointments/internal/httpapi"
+	"example.com/appointments/internal/metrics"
+	"example.com/appointments/internal/notify"
+)
+
+// Store is what the server needs of storage: what the two handlers use,
+// and a listing for the requests page.
+type Store interface {
+	httpapi.Store
+	notify.Deliveries
+	List(ctx context.Context, status appointment.Status, limit int) ([]appointment.Request, error)
+}
+
+// Stream hands out the store's changes as Lambda delivers stream records.
+type Stream interface {
+	Read(ctx context.Context) ([]events.DynamoDBEventRecord, error)
+}
+
+// Backend is storage and email somewhere other than the embedded store and
+// the outbox: DynamoDB and SES at an emulator's endpoint.
+type Backend struct {
+	Store  Store
+	Stream Stream
+	// Sender sends emails; each one sent is also kept in the outbox.
+	Sender notify.Sender
+}
+
+// Options configure the server.
+type Options struct {
+	// Origin is the server's own origin, such as http://localhost:3000. The
+	// form it serves posts from there, so it is always allowed.
+	Origin string
+	// AllowedOrigins are other website origins that may post the form.
+	AllowedOrigins []string
+	// Dir keeps the embedded store's data and the outbox.
+	Dir string
+	// ThankYouURL is where plain form posts go; by default the server's own
+	// thank-you page.
+	ThankYouURL string
+	// SenderEmail and FrontDeskEmail are the emails' sender and front desk;
+	// by default example addresses.
+	SenderEmail    string
+	FrontDeskEmail []string
+	// Backend, when set, replaces the embedded store and the outbox.
+	Backend *Backend
+	// Log receives the handlers' logs; by default they are discarded.
+	Log *slog.Logger
+}
+
+// Server is the local development server.
+type Server struct {
+	mux     *http.ServeMux
+	profile *clinic.Profile
+	store   Store
+	stream  Stream
+	outbox  *Outbox
+	submit  *httpapi.Handler
+	notify  *notify.Handler
+	changed <-chan struct{}
+	log     *slog.Logger
+
+	cancel context.CancelFunc
+	done   chan struct{}
+	once   sync.Once
+}
+
+// pumpInterval is how often the stream is read when nothing signals a
+// change; retryInterval is how long failed records wait, as Lambda waits
+// before handing a failed batch over again.
+const (
+	pumpInterval  = 500 * time.Millisecond
+	retryInterval = 2 * time.Second
+)
+
+// New starts a server. Close stops its background work.
+func New(ctx context.Context, opts Options) (*Server, error) {
+	if opts.Origin == "" {
+		return nil, errors.New("the server's origin is required")
+	}
+	if opts.ThankYouURL == "" {
+		opts.ThankYouURL = strings.TrimSuffix(opts.Origin, "/") + "/thank-you"
+	}
+	if opts.SenderEmail == "" {
+		opts.SenderEmail = "appointments@example.com"
+	}
+	if len(opts.FrontDeskEmail) == 0 {
+		opts.FrontDeskEmail = []string{"frontdesk@example.com"}
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	profile, err := clinic.Default()
+	if err != nil {
+		return nil, err
+	}
+	outbox, err := OpenOutbox(filepath.Join(opts.Dir, "outbox"))
+	if err != nil {
+		return nil, err
+	}
+
+	s := &Server{mux: http.NewServeMux(), profile: profile, outbox: outbox, log: log, done: make(chan struct{})}
+	var sender notify.Sender = outbox
+	if b := opts.Backend; b != nil {
+		s.store, s.stream = b.Store, b.Stream
+		sender = &keepingSender{next: b.Sender, outbox: outbox}
+	} else {
+		fs, err := filestore.Open(filepath.Join(opts.Dir, "store"), 365)
+		if err != nil {
+			return nil, err
+		}
+		s.store, s.stream, s.changed = fs, fs, fs.Changed()
+	}
+
+	// Metrics go nowhere locally: the log lines they are written as would
+	// only bury the server's own output.
+	quiet := metrics.New(io.Discard, "Local")
+	s.submit, err = httpapi.New(httpapi.Config{
+		AllowedOrigins: append([]string{opts.Origin}, opts.AllowedOrigins...),
+		ThankYouURL:    opts.ThankYouURL,
+		RateLimit:      60,
+		RateWindow:     time.Hour,
+	}, profile, s.store, log, quiet)
+	if err != nil {
+		return nil, err
+	}
+	composer, err := email.NewComposer(profile, email.Settings{Sender: opts.SenderEmail, FrontDesk: opts.FrontDeskEmail})
+	if err != nil {
+		return nil, err
+	}
+	s.notify = notify.New(s.store, sender, composer, log, quiet)
+
+	s.routes()
+	ctx, s.cancel = context.WithCancel(ctx)
+	go s.pump(ctx)
+	return s, nil
+}
+
+func (s *Server) routes() {
+	s.mux.Handle("GET /{$}", formHandler(s.profile, "/appointments"))
+	s.mux.Handle("GET /thank-you", thankYouHandler(s.profile))
+	s.mux.Handle("GET /assets/", assetsHandler())
+	s.mux.Handle("/appointments", lambdaHTTP(s.submit.Handle))
+	s.mux.HandleFunc("GET /_dev/outbox", s.outboxPage)
+	s.mux.HandleFunc("GET /_dev/outbox/{id}/html", s.outboxHTML)
+	s.mux.HandleFunc("GET /_dev/requests", s.requestsPage)
+}
+
+// ServeHTTP serves the server's pages and API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Close stops reading the stream.
+func (s *Server) Close() error {
+	s.once.Do(func() {
+		s.cancel()
+		<-s.done
+	})
+	return nil
+}
+
+// pump feeds the store's changes to the notify handler, the way Lambda's
+// event source mapping does: in batches, handing failed records over again
+// after a pause.
+func (s *Server) pump(ctx context.Context) {
+	defer close(s.done)
+	var pending []events.DynamoDBEventRecord
+	var retryAt time.Time
+	tick := time.NewTicker(pumpInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-s.changed:
+		}
+		recs, err := s.stream.Read(ctx)
+		if err != nil {
+			s.log.Warn("cannot read the stream", "error", err)
+			continue
+		}
+		pending = append(pending, recs...)
+		if len(pending) == 0 || time.Now().Before(retryAt) {
+			continue
+		}
+		pending = s.deliver(ctx, pending)
+		if len(pending) > 0 {
+			retryAt = time.Now().Add(retryInterval)
+		}
+	}
+}
+
+// deliver hands one batch to the notify handler, with the time a Lambda
+// invocation would have, and returns the records it reported as failed.
+func (s *Server) deliver(ctx context.Context, batch []events.DynamoDBEventRecord) []events.DynamoDBEventRecord {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	resp, err := s.notify.Handle(ctx, events.DynamoDBEvent{Records: batch})
+	if err != nil {
+		s.log.Error("notify handler failed", "error", err)
+		return batch
+	}
+	failed := map[string]bool{}
+	for _, f := range resp.BatchItemFailures {
+		failed[f.ItemIdentifier] = true
+	}
+	var retry []events.DynamoDBEventRecord
+	for _, rec := range batch {
+		if failed[rec.Change.SequenceNumber] {
+			retry = append(retry, rec)
+		}
+	}
+	if len(retry) > 0 {
+		s.log.Info(fmt.Sprintf("%d stream records will be retried", len(retry)))
+	}
+	return retry
+}

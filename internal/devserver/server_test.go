@@ -1,0 +1,194 @@
+package devserver
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
+
+	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/mototest"
+	"example.com/appointments/internal/ses"
+)
+
+const jsonBody = `{"firstName":"Jordan","lastName":"Rivera","email":"jordan@example.com","phone":"(303) 555-0142",` +
+	`"service":"dry-needling","preferredDays":["mon"],"consent":true}`
+
+// start runs a server over httptest, with the given options completed.
+func start(t *testing.T, opts Options) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewUnstartedServer(nil)
+	opts.Origin = "http://" + ts.Listener.Addr().String()
+	if opts.Dir == "" {
+		opts.Dir = t.TempDir()
+	}
+	srv, err := New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = srv
+	ts.Start()
+	t.Cleanup(func() {
+		ts.Close()
+		srv.Close()
+	})
+	return ts
+}
+
+func submitJSON(t *testing.T, ts *httptest.Server, body string) map[string]string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/appointments", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", ts.URL)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /appointments: %d %s", resp.StatusCode, b)
+	}
+	var out map[string]string
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
+	}
+	return string(b)
+}
+
+// waitFor polls until cond holds, for at most 15 seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestSubmissionIsEmailedOnce: a request posted to the local API reaches
+// the outbox as exactly two emails, and the requests page shows both sent;
+// after a restart on the same folder the request is still there and nothing
+// is sent again.
+func TestSubmissionIsEmailedOnce(t *testing.T) {
+	dir := t.TempDir()
+	ts := start(t, Options{Dir: dir})
+	receipt := submitJSON(t, ts, jsonBody)
+
+	waitFor(t, "both emails sent", func() bool {
+		return strings.Count(get(t, ts.URL+"/_dev/requests"), `class="sent"`) == 2
+	})
+	outbox := get(t, ts.URL+"/_dev/outbox")
+	if n := strings.Count(outbox, "<article"); n != 2 {
+		t.Fatalf("outbox has %d emails, want 2", n)
+	}
+	for _, want := range []string{"We received your appointment request", "New appointment request " + receipt["reference"], "jordan@example.com", "frontdesk@example.com", "<iframe sandbox"} {
+		if !strings.Contains(outbox, want) {
+			t.Errorf("outbox lacks %q", want)
+		}
+	}
+	id := outbox[strings.Index(outbox, `src="/_dev/outbox/`)+len(`src="/_dev/outbox/`):]
+	id = id[:strings.Index(id, "/html")]
+	resp, err := http.Get(ts.URL + "/_dev/outbox/" + id + "/html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") || !strings.Contains(string(html), "</html>") {
+		t.Errorf("email HTML served without its sandbox: %q", resp.Header.Get("Content-Security-Policy"))
+	}
+	if resp, _ := http.Get(ts.URL + "/_dev/outbox/..%2f..%2fstore%2frequests/html"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("outbox served a path outside it: %d", resp.StatusCode)
+	}
+
+	ts.Close()
+	again := start(t, Options{Dir: dir})
+	requests := get(t, again.URL+"/_dev/requests")
+	if !strings.Contains(requests, receipt["reference"]) {
+		t.Fatal("request lost across a restart")
+	}
+	// The restarted server reads its stream from the start again; the
+	// recorded deliveries keep it from sending anything twice.
+	time.Sleep(2 * pumpInterval)
+	if n := strings.Count(get(t, again.URL+"/_dev/outbox"), "<article"); n != 2 {
+		t.Errorf("outbox has %d emails after a restart, want still 2", n)
+	}
+}
+
+func TestFormPostRedirectsToThankYou(t *testing.T) {
+	ts := start(t, Options{})
+	form := url.Values{"firstName": {"Sam"}, "lastName": {"Lee"}, "email": {"sam@example.com"}, "phone": {"3035550199"},
+		"service": {"evaluation"}, "consent": {"on"}}
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/appointments", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", ts.URL)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, ts.URL+"/thank-you?reference=") {
+		t.Errorf("form post: %d to %q", resp.StatusCode, loc)
+	}
+}
+
+// TestAgainstEmulatedAWS runs the server on DynamoDB and SES at moto's
+// endpoint instead of the embedded store, as `make run` does with
+// AWS_ENDPOINT_URL set.
+func TestAgainstEmulatedAWS(t *testing.T) {
+	moto := mototest.Start(t)
+	cfg := moto.AWSConfig()
+	ctx := context.Background()
+	db := dynamodb.NewFromConfig(cfg)
+	out, err := db.CreateTable(ctx, dynamo.TableDefinition("local"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail := sesapi.NewFromConfig(cfg)
+	if _, err := mail.VerifyEmailIdentity(ctx, &sesapi.VerifyEmailIdentityInput{EmailAddress: aws.String("appointments@example.com")}); err != nil {
+		t.Fatal(err)
+	}
+	ts := start(t, Options{Backend: &Backend{
+		Store:  dynamo.New(db, "local", 365),
+		Stream: dynamo.NewStreamReader(dynamodbstreams.NewFromConfig(cfg), *out.TableDescription.LatestStreamArn),
+		Sender: ses.New(mail, ""),
+	}})
+	receipt := submitJSON(t, ts, jsonBody)
+	waitFor(t, "both emails sent", func() bool {
+		return strings.Count(get(t, ts.URL+"/_dev/requests"), `class="sent"`) == 2
+	})
+	sesData, _ := moto.SESData(t)["ses"].(map[string]any)
+	if raws, _ := sesData["RawMessage"].([]any); len(raws) != 2 {
+		t.Errorf("%d emails at SES, want 2", len(raws))
+	}
+	outbox := get(t, ts.URL+"/_dev/outbox")
+	if strings.Count(outbox, "<article") != 2 || !strings.Contains(outbox, receipt["reference"]) {
+		t.Errorf("outbox does not show the two emails sent through SES")
+	}
+}

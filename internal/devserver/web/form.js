@@ -1,0 +1,346 @@
+/*
+ * form.js sends the appointment form with fetch and shows the answer in
+ * place: problems next to the fields they concern, or the request's
+ * reference. Without it the form still works as a plain HTML form post,
+ * which the API answers with a redirect to the thank-you page or with its
+ * own error page.
+ *
+ * It needs no build step and no library. It reads the API's URL from the
+ * form's action attribute, so the same markup works on any website that
+ * the API allows.
+ */
+(function () {
+  "use strict";
+
+  // FIELDS are the names the API accepts. Other inputs a page puts inside
+  // the form, such as a content manager's hidden tokens, are left out:
+  // the API refuses JSON with unknown fields.
+  const FIELDS = [
+    "firstName", "lastName", "email", "phone", "service", "location",
+    "preferredDays", "preferredTimes", "newPatient", "contactMethod",
+    "reason", "consent", "_gotcha",
+  ];
+  const LIST_FIELDS = ["preferredDays", "preferredTimes"];
+  const BOOLEAN_FIELDS = ["newPatient", "consent"];
+
+  // TIMEOUT_MS bounds one attempt; the Idempotency-Key makes a retry after
+  // a timeout safe.
+  const TIMEOUT_MS = 30000;
+
+  function enhance(form) {
+    const summary = form.querySelector("[data-summary]");
+    const success = document.getElementById(form.dataset.success || "");
+    const button = form.querySelector("button[type=submit], button:not([type])");
+    const buttonText = button ? button.textContent : "";
+    const phone = form.dataset.phone || "";
+    let sending = false;
+    // attempt keeps the Idempotency-Key of the details last sent: sending
+    // the same details again (after a lost answer, say) reuses it, so the
+    // clinic gets one request however often the patient retries.
+    let attempt = null;
+
+    // The API's messages are written for patients and reach screen readers;
+    // the browser's own bubbles do neither well. Without this script the
+    // browser's checks still run.
+    form.noValidate = true;
+
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      if (sending) {
+        return;
+      }
+      const body = JSON.stringify(collect(form));
+      if (!attempt || attempt.body !== body) {
+        attempt = { body: body, key: newKey() };
+      }
+      setSending(true);
+      let answer;
+      try {
+        answer = await send(apiURL(form), body, attempt.key);
+      } catch (err) {
+        setSending(false);
+        showSummary("Your request was not sent",
+          "We could not reach the clinic. Please check your internet connection and try again; what you typed is still here." +
+          (phone ? " You can also call us at " + phone + "." : ""), []);
+        return;
+      }
+      setSending(false);
+      const problem = answer.data || {};
+      if (answer.ok) {
+        attempt = null;
+        showSuccess(problem.reference || "");
+        return;
+      }
+      if (problem.code === "idempotency_key_reused") {
+        attempt = null;
+      }
+      if (Array.isArray(problem.errors) && problem.errors.length > 0) {
+        showFieldErrors(problem);
+        return;
+      }
+      showSummary(titleFor(answer.status), problem.detail ||
+        "Something went wrong and your request was not sent. Please try again" +
+        (phone ? ", or call us at " + phone + "." : "."), []);
+    });
+
+    // A field's error goes away as soon as the patient changes it.
+    const onChange = function (event) {
+      if (event.target && event.target.name) {
+        clearError(event.target.name);
+      }
+    };
+    form.addEventListener("input", onChange);
+    form.addEventListener("change", onChange);
+
+    if (summary) {
+      // A link in the summary moves to its field and shows the field's
+      // label or question above it.
+      summary.addEventListener("click", function (event) {
+        const link = event.target.closest("a[data-field]");
+        const control = link && controls(link.dataset.field)[0];
+        if (!control) {
+          return;
+        }
+        event.preventDefault();
+        const heading = control.closest("fieldset")
+          ? control.closest("fieldset").querySelector("legend")
+          : form.querySelector("label[for=\"" + CSS.escape(control.id) + "\"]");
+        (heading || control).scrollIntoView({ block: "start" });
+        control.focus({ preventScroll: true });
+      });
+    }
+
+    function controls(name) {
+      return Array.from(form.elements).filter(function (el) {
+        return el.name === name && !el.disabled;
+      });
+    }
+
+    function errorElement(name) {
+      return form.querySelector("#" + CSS.escape(name + "-error"));
+    }
+
+    function setSending(on) {
+      sending = on;
+      form.setAttribute("aria-busy", on ? "true" : "false");
+      if (button) {
+        button.disabled = on;
+        button.textContent = on ? "Sending…" : buttonText;
+      }
+    }
+
+    function clearErrors() {
+      form.querySelectorAll("[aria-invalid]").forEach(function (el) {
+        el.removeAttribute("aria-invalid");
+      });
+      form.querySelectorAll(".appt-error").forEach(function (el) {
+        el.textContent = "";
+        el.hidden = true;
+      });
+      if (summary) {
+        summary.hidden = true;
+      }
+    }
+
+    function clearError(name) {
+      const slot = errorElement(name);
+      if (!slot || slot.hidden) {
+        return;
+      }
+      slot.textContent = "";
+      slot.hidden = true;
+      controls(name).forEach(function (el) {
+        el.removeAttribute("aria-invalid");
+      });
+      if (!summary) {
+        return;
+      }
+      const list = summary.querySelector("[data-summary-list]");
+      list.querySelectorAll("li").forEach(function (item) {
+        if (item.dataset.field === name) {
+          item.remove();
+        }
+      });
+      if (list.children.length === 0) {
+        summary.hidden = true;
+      }
+    }
+
+    function showFieldErrors(problem) {
+      clearErrors();
+      const items = [];
+      problem.errors.forEach(function (error) {
+        const message = String(error.message || "");
+        const fieldControls = controls(error.field);
+        const slot = errorElement(error.field);
+        if (fieldControls.length === 0 || !slot) {
+          items.push({ message: message });
+          return;
+        }
+        fieldControls.forEach(function (el) {
+          el.setAttribute("aria-invalid", "true");
+        });
+        const prefix = document.createElement("span");
+        prefix.className = "appt-visually-hidden";
+        prefix.textContent = "Error: ";
+        slot.replaceChildren(prefix, document.createTextNode(message));
+        slot.hidden = false;
+        items.push({ message: message, field: error.field, target: fieldControls[0] });
+      });
+      showSummary("There is a problem", problem.detail || "", items);
+    }
+
+    function showSummary(title, detail, items) {
+      if (!summary) {
+        window.alert(title + "\n\n" + detail);
+        return;
+      }
+      summary.querySelector("[data-summary-title]").textContent = title;
+      const detailElement = summary.querySelector("[data-summary-detail]");
+      detailElement.textContent = detail;
+      detailElement.hidden = !detail;
+      const list = summary.querySelector("[data-summary-list]");
+      list.replaceChildren(...items.map(function (item) {
+        const li = document.createElement("li");
+        if (item.target) {
+          li.dataset.field = item.field;
+          const link = document.createElement("a");
+          link.href = "#" + item.target.id;
+          link.dataset.field = item.field;
+          link.textContent = item.message;
+          li.append(link);
+        } else {
+          li.textContent = item.message;
+        }
+        return li;
+      }));
+      list.hidden = items.length === 0;
+      summary.hidden = false;
+      summary.focus();
+    }
+
+    function showSuccess(reference) {
+      clearErrors();
+      if (!success) {
+        const message = document.createElement("p");
+        message.tabIndex = -1;
+        message.textContent = "Thank you, we have your request." + (reference ? " Your reference is " + reference + "." : "");
+        form.replaceWith(message);
+        message.focus();
+        return;
+      }
+      const slot = success.querySelector("[data-reference]");
+      if (slot) {
+        slot.textContent = reference;
+        slot.hidden = !reference;
+      }
+      form.hidden = true;
+      success.hidden = false;
+      success.focus();
+    }
+  }
+
+  // apiURL is the form's action, resolved against the page as a plain form
+  // post would. getAttribute avoids form.action, which a control named
+  // "action" would shadow.
+  function apiURL(form) {
+    return new URL(form.getAttribute("action") || "", document.baseURI).href;
+  }
+
+  function collect(form) {
+    const data = {};
+    const elements = Array.from(form.elements);
+    FIELDS.forEach(function (name) {
+      const found = elements.filter(function (el) {
+        return el.name === name && !el.disabled;
+      });
+      if (found.length === 0) {
+        return;
+      }
+      const checked = found.filter(function (el) {
+        return el.checked;
+      });
+      const isChoice = found[0].type === "checkbox" || found[0].type === "radio";
+      if (LIST_FIELDS.includes(name)) {
+        data[name] = (isChoice ? checked : found).map(function (el) {
+          return el.value;
+        });
+      } else if (BOOLEAN_FIELDS.includes(name)) {
+        if (found.length === 1 && found[0].type === "checkbox") {
+          data[name] = found[0].checked;
+        } else if (checked.length > 0) {
+          data[name] = /^(yes|true|on|1)$/i.test(checked[0].value);
+        } else if (!isChoice && found[0].value !== "") {
+          data[name] = /^(yes|true|on|1)$/i.test(found[0].value);
+        }
+      } else if (isChoice) {
+        if (checked.length > 0) {
+          data[name] = checked[0].value;
+        }
+      } else {
+        data[name] = found[0].value;
+      }
+    });
+    return data;
+  }
+
+  async function send(url, body, key) {
+    const controller = new AbortController();
+    const timer = setTimeout(function () {
+      controller.abort();
+    }, TIMEOUT_MS);
+    try {
+      const res = await fetch(url, {
+        method: "POST",
+        mode: "cors",
+        credentials: "omit",
+        headers: {
+          "Content-Type": "application/json",
+          "Accept": "application/json",
+          "Idempotency-Key": key,
+        },
+        body: body,
+        signal: controller.signal,
+      });
+      let data = null;
+      if (/json/i.test(res.headers.get("Content-Type") || "")) {
+        try {
+          data = await res.json();
+        } catch (err) {
+          data = null;
+        }
+      }
+      return { ok: res.ok, status: res.status, data: data };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function titleFor(status) {
+    switch (status) {
+      case 429:
+        return "Please try again later";
+      case 400:
+      case 413:
+      case 415:
+      case 422:
+        return "There is a problem";
+      default:
+        return "Your request was not sent";
+    }
+  }
+
+  // newKey returns a random Idempotency-Key. crypto.randomUUID exists only
+  // on https pages (and localhost); getRandomValues works everywhere.
+  function newKey() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    const bytes = window.crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, function (b) {
+      return b.toString(16).padStart(2, "0");
+    }).join("");
+  }
+
+  document.querySelectorAll("form[data-appointment-form]").forEach(enhance);
+})();

@@ -1,0 +1,349 @@
+// Package storetest is the contract every appointment store keeps: the
+// DynamoDB adapter and the embedded store of the local server run the same
+// tests, so that local development shows the behaviour AWS will.
+//
+// It is meant to be imported only from _test.go files.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"example.com/appointments/internal/appointment"
+)
+
+// Store is what the submit and notify handlers and the local server need of
+// storage.
+type Store interface {
+	Create(ctx context.Context, r appointment.Request, d appointment.Dedupe) (appointment.Receipt, error)
+	CountSubmission(ctx context.Context, client string, windowStart time.Time) (int, error)
+	Get(ctx context.Context, id string) (appointment.Request, error)
+	List(ctx context.Context, status appointment.Status, limit int) ([]appointment.Request, error)
+	ClaimEmail(ctx context.Context, id, kind, lease string, until, now time.Time) (bool, appointment.Delivery, error)
+	MarkEmailSent(ctx context.Context, id, kind, lease, messageID string, at time.Time) error
+	MarkEmailFailed(ctx context.Context, id, kind, lease, reason string, at time.Time) error
+	ReleaseEmail(ctx context.Context, id, kind, lease string) error
+	Delivery(ctx context.Context, id, kind string) (appointment.Delivery, error)
+}
+
+// Open returns a new, empty store whose clock is now.
+type Open func(t *testing.T, now func() time.Time) Store
+
+// T0 is the time the contract's scenarios start at.
+var T0 = time.Date(2026, 11, 27, 16, 30, 0, 0, time.UTC)
+
+// Run runs the whole contract.
+func Run(t *testing.T, open Open) {
+	t.Run("CreateAndGet", func(t *testing.T) { testCreateAndGet(t, open) })
+	t.Run("Repeats", func(t *testing.T) { testRepeats(t, open) })
+	t.Run("ConcurrentSameKey", func(t *testing.T) { testConcurrentSameKey(t, open) })
+	t.Run("CountSubmission", func(t *testing.T) { testCountSubmission(t, open) })
+	t.Run("EmailLease", func(t *testing.T) { testEmailLease(t, open) })
+	t.Run("ReleaseEmail", func(t *testing.T) { testReleaseEmail(t, open) })
+	t.Run("ClaimEmailOfMissingRequest", func(t *testing.T) { testClaimEmailOfMissingRequest(t, open) })
+	t.Run("List", func(t *testing.T) { testList(t, open) })
+}
+
+// Request returns a valid request stamped at the given time.
+func Request(reason string, at time.Time) appointment.Request {
+	yes := true
+	r := appointment.Request{
+		FirstName: "Jordan", LastName: "Rivera", Email: "jordan@example.com", Phone: "+13035550142",
+		PhoneExtension: "12", Service: "dry-needling", Location: "main", PreferredDays: []string{"mon", "wed"},
+		PreferredTimes: []string{"morning"}, NewPatient: &yes, ContactMethod: "phone",
+		Reason: reason, Status: appointment.StatusNew,
+	}
+	r.Stamp(at)
+	return r
+}
+
+func dedupe(r appointment.Request, key string) appointment.Dedupe {
+	return appointment.Dedupe{IdempotencyKey: key, Fingerprint: r.Fingerprint()}
+}
+
+// clock is a settable time.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+func testCreateAndGet(t *testing.T, open Open) {
+	s := open(t, func() time.Time { return T0 })
+	r := Request("Tight shoulder.\nWorse at night.", T0)
+	receipt, err := s.Create(context.Background(), r, dedupe(r, "key-1"))
+	if err != nil {
+		t.Fatalf("Create() error = %v", err)
+	}
+	if receipt != (appointment.Receipt{ID: r.ID, Reference: r.Reference}) {
+		t.Errorf("receipt = %+v", receipt)
+	}
+	got, err := s.Get(context.Background(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != r.ID || got.Reference != r.Reference || got.Fingerprint() != r.Fingerprint() ||
+		!got.CreatedAt.Equal(r.CreatedAt) || got.Status != appointment.StatusNew || got.PhoneExtension != "12" {
+		t.Errorf("Get() = %+v, want %+v", got, r)
+	}
+	if _, err := s.Get(context.Background(), "missing"); !errors.Is(err, appointment.ErrNotFound) {
+		t.Errorf("Get(missing) error = %v, want %v", err, appointment.ErrNotFound)
+	}
+}
+
+func testRepeats(t *testing.T, open Open) {
+	tests := []struct {
+		name         string
+		firstKey     string
+		secondKey    string
+		secondReason string
+		secondAt     time.Duration // after the first
+		wantReplay   bool
+		wantErr      error
+		wantNew      bool
+	}{
+		{name: "same key and body replays", firstKey: "k", secondKey: "k", wantReplay: true},
+		{name: "same key and body after 23h replays", firstKey: "k", secondKey: "k", secondAt: 23 * time.Hour, wantReplay: true},
+		{name: "same key after 25h is new", firstKey: "k", secondKey: "k", secondAt: 25 * time.Hour, wantNew: true},
+		{name: "same key other body refused", firstKey: "k", secondKey: "k", secondReason: "Something else", wantErr: appointment.ErrIdempotencyKeyReused},
+		{name: "double submit without key replays", wantReplay: true},
+		{name: "double submit with new key replays", firstKey: "a", secondKey: "b", wantReplay: true},
+		{name: "resubmission after 11 minutes is new", secondAt: 11 * time.Minute, wantNew: true},
+		{name: "other body is new", secondReason: "Something else", wantNew: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &clock{t: T0}
+			s := open(t, c.now)
+			first := Request("Tight shoulder.", T0)
+			reason := first.Reason
+			if tt.secondReason != "" {
+				reason = tt.secondReason
+			}
+			r1, err := s.Create(context.Background(), first, dedupe(first, tt.firstKey))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.set(T0.Add(tt.secondAt))
+			second := Request(reason, T0.Add(tt.secondAt))
+			r2, err := s.Create(context.Background(), second, dedupe(second, tt.secondKey))
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("second Create() error = %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantErr != nil {
+				if _, err := s.Get(context.Background(), second.ID); err == nil {
+					t.Error("refused request was stored")
+				}
+				return
+			}
+			if r2.Replayed != tt.wantReplay {
+				t.Errorf("Replayed = %v, want %v", r2.Replayed, tt.wantReplay)
+			}
+			if tt.wantReplay && (r2.ID != r1.ID || r2.Reference != r1.Reference) {
+				t.Errorf("replay receipt %+v, want the first %+v", r2, r1)
+			}
+			_, err = s.Get(context.Background(), second.ID)
+			if stored := err == nil; stored != tt.wantNew {
+				t.Errorf("second request stored = %v, want %v", stored, tt.wantNew)
+			}
+		})
+	}
+}
+
+// testConcurrentSameKey sends 20 requests with one idempotency key at once:
+// exactly one is stored and every caller gets its receipt.
+func testConcurrentSameKey(t *testing.T, open Open) {
+	s := open(t, func() time.Time { return T0 })
+	const n = 20
+	receipts := make([]appointment.Receipt, n)
+	errs := make([]error, n)
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := Request("Tight shoulder.", T0)
+			ids[i] = r.ID
+			receipts[i], errs[i] = s.Create(context.Background(), r, dedupe(r, "one-key"))
+		}()
+	}
+	wg.Wait()
+
+	stored := 0
+	for _, id := range ids {
+		if _, err := s.Get(context.Background(), id); err == nil {
+			stored++
+		}
+	}
+	if stored != 1 {
+		t.Fatalf("%d requests stored, want exactly 1", stored)
+	}
+	fresh := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Errorf("caller %d: %v", i, errs[i])
+			continue
+		}
+		if receipts[i].ID != receipts[0].ID {
+			t.Errorf("caller %d got receipt for %s, want %s", i, receipts[i].ID, receipts[0].ID)
+		}
+		if !receipts[i].Replayed {
+			fresh++
+		}
+	}
+	if fresh != 1 {
+		t.Errorf("%d callers were told they created the request, want 1", fresh)
+	}
+}
+
+func testCountSubmission(t *testing.T, open Open) {
+	s := open(t, func() time.Time { return T0 })
+	ctx := context.Background()
+	window := T0.Truncate(time.Hour)
+	for want := 1; want <= 3; want++ {
+		got, err := s.CountSubmission(ctx, "client-a", window)
+		if err != nil || got != want {
+			t.Fatalf("CountSubmission() = %d, %v; want %d", got, err, want)
+		}
+	}
+	if got, _ := s.CountSubmission(ctx, "client-b", window); got != 1 {
+		t.Errorf("other client = %d, want 1", got)
+	}
+	if got, _ := s.CountSubmission(ctx, "client-a", window.Add(time.Hour)); got != 1 {
+		t.Errorf("next window = %d, want 1", got)
+	}
+}
+
+func stored(t *testing.T, open Open) (Store, appointment.Request) {
+	t.Helper()
+	s := open(t, func() time.Time { return T0 })
+	r := Request("x", T0)
+	if _, err := s.Create(context.Background(), r, dedupe(r, "")); err != nil {
+		t.Fatal(err)
+	}
+	return s, r
+}
+
+func testEmailLease(t *testing.T, open Open) {
+	s, r := stored(t, open)
+	ctx := context.Background()
+	until := T0.Add(time.Minute)
+
+	ok, _, err := s.ClaimEmail(ctx, r.ID, "patient", "lease-a", until, T0)
+	if err != nil || !ok {
+		t.Fatalf("first claim = %v, %v", ok, err)
+	}
+	// While the lease holds, nobody else may claim the email.
+	ok, cur, err := s.ClaimEmail(ctx, r.ID, "patient", "lease-b", T0.Add(2*time.Minute), T0.Add(30*time.Second))
+	if err != nil || ok || cur.State != appointment.DeliverySending || cur.Lease != "lease-a" || !cur.LeaseUntil.Equal(until) {
+		t.Fatalf("claim under lease = %v %+v %v", ok, cur, err)
+	}
+	// The other email of the request is independent.
+	if ok, _, err := s.ClaimEmail(ctx, r.ID, "frontDesk", "lease-c", until, T0); err != nil || !ok {
+		t.Fatalf("claim other email = %v, %v", ok, err)
+	}
+	// Once the lease has run out another sender takes over, and the first
+	// may no longer record an outcome.
+	if ok, _, err := s.ClaimEmail(ctx, r.ID, "patient", "lease-b", T0.Add(3*time.Minute), T0.Add(2*time.Minute)); err != nil || !ok {
+		t.Fatalf("claim after lease = %v, %v", ok, err)
+	}
+	if err := s.MarkEmailSent(ctx, r.ID, "patient", "lease-a", "msg-a", T0); !errors.Is(err, appointment.ErrLeaseLost) {
+		t.Errorf("MarkEmailSent with lost lease = %v, want %v", err, appointment.ErrLeaseLost)
+	}
+	if err := s.MarkEmailSent(ctx, r.ID, "patient", "lease-b", "msg-b", T0.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Delivery(ctx, r.ID, "patient")
+	if err != nil || d.State != appointment.DeliverySent || d.MessageID != "msg-b" || !d.At.Equal(T0.Add(2*time.Minute)) {
+		t.Errorf("Delivery() = %+v, %v", d, err)
+	}
+	// A sent email is never claimed again, however late.
+	if ok, cur, _ := s.ClaimEmail(ctx, r.ID, "patient", "lease-d", T0.Add(time.Hour), T0.Add(time.Hour)); ok || cur.State != appointment.DeliverySent {
+		t.Errorf("claim of sent email = %v %+v", ok, cur)
+	}
+
+	if err := s.MarkEmailFailed(ctx, r.ID, "frontDesk", "lease-c", "MessageRejected: nope", T0); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := s.Delivery(ctx, r.ID, "frontDesk"); d.State != appointment.DeliveryFailed || d.Reason != "MessageRejected: nope" {
+		t.Errorf("failed delivery = %+v", d)
+	}
+	if ok, _, _ := s.ClaimEmail(ctx, r.ID, "frontDesk", "lease-e", T0.Add(time.Hour), T0.Add(time.Hour)); ok {
+		t.Error("failed email claimed again")
+	}
+	got, err := s.Get(ctx, r.ID)
+	if err != nil || got.Deliveries["patient"].State != appointment.DeliverySent || got.Deliveries["frontDesk"].State != appointment.DeliveryFailed {
+		t.Errorf("Get() deliveries = %+v, %v", got.Deliveries, err)
+	}
+}
+
+func testReleaseEmail(t *testing.T, open Open) {
+	s, r := stored(t, open)
+	ctx := context.Background()
+	if ok, _, _ := s.ClaimEmail(ctx, r.ID, "patient", "a", T0.Add(time.Minute), T0); !ok {
+		t.Fatal("claim failed")
+	}
+	if err := s.ReleaseEmail(ctx, r.ID, "patient", "someone-else"); !errors.Is(err, appointment.ErrLeaseLost) {
+		t.Errorf("release by another = %v", err)
+	}
+	if err := s.ReleaseEmail(ctx, r.ID, "patient", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := s.ClaimEmail(ctx, r.ID, "patient", "b", T0.Add(time.Minute), T0); !ok || err != nil {
+		t.Errorf("claim after release = %v, %v", ok, err)
+	}
+}
+
+func testClaimEmailOfMissingRequest(t *testing.T, open Open) {
+	s := open(t, func() time.Time { return T0 })
+	ok, cur, err := s.ClaimEmail(context.Background(), "gone", "patient", "a", T0.Add(time.Minute), T0)
+	if err != nil || ok || cur.State != "" {
+		t.Errorf("ClaimEmail(missing) = %v %+v %v", ok, cur, err)
+	}
+}
+
+// testList: open requests by status, oldest first.
+func testList(t *testing.T, open Open) {
+	c := &clock{t: T0}
+	s := open(t, c.now)
+	var want []string
+	for i := range 3 {
+		at := T0.Add(time.Duration(i) * time.Minute)
+		c.set(at)
+		r := Request(fmt.Sprintf("request %d", i), at)
+		if _, err := s.Create(context.Background(), r, dedupe(r, "")); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, r.ID)
+	}
+	got, err := s.List(context.Background(), appointment.StatusNew, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range got {
+		ids = append(ids, r.ID)
+	}
+	if fmt.Sprint(ids) != fmt.Sprint(want) {
+		t.Errorf("List() = %v, want %v (oldest first)", ids, want)
+	}
+	if got, _ := s.List(context.Background(), appointment.StatusNew, 2); len(got) != 2 {
+		t.Errorf("List(limit 2) = %d requests", len(got))
+	}
+}
