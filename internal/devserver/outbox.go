@@ -182,31 +182,46 @@ func (e outboxEntry) parse() (renderedEmail, error) {
 	}
 }
 
-var outboxTemplate = template.Must(template.New("outbox").Parse(`<!doctype html>
+// devPage is the frame of the server's development pages: the same head,
+// navigation and styles, with each page's own title, styles and content.
+var devPage = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Outbox – local development</title>
+<title>{{template "title" .}} – local development</title>
 <style>
 body{margin:0;font:16px/1.5 system-ui,sans-serif;color:#1b1b1b;background:#f4f5f7}
 header{background:#1b1b1b;color:#fff;padding:12px 20px}
 header a{color:#9fd3e0;margin-right:16px}
-main{max-width:1100px;margin:0 auto;padding:16px 20px}
-article{background:#fff;border:1px solid #d6d9de;border-radius:8px;margin:0 0 24px;padding:16px}
+main{max-width:1100px;margin:0 auto;padding:16px 20px;overflow-x:auto}
+{{template "style" .}}
+</style>
+</head>
+<body>
+<header><a href="/">Form</a><a href="/_dev/outbox">Outbox</a><a href="/_dev/requests">Requests</a></header>
+<main>
+{{template "content" .}}
+</main>
+</body>
+</html>
+`))
+
+// page returns a development page made of the frame and the given parts.
+func page(parts string) *template.Template {
+	return template.Must(template.Must(devPage.Clone()).Parse(parts))
+}
+
+var outboxTemplate = page(`{{define "title"}}Outbox{{end}}
+{{define "style"}}article{background:#fff;border:1px solid #d6d9de;border-radius:8px;margin:0 0 24px;padding:16px}
 h2{font-size:1.15rem;margin:0 0 8px}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0 0 12px;font-size:.9rem}
 dt{font-weight:600;color:#4a5360}dd{margin:0;word-break:break-all}
 .parts{display:grid;gap:16px;grid-template-columns:repeat(auto-fit,minmax(320px,1fr))}
 iframe{width:100%;height:900px;border:1px solid #d6d9de;border-radius:4px;background:#fff}
 pre{white-space:pre-wrap;background:#f8f9fa;border:1px solid #d6d9de;border-radius:4px;padding:12px;margin:0;font-size:.85rem;max-height:900px;overflow:auto}
-h3{font-size:.95rem;margin:0 0 6px}
-</style>
-</head>
-<body>
-<header><a href="/">Form</a><a href="/_dev/outbox">Outbox</a><a href="/_dev/requests">Requests</a></header>
-<main>
-<h1>Outbox</h1>
+h3{font-size:.95rem;margin:0 0 6px}{{end}}
+{{define "content"}}<h1>Outbox</h1>
 <p>Every email sent, newest first, as its recipient sees it.</p>
 {{- range .}}
 <article id="email-{{.ID}}">
@@ -225,11 +240,7 @@ h3{font-size:.95rem;margin:0 0 6px}
 </article>
 {{- else}}
 <p>No emails yet. Send the <a href="/">form</a>.</p>
-{{- end}}
-</main>
-</body>
-</html>
-`))
+{{- end}}{{end}}`)
 
 func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request) {
 	entries, err := s.outbox.entries()

@@ -1,7 +1,6 @@
 package devserver
 
 import (
-	"html/template"
 	"net/http"
 	"time"
 
@@ -20,27 +19,12 @@ type emailState struct {
 	Kind, State, Detail string
 }
 
-var requestsTemplate = template.Must(template.New("requests").Parse(`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Requests – local development</title>
-<style>
-body{margin:0;font:16px/1.5 system-ui,sans-serif;color:#1b1b1b;background:#f4f5f7}
-header{background:#1b1b1b;color:#fff;padding:12px 20px}
-header a{color:#9fd3e0;margin-right:16px}
-main{max-width:1100px;margin:0 auto;padding:16px 20px;overflow-x:auto}
-table{border-collapse:collapse;background:#fff;width:100%;font-size:.9rem}
+var requestsTemplate = page(`{{define "title"}}Requests{{end}}
+{{define "style"}}table{border-collapse:collapse;background:#fff;width:100%;font-size:.9rem}
 th,td{border:1px solid #d6d9de;padding:6px 8px;text-align:left;vertical-align:top}
 th{background:#eef0f3}
-.sent{color:#1b6e2c}.failed{color:#a4161a}.sending{color:#8a5a00}
-</style>
-</head>
-<body>
-<header><a href="/">Form</a><a href="/_dev/outbox">Outbox</a><a href="/_dev/requests">Requests</a></header>
-<main>
-<h1>Requests</h1>
+.sent{color:#1b6e2c}.failed{color:#a4161a}.sending{color:#8a5a00}{{end}}
+{{define "content"}}<h1>Requests</h1>
 <p>Open requests, oldest first, with the state of their emails.</p>
 <table>
 <thead><tr><th scope="col">Reference</th><th scope="col">Received</th><th scope="col">Patient</th><th scope="col">Service</th><th scope="col">Location</th><th scope="col">Emails</th><th scope="col">ID</th></tr></thead>
@@ -59,11 +43,7 @@ th{background:#eef0f3}
 <tr><td colspan="7">No requests yet.</td></tr>
 {{- end}}
 </tbody>
-</table>
-</main>
-</body>
-</html>
-`))
+</table>{{end}}`)
 
 func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request) {
 	requests, err := s.store.List(r.Context(), appointment.StatusNew, 200)

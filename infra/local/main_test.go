@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/mototest"
+	"example.com/appointments/internal/storetest"
+)
+
+// TestEmulatedAWSCreatesTableFromTemplate: pointed at an emulator, the
+// local server creates the table template.yaml defines, with its index and
+// stream, and stores requests in it; a second start finds the table.
+func TestEmulatedAWSCreatesTableFromTemplate(t *testing.T) {
+	moto := mototest.Start(t)
+	for _, kv := range moto.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	t.Setenv("TABLE_NAME", "local-test")
+	template := filepath.Join("..", "..", "template.yaml")
+	ctx := context.Background()
+
+	backend, err := emulatedAWS(ctx, template, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := dynamodb.NewFromConfig(moto.AWSConfig()).DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("local-test")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(desc.Table.GlobalSecondaryIndexes) != 1 || *desc.Table.GlobalSecondaryIndexes[0].IndexName != "ByStatus" || desc.Table.LatestStreamArn == nil {
+		t.Errorf("table = %+v, want the ByStatus index and a stream", desc.Table)
+	}
+	r := storetest.Request("x", storetest.T0)
+	if _, err := backend.Store.Create(ctx, r, appointment.Dedupe{Fingerprint: r.Fingerprint()}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := backend.Stream.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inserted := 0
+	for _, rec := range recs {
+		if rec.EventName == "INSERT" && dynamo.IsRequest(rec.Change.NewImage) {
+			inserted++
+		}
+	}
+	if inserted != 1 {
+		t.Errorf("stream has %d request INSERTs in %d records, want 1", inserted, len(recs))
+	}
+	if _, err := emulatedAWS(ctx, template, ""); err != nil {
+		t.Errorf("second start on the existing table: %v", err)
+	}
+}
