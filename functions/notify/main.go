@@ -63,6 +63,9 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	// More tries than the SDK's default: recording that an email went out
+	// must not fail on a brief hiccup, or the email is sent again once its
+	// lease runs out.
 	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
 		o.Retryer = retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = 5

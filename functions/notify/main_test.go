@@ -8,7 +8,6 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -16,8 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
-	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
-	sestypes "github.com/aws/aws-sdk-go-v2/service/ses/types"
 
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/lambdatest"
@@ -48,13 +45,7 @@ func newBackend(t *testing.T) *backend {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mail := sesapi.NewFromConfig(srv.AWSConfig())
-	if _, err := mail.VerifyEmailIdentity(ctx, &sesapi.VerifyEmailIdentityInput{EmailAddress: aws.String(sender)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := mail.CreateConfigurationSet(ctx, &sesapi.CreateConfigurationSetInput{ConfigurationSet: &sestypes.ConfigurationSet{Name: aws.String(confSet)}}); err != nil {
-		t.Fatal(err)
-	}
+	srv.PrepareSES(t, sender, confSet)
 	return &backend{moto: srv, db: db, streamARN: *out.TableDescription.LatestStreamArn}
 }
 
@@ -72,25 +63,10 @@ func (b *backend) startNotify(t *testing.T) *lambdatest.Function {
 // emails returns the messages moto's SES received, by recipient.
 func (b *backend) emails(t *testing.T) map[string][]*mail.Message {
 	t.Helper()
-	data := b.moto.SESData(t)
-	sesData, _ := data["ses"].(map[string]any)
-	raws, _ := sesData["RawMessage"].([]any)
 	out := map[string][]*mail.Message{}
-	for _, v := range raws {
-		m, _ := v.(map[string]any)
-		raw, _ := m["raw_data"].(string)
-		msg, err := mail.ReadMessage(strings.NewReader(raw))
-		if err != nil {
-			t.Fatalf("unreadable message at SES: %v", err)
-		}
-		// moto lists a destination again for each header naming it.
-		var to []string
-		for _, d := range m["destinations"].([]any) {
-			if !slices.Contains(to, d.(string)) {
-				to = append(to, d.(string))
-			}
-		}
-		out[strings.Join(to, ",")] = append(out[strings.Join(to, ",")], msg)
+	for _, e := range b.moto.RawEmails(t) {
+		to := strings.Join(e.Destinations, ",")
+		out[to] = append(out[to], e.Message)
 	}
 	return out
 }

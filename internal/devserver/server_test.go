@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
@@ -170,22 +169,18 @@ func TestAgainstEmulatedAWS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mail := sesapi.NewFromConfig(cfg)
-	if _, err := mail.VerifyEmailIdentity(ctx, &sesapi.VerifyEmailIdentityInput{EmailAddress: aws.String("appointments@example.com")}); err != nil {
-		t.Fatal(err)
-	}
+	moto.PrepareSES(t, "appointments@example.com", "")
 	ts := start(t, Options{Backend: &Backend{
 		Store:  dynamo.New(db, "local", 365),
 		Stream: dynamo.NewStreamReader(dynamodbstreams.NewFromConfig(cfg), *out.TableDescription.LatestStreamArn),
-		Sender: ses.New(mail, ""),
+		Sender: ses.New(sesapi.NewFromConfig(cfg), ""),
 	}})
 	receipt := submitJSON(t, ts, jsonBody)
 	waitFor(t, "both emails sent", func() bool {
 		return strings.Count(get(t, ts.URL+"/_dev/requests"), `class="sent"`) == 2
 	})
-	sesData, _ := moto.SESData(t)["ses"].(map[string]any)
-	if raws, _ := sesData["RawMessage"].([]any); len(raws) != 2 {
-		t.Errorf("%d emails at SES, want 2", len(raws))
+	if got := len(moto.RawEmails(t)); got != 2 {
+		t.Errorf("%d emails at SES, want 2", got)
 	}
 	outbox := get(t, ts.URL+"/_dev/outbox")
 	if strings.Count(outbox, "<article") != 2 || !strings.Contains(outbox, receipt["reference"]) {

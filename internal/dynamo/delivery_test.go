@@ -9,12 +9,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/storetest"
 )
 
 func storedRequest(t *testing.T, tb *table) (*Store, appointment.Request) {
 	t.Helper()
 	s := newStore(tb.client, tb.name, now)
-	r := request(t, "x")
+	r := storetest.Request("x", now)
 	if _, err := s.Create(context.Background(), r, dedupe(r, "")); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func TestStreamReader(t *testing.T) {
 }
 
 func TestRequestImageRoundTrip(t *testing.T) {
-	r := request(t, "Line one\nLine two")
+	r := storetest.Request("Line one\nLine two", now)
 	r.Deliveries = map[string]appointment.Delivery{
 		"patient":   {State: appointment.DeliverySent, MessageID: "m-1", At: now},
 		"frontDesk": {State: appointment.DeliverySending, Lease: "l", LeaseUntil: now.Add(time.Minute)},

@@ -60,20 +60,8 @@ func (tb *table) items(t testing.TB, typ string) []map[string]types.AttributeVal
 	return out.Items
 }
 
-var now = time.Date(2026, 11, 27, 16, 30, 0, 0, time.UTC)
-
-func request(t testing.TB, reason string) appointment.Request {
-	t.Helper()
-	yes := true
-	r := appointment.Request{
-		FirstName: "Jordan", LastName: "Rivera", Email: "jordan@example.com", Phone: "+13035550142",
-		Service: "dry-needling", Location: "main", PreferredDays: []string{"mon", "wed"},
-		PreferredTimes: []string{"morning"}, NewPatient: &yes, ContactMethod: "phone",
-		Reason: reason, Status: appointment.StatusNew,
-	}
-	r.Stamp(now)
-	return r
-}
+// now is when the tests happen, the contract suite's start.
+var now = storetest.T0
 
 func dedupe(r appointment.Request, key string) appointment.Dedupe {
 	return appointment.Dedupe{IdempotencyKey: key, Fingerprint: r.Fingerprint()}
@@ -98,7 +86,7 @@ func TestContract(t *testing.T) {
 func TestCreateStoresRequest(t *testing.T) {
 	tb := newTable(t)
 	s := newStore(tb.client, tb.name, now)
-	r := request(t, "Tight shoulder.\nWorse at night.")
+	r := storetest.Request("Tight shoulder.\nWorse at night.", now)
 	r.PhoneExtension = "12"
 
 	receipt, err := s.Create(context.Background(), r, dedupe(r, "key-1"))
@@ -225,7 +213,7 @@ func TestDynamoDBDownIsUnavailable(t *testing.T) {
 	tb := newTable(t)
 	ft := &faults{next: http.DefaultTransport, fail: func(string, int) fault { return serverError }}
 	s := newStore(tb.clientWith(ft), tb.name, now)
-	r := request(t, "x")
+	r := storetest.Request("x", now)
 
 	_, err := s.Create(context.Background(), r, dedupe(r, "k"))
 	if !errors.Is(err, appointment.ErrUnavailable) {
@@ -258,7 +246,7 @@ func TestLostResponseIsNotADuplicate(t *testing.T) {
 		return pass
 	}}
 	s := newStore(tb.clientWith(ft), tb.name, now)
-	r := request(t, "x")
+	r := storetest.Request("x", now)
 
 	receipt, err := s.Create(context.Background(), r, dedupe(r, "k"))
 	if err != nil {
@@ -287,7 +275,7 @@ func TestFailedRequestWriteReleasesClaims(t *testing.T) {
 		}
 		return pass
 	}}
-	r := request(t, "x")
+	r := storetest.Request("x", now)
 	_, err := newStore(tb.clientWith(ft), tb.name, now).Create(context.Background(), r, dedupe(r, "k"))
 	if !errors.Is(err, appointment.ErrUnavailable) {
 		t.Fatalf("Create() error = %v, want ErrUnavailable", err)
@@ -298,7 +286,7 @@ func TestFailedRequestWriteReleasesClaims(t *testing.T) {
 		}
 	}
 
-	retry := request(t, "x")
+	retry := storetest.Request("x", now)
 	receipt, err := newStore(tb.client, tb.name, now).Create(context.Background(), retry, dedupe(retry, "k"))
 	if err != nil || receipt.ID != retry.ID || receipt.Replayed {
 		t.Fatalf("retry = %+v, %v", receipt, err)
@@ -319,7 +307,7 @@ func TestClaimLeftBehindIsCompleted(t *testing.T) {
 		}
 		return pass
 	}}
-	first := request(t, "x")
+	first := storetest.Request("x", now)
 	if _, err := newStore(tb.clientWith(ft), tb.name, now).Create(context.Background(), first, dedupe(first, "k")); !errors.Is(err, appointment.ErrUnavailable) {
 		t.Fatalf("Create() error = %v, want ErrUnavailable", err)
 	}
@@ -327,7 +315,7 @@ func TestClaimLeftBehindIsCompleted(t *testing.T) {
 		t.Fatalf("%d key claims, want the one left behind", n)
 	}
 
-	retry := request(t, "x")
+	retry := storetest.Request("x", now)
 	receipt, err := newStore(tb.client, tb.name, now).Create(context.Background(), retry, dedupe(retry, "k"))
 	if err != nil {
 		t.Fatal(err)

@@ -27,8 +27,8 @@ const (
 	mediaMultipart = "multipart/form-data"
 )
 
-// errorKind is what went wrong with a body before its fields could be read;
-// each maps to one response in the problems table.
+// decodeError is what went wrong with a body before its fields could be
+// read; its code is one of the problem codes.
 type decodeError struct {
 	code   string
 	detail string

@@ -553,3 +553,33 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// blockingStore never answers until its context ends, like DynamoDB that
+// has stopped responding.
+type blockingStore struct{ fakeStore }
+
+func (*blockingStore) Create(ctx context.Context, _ appointment.Request, _ appointment.Dedupe) (appointment.Receipt, error) {
+	<-ctx.Done()
+	return appointment.Receipt{}, ctx.Err()
+}
+
+// TestSlowStorageAnswersBeforeDeadline: when storage hangs, the patient
+// gets 503 with Retry-After while the invocation still has time, not a
+// gateway timeout.
+func TestSlowStorageAnswersBeforeDeadline(t *testing.T) {
+	f := newFixture(t)
+	f.h.store = &blockingStore{}
+	f.h.cfg.RateLimit = 0
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	resp, err := f.h.Handle(ctx, jsonEvent(validJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 503 || resp.Headers["Retry-After"] == "" {
+		t.Errorf("status = %d, Retry-After %q; want 503 with Retry-After", resp.StatusCode, resp.Headers["Retry-After"])
+	}
+	if ctx.Err() != nil {
+		t.Error("the handler answered only after the invocation's deadline")
+	}
+}

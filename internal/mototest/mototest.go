@@ -14,8 +14,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/mail"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +26,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ses"
+	sestypes "github.com/aws/aws-sdk-go-v2/service/ses/types"
 )
 
 const (
@@ -175,15 +179,61 @@ func (s *Server) Reset(t testing.TB) {
 	s.call(t, http.MethodPost, "/moto-api/reset", nil)
 }
 
-// SESData returns moto's model dump from /moto-api/data.json, decoded as
-// generic JSON. Emails sent through SES appear under
-// data["ses"]["Message"] (SendEmail) and data["ses"]["RawMessage"]
-// (SendRawEmail); other services' state is included as well.
-func (s *Server) SESData(t testing.TB) map[string]any {
+// RawEmail is a message moto's SES accepted through SendRawEmail.
+type RawEmail struct {
+	Source string
+	// Destinations are the envelope's recipients, each once.
+	Destinations []string
+	Message      *mail.Message
+}
+
+// RawEmails returns the messages moto's SES accepted through SendRawEmail,
+// read from moto's own record of them.
+func (s *Server) RawEmails(t testing.TB) []RawEmail {
 	t.Helper()
-	var data map[string]any
+	var data struct {
+		SES struct {
+			RawMessage []struct {
+				Source       string   `json:"source"`
+				Destinations []string `json:"destinations"`
+				RawData      string   `json:"raw_data"`
+			}
+		} `json:"ses"`
+	}
 	s.call(t, http.MethodGet, "/moto-api/data.json", &data)
-	return data
+	var out []RawEmail
+	for _, m := range data.SES.RawMessage {
+		msg, err := mail.ReadMessage(strings.NewReader(m.RawData))
+		if err != nil {
+			t.Fatalf("moto holds an unreadable message: %v", err)
+		}
+		// moto lists a destination again for each header that names it.
+		var to []string
+		for _, d := range m.Destinations {
+			if !slices.Contains(to, d) {
+				to = append(to, d)
+			}
+		}
+		out = append(out, RawEmail{Source: m.Source, Destinations: to, Message: msg})
+	}
+	return out
+}
+
+// PrepareSES verifies the sender, as the SES sandbox requires and moto
+// enforces, and creates the configuration set when one is named.
+func (s *Server) PrepareSES(t testing.TB, sender, configurationSet string) {
+	t.Helper()
+	ctx := context.Background()
+	client := ses.NewFromConfig(s.AWSConfig())
+	if _, err := client.VerifyEmailIdentity(ctx, &ses.VerifyEmailIdentityInput{EmailAddress: aws.String(sender)}); err != nil {
+		t.Fatalf("verify sender: %v", err)
+	}
+	if configurationSet == "" {
+		return
+	}
+	if _, err := client.CreateConfigurationSet(ctx, &ses.CreateConfigurationSetInput{ConfigurationSet: &sestypes.ConfigurationSet{Name: aws.String(configurationSet)}}); err != nil {
+		t.Fatalf("create configuration set: %v", err)
+	}
 }
 
 // call sends a request to the moto API and, if v is not nil, decodes the JSON

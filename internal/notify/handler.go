@@ -157,9 +157,10 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 		return h.sendFailed(ctx, r.ID, kind, lease, err, log)
 	}
 	h.metrics.Count("EmailsSent", map[string]string{"Kind": string(kind)})
-	if err := h.settle(ctx, func(ctx context.Context) error {
-		return h.deliveries.MarkEmailSent(ctx, r.ID, string(kind), lease, messageID, h.now())
-	}); err != nil {
+	// The store's client retries this write more patiently than most (see
+	// functions/notify): a sent email whose record is lost is sent again
+	// once its lease runs out.
+	if err := h.deliveries.MarkEmailSent(ctx, r.ID, string(kind), lease, messageID, h.now()); err != nil {
 		// The email is out but not recorded. The lease keeps others from
 		// sending it again while it holds; the retry records nothing new
 		// unless the lease has run out.
@@ -234,29 +235,9 @@ func (h *Handler) sendFailed(ctx context.Context, id string, kind email.Kind, le
 // fail records a permanent failure and counts it.
 func (h *Handler) fail(ctx context.Context, id string, kind email.Kind, lease, reason string, log *slog.Logger) bool {
 	h.metrics.Count("EmailsFailed", map[string]string{"Kind": string(kind)})
-	if err := h.settle(ctx, func(ctx context.Context) error {
-		return h.deliveries.MarkEmailFailed(ctx, id, string(kind), lease, reason, h.now())
-	}); err != nil {
+	if err := h.deliveries.MarkEmailFailed(ctx, id, string(kind), lease, reason, h.now()); err != nil {
 		log.Error("email failure not recorded", "error", err)
 		return false
 	}
 	return true
-}
-
-// settle records an email's outcome, trying a few times beyond the SDK's own
-// retries: a sent email whose record is lost is sent again once its lease
-// runs out.
-func (h *Handler) settle(ctx context.Context, record func(context.Context) error) error {
-	var err error
-	for try := range 3 {
-		if err = record(ctx); err == nil || errors.Is(err, appointment.ErrLeaseLost) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(time.Duration(try+1) * 200 * time.Millisecond):
-		}
-	}
-	return err
 }

@@ -89,9 +89,9 @@ func (e *sesError) NotSent() bool   { return e.notSent }
 func (e *sesError) Reason() string  { return e.code + ": refused" }
 
 var (
-	throttled = &sesError{code: "Throttling", notSent: true}
-	rejected  = &sesError{code: "MessageRejected", permanent: true, notSent: true}
-	timedOut  = fmt.Errorf("send: %w", context.DeadlineExceeded)
+	throttled   = &sesError{code: "Throttling", notSent: true}
+	rejected    = &sesError{code: "MessageRejected", permanent: true, notSent: true}
+	errTimedOut = fmt.Errorf("send: %w", context.DeadlineExceeded)
 )
 
 type recordingSender struct {
@@ -282,7 +282,7 @@ func TestRejectionIsRecordedNotRetried(t *testing.T) {
 // out. It is not sent again while the lease holds, and is after it runs out.
 func TestUnknownOutcomeWaitsForLease(t *testing.T) {
 	f := newFixture()
-	f.sender.errs["a@example.com"] = []error{timedOut}
+	f.sender.errs["a@example.com"] = []error{errTimedOut}
 	if failed := f.handle(t, insert("a", "1")); strings.Join(failed, ",") != "1" {
 		t.Fatalf("batch failures %v, want record 1", failed)
 	}
@@ -367,5 +367,22 @@ func TestRetryWaitsOutAShortLease(t *testing.T) {
 	}
 	if waited < 10*time.Second || f.sender.count() != 4 {
 		t.Errorf("waited %v, %d sent; want a wait of about 10s and both emails sent again once", waited, f.sender.count())
+	}
+}
+
+// TestUnreadableRecordIsSkipped: a record whose request cannot be read will
+// not read better on a retry, so it sends nothing and holds up nothing.
+func TestUnreadableRecordIsSkipped(t *testing.T) {
+	f := newFixture()
+	bad := insert("a", "1")
+	delete(bad.Change.NewImage, "id")
+	if failed := f.handle(t, bad, insert("b", "2")); len(failed) != 0 {
+		t.Fatalf("batch failures %v, want none", failed)
+	}
+	if got := f.sender.count(); got != 2 {
+		t.Errorf("%d emails sent, want the 2 of the readable record", got)
+	}
+	if !strings.Contains(f.logs.String(), "unreadable request") {
+		t.Errorf("skipped record not logged:\n%s", f.logs.String())
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"net/mail"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
-	sestypes "github.com/aws/aws-sdk-go-v2/service/ses/types"
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
@@ -44,7 +41,6 @@ type world struct {
 	moto   *mototest.Server
 	store  *dynamo.Store
 	reader *dynamo.StreamReader
-	ses    *sesapi.Client
 }
 
 func newWorld(t *testing.T) *world {
@@ -57,18 +53,11 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mail := sesapi.NewFromConfig(cfg)
-	if _, err := mail.VerifyEmailIdentity(ctx, &sesapi.VerifyEmailIdentityInput{EmailAddress: aws.String(sender)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := mail.CreateConfigurationSet(ctx, &sesapi.CreateConfigurationSetInput{ConfigurationSet: &sestypes.ConfigurationSet{Name: aws.String(confSet)}}); err != nil {
-		t.Fatal(err)
-	}
+	srv.PrepareSES(t, sender, confSet)
 	return &world{
 		moto:   srv,
 		store:  dynamo.New(db, tableName, 365),
 		reader: dynamo.NewStreamReader(dynamodbstreams.NewFromConfig(cfg), *out.TableDescription.LatestStreamArn),
-		ses:    mail,
 	}
 }
 
@@ -117,47 +106,6 @@ func (w *world) records(t *testing.T) events.DynamoDBEvent {
 	return events.DynamoDBEvent{Records: recs}
 }
 
-// sentMail is what moto received through SendRawEmail.
-type sentMail struct {
-	source string
-	to     []string
-	header mail.Header
-}
-
-func (w *world) sent(t *testing.T) []sentMail {
-	t.Helper()
-	data := w.moto.SESData(t)
-	sesData, _ := data["ses"].(map[string]any)
-	raws, _ := sesData["RawMessage"].([]any)
-	var out []sentMail
-	for _, v := range raws {
-		m, _ := v.(map[string]any)
-		raw, _ := m["raw_data"].(string)
-		msg, err := mail.ReadMessage(strings.NewReader(raw))
-		if err != nil {
-			t.Fatalf("moto holds an unreadable message: %v\n%s", err, raw)
-		}
-		s := sentMail{header: msg.Header}
-		s.source, _ = m["source"].(string)
-		s.to = anyList(m["destinations"])
-		out = append(out, s)
-	}
-	return out
-}
-
-// anyList reads moto's destinations, which repeat the SendRawEmail
-// destinations for each address also found in the message's headers.
-func anyList(v any) []string {
-	var out []string
-	l, _ := v.([]any)
-	for _, e := range l {
-		if s, ok := e.(string); ok && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 func handle(t *testing.T, h *Handler, e events.DynamoDBEvent) []string {
 	t.Helper()
 	resp, err := h.Handle(context.Background(), e)
@@ -180,32 +128,32 @@ func TestStreamToSES(t *testing.T) {
 	if failed := handle(t, h, batch); len(failed) != 0 {
 		t.Fatalf("batch failures %v", failed)
 	}
-	sent := w.sent(t)
+	sent := w.moto.RawEmails(t)
 	if len(sent) != 2 {
 		t.Fatalf("%d emails at SES, want 2", len(sent))
 	}
-	byTo := map[string]sentMail{}
+	byTo := map[string]mototest.RawEmail{}
 	for _, s := range sent {
-		byTo[strings.Join(s.to, ",")] = s
-		if s.source != sender {
-			t.Errorf("source = %q", s.source)
+		byTo[strings.Join(s.Destinations, ",")] = s
+		if s.Source != sender {
+			t.Errorf("source = %q", s.Source)
 		}
 	}
 	patient, ok := byTo[r.Email]
 	if !ok {
 		t.Fatalf("no email to the patient; sent to %v", byTo)
 	}
-	if got := patient.header.Get("Reply-To"); !strings.Contains(got, frontDesk) {
+	if got := patient.Message.Header.Get("Reply-To"); !strings.Contains(got, frontDesk) {
 		t.Errorf("patient Reply-To = %q, want the front desk", got)
 	}
 	desk, ok := byTo[frontDesk]
 	if !ok {
 		t.Fatalf("no email to the front desk; sent to %v", byTo)
 	}
-	if got := desk.header.Get("Reply-To"); got != r.Email && got != "<"+r.Email+">" {
+	if got := desk.Message.Header.Get("Reply-To"); got != r.Email && got != "<"+r.Email+">" {
 		t.Errorf("front desk Reply-To = %q, want the patient", got)
 	}
-	subject, _ := new(mime.WordDecoder).DecodeHeader(desk.header.Get("Subject"))
+	subject, _ := new(mime.WordDecoder).DecodeHeader(desk.Message.Header.Get("Subject"))
 	if !strings.Contains(subject, r.Reference) || strings.Contains(subject, "Jordan") {
 		t.Errorf("front desk subject = %q", subject)
 	}
@@ -225,7 +173,7 @@ func TestStreamToSES(t *testing.T) {
 	if failed := handle(t, h, w.records(t)); len(failed) != 0 {
 		t.Fatalf("follow-up records failures %v", failed)
 	}
-	if got := len(w.sent(t)); got != 2 {
+	if got := len(w.moto.RawEmails(t)); got != 2 {
 		t.Errorf("%d emails at SES after redelivery, want still 2", got)
 	}
 }
@@ -277,7 +225,7 @@ func TestThrottledSendIsRetried(t *testing.T) {
 	if len(failed) != 1 || failed[0] != firstSeq {
 		t.Fatalf("batch failures %v, want exactly the first request's record %s", failed, firstSeq)
 	}
-	if got := len(w.sent(t)); got != 3 {
+	if got := len(w.moto.RawEmails(t)); got != 3 {
 		t.Fatalf("%d emails at SES, want the 3 that were not throttled", got)
 	}
 
@@ -292,8 +240,8 @@ func TestThrottledSendIsRetried(t *testing.T) {
 		t.Fatalf("retry failures %v", failed)
 	}
 	counts := map[string]int{}
-	for _, s := range w.sent(t) {
-		counts[strings.Join(s.to, ",")]++
+	for _, s := range w.moto.RawEmails(t) {
+		counts[strings.Join(s.Destinations, ",")]++
 	}
 	want := map[string]int{first.Email: 1, second.Email: 1, frontDesk: 2}
 	for to, n := range want {
@@ -319,7 +267,7 @@ func TestRejectedSendIsRecorded(t *testing.T) {
 			t.Errorf("%s delivery = %+v, %v", kind, d, err)
 		}
 	}
-	if got := len(w.sent(t)); got != 0 {
+	if got := len(w.moto.RawEmails(t)); got != 0 {
 		t.Errorf("%d emails at SES, want none", got)
 	}
 }
