@@ -52,6 +52,7 @@ screenshots: node_modules/.package-lock.json
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./internal/httpapi
 	$(GO) test -run='^$$' -fuzz='^FuzzCompose$$' -fuzztime=$(FUZZTIME) ./internal/email
+	$(GO) test -run='^$$' -fuzz='^FuzzSESAddress$$' -fuzztime=$(FUZZTIME) ./internal/appointment
 
 lint: fmt-check vet cfn-lint
 

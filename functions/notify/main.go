@@ -54,6 +54,10 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, fmt.Errorf("email settings: %w", err)
 	}
+	confirmationsPerHour, err := settings.Count("CONFIRMATIONS_PER_HOUR", getenv("CONFIRMATIONS_PER_HOUR"), 200)
+	if err != nil {
+		return nil, err
+	}
 	namespace := getenv("METRICS_NAMESPACE")
 	if namespace == "" {
 		namespace = "ClinicAppointments"
@@ -79,11 +83,16 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		o.Retryer = aws.NopRetryer{}
 	})
 
-	return notify.New(
-		dynamo.New(db, table, 0),
+	store := dynamo.New(db, table, 0)
+	h := notify.New(
+		store,
 		ses.New(mail, getenv("CONFIGURATION_SET_NAME")),
 		composer,
 		log,
 		metrics.New(os.Stdout, namespace),
-	), nil
+	)
+	if confirmationsPerHour > 0 {
+		h.CapConfirmations(store, confirmationsPerHour, time.Hour)
+	}
+	return h, nil
 }

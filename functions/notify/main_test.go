@@ -212,6 +212,7 @@ func TestSetupRefusesBadSettings(t *testing.T) {
 		{"SENDER_EMAIL", "Clinic <appointments@example.com>"},
 		{"FRONT_DESK_EMAIL", ""},
 		{"FRONT_DESK_EMAIL", "desk@example.com;other@example.com"},
+		{"CONFIRMATIONS_PER_HOUR", "lots"},
 	} {
 		getenv := func(k string) string {
 			if k == tt.key {

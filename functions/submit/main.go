@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,12 +16,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/httpapi"
 	"example.com/appointments/internal/metrics"
+	secretstore "example.com/appointments/internal/secretsmanager"
 	"example.com/appointments/internal/settings"
+	"example.com/appointments/internal/turnstile"
 )
 
 func main() {
@@ -43,9 +47,20 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	rateLimit, err := settings.Count("RATE_LIMIT_PER_HOUR", getenv("RATE_LIMIT_PER_HOUR"), 10)
-	if err != nil {
-		return nil, err
+	limits := map[string]int{}
+	for _, l := range []struct {
+		name     string
+		fallback int
+	}{
+		{"RATE_LIMIT_PER_HOUR", 10},
+		{"ATTEMPTS_PER_HOUR", 60},
+		{"REQUESTS_PER_EMAIL_PER_DAY", 3},
+	} {
+		n, err := settings.Count(l.name, getenv(l.name), l.fallback)
+		if err != nil {
+			return nil, err
+		}
+		limits[l.name] = n
 	}
 	profile, err := clinic.Default()
 	if err != nil {
@@ -67,11 +82,52 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), table, retention)
+	origins := settings.List(getenv("ALLOWED_ORIGINS"))
+
+	// The secrets are read once, here, so that no request waits on Secrets
+	// Manager.
+	secrets := secretsmanager.NewFromConfig(awsCfg)
+	key, err := hashingKey(ctx, secrets, getenv("HASHING_KEY_SECRET_ARN"), log)
+	if err != nil {
+		return nil, err
+	}
+	var challenge httpapi.Challenge
+	if arn := getenv("TURNSTILE_SECRET_ARN"); arn != "" {
+		secret, err := secretstore.Read(ctx, secrets, arn)
+		if err != nil {
+			return nil, err
+		}
+		v, err := turnstile.New(secret, origins, turnstile.SiteverifyURL)
+		if err != nil {
+			return nil, err
+		}
+		challenge = v
+	}
 
 	return httpapi.New(httpapi.Config{
-		AllowedOrigins: settings.List(getenv("ALLOWED_ORIGINS")),
+		AllowedOrigins: origins,
 		ThankYouURL:    getenv("THANK_YOU_URL"),
-		RateLimit:      rateLimit,
-		RateWindow:     time.Hour,
+		Accepted:       httpapi.Limit{Max: limits["RATE_LIMIT_PER_HOUR"], Window: time.Hour},
+		Attempts:       httpapi.Limit{Max: limits["ATTEMPTS_PER_HOUR"], Window: time.Hour},
+		PerAddress:     httpapi.Limit{Max: limits["REQUESTS_PER_EMAIL_PER_DAY"], Window: 24 * time.Hour},
+		Key:            key,
+		Challenge:      challenge,
 	}, profile, store, log, metrics.New(os.Stdout, namespace))
+}
+
+// hashingKey reads the stack's hashing key from the secret with the given
+// ARN. Without one, as under sam local, the function makes a key of its
+// own: limits then hold per running instance only, which the warning says.
+func hashingKey(ctx context.Context, c secretstore.Client, arn string, log *slog.Logger) ([]byte, error) {
+	if arn == "" {
+		log.Warn("HASHING_KEY_SECRET_ARN is not set; using a key of this instance's own, so rate limits hold per instance")
+		key := make([]byte, 32)
+		_, err := rand.Read(key)
+		return key, err
+	}
+	s, err := secretstore.Read(ctx, c, arn)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(s), nil
 }

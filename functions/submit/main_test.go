@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -14,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/lambdatest"
@@ -31,8 +35,20 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The hashing key comes from Secrets Manager, as the template wires it.
+	const key = "bootstrap-test-key-0123456789abcdef"
+	secret, err := secretsmanager.NewFromConfig(moto.AWSConfig()).CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
+		Name: aws.String("hashing-key"), SecretString: aws.String(key),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	bootstrap := lambdatest.BuildBootstrap(t, "SubmitFunction")
 	fn := lambdatest.Start(t, bootstrap, append(moto.Env(),
+		"HASHING_KEY_SECRET_ARN="+*secret.ARN,
+		"ATTEMPTS_PER_HOUR=60",
+		"REQUESTS_PER_EMAIL_PER_DAY=3",
 		"TABLE_NAME="+table,
 		"ALLOWED_ORIGINS=https://www.example.com,http://localhost:3000",
 		"THANK_YOU_URL=https://www.example.com/thank-you",
@@ -91,6 +107,32 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 		t.Errorf("%d requests stored, want one per accepted request (2)", len(scan.Items))
 	}
 
+	// The JSON event's client is counted under the secret's key: the
+	// counter's name is the keyed hash, which only that key reproduces.
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write([]byte("client\x00203.0.113.24"))
+	want := "RATE#client#" + hex.EncodeToString(mac.Sum(nil)[:16]) + "#"
+	counters, err := db.Scan(context.Background(), &dynamodb.ScanInput{
+		TableName:                 aws.String(table),
+		FilterExpression:          aws.String("#t = :c"),
+		ExpressionAttributeNames:  map[string]string{"#t": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":c": &types.AttributeValueMemberS{Value: "counter"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, item := range counters.Items {
+		pk := item["pk"].(*types.AttributeValueMemberS).Value
+		found = found || strings.HasPrefix(pk, want)
+		if strings.Contains(pk, "203.0.113") {
+			t.Errorf("counter %s names the client's address", pk)
+		}
+	}
+	if !found {
+		t.Errorf("no counter keyed with the secret's key among %d counters", len(counters.Items))
+	}
+
 	logs := fn.Output()
 	for _, secret := range []string{"Rivera", "jordan.rivera", "555-0142", "5550142", "climbing", "sam.lee", "555-0163", "Knee pain", "not-an-email", "203.0.113.24"} {
 		if strings.Contains(logs, secret) {
@@ -115,6 +157,8 @@ func TestSetupRefusesBadSettings(t *testing.T) {
 		{"no table", "TABLE_NAME", ""},
 		{"bad retention", "RETENTION_DAYS", "a year"},
 		{"bad rate limit", "RATE_LIMIT_PER_HOUR", "-1"},
+		{"bad attempt budget", "ATTEMPTS_PER_HOUR", "many"},
+		{"bad address limit", "REQUESTS_PER_EMAIL_PER_DAY", "-3"},
 		{"bad origin", "ALLOWED_ORIGINS", "www.example.com"},
 		{"no thank-you page", "THANK_YOU_URL", ""},
 	}

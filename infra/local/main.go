@@ -8,6 +8,17 @@
 // set it uses DynamoDB and SES at that endpoint instead (moto_server or
 // DynamoDB Local), creating the table from template.yaml's definition when
 // it is missing and polling its stream.
+//
+// With -turnstile-site-key (or TURNSTILE_SITE_KEY) the demo form shows
+// Cloudflare's Turnstile widget; with -turnstile-secret (or
+// TURNSTILE_SECRET) the API has Cloudflare verify each request's token
+// before storing it, and accepts only tokens solved on localhost or on the
+// hosts of ALLOWED_ORIGINS. Cloudflare's test site key
+// 1x00000000000000000000AA shows a widget that always passes, on any host.
+// Cloudflare's test secret keys report the tokens they accept as solved on
+// example.com, so the API refuses those unless https://example.com is among
+// ALLOWED_ORIGINS; a widget of one's own that lists localhost among its
+// hostnames works with its own secret key.
 package main
 
 import (
@@ -41,15 +52,25 @@ import (
 func main() {
 	dir := flag.String("data", ".local", "folder for the embedded store and the outbox")
 	template := flag.String("template", "template.yaml", "the SAM template, for the table's definition")
+	// The keys default to the environment after parsing rather than as the
+	// flags' defaults, which -h would print, secret and all.
+	siteKey := flag.String("turnstile-site-key", "", "Cloudflare Turnstile site key: the demo form shows the widget (default $TURNSTILE_SITE_KEY)")
+	secret := flag.String("turnstile-secret", "", "Cloudflare Turnstile secret key: the API refuses requests whose token Cloudflare does not accept (default $TURNSTILE_SECRET, which keeps it out of the process list)")
 	flag.Parse()
+	if *siteKey == "" {
+		*siteKey = os.Getenv("TURNSTILE_SITE_KEY")
+	}
+	if *secret == "" {
+		*secret = os.Getenv("TURNSTILE_SECRET")
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(*dir, *template, log); err != nil {
+	if err := run(*dir, *template, *siteKey, *secret, log); err != nil {
 		log.Error("local server stopped", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir, templatePath string, log *slog.Logger) error {
+func run(dir, templatePath, turnstileSiteKey, turnstileSecret string, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -65,6 +86,9 @@ func run(dir, templatePath string, log *slog.Logger) error {
 		SenderEmail:    os.Getenv("SENDER_EMAIL"),
 		FrontDeskEmail: settings.List(os.Getenv("FRONT_DESK_EMAIL")),
 		Log:            log,
+
+		TurnstileSiteKey: turnstileSiteKey,
+		TurnstileSecret:  turnstileSecret,
 	}
 	where := "the embedded store in " + dir
 	if endpoint := os.Getenv("AWS_ENDPOINT_URL"); endpoint != "" {
@@ -87,8 +111,8 @@ func run(dir, templatePath string, log *slog.Logger) error {
 	}
 	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(os.Stderr, "\nAppointment requests, running locally on %s\n\n"+
-		"  form      %s/\n  API       %s/appointments\n  outbox    %s/_dev/outbox\n  requests  %s/_dev/requests\n\nPress Ctrl-C to stop.\n\n",
-		where, origin, origin, origin, origin)
+		"  form      %s/\n  API       %s/appointments\n  outbox    %s/_dev/outbox\n  requests  %s/_dev/requests\n\n%sPress Ctrl-C to stop.\n\n",
+		where, origin, origin, origin, origin, turnstileNote(turnstileSiteKey, turnstileSecret))
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -99,6 +123,21 @@ func run(dir, templatePath string, log *slog.Logger) error {
 		return err
 	}
 	return nil
+}
+
+// turnstileNote says what the Turnstile settings do, for the banner. One
+// key without the other is allowed, and worth a word: a widget whose token
+// nobody checks, or an API that refuses every post of a form without one.
+func turnstileNote(siteKey, secret string) string {
+	switch {
+	case siteKey != "" && secret != "":
+		return "Turnstile: the form shows the widget, and the API verifies its token.\n\n"
+	case siteKey != "":
+		return "Turnstile: the form shows the widget; without a secret the API does not verify its token.\n\n"
+	case secret != "":
+		return "Turnstile: the API verifies tokens, but without a site key the demo form has no widget,\nso its posts are refused.\n\n"
+	}
+	return ""
 }
 
 // emulatedAWS connects to DynamoDB and SES at AWS_ENDPOINT_URL, through the

@@ -2,7 +2,6 @@ package appointment
 
 import (
 	"fmt"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -178,19 +177,31 @@ func (v *validator) line(field, label string, max int) (string, bool) {
 	return s, true
 }
 
-// isForbiddenInLine reports control characters and the invisible characters
-// that change how surrounding text is laid out: line and paragraph
-// separators and bidirectional overrides, which can disguise what a field says.
+// isForbiddenInLine reports control characters and the characters that
+// show nothing themselves: line and paragraph separators, bidirectional
+// controls, zero-width spaces and joiners, soft hyphens, tag characters,
+// variation selectors and fillers. They can disguise what a field says,
+// split a word so that a filter misses it, or carry hidden text, and no
+// name, address or phone number needs them.
 func isForbiddenInLine(r rune) bool {
 	switch {
 	case unicode.IsControl(r):
 		return true
 	case r == '\u2028' || r == '\u2029':
 		return true
-	case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
-		return true
 	}
-	return false
+	return isInvisible(r)
+}
+
+// isInvisible reports the format characters (category Cf, which holds the
+// bidirectional controls, the zero-width characters, the soft hyphen and
+// the tag characters) and the other code points Unicode marks as default
+// ignorable, to be drawn as nothing: the variation selectors, the Hangul
+// fillers and the like. Together they cover Unicode's
+// Default_Ignorable_Code_Point property, and a few visible format
+// characters, such as the Arabic number sign, that no field needs.
+func isInvisible(r rune) bool {
+	return unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
 }
 
 func (v *validator) name(field, label string) string {
@@ -201,6 +212,9 @@ func (v *validator) name(field, label string) string {
 	return s
 }
 
+// email returns the address as the patient typed it, trimmed. It is
+// checked by the rule SESAddress applies on the way out, so that every
+// address accepted here can be sent to.
 func (v *validator) email() string {
 	s, ok := v.line(FieldEmail, "email address", MaxEmailLength)
 	if !ok {
@@ -210,29 +224,11 @@ func (v *validator) email() string {
 		v.fail(FieldEmail, CodeRequired, "Please enter your email address so we can confirm your request.")
 		return ""
 	}
-	if !isBareAddress(s) {
-		v.fail(FieldEmail, CodeInvalid, "Please enter one email address, like name@example.com.")
+	if _, _, problem := splitAddress(s); problem != nil {
+		v.fail(FieldEmail, problem.code, problem.message)
 		return ""
 	}
 	return s
-}
-
-// isBareAddress accepts exactly one plain address: no display name, no
-// angle brackets, no list, no comments and no quoted local part, so that the
-// address later used as a Reply-To can only ever be the patient's own.
-func isBareAddress(s string) bool {
-	if strings.ContainsAny(s, " \t\"<>(),;:\\[]") {
-		return false
-	}
-	addr, err := mail.ParseAddress(s)
-	if err != nil || addr.Name != "" || addr.Address != s {
-		return false
-	}
-	at := strings.LastIndexByte(s, '@')
-	domain := s[at+1:]
-	// A domain without a dot is a typo on a public form, not a mailbox the
-	// clinic can reach.
-	return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
 }
 
 func (v *validator) phone(region string) (number, extension string) {
@@ -247,6 +243,14 @@ func (v *validator) phone(region string) (number, extension string) {
 	n, err := phonenumbers.Parse(s, region)
 	if err != nil || !phonenumbers.IsValidNumber(n) {
 		v.fail(FieldPhone, CodeInvalid, "Please enter a phone number we can dial, including the area code.")
+		return "", ""
+	}
+	// The clinic pays for its call-backs. A premium-rate or shared-cost
+	// number given as the patient's would let a stranger earn money from
+	// the clinic's phone bill, one form at a time.
+	switch phonenumbers.GetNumberType(n) {
+	case phonenumbers.PREMIUM_RATE, phonenumbers.SHARED_COST:
+		v.fail(FieldPhone, CodeNotAllowed, "Please enter a number we can call back at no extra cost, such as your mobile or home number.")
 		return "", ""
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), n.GetExtension()
@@ -375,7 +379,7 @@ func (v *validator) reason() string {
 	s = strings.TrimSpace(s)
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
-	if strings.IndexFunc(s, func(r rune) bool { return r != '\n' && isForbiddenInLine(r) }) >= 0 {
+	if hasForbiddenInReason(s) {
 		v.fail(FieldReason, CodeControlCharacter, "Please check your message: it contains an invisible character we cannot accept.")
 		return ""
 	}
@@ -384,6 +388,49 @@ func (v *validator) reason() string {
 		return ""
 	}
 	return s
+}
+
+// hasForbiddenInReason applies the single-line rule to a message that may
+// span lines. Phones offer emoji on every keyboard, and some of them are
+// written with a zero width joiner (a shrugging woman is a shrug, a joiner
+// and the female sign) or with variation selector 16 (the red heart), so
+// these two are allowed between symbols, where they only choose how an
+// emoji is drawn and cannot hide or split a word.
+func hasForbiddenInReason(s string) bool {
+	var prev rune
+	for i, r := range s {
+		switch {
+		case r == '\n':
+		case r == emojiPresentation && isEmojiBase(prev):
+		case r == zeroWidthJoiner && isEmojiPart(prev) && isEmojiBase(nextRune(s, i+utf8.RuneLen(r))):
+		case isForbiddenInLine(r):
+			return true
+		}
+		prev = r
+	}
+	return false
+}
+
+const (
+	zeroWidthJoiner   = '\u200d'
+	emojiPresentation = '\ufe0f'
+)
+
+// isEmojiBase reports the symbols emoji are drawn from: most are "other
+// symbols" (category So), such as the faces and the hearts.
+func isEmojiBase(r rune) bool { return unicode.Is(unicode.So, r) }
+
+// isEmojiPart reports what may end an emoji before a joiner: its symbol,
+// one of the five skin-tone modifiers, or variation selector 16.
+func isEmojiPart(r rune) bool {
+	return isEmojiBase(r) || (r >= '\U0001f3fb' && r <= '\U0001f3ff') || r == emojiPresentation
+}
+
+// nextRune returns the rune at byte offset i of s, or utf8.RuneError at
+// the end.
+func nextRune(s string, i int) rune {
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return r
 }
 
 // Stamp gives a validated request its identity and creation time.

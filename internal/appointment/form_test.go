@@ -317,3 +317,184 @@ func TestNewReference(t *testing.T) {
 }
 
 var timeZero = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+
+// TestValidateEmailAddresses checks the addresses Amazon SES cannot take:
+// it sends only to 7-bit ASCII local parts of at most 64 octets, at
+// domains in Punycode, and a domain label that mixes alphabets is how a
+// look-alike of a real domain is made.
+func TestValidateEmailAddresses(t *testing.T) {
+	tests := []struct {
+		name  string
+		email string
+		// code is the error code wanted, or empty when the address is
+		// accepted and stored as typed.
+		code string
+	}{
+		{"ASCII", "jordan@example.com", ""},
+		{"internationalised domain", "jordan@bücher.de", ""},
+		{"internationalised domain in Punycode", "jordan@xn--bcher-kva.de", ""},
+		{"internationalised domain in capitals", "jordan@BÜCHER.de", ""},
+		{"decomposed umlaut", "jordan@bu\u0308cher.de", ""},
+		{"Japanese domain", "taro@例え.jp", ""},
+		{"Han and Hiragana in one label", "taro@ドメイン例え.jp", ""},
+		{"Latin and Han in one label", "li@abc中文.example", ""},
+		{"Latin and Hangul in one label", "minjun@abc한국.example", ""},
+		{"Cyrillic domain", "anna@пример.рф", ""},
+		{"digits and hyphens with Cyrillic", "anna@пример-24.рф", ""},
+		{"local part at 64", strings.Repeat("a", 64) + "@example.com", ""},
+		{"plus tag", "jordan+clinic@example.com", ""},
+		{"Cyrillic local part", "тест@example.com", CodeInvalid},
+		{"one Cyrillic letter in the local part", "j\u043erdan@example.com", CodeInvalid},
+		{"accented local part", "josé@example.com", CodeInvalid},
+		{"local part over 64", strings.Repeat("a", 65) + "@example.com", CodeTooLong},
+		{"Cyrillic letter in a Latin domain", "jordan@ex\u0430mple.com", CodeInvalid},
+		{"Cyrillic letters in local part and domain", "j\u043erdan@ex\u0430mple.com", CodeInvalid},
+		{"Greek letter in a Latin domain", "jordan@ex\u03b1mple.com", CodeInvalid},
+		{"mixed label in Punycode", "jordan@xn--exmple-4nf.com", CodeInvalid},
+		{"Hangul and Hiragana in one label", "a@한국ひら.example", CodeInvalid},
+		{"Bopomofo and Hangul in one label", "a@ㄅ한국.example", CodeInvalid},
+		{"underscore in domain", "jordan@ex_ample.com", CodeInvalid},
+		{"hyphen at label start", "jordan@-example.com", CodeInvalid},
+		{"empty label", "jordan@example..com", CodeInvalid},
+		{"full-width letters", "jordan@ｅｘａｍｐｌｅ.com", CodeInvalid},
+		{"label over 63", "jordan@" + strings.Repeat("a", 64) + ".com", CodeInvalid},
+		// 61 characters as typed, but 66 octets in Punycode.
+		{"Punycode label over 63", "jordan@ü" + strings.Repeat("a", 60) + ".de", CodeInvalid},
+		// 222 characters as typed, but 297 octets in Punycode.
+		{"over 254 octets in Punycode", strings.Repeat("a", 64) + "@" + strings.Repeat(devanagariLabel+".", 5) + "in", CodeTooLong},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := with(validForm(), FieldEmail, "  "+tt.email+" ").Validate(profile(t))
+			if tt.code != "" {
+				assertFieldError(t, err, FieldEmail, tt.code)
+				return
+			}
+			if err != nil {
+				t.Fatalf("Validate() error = %v, want none", err)
+			}
+			if got, want := r.Email, tt.email; got != want {
+				t.Errorf("Email = %q, want %q as typed", got, want)
+			}
+		})
+	}
+}
+
+// devanagariLabel is a domain label of 30 characters whose Punycode form
+// is 45 octets long.
+const devanagariLabel = "कजणफवगञथभषङठधयहछढपलखझतबशघटदमसच"
+
+// TestValidateRefusesInvisibleCharacters puts characters that show nothing,
+// or change nothing that can be seen, into every text field a patient
+// types. They can hide or split words, so that a field says something other
+// than what a reader sees.
+func TestValidateRefusesInvisibleCharacters(t *testing.T) {
+	invisible := map[string]rune{
+		"zero width space":                  '\u200b',
+		"zero width non-joiner":             '\u200c',
+		"zero width joiner":                 '\u200d',
+		"byte order mark":                   '\ufeff',
+		"soft hyphen":                       '\u00ad',
+		"left-to-right mark":                '\u200e',
+		"right-to-left mark":                '\u200f',
+		"Arabic letter mark":                '\u061c',
+		"word joiner":                       '\u2060',
+		"invisible plus":                    '\u2064',
+		"language tag":                      '\U000e0001',
+		"tag space":                         '\U000e0020',
+		"tag letter a":                      '\U000e0061',
+		"cancel tag":                        '\U000e007f',
+		"variation selector 1":              '\ufe00',
+		"variation selector 16":             '\ufe0f',
+		"variation selector 17":             '\U000e0100',
+		"Mongolian free variation selector": '\u180b',
+		"Hangul choseong filler":            '\u115f',
+		"Hangul jungseong filler":           '\u1160',
+		"Hangul filler":                     '\u3164',
+		"halfwidth Hangul filler":           '\uffa0',
+		"combining grapheme joiner":         '\u034f',
+		"interlinear annotation anchor":     '\ufff9',
+		"Khmer vowel inherent":              '\u17b4',
+		"unassigned default ignorable":      '\U000e0002',
+		"Mongolian vowel separator":         '\u180e',
+		"shorthand format letter overlap":   '\U0001bca0',
+		"musical symbol begin beam":         '\U0001d173',
+	}
+	fields := map[string]string{
+		FieldFirstName: "Jordan",
+		FieldLastName:  "Rivera",
+		FieldEmail:     "jordan@example.com",
+		FieldPhone:     "3035550142",
+		FieldReason:    "Tight shoulder.",
+	}
+	for field, value := range fields {
+		for name, r := range invisible {
+			t.Run(field+"/"+name, func(t *testing.T) {
+				for _, v := range []string{value[:2] + string(r) + value[2:], string(r) + value, value + string(r)} {
+					_, err := with(validForm(), field, v).Validate(profile(t))
+					var ve *ValidationError
+					if !errors.As(err, &ve) || !slices.ContainsFunc(ve.Errors, func(fe FieldError) bool {
+						return fe.Field == field && fe.Code == CodeControlCharacter
+					}) {
+						t.Errorf("%+q accepted in %s (error %v)", v, field, err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestValidateReasonKeepsLineBreaksAndEmoji checks what the reason may
+// still hold: several lines, and emoji, whose sequences are joined by
+// characters that are otherwise invisible.
+func TestValidateReasonKeepsLineBreaksAndEmoji(t *testing.T) {
+	for _, reason := range []string{
+		"Line one\nLine two",
+		"Knee hurts \u2764\ufe0f",                 // red heart with emoji presentation
+		"Knee hurts \U0001f937\u200d\u2640\ufe0f", // woman shrugging
+		"Family: \U0001f468\u200d\U0001f469\u200d\U0001f467",
+		"Thumbs up \U0001f44d\U0001f3fd", // with a skin tone
+	} {
+		r, err := with(validForm(), FieldReason, reason).Validate(profile(t))
+		if err != nil {
+			t.Errorf("%+q refused: %v", reason, err)
+			continue
+		}
+		if r.Reason != reason {
+			t.Errorf("Reason = %+q, want %+q", r.Reason, reason)
+		}
+	}
+}
+
+// TestValidatePhoneRefusesCostlyNumbers checks that the clinic is never
+// asked to call a number that costs it more than an ordinary call: a
+// premium-rate number as "call-back number" is a way to make money from
+// the clinic's phone bill.
+func TestValidatePhoneRefusesCostlyNumbers(t *testing.T) {
+	tests := []struct {
+		phone string
+		// code is the error code wanted, or empty when the number is
+		// accepted.
+		code string
+	}{
+		{"(303) 555-0142", ""},
+		{"+44 20 7183 8750", ""},
+		{"+1 800 555 0199", ""},
+		{"+1 900 654 3210", CodeNotAllowed},
+		{"+44 909 879 0879", CodeNotAllowed},
+		{"+49 180 1 234567", CodeNotAllowed}, // shared cost
+		{"+33 884 01 23 45", CodeNotAllowed}, // shared cost
+	}
+	for _, tt := range tests {
+		t.Run(tt.phone, func(t *testing.T) {
+			_, err := with(validForm(), FieldPhone, tt.phone).Validate(profile(t))
+			if tt.code == "" {
+				if err != nil {
+					t.Fatalf("Validate() error = %v, want none", err)
+				}
+				return
+			}
+			assertFieldError(t, err, FieldPhone, tt.code)
+		})
+	}
+}

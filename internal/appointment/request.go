@@ -4,7 +4,6 @@
 package appointment
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -79,36 +78,6 @@ var (
 	ErrLeaseLost = errors.New("email lease no longer held")
 )
 
-// NewID returns a random, URL-safe request ID.
-func NewID() string {
-	return strings.ToLower(rand.Text())
-}
-
-// referenceAlphabet leaves out letters and digits that sound or look alike
-// (0/O, 1/I/L, U/V), so a reference survives being read over the phone.
-const referenceAlphabet = "23456789ABCDEFGHJKMNPQRSTWXYZ"
-
-// NewReference returns a short code a person can read over the phone, such
-// as "K7M2-Q9XD".
-func NewReference() string {
-	const n = 8
-	b := make([]byte, 0, n+1)
-	buf := make([]byte, 1)
-	for len(b) < n+1 {
-		if len(b) == n/2 {
-			b = append(b, '-')
-			continue
-		}
-		// Rejection sampling keeps every symbol equally likely.
-		_, _ = rand.Read(buf)
-		if int(buf[0]) >= 256/len(referenceAlphabet)*len(referenceAlphabet) {
-			continue
-		}
-		b = append(b, referenceAlphabet[int(buf[0])%len(referenceAlphabet)])
-	}
-	return string(b)
-}
-
 // Fingerprint identifies what was asked for, independent of how it was sent,
 // so that an accidental second submission can be recognised. It covers every
 // field the patient typed or chose.
@@ -118,7 +87,7 @@ func (r *Request) Fingerprint() string {
 		newPatient = map[bool]string{true: "yes", false: "no"}[*r.NewPatient]
 	}
 	parts := []string{
-		r.FirstName, r.LastName, strings.ToLower(r.Email), r.Phone, r.PhoneExtension,
+		r.FirstName, r.LastName, CanonicalAddress(r.Email), r.Phone, r.PhoneExtension,
 		r.Service, r.Location,
 		strings.Join(r.PreferredDays, ","), strings.Join(r.PreferredTimes, ","),
 		newPatient, r.ContactMethod, r.Reason,

@@ -154,7 +154,15 @@ func serveOn(t *testing.T, ln net.Listener, h http.Handler) {
 // the other origins to post.
 func startDevServer(t *testing.T, ln net.Listener, origin string, allowed ...string) {
 	t.Helper()
-	s, err := New(context.Background(), Options{Origin: origin, AllowedOrigins: allowed, Dir: t.TempDir()})
+	startDevServerWith(t, ln, Options{Origin: origin, AllowedOrigins: allowed})
+}
+
+// startDevServerWith runs the development server on ln with opts, in a
+// folder of the test's own.
+func startDevServerWith(t *testing.T, ln net.Listener, opts Options) {
+	t.Helper()
+	opts.Dir = t.TempDir()
+	s, err := New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +189,7 @@ func startWebsite(t *testing.T, ln net.Listener, api string) {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", formHandler(p, api))
+	mux.Handle("GET /{$}", formHandler(p, api, ""))
 	mux.Handle("GET /assets/", assetsHandler())
 	serveOn(t, ln, mux)
 }
@@ -336,20 +344,33 @@ func (in *interceptor) seen(t *testing.T) []exchange {
 
 // intercept holds each answer of the API in the browser until the test has
 // recorded it, and releases it, or drops the first successful one when
-// dropFirstSuccess is set.
-func intercept(t *testing.T, ctx context.Context, dropFirstSuccess bool) *interceptor {
+// dropFirstSuccess is set. Requests to URLs matching an unreachable pattern
+// fail as if their host had no address; the page's own checks, such as its
+// content security policy, have passed by then.
+func intercept(t *testing.T, ctx context.Context, dropFirstSuccess bool, unreachable ...string) *interceptor {
 	t.Helper()
 	in := &interceptor{dropFirst: dropFirstSuccess}
 	paused := chromedp.Events(ctx, fetch.RequestPaused)
-	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
-		{URLPattern: "*/appointments", RequestStage: fetch.RequestStageResponse},
-	}}); err != nil {
+	patterns := []*fetch.RequestPattern{{URLPattern: "*/appointments", RequestStage: fetch.RequestStageResponse}}
+	for _, u := range unreachable {
+		patterns = append(patterns, &fetch.RequestPattern{URLPattern: u, RequestStage: fetch.RequestStageRequest})
+	}
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: patterns}); err != nil {
 		t.Fatalf("intercept the API: %v", err)
 	}
 	go func() {
 		for ev, err := range paused {
 			if err != nil {
 				return
+			}
+			if ev.ResponseStatusCode == 0 && ev.ResponseErrorReason == "" && !strings.HasSuffix(ev.Request.URL, "/appointments") {
+				_, err = chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID, ErrorReason: network.ErrorReasonNameNotResolved})
+				if err != nil && ctx.Err() == nil {
+					in.mu.Lock()
+					in.errs = append(in.errs, fmt.Errorf("fail %s: %w", ev.Request.URL, err))
+					in.mu.Unlock()
+				}
+				continue
 			}
 			x := exchange{status: ev.ResponseStatusCode}
 			for name, v := range ev.Request.Headers {
@@ -554,6 +575,84 @@ func TestBrowserCrossOrigin(t *testing.T) {
 	}
 	if refs := storedReferences(t, devOrigin); !slices.Equal(refs, []string{ref}) {
 		t.Errorf("stored references = %v, want just the allowed website's [%s]", refs, ref)
+	}
+}
+
+// TestBrowserTurnstile runs the form with a Turnstile site key while
+// Cloudflare's script cannot load, as on a network that blocks it: the
+// form still works, and the token the widget would put in the form travels
+// with the script's submission. The test plays the widget's part: it puts
+// the hidden input in the form, and stands in for the widget's reset, which
+// hands out a new token after the API refused the first.
+func TestBrowserTurnstile(t *testing.T) {
+	ctx := newBrowser(t)
+	sv := startSiteverify(t, map[string]string{"pass": "127.0.0.1"})
+	ln, origin := listenLoopback(t)
+	startDevServerWith(t, ln, Options{
+		Origin:                 origin,
+		TurnstileSiteKey:       "1x00000000000000000000AA",
+		TurnstileSecret:        siteverifySecret,
+		TurnstileSiteverifyURL: sv.URL,
+	})
+	problems := consoleProblems(ctx)
+	in := intercept(t, ctx, false, "https://challenges.cloudflare.com/*")
+
+	browserDo(t, ctx, "open the form", chromedp.Navigate(origin+"/"), fillForm(jordan))
+	page := browserRun(t, ctx, "read the widget", chromedp.Evaluate[struct {
+		Widget  bool `json:"widget"`
+		Loaded  bool `json:"loaded"`
+		Enabled bool `json:"enabled"`
+	}](`({
+		widget: document.querySelector("form[data-appointment-form] .cf-turnstile[data-sitekey]") !== null,
+		loaded: typeof window.turnstile !== "undefined",
+		enabled: !document.querySelector("button[type=submit]").disabled,
+	})`))
+	if !page.Widget || page.Loaded || !page.Enabled {
+		t.Fatalf("widget in the form %v, Cloudflare's script loaded %v, button enabled %v; want true, false, true", page.Widget, page.Loaded, page.Enabled)
+	}
+
+	browserDo(t, ctx, "solve the challenge", chromedp.Evaluate[chromedp.Void](`(() => {
+		const widget = document.querySelector(".cf-turnstile");
+		const input = document.createElement("input");
+		input.type = "hidden";
+		input.name = "cf-turnstile-response";
+		input.value = "bad";
+		widget.append(input);
+		window.turnstile = {
+			resets: [],
+			reset(w) {
+				this.resets.push(w === widget);
+				input.value = "pass";
+			},
+		};
+	})()`))
+	browserDo(t, ctx, "send with a refused token", sendForm(), chromedp.WaitVisible(chromedp.CSS("#appointment-problems")))
+	if got, want := sv.asked(), []string{"bad"}; !slices.Equal(got, want) {
+		t.Fatalf("siteverify was asked about %q, want %q: the page did not send the widget's token", got, want)
+	}
+	if got := browserRun(t, ctx, "read the resets", chromedp.Evaluate[[]bool](`window.turnstile.resets`)); !slices.Equal(got, []bool{true}) {
+		t.Errorf("widget resets %v, want one of the form's widget", got)
+	}
+	browserDo(t, ctx, "send again", chromedp.WaitEnabled(chromedp.CSS("button[type=submit]")), sendForm(),
+		chromedp.WaitVisible(chromedp.CSS("#appointment-success")),
+	)
+	ref := browserRun(t, ctx, "read the reference", chromedp.Text(chromedp.CSS("[data-reference]")))
+
+	if got, want := sv.asked(), []string{"bad", "pass"}; !slices.Equal(got, want) {
+		t.Errorf("siteverify was asked about %q, want %q", got, want)
+	}
+	got := in.seen(t)
+	if len(got) != 2 || got[0].status != http.StatusForbidden || got[1].status != http.StatusCreated {
+		t.Fatalf("posts %+v, want a 403 and a 201", got)
+	}
+	if got[0].idempotencyKey != got[1].idempotencyKey {
+		t.Error("the same details sent with a new token got a new Idempotency-Key")
+	}
+	if refs := storedReferences(t, origin); !slices.Equal(refs, []string{ref}) {
+		t.Errorf("stored references = %v, want just [%s]", refs, ref)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the page logged problems:\n%s", strings.Join(p, "\n"))
 	}
 }
 

@@ -78,7 +78,18 @@ type formPage struct {
 	PhoneURL       template.URL
 	// Reference is the thank-you page's request reference, when it has one.
 	Reference string
+	// TurnstileSiteKey, when set, puts Cloudflare's Turnstile widget in the
+	// form; the widget adds its token to the form as cf-turnstile-response.
+	TurnstileSiteKey string
 }
+
+// turnstileOrigin serves Cloudflare's Turnstile script and the frame the
+// widget runs in. Cloudflare asks that the script be loaded from there and
+// never copied or cached elsewhere.
+const turnstileOrigin = "https://challenges.cloudflare.com"
+
+// TurnstileScript is the URL of Cloudflare's Turnstile script.
+func (formPage) TurnstileScript() string { return turnstileOrigin + "/turnstile/v0/api.js" }
 
 func newFormPage(p *clinic.Profile, action string) formPage {
 	page := formPage{
@@ -101,16 +112,19 @@ func newFormPage(p *clinic.Profile, action string) formPage {
 	return page
 }
 
-// formHandler serves the demo form page: the reference form the clinic pastes into its site, posting to action.
-func formHandler(p *clinic.Profile, action string) http.Handler {
+// formHandler serves the demo form page: the reference form the clinic
+// pastes into its site, posting to action. With a Turnstile site key the
+// form shows the widget and the page's policy lets it load.
+func formHandler(p *clinic.Profile, action, turnstileSiteKey string) http.Handler {
 	page := newFormPage(p, action)
+	page.TurnstileSiteKey = turnstileSiteKey
 	body, err := render("form.html.tmpl", page)
 	if err != nil {
 		// The template and the validated profile are fixed when the server
 		// starts, so this is a programming error.
 		panic(err)
 	}
-	csp := contentSecurityPolicy(page.Theme, action)
+	csp := contentSecurityPolicy(page.Theme, action, turnstileSiteKey != "")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
@@ -123,7 +137,7 @@ func formHandler(p *clinic.Profile, action string) http.Handler {
 // thankYouHandler serves the thank-you page a plain form post is redirected to; it shows ?reference= (escaped).
 func thankYouHandler(p *clinic.Profile) http.Handler {
 	base := newFormPage(p, "")
-	csp := contentSecurityPolicy(base.Theme, "")
+	csp := contentSecurityPolicy(base.Theme, "", false)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		page := base
 		page.Reference = displayReference(r.URL.Query().Get("reference"))
@@ -191,22 +205,34 @@ func writePage(w http.ResponseWriter, r *http.Request, csp string, body []byte) 
 // contentSecurityPolicy allows the pages nothing inline but their own theme,
 // by its hash. That keeps the demo honest: a script that works here also
 // works on a clinic website with a strict policy. The API may live on
-// another origin, so the form may send to it.
-func contentSecurityPolicy(theme template.CSS, action string) string {
+// another origin, so the form may send to it. With turnstile set, the page
+// may also load Cloudflare's script and the frame the widget runs in,
+// which is all Cloudflare documents the widget to need; without it the
+// policy is as strict as ever.
+func contentSecurityPolicy(theme template.CSS, action string, turnstile bool) string {
 	sum := sha256.Sum256([]byte(theme))
 	connect := "'self'"
 	if u, err := url.Parse(action); err == nil && u.Scheme != "" && u.Host != "" {
 		connect += " " + u.Scheme + "://" + u.Host
 	}
-	return strings.Join([]string{
-		"default-src 'self'",
-		"style-src 'self' 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'",
-		"connect-src " + connect,
+	directives := []string{"default-src 'self'"}
+	if turnstile {
+		directives = append(directives, "script-src 'self' "+turnstileOrigin)
+	}
+	directives = append(directives,
+		"style-src 'self' 'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'",
+		"connect-src "+connect,
+	)
+	if turnstile {
+		directives = append(directives, "frame-src "+turnstileOrigin)
+	}
+	directives = append(directives,
 		"img-src 'self' data:",
 		"object-src 'none'",
 		"base-uri 'none'",
 		"frame-ancestors 'none'",
-	}, "; ")
+	)
+	return strings.Join(directives, "; ")
 }
 
 // referencePattern is what a request reference looks like. The thank-you

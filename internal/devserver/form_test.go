@@ -116,7 +116,7 @@ func parsePage(t *testing.T, page string) *htmlNode {
 func renderForm(t *testing.T, p *clinic.Profile, action string) (*htmlNode, string) {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	formHandler(p, action).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	formHandler(p, action, "").ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET / = %d, want 200", rec.Code)
 	}

@@ -8,6 +8,7 @@ package devserver
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +28,7 @@ import (
 	"example.com/appointments/internal/httpapi"
 	"example.com/appointments/internal/metrics"
 	"example.com/appointments/internal/notify"
+	"example.com/appointments/internal/turnstile"
 )
 
 // Store is what the server needs of storage: what the two handlers use,
@@ -67,6 +69,17 @@ type Options struct {
 	// by default example addresses.
 	SenderEmail    string
 	FrontDeskEmail []string
+	// TurnstileSiteKey, when set, shows Cloudflare's Turnstile widget on the
+	// demo form.
+	TurnstileSiteKey string
+	// TurnstileSecret, when set, makes the API verify each submission's
+	// Turnstile token before storing anything, as the stack does with its
+	// secret. Tokens are accepted only if solved on the host of Origin or
+	// of one of AllowedOrigins.
+	TurnstileSecret string
+	// TurnstileSiteverifyURL is where tokens are verified; by default
+	// Cloudflare's siteverify endpoint.
+	TurnstileSiteverifyURL string
 	// Backend, when set, replaces the embedded store and the outbox.
 	Backend *Backend
 	// Log receives the handlers' logs; by default they are discarded.
@@ -77,6 +90,7 @@ type Options struct {
 type Server struct {
 	mux     *http.ServeMux
 	profile *clinic.Profile
+	siteKey string
 	store   Store
 	stream  Stream
 	outbox  *Outbox
@@ -125,7 +139,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 
-	s := &Server{mux: http.NewServeMux(), profile: profile, outbox: outbox, log: log, done: make(chan struct{})}
+	s := &Server{mux: http.NewServeMux(), profile: profile, siteKey: opts.TurnstileSiteKey, outbox: outbox, log: log, done: make(chan struct{})}
 	var sender notify.Sender = outbox
 	if b := opts.Backend; b != nil {
 		s.store, s.stream = b.Store, b.Stream
@@ -138,14 +152,33 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		s.store, s.stream, s.changed = fs, fs, fs.Changed()
 	}
 
+	// A key of the server's own: counters start afresh when it restarts,
+	// which suits development.
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+
+	origins := append([]string{opts.Origin}, opts.AllowedOrigins...)
+	challenge, err := turnstileChallenge(opts, origins)
+	if err != nil {
+		return nil, err
+	}
+
 	// Metrics go nowhere locally: the log lines they are written as would
 	// only bury the server's own output.
 	quiet := metrics.New(io.Discard, "Local")
 	s.submit, err = httpapi.New(httpapi.Config{
-		AllowedOrigins: append([]string{opts.Origin}, opts.AllowedOrigins...),
+		AllowedOrigins: origins,
 		ThankYouURL:    opts.ThankYouURL,
-		RateLimit:      60,
-		RateWindow:     time.Hour,
+		// Looser than the stack's defaults, so that a developer can send
+		// the form many times from one machine and one address; the same
+		// limits code runs, and a 429 still looks as it will on AWS.
+		Accepted:   httpapi.Limit{Max: 60, Window: time.Hour},
+		Attempts:   httpapi.Limit{Max: 600, Window: time.Hour},
+		PerAddress: httpapi.Limit{Max: 20, Window: 24 * time.Hour},
+		Key:        key,
+		Challenge:  challenge,
 	}, profile, s.store, log, quiet)
 	if err != nil {
 		return nil, err
@@ -155,6 +188,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.notify = notify.New(s.store, sender, composer, log, quiet)
+	s.notify.CapConfirmations(s.store, 200, time.Hour)
 
 	s.routes()
 	ctx, s.cancel = context.WithCancel(ctx)
@@ -162,8 +196,27 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
+// turnstileChallenge returns the verifier of Turnstile tokens when a secret
+// is configured, and nil otherwise. The widget is trusted only where the
+// form may be posted from, so the hosts of those origins are the ones whose
+// tokens it accepts.
+func turnstileChallenge(opts Options, origins []string) (httpapi.Challenge, error) {
+	if opts.TurnstileSecret == "" {
+		return nil, nil
+	}
+	endpoint := opts.TurnstileSiteverifyURL
+	if endpoint == "" {
+		endpoint = turnstile.SiteverifyURL
+	}
+	v, err := turnstile.New(opts.TurnstileSecret, origins, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 func (s *Server) routes() {
-	s.mux.Handle("GET /{$}", formHandler(s.profile, "/appointments"))
+	s.mux.Handle("GET /{$}", formHandler(s.profile, "/appointments", s.siteKey))
 	s.mux.Handle("GET /thank-you", thankYouHandler(s.profile))
 	s.mux.Handle("GET /assets/", assetsHandler())
 	s.mux.Handle("/appointments", lambdaHTTP(s.submit.Handle))

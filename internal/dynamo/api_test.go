@@ -24,6 +24,9 @@ import (
 
 const origin = "https://www.example.com"
 
+// testKey is the hashing key the handler under test counts clients with.
+var testKey = []byte("test-key-test-key-test-key-test-key")
+
 type noMetrics struct{}
 
 func (noMetrics) Count(string, map[string]string) {}
@@ -37,8 +40,10 @@ func newAPI(t testing.TB, c Client, table string) *httpapi.Handler {
 	h, err := httpapi.New(httpapi.Config{
 		AllowedOrigins: []string{origin},
 		ThankYouURL:    origin + "/thank-you",
-		RateLimit:      100,
-		RateWindow:     time.Hour,
+		Accepted:       httpapi.Limit{Max: 100, Window: time.Hour},
+		Attempts:       httpapi.Limit{Max: 1000, Window: time.Hour},
+		PerAddress:     httpapi.Limit{Max: 100, Window: 24 * time.Hour},
+		Key:            testKey,
 	}, p, New(c, table, 365), slog.New(slog.NewJSONHandler(io.Discard, nil)), noMetrics{})
 	if err != nil {
 		t.Fatal(err)
@@ -138,6 +143,11 @@ func TestSubmitReplaysThroughDynamoDB(t *testing.T) {
 	}
 }
 
+// TestSubmitConcurrentSameKey sends twenty submissions with one
+// Idempotency-Key at once. The table's clients have moto apply each call
+// atomically, as DynamoDB does and moto under load does not, but the
+// submissions' calls still interleave: two stored requests or two different
+// answers can only come from the claim protocol.
 func TestSubmitConcurrentSameKey(t *testing.T) {
 	tb := newTable(t)
 	h := newAPI(t, tb.client, tb.name)

@@ -5,7 +5,7 @@
 //	REQ#<id>                REQUEST    an appointment request
 //	IDEM#<sha256 of key>    IDEM       an Idempotency-Key seen in the last 24 hours
 //	DEDUPE#<fingerprint>    DEDUPE     a request seen in the last 10 minutes
-//	RATE#<client>#<window>  RATE       a client's submissions in one window
+//	RATE#<name>#<window>    RATE       a counter for one window (rate limits)
 //
 // Every item has an expiresAt attribute (seconds since the epoch) for the
 // table's time to live. Request items also carry status and createdAt, which
@@ -43,8 +43,8 @@ type Client interface {
 
 // How long repeats are recognised.
 const (
-	IdempotencyWindow = 24 * time.Hour
-	DedupeWindow      = 10 * time.Minute
+	IdempotencyWindow = appointment.IdempotencyWindow
+	DedupeWindow      = appointment.DedupeWindow
 )
 
 // Names of the table's attributes and index.
@@ -160,6 +160,40 @@ func (s *Store) Create(ctx context.Context, r appointment.Request, d appointment
 		return appointment.Receipt{}, err
 	}
 	return appointment.Receipt{ID: r.ID, Reference: r.Reference}, nil
+}
+
+// Replay returns the receipt of the earlier request that d identifies, if
+// one is remembered: the request held by d's idempotency key or, without a
+// key, by its fingerprint. It claims nothing, so a caller can answer a retry
+// before counting it against any limit; Create remains what decides. A
+// remembered request whose own write was lost is completed from r, as
+// Create does, so a replayed answer always names a stored request.
+func (s *Store) Replay(ctx context.Context, r appointment.Request, d appointment.Dedupe) (appointment.Receipt, bool, error) {
+	now := s.now()
+	pk, sk := "DEDUPE#"+d.Fingerprint, "DEDUPE"
+	if d.IdempotencyKey != "" {
+		pk, sk = idempotencyPK(d.IdempotencyKey), "IDEM"
+	}
+	item, err := s.getItem(ctx, pk, sk)
+	if err != nil {
+		return appointment.Receipt{}, false, err
+	}
+	if expires, ok := numberAttr(item, attrExpiresAt); item == nil || !ok || expires < now.Unix() {
+		return appointment.Receipt{}, false, nil
+	}
+	h := &holder{
+		requestID:   stringAttr(item, "requestId"),
+		reference:   stringAttr(item, "reference"),
+		fingerprint: stringAttr(item, "fingerprint"),
+	}
+	if h.fingerprint != d.Fingerprint {
+		if sk == "IDEM" {
+			return appointment.Receipt{}, false, appointment.ErrIdempotencyKeyReused
+		}
+		return appointment.Receipt{}, false, nil
+	}
+	receipt, err := s.complete(ctx, r, h, now)
+	return receipt, err == nil, err
 }
 
 // claim is an idempotency-key or fingerprint record.
@@ -312,25 +346,29 @@ func (s *Store) getItem(ctx context.Context, pk, sk string) (map[string]types.At
 	return out.Item, nil
 }
 
-// CountSubmission adds one to a client's submissions in the window starting
-// at windowStart and returns the count. Counters expire a window after the
-// window ends.
-func (s *Store) CountSubmission(ctx context.Context, client string, windowStart time.Time) (int, error) {
+// Count adds delta to the counter named name for the window of the given
+// length that starts at windowStart, and returns the counter's new value.
+// Each window has its own item, updated atomically with ADD, so concurrent
+// callers each see a distinct value; the item expires a window after the
+// window ends. A negative delta gives back what an earlier call counted.
+func (s *Store) Count(ctx context.Context, name string, windowStart time.Time, window time.Duration, delta int) (int, error) {
 	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:        &s.table,
-		Key:              key("RATE#"+client+"#"+strconv.FormatInt(windowStart.Unix(), 10), "RATE"),
-		UpdateExpression: aws.String("ADD #count :one SET expiresAt = if_not_exists(expiresAt, :expires)"),
+		Key:              key("RATE#"+name+"#"+strconv.FormatInt(windowStart.Unix(), 10), "RATE"),
+		UpdateExpression: aws.String("ADD #count :delta SET #type = :type, expiresAt = if_not_exists(expiresAt, :expires)"),
 		ExpressionAttributeNames: map[string]string{
 			"#count": "count",
+			"#type":  "type",
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one":     number(1),
-			":expires": number(windowStart.Add(2 * time.Hour).Unix()),
+			":delta":   number(int64(delta)),
+			":type":    str("counter"),
+			":expires": number(windowStart.Add(2 * window).Unix()),
 		},
 		ReturnValues: types.ReturnValueUpdatedNew,
 	})
 	if err != nil {
-		return 0, unavailable("count submission", err)
+		return 0, unavailable("count", err)
 	}
 	n, _ := numberAttr(out.Attributes, "count")
 	return int(n), nil

@@ -12,6 +12,9 @@
 // Nothing a patient typed ever reaches a header, apart from the validated
 // patient address: it is the recipient of the confirmation and the Reply-To
 // of the notification, so that the front desk can answer with one click.
+// Every address leaves in the form appointment.SESAddress gives, 7-bit
+// ASCII with the domain in Punycode, which is all SES sends to; the
+// notification's text still shows the address as the patient typed it.
 package email
 
 import (
@@ -22,6 +25,7 @@ import (
 	htmltemplate "html/template"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -44,7 +48,9 @@ type Settings struct {
 	// Sender is the verified sender, one bare address such as
 	// appointments@example.com.
 	Sender string
-	// FrontDesk are the front desk's bare addresses, at least one.
+	// FrontDesk are the front desk's bare addresses, at least one. An
+	// internationalised domain may be written either way; it is sent in
+	// Punycode.
 	FrontDesk []string
 }
 
@@ -53,7 +59,8 @@ type Message struct {
 	Kind Kind
 	// From is the bare sender address (the SES Source).
 	From string
-	// To are the recipients' bare addresses (the SES Destinations).
+	// To are the recipients' bare addresses (the SES Destinations), always
+	// ASCII, with any internationalised domain in Punycode.
 	To      []string
 	Subject string
 	// Text is the plain-text part.
@@ -69,8 +76,12 @@ var templateFS embed.FS
 
 // Composer renders the emails of one clinic. It is safe for concurrent use.
 type Composer struct {
-	profile  *clinic.Profile
+	profile *clinic.Profile
+	// settings hold every address in the form SES takes.
 	settings Settings
+	// locationDesks are the front desks of the locations that have their
+	// own, by location ID, in the form SES takes.
+	locationDesks map[string]string
 	// senderDomain names the host part of every Message-ID, so that
 	// identifiers are unique to the clinic's own domain.
 	senderDomain string
@@ -90,20 +101,38 @@ func NewComposer(p *clinic.Profile, s Settings) (*Composer, error) {
 		return nil, errors.New("clinic profile is required")
 	}
 	var errs []error
-	if err := checkBareAddress(s.Sender); err != nil {
-		errs = append(errs, fmt.Errorf("sender: %w", err))
-	} else if !isASCII(s.Sender) {
-		// A Message-ID must be ASCII, and SES wants internationalised
-		// domains in their xn-- form anyway.
-		errs = append(errs, fmt.Errorf("sender %q must be ASCII; write an internationalised domain in its xn-- form", s.Sender))
+	if sender, err := appointment.SESAddress(s.Sender); err != nil {
+		errs = append(errs, fmt.Errorf("sender %q: %w", s.Sender, err))
+	} else if !strings.EqualFold(sender, s.Sender) {
+		// The sender is the identity verified in SES, which is ASCII, and
+		// its domain is the host of every Message-ID, which must be ASCII
+		// too; it is kept as configured rather than converted, so that it
+		// is plain which identity is used.
+		errs = append(errs, fmt.Errorf("sender %q must be ASCII; write it as %q", s.Sender, sender))
 	}
 	if len(s.FrontDesk) == 0 {
 		errs = append(errs, errors.New("at least one front-desk address is required"))
 	}
+	frontDesk := make([]string, 0, len(s.FrontDesk))
 	for _, a := range s.FrontDesk {
-		if err := checkBareAddress(a); err != nil {
-			errs = append(errs, fmt.Errorf("front desk: %w", err))
+		sent, err := appointment.SESAddress(a)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("front desk %q: %w", a, err))
+			continue
 		}
+		frontDesk = append(frontDesk, sent)
+	}
+	locationDesks := map[string]string{}
+	for _, l := range p.Locations {
+		if l.FrontDeskEmail == "" {
+			continue
+		}
+		sent, err := locationFrontDesk(l.FrontDeskEmail)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("location %s: front desk %q: %w", l.ID, l.FrontDeskEmail, err))
+			continue
+		}
+		locationDesks[l.ID] = sent
 	}
 	pal, err := clinic.NewPalette(p.BrandColor)
 	if err != nil {
@@ -114,15 +143,16 @@ func NewComposer(p *clinic.Profile, s Settings) (*Composer, error) {
 	}
 
 	c := &Composer{
-		profile:      p,
-		settings:     Settings{Sender: s.Sender, FrontDesk: append([]string(nil), s.FrontDesk...)},
-		senderDomain: s.Sender[strings.LastIndexByte(s.Sender, '@')+1:],
-		palette:      pal,
-		contact:      newClinicContact(p),
-		html:         map[Kind]*htmltemplate.Template{},
-		text:         map[Kind]*texttemplate.Template{},
-		now:          time.Now,
-		newMessageID: func() string { return strings.ToLower(rand.Text()) },
+		profile:       p,
+		settings:      Settings{Sender: s.Sender, FrontDesk: frontDesk},
+		locationDesks: locationDesks,
+		senderDomain:  s.Sender[strings.LastIndexByte(s.Sender, '@')+1:],
+		palette:       pal,
+		contact:       newClinicContact(p),
+		html:          map[Kind]*htmltemplate.Template{},
+		text:          map[Kind]*texttemplate.Template{},
+		now:           time.Now,
+		newMessageID:  func() string { return strings.ToLower(rand.Text()) },
 	}
 	for kind, name := range map[Kind]string{Patient: "patient", FrontDesk: "frontdesk"} {
 		h, err := htmltemplate.New("layout.html.tmpl").Funcs(htmlFuncs).ParseFS(templateFS,
@@ -148,8 +178,9 @@ func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 	}
 	// Errors below name fields, never their values: they end up in logs,
 	// and logs carry no patient details.
-	if err := checkBareAddress(r.Email); err != nil {
-		return Message{}, errors.New("request email is not one bare address")
+	patientAddress, err := appointment.SESAddress(r.Email)
+	if err != nil {
+		return Message{}, fmt.Errorf("request email: %w", err)
 	}
 	if !referencePattern.MatchString(r.Reference) {
 		return Message{}, errors.New("request reference is missing or malformed")
@@ -176,13 +207,13 @@ func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 	var data any
 	switch kind {
 	case Patient:
-		msg.To = []string{r.Email}
+		msg.To = []string{patientAddress}
 		replyTo = frontDesk
 		msg.Subject = "We received your appointment request"
 		data = c.patientView(r, d, msg.Subject)
 	case FrontDesk:
 		msg.To = frontDesk
-		replyTo = []string{r.Email}
+		replyTo = []string{patientAddress}
 		msg.Subject = fmt.Sprintf("New appointment request %s: %s, %s", r.Reference, service.Label, location.Label)
 		data = c.frontDeskView(r, d, msg.Subject)
 	}
@@ -227,30 +258,19 @@ func (c *Composer) location(id string) (clinic.Location, error) {
 // frontDeskAddresses returns who handles requests for the location: its own
 // front desk when the profile names one, else the clinic-wide front desk.
 func (c *Composer) frontDeskAddresses(l clinic.Location) []string {
-	if l.FrontDeskEmail != "" {
-		// The profile allows a display name here; recipients are bare.
-		if a, err := mail.ParseAddress(l.FrontDeskEmail); err == nil {
-			return []string{a.Address}
-		}
+	if a, ok := c.locationDesks[l.ID]; ok {
+		return []string{a}
 	}
-	return append([]string(nil), c.settings.FrontDesk...)
+	return slices.Clone(c.settings.FrontDesk)
 }
 
-// checkBareAddress accepts exactly one address without a display name,
-// comments or surrounding space.
-func checkBareAddress(s string) error {
+// locationFrontDesk returns a location's front-desk address in the form
+// SES takes. The profile allows a display name there; recipients are
+// bare, so that no name is written into a header.
+func locationFrontDesk(s string) (string, error) {
 	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s {
-		return fmt.Errorf("%q is not one bare email address", s)
+	if err != nil {
+		return "", err
 	}
-	return nil
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
+	return appointment.SESAddress(a.Address)
 }

@@ -416,6 +416,8 @@ func TestNewComposerRejectsSettings(t *testing.T) {
 		{"no front desk", Settings{Sender: testSender}},
 		{"front desk list in one", Settings{Sender: testSender, FrontDesk: []string{"a@example.com, b@example.com"}}},
 		{"front desk header injection", Settings{Sender: testSender, FrontDesk: []string{"a@example.com\r\nBcc: x@example.com"}}},
+		{"front desk non-ASCII local part", Settings{Sender: testSender, FrontDesk: []string{"empfang@example.com", "empfänger@example.com"}}},
+		{"front desk look-alike domain", Settings{Sender: testSender, FrontDesk: []string{"frontdesk@ex\u0430mple.com"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -423,6 +425,19 @@ func TestNewComposerRejectsSettings(t *testing.T) {
 				t.Errorf("NewComposer(%+v) succeeded, want an error", tt.settings)
 			}
 		})
+	}
+}
+
+// TestNewComposerRejectsLocationFrontDesk checks a location's own front
+// desk by the same rule as the clinic-wide one, when the composer is made
+// rather than when a request for that location arrives.
+func TestNewComposerRejectsLocationFrontDesk(t *testing.T) {
+	for _, addr := range []string{"nörth@example.com", "North <north@ex\u0430mple.com>", "north@ex_ample.com"} {
+		p := twoSiteProfile(t)
+		p.Locations[1].FrontDeskEmail = addr
+		if _, err := NewComposer(p, Settings{Sender: testSender, FrontDesk: testFrontDesk}); err == nil {
+			t.Errorf("NewComposer with location front desk %q succeeded, want an error", addr)
+		}
 	}
 }
 
@@ -437,6 +452,8 @@ func TestComposeRejectsRequests(t *testing.T) {
 		{"email with name", Patient, func(r *appointment.Request) { r.Email = "Jordan <jordan@example.com>" }},
 		{"email with header", FrontDesk, func(r *appointment.Request) { r.Email = "jordan@example.com\r\nBcc: x@example.com" }},
 		{"email list", Patient, func(r *appointment.Request) { r.Email = "a@example.com,b@example.com" }},
+		{"email non-ASCII local part", Patient, func(r *appointment.Request) { r.Email = "тест@example.com" }},
+		{"email look-alike domain", FrontDesk, func(r *appointment.Request) { r.Email = "jordan@ex\u0430mple.com" }},
 		{"no reference", Patient, func(r *appointment.Request) { r.Reference = "" }},
 		{"reference with line break", FrontDesk, func(r *appointment.Request) { r.Reference = "K7M2\r\nBcc: x" }},
 		{"phone not E.164", FrontDesk, func(r *appointment.Request) { r.Phone = "303-555-0123" }},
@@ -488,5 +505,69 @@ func TestComposeMessageIDIsRandom(t *testing.T) {
 			t.Errorf("Message-ID %q is malformed or repeated", id)
 		}
 		ids[id] = true
+	}
+}
+
+// TestComposeInternationalDomain checks that an address at an
+// internationalised domain leaves in the form Amazon SES takes, 7-bit ASCII
+// with the domain in Punycode, while the front desk still reads it as the
+// patient typed it.
+func TestComposeInternationalDomain(t *testing.T) {
+	p := twoSiteProfile(t)
+	p.Locations[1].FrontDeskEmail = "Nord <Empfang@BÜCHER.example>"
+	c, err := NewComposer(p, Settings{Sender: testSender, FrontDesk: []string{"Praxis@Bücher.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.now = func() time.Time { return testNow }
+	c.newMessageID = func() string { return testMessageID }
+
+	const typed, sent = "jordan@bücher.de", "jordan@xn--bcher-kva.de"
+	tests := []struct {
+		location      string
+		wantFrontDesk string
+	}{
+		{"main", "Praxis@xn--bcher-kva.example"},
+		{"north", "Empfang@xn--bcher-kva.example"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.location, func(t *testing.T) {
+			r := completeRequest()
+			r.Email = typed
+			r.Location = tt.location
+			patient, err := c.Compose(Patient, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			frontDesk, err := c.Compose(FrontDesk, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := patient.To, []string{sent}; !slices.Equal(got, want) {
+				t.Errorf("patient To = %q, want %q", got, want)
+			}
+			if got, want := frontDesk.To, []string{tt.wantFrontDesk}; !slices.Equal(got, want) {
+				t.Errorf("front desk To = %q, want %q", got, want)
+			}
+			checkRaw(t, patient, r, []string{sent}, []string{tt.wantFrontDesk})
+			checkRaw(t, frontDesk, r, []string{tt.wantFrontDesk}, []string{sent})
+			for _, m := range []Message{patient, frontDesk} {
+				for _, a := range m.To {
+					if strings.IndexFunc(a, func(r rune) bool { return r >= 0x80 }) >= 0 {
+						t.Errorf("%s To %q is not ASCII", m.Kind, a)
+					}
+				}
+				header := m.Raw[:bytes.Index(m.Raw, []byte("\r\n\r\n"))]
+				if i := bytes.IndexFunc(header, func(r rune) bool { return r >= 0x80 }); i >= 0 {
+					t.Errorf("%s header is not 7-bit ASCII at octet %d: %q", m.Kind, i, header)
+				}
+			}
+			if !strings.Contains(frontDesk.Text, "Email: "+typed+"\n") {
+				t.Errorf("front desk text does not show the address as typed, %q", typed)
+			}
+			if !strings.Contains(frontDesk.HTML, `href="mailto:`+sent+`"`) {
+				t.Errorf("front desk mailto: link is not the ASCII form %q", sent)
+			}
+		})
 	}
 }

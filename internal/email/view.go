@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 
@@ -57,7 +55,8 @@ type requestDetails struct {
 }
 
 // patientView is the data of the patient's confirmation. It holds nothing
-// the patient typed apart from a first name that looks like one.
+// the patient typed apart from a first name that appointment.GreetingName
+// accepts.
 type patientView struct {
 	layoutView
 	requestDetails
@@ -75,6 +74,9 @@ type frontDeskView struct {
 	PhoneText string
 	PhoneDial string
 	Email     string
+	// EmailLink is the address a mailto: link opens: the SES form, since
+	// mail clients differ in how they handle a Unicode domain in a URL.
+	EmailLink string
 	// NewPatient says whether the patient has been to the clinic before.
 	NewPatient        string
 	ContactPreference string
@@ -182,8 +184,8 @@ func (c *Composer) layout(subject, heading string) layoutView {
 
 func (c *Composer) patientView(r appointment.Request, d requestDetails, subject string) patientView {
 	greeting := "Hello,"
-	if looksLikeName(r.FirstName) {
-		greeting = "Hi " + strings.TrimSpace(r.FirstName) + ","
+	if name, ok := appointment.GreetingName(r.FirstName); ok {
+		greeting = "Hi " + name + ","
 	}
 	verb := map[string]string{"phone": "call", "email": "email", "text": "text"}[r.ContactMethod]
 	if verb == "" {
@@ -222,6 +224,7 @@ func (c *Composer) frontDeskView(r appointment.Request, d requestDetails, subjec
 		Received: r.CreatedAt.In(c.profile.Zone()).Format(receivedLayout),
 	}
 	v.PhoneText, v.PhoneDial = patientPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
+	v.EmailLink, _ = appointment.SESAddress(r.Email)
 	if r.NewPatient != nil {
 		v.NewPatient = map[bool]string{true: "New patient", false: "Returning patient"}[*r.NewPatient]
 	}
@@ -242,32 +245,6 @@ func normaliseLines(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
 	return strings.TrimSpace(s)
-}
-
-// looksLikeName reports whether a first name can be used in a greeting.
-// The form accepts any text, and a greeting that repeats a URL or an
-// address is how a stranger could make the clinic's confirmation carry a
-// message of theirs, so anything unusual gets a neutral greeting instead.
-func looksLikeName(s string) bool {
-	s = strings.TrimSpace(s)
-	if n := utf8.RuneCountInString(s); n < 1 || n > 30 {
-		return false
-	}
-	lower := strings.ToLower(s)
-	if strings.Contains(lower, "http") || strings.Contains(lower, "www") {
-		return false
-	}
-	hasLetter := false
-	for _, r := range s {
-		switch {
-		case unicode.IsLetter(r):
-			hasLetter = true
-		case unicode.Is(unicode.Mn, r), r == ' ', r == '-', r == '\'', r == '\u2019', r == '.':
-		default:
-			return false
-		}
-	}
-	return hasLetter
 }
 
 var dayNames = map[string]string{

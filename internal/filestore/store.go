@@ -59,7 +59,7 @@ type Store struct {
 type state struct {
 	Requests map[string]appointment.Request `json:"requests"`
 	Claims   map[string]claim               `json:"claims"`
-	Counters map[string]int                 `json:"counters"`
+	Counters map[string]counter             `json:"counters"`
 	Stream   []change                       `json:"stream"`
 	NextSeq  int64                          `json:"nextSeq"`
 }
@@ -70,6 +70,23 @@ type claim struct {
 	Reference   string    `json:"reference"`
 	Fingerprint string    `json:"fingerprint"`
 	ExpiresAt   time.Time `json:"expiresAt"`
+}
+
+// counter is a rate-limit count for one window.
+type counter struct {
+	Count     int       `json:"count"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// UnmarshalJSON also reads a bare number, the form earlier versions wrote,
+// so that an existing data folder still opens.
+func (c *counter) UnmarshalJSON(b []byte) error {
+	if n, err := strconv.Atoi(string(b)); err == nil {
+		*c = counter{Count: n}
+		return nil
+	}
+	type plain counter
+	return json.Unmarshal(b, (*plain)(c))
 }
 
 // change is one record of the store's stream: a request as it was after a
@@ -116,7 +133,7 @@ func (st *state) init() {
 		st.Claims = map[string]claim{}
 	}
 	if st.Counters == nil {
-		st.Counters = map[string]int{}
+		st.Counters = map[string]counter{}
 	}
 }
 
@@ -229,16 +246,52 @@ func hash(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// CountSubmission adds one to a client's submissions in a window.
-func (s *Store) CountSubmission(_ context.Context, client string, windowStart time.Time) (int, error) {
-	key := client + "#" + strconv.FormatInt(windowStart.Unix(), 10)
+// Count adds delta to a counter for one window and returns its new value.
+// Counters of windows that ended a window ago are dropped, as DynamoDB's
+// time to live drops them.
+func (s *Store) Count(_ context.Context, name string, windowStart time.Time, window time.Duration, delta int) (int, error) {
+	key := name + "#" + strconv.FormatInt(windowStart.Unix(), 10)
+	now := s.now()
 	var n int
 	err := s.update(func(st *state) error {
-		st.Counters[key]++
-		n = st.Counters[key]
+		for k, c := range st.Counters {
+			if !c.ExpiresAt.IsZero() && c.ExpiresAt.Before(now) {
+				delete(st.Counters, k)
+			}
+		}
+		c := st.Counters[key]
+		c.Count += delta
+		c.ExpiresAt = windowStart.Add(2 * window)
+		st.Counters[key] = c
+		n = c.Count
 		return nil
 	})
 	return n, err
+}
+
+// Replay returns the receipt of the earlier request d identifies, with the
+// same rules as the DynamoDB adapter, without claiming anything.
+func (s *Store) Replay(_ context.Context, _ appointment.Request, d appointment.Dedupe) (appointment.Receipt, bool, error) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := "DEDUPE#" + d.Fingerprint
+	if d.IdempotencyKey != "" {
+		key = "IDEM#" + hash(d.IdempotencyKey)
+	}
+	c, ok := s.data.Claims[key]
+	if !ok || c.ExpiresAt.Before(now) {
+		return appointment.Receipt{}, false, nil
+	}
+	if c.Fingerprint != d.Fingerprint {
+		if d.IdempotencyKey != "" {
+			return appointment.Receipt{}, false, appointment.ErrIdempotencyKeyReused
+		}
+		return appointment.Receipt{}, false, nil
+	}
+	// Every claim here is written together with its request, so a claim
+	// always names a stored request.
+	return appointment.Receipt{ID: c.RequestID, Reference: c.Reference, Replayed: true}, true, nil
 }
 
 // Get returns the request with the given ID.

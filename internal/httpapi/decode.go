@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"example.com/appointments/internal/appointment"
 )
@@ -94,46 +95,83 @@ func decode(mt string, params map[string]string, b []byte) (appointment.Form, []
 	return nil, nil, &decodeError{code: codeUnsupportedMediaType}
 }
 
-// known keeps only the form's own fields: extra fields a page adds, such as
-// a CMS's hidden inputs, are ignored and never stored.
+// known keeps only the form's own fields and the challenge token: extra
+// fields a page adds, such as a CMS's hidden inputs, are ignored and never
+// stored.
 func known(values map[string][]string) appointment.Form {
 	f := appointment.Form{}
-	for _, name := range appointment.Fields {
-		if v, ok := values[name]; ok {
+	for name, v := range values {
+		if isKnown(name) {
 			f[name] = v
 		}
 	}
 	return f
 }
 
+func isKnown(name string) bool {
+	return name == fieldChallenge || slices.Contains(appointment.Fields, name)
+}
+
+// decodeJSON reads a JSON object into a form by the rules form posts follow:
+// a key given twice is a field repeated, and a value that is not valid UTF-8
+// is a field that cannot be read. encoding/json itself would keep the last
+// of two keys and turn broken bytes into U+FFFD, so the object is read key
+// by key.
 func decodeJSON(b []byte) (appointment.Form, []appointment.FieldError, error) {
+	notObject := &decodeError{code: codeMalformed, detail: "the body is not a JSON object"}
 	dec := json.NewDecoder(bytes.NewReader(b))
-	var raw map[string]json.RawMessage
-	if err := dec.Decode(&raw); err != nil || raw == nil {
-		return nil, nil, &decodeError{code: codeMalformed, detail: "the body is not a JSON object"}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, nil, notObject
+	}
+	raw := map[string][]json.RawMessage{}
+	var order []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, notObject
+		}
+		name, ok := tok.(string)
+		if !ok {
+			return nil, nil, notObject
+		}
+		var msg json.RawMessage
+		if err := dec.Decode(&msg); err != nil {
+			return nil, nil, notObject
+		}
+		if !isKnown(name) {
+			return nil, nil, &decodeError{code: codeMalformed, detail: fmt.Sprintf("unknown field %q", truncate(strings.ToValidUTF8(name, "?"), 40))}
+		}
+		if _, seen := raw[name]; !seen {
+			order = append(order, name)
+		}
+		raw[name] = append(raw[name], msg)
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return nil, nil, notObject
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, nil, &decodeError{code: codeMalformed, detail: "the body has data after the JSON object"}
 	}
-	var unknown []string
-	for name := range raw {
-		if !slices.Contains(appointment.Fields, name) {
-			unknown = append(unknown, name)
-		}
-	}
-	if len(unknown) > 0 {
-		slices.Sort(unknown)
-		return nil, nil, &decodeError{code: codeMalformed, detail: fmt.Sprintf("unknown field %q", truncate(unknown[0], 40))}
-	}
 
 	f := appointment.Form{}
 	var errs []appointment.FieldError
-	for _, name := range appointment.Fields {
-		msg, ok := raw[name]
-		if !ok {
+	for _, name := range order {
+		msgs := raw[name]
+		if len(msgs) > 1 {
+			errs = append(errs, appointment.FieldError{
+				Field: name, Code: appointment.CodeAmbiguous,
+				Message: "Please give this field just once.",
+			})
 			continue
 		}
-		values, err := jsonValues(msg, appointment.IsList(name))
+		values, err := jsonValues(msgs[0], appointment.IsList(name))
+		if errors.Is(err, errJSONText) {
+			errs = append(errs, appointment.FieldError{
+				Field: name, Code: appointment.CodeInvalid,
+				Message: "Please check this field: it contains characters we cannot read.",
+			})
+			continue
+		}
 		if err != nil {
 			errs = append(errs, appointment.FieldError{
 				Field: name, Code: appointment.CodeInvalid,
@@ -148,12 +186,20 @@ func decodeJSON(b []byte) (appointment.Form, []appointment.FieldError, error) {
 	return f, errs, nil
 }
 
-var errJSONType = errors.New("unexpected JSON type")
+var (
+	errJSONType = errors.New("unexpected JSON type")
+	// errJSONText is a string that is not valid UTF-8, or that escapes a
+	// lone surrogate: either would reach the form as U+FFFD.
+	errJSONText = errors.New("unreadable JSON text")
+)
 
 // jsonValues turns one JSON value into form values: a string or boolean is
 // one value, null is none, and an array of strings is a list where the field
 // takes one.
 func jsonValues(msg json.RawMessage, list bool) ([]string, error) {
+	if !utf8.Valid(msg) {
+		return nil, errJSONText
+	}
 	var v any
 	if err := json.Unmarshal(msg, &v); err != nil {
 		return nil, errJSONType
@@ -162,6 +208,9 @@ func jsonValues(msg json.RawMessage, list bool) ([]string, error) {
 	case nil:
 		return nil, nil
 	case string:
+		if strings.ContainsRune(v, utf8.RuneError) {
+			return nil, errJSONText
+		}
 		return []string{v}, nil
 	case bool:
 		return []string{fmt.Sprint(v)}, nil
@@ -174,6 +223,9 @@ func jsonValues(msg json.RawMessage, list bool) ([]string, error) {
 			s, ok := e.(string)
 			if !ok {
 				return nil, errJSONType
+			}
+			if strings.ContainsRune(s, utf8.RuneError) {
+				return nil, errJSONText
 			}
 			out = append(out, s)
 		}

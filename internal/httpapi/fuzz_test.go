@@ -4,7 +4,9 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 
+	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
 )
 
@@ -42,6 +44,12 @@ func FuzzDecode(f *testing.F) {
 			if strings.IndexFunc(s, unicode.IsControl) >= 0 {
 				t.Fatalf("accepted control character in %q", s)
 			}
+			if strings.IndexFunc(s, func(c rune) bool { return unicode.Is(unicode.Cf, c) || c == utf8.RuneError }) >= 0 {
+				t.Fatalf("accepted an invisible or unreadable character in %+q", s)
+			}
+		}
+		if _, err := appointment.SESAddress(r.Email); err != nil {
+			t.Fatalf("accepted email %+q that SES cannot take: %v", r.Email, err)
 		}
 		if strings.IndexFunc(r.Reason, func(c rune) bool { return c != '\n' && unicode.IsControl(c) }) >= 0 {
 			t.Fatalf("accepted control character in reason %q", r.Reason)

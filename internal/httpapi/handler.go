@@ -5,10 +5,13 @@ package httpapi
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -26,20 +29,44 @@ import (
 
 const headerIdempotencyKey = "Idempotency-Key"
 
-// Store keeps accepted requests and counts submissions per client.
+// fieldChallenge is the field in which a Cloudflare Turnstile widget posts
+// its token. It is read by the handler and never stored.
+const fieldChallenge = "cf-turnstile-response"
+
+// Store keeps accepted requests and counts what the limits need.
 type Store interface {
 	// Create stores r, unless d identifies it as a repeat of a request still
 	// remembered; then it returns that request's receipt, marked Replayed.
 	Create(ctx context.Context, r appointment.Request, d appointment.Dedupe) (appointment.Receipt, error)
-	// CountSubmission adds one to the client's count for the window that
-	// starts at windowStart and returns the new count.
-	CountSubmission(ctx context.Context, client string, windowStart time.Time) (int, error)
+	// Replay returns the receipt of the request d identifies, if one is
+	// remembered, without storing anything.
+	Replay(ctx context.Context, r appointment.Request, d appointment.Dedupe) (appointment.Receipt, bool, error)
+	// Count adds delta to the named counter of the window of the given
+	// length that starts at windowStart, and returns its new value.
+	Count(ctx context.Context, name string, windowStart time.Time, window time.Duration, delta int) (int, error)
+}
+
+// Challenge verifies the token of a bot challenge such as Cloudflare
+// Turnstile. It returns false for a token that was refused and an error when
+// the answer could not be had.
+type Challenge interface {
+	Verify(ctx context.Context, token, remoteIP string) (bool, error)
 }
 
 // Metrics counts outcomes.
 type Metrics interface {
 	Count(name string, dimensions map[string]string)
 }
+
+// Limit allows Max events per Window; a zero Max turns it off. Windows are
+// fixed, aligned to the Unix epoch, so a counter's window is known from the
+// time alone.
+type Limit struct {
+	Max    int
+	Window time.Duration
+}
+
+func (l Limit) on() bool { return l.Max > 0 && l.Window > 0 }
 
 // Config is what the handler needs to know about its deployment.
 type Config struct {
@@ -48,10 +75,20 @@ type Config struct {
 	AllowedOrigins []string
 	// ThankYouURL is where plain form posts are sent after success.
 	ThankYouURL string
-	// RateLimit is how many submissions one client may make per RateWindow;
-	// zero turns the limit off.
-	RateLimit  int
-	RateWindow time.Duration
+	// Accepted limits the requests one client (source IP) may have stored.
+	Accepted Limit
+	// Attempts limits every request one client makes, valid or not.
+	Attempts Limit
+	// PerAddress limits the requests stored for one patient address, so
+	// that the form cannot be used to flood a stranger with confirmations.
+	PerAddress Limit
+	// Key is the stack's secret for keyed hashes: clients and addresses are
+	// counted under HMAC-SHA256 values that cannot be reversed without it,
+	// and honeypot receipts are derived from it. At least 32 bytes.
+	Key []byte
+	// Challenge, when set, must accept the submission's Turnstile token
+	// before anything is stored.
+	Challenge Challenge
 }
 
 // Handler answers POST /appointments.
@@ -64,6 +101,10 @@ type Handler struct {
 	metrics Metrics
 	now     func() time.Time
 }
+
+// minKeyBytes is the shortest hashing key accepted: HMAC-SHA256 needs no
+// more than its block of entropy, and less would make counters guessable.
+const minKeyBytes = 32
 
 // New returns a handler. It checks the configuration once, so that a
 // mistake stops the function at start-up rather than on a patient's request.
@@ -80,9 +121,10 @@ func New(cfg Config, profile *clinic.Profile, store Store, log *slog.Logger, met
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, errors.New("thank-you URL must be an absolute http or https URL")
 	}
-	if cfg.RateLimit > 0 && cfg.RateWindow <= 0 {
-		cfg.RateWindow = time.Hour
+	if len(cfg.Key) < minKeyBytes {
+		return nil, fmt.Errorf("hashing key must be at least %d bytes", minKeyBytes)
 	}
+	cfg.Key = slices.Clone(cfg.Key)
 	return &Handler{cfg: cfg, origins: origins, profile: profile, store: store, log: log, metrics: metrics, now: time.Now}, nil
 }
 
@@ -140,6 +182,28 @@ func (h *Handler) Handle(ctx context.Context, e events.APIGatewayV2HTTPRequest) 
 	return resp, nil
 }
 
+// submission is a request that was read and checked as far as it can be
+// without storage.
+type submission struct {
+	form  appointment.Form
+	req   appointment.Request
+	key   string // the Idempotency-Key header
+	valid bool
+}
+
+// serve answers one request. The checks run in this order:
+//  1. the attempt is counted against the client's budget, whatever follows;
+//  2. the origin, method, media type and body are read and the form is
+//     validated, with no storage involved;
+//  3. a valid submission that repeats a remembered one (its Idempotency-Key,
+//     or the same details moments ago) gets the remembered answer, even when
+//     the client is over a limit, since a retry must learn how its request
+//     went;
+//  4. a client over its attempt budget is refused, then anything invalid;
+//  5. the bot challenge, when configured, is verified;
+//  6. a submission caught by the honeypot gets a decoy answer;
+//  7. the client's and the patient address's limits on stored requests are
+//     counted, and the request is stored.
 func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, log *slog.Logger) (events.APIGatewayV2HTTPResponse, outcome) {
 	headers := lowerKeys(e.Headers)
 	origin := headers["origin"]
@@ -150,79 +214,260 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 	mt = strings.ToLower(strings.TrimSpace(mt))
 	r := responder{h: h, origin: h.allowedOrigin(origin), html: wantsHTML(mt, headers["accept"]), back: h.backURL(headers["referer"])}
 
-	method := e.RequestContext.HTTP.Method
-	if method == http.MethodOptions {
+	if e.RequestContext.HTTP.Method == http.MethodOptions {
 		return h.preflight(origin, headers)
-	}
-	if origin != "" && r.origin == "" {
-		return r.problem(codeOriginNotAllowed, nil)
-	}
-	if method != http.MethodPost {
-		resp, out := r.problem(codeMethodNotAllowed, nil)
-		resp.Headers["Allow"] = "POST, OPTIONS"
-		return resp, out
-	}
-
-	mt, params, err := mediaType(contentType)
-	if err != nil {
-		return r.decodeProblem(err)
-	}
-	b, err := body(e.Body, e.IsBase64Encoded)
-	if err != nil {
-		return r.decodeProblem(err)
-	}
-	form, typeErrs, err := decode(mt, params, b)
-	if err != nil {
-		return r.decodeProblem(err)
-	}
-
-	if form.IsSpam() {
-		resp, out := r.success(appointment.Receipt{ID: appointment.NewID(), Reference: appointment.NewReference()})
-		out.honeypot = true
-		return resp, out
-	}
-
-	req, err := form.Validate(h.profile)
-	if errs := fieldErrors(typeErrs, err); len(errs) > 0 {
-		return r.problem(codeValidation, errs)
-	}
-
-	key := headers[strings.ToLower(headerIdempotencyKey)]
-	if !validIdempotencyKey(key) {
-		return r.problem(codeMalformed, []appointment.FieldError{{
-			Field: headerIdempotencyKey, Code: appointment.CodeInvalid,
-			Message: "The request's Idempotency-Key header must be 1 to 255 visible characters.",
-		}})
 	}
 
 	ctx, cancel := storageContext(ctx)
 	defer cancel()
+	now := h.now()
+	sourceIP := e.RequestContext.HTTP.SourceIP
+	client := h.hash("client", sourceIP)
 
-	if h.cfg.RateLimit > 0 {
-		window := h.now().Truncate(h.cfg.RateWindow)
-		n, err := h.store.CountSubmission(ctx, clientKey(e.RequestContext.HTTP.SourceIP), window)
-		if err != nil {
+	overBudget := h.countAttempt(ctx, client, now, log)
+
+	sub, refusal, refused := h.read(e, headers, r)
+	if sub.valid {
+		receipt, found, err := h.store.Replay(ctx, sub.req, appointment.Dedupe{IdempotencyKey: sub.key, Fingerprint: sub.req.Fingerprint()})
+		switch {
+		case errors.Is(err, appointment.ErrIdempotencyKeyReused):
+			return r.keyReused()
+		case err != nil:
 			return r.storeProblem(err, log)
+		case found:
+			return r.success(receipt)
 		}
-		if n > h.cfg.RateLimit {
-			resp, out := r.problem(codeRateLimited, nil)
-			resp.Headers["Retry-After"] = strconv.Itoa(int(window.Add(h.cfg.RateWindow).Sub(h.now()).Seconds()) + 1)
+	}
+	if overBudget != nil {
+		return r.limited(codeTooManyAttempts, *overBudget)
+	}
+	if refused {
+		return refusal.resp, refusal.out
+	}
+
+	if h.cfg.Challenge != nil {
+		passed, err := h.cfg.Challenge.Verify(ctx, firstValue(sub.form[fieldChallenge]), sourceIP)
+		if err != nil {
+			// Fail closed: without an answer, a bot could not be told apart.
+			log.Error("bot challenge unavailable", "error", err)
+			resp, out := r.problem(codeChallengeUnavailable, nil)
+			resp.Headers["Retry-After"] = "30"
 			return resp, out
+		}
+		if !passed {
+			return r.problem(codeChallengeFailed, nil)
 		}
 	}
 
-	req.Stamp(h.now())
-	receipt, err := h.store.Create(ctx, req, appointment.Dedupe{IdempotencyKey: key, Fingerprint: req.Fingerprint()})
+	dedupe := appointment.Dedupe{IdempotencyKey: sub.key, Fingerprint: sub.req.Fingerprint()}
+	if h.cfg.Accepted.on() {
+		if wait, err := h.spend(ctx, "client#"+client, h.cfg.Accepted, now); err != nil {
+			return r.storeProblem(err, log)
+		} else if wait != nil {
+			return r.limited(codeRateLimited, *wait)
+		}
+	}
+	if sub.form.IsSpam() {
+		return h.decoy(ctx, r, dedupe, now, log)
+	}
+	var counted []string
+	if h.cfg.PerAddress.on() {
+		name := "address#" + h.hash("address", appointment.CanonicalAddress(sub.req.Email))
+		wait, err := h.spend(ctx, name, h.cfg.PerAddress, now)
+		if err != nil {
+			return r.storeProblem(err, log)
+		}
+		if wait != nil {
+			return r.limited(codeAddressLimited, *wait)
+		}
+		counted = append(counted, name)
+	}
+
+	sub.req.Stamp(now)
+	receipt, err := h.store.Create(ctx, sub.req, dedupe)
+	if err != nil || receipt.Replayed {
+		// Nothing new was stored, so the patient address's allowance is
+		// given back: a patient whose first try met an outage, or who
+		// clicked twice, still has all of it.
+		h.refund(ctx, counted, h.cfg.PerAddress, now, log)
+	}
 	if errors.Is(err, appointment.ErrIdempotencyKeyReused) {
-		return r.problem(codeIdempotencyKeyReused, []appointment.FieldError{{
-			Field: headerIdempotencyKey, Code: codeIdempotencyKeyReused,
-			Message: "This request was already sent with different details.",
-		}})
+		return r.keyReused()
 	}
 	if err != nil {
 		return r.storeProblem(err, log)
 	}
 	return r.success(receipt)
+}
+
+// refusal is an answer decided while reading a request.
+type refusal struct {
+	resp events.APIGatewayV2HTTPResponse
+	out  outcome
+}
+
+// read checks everything about a request that needs no storage. It returns
+// the submission, valid or not, and the refusal when there is one.
+func (h *Handler) read(e events.APIGatewayV2HTTPRequest, headers map[string]string, r responder) (submission, refusal, bool) {
+	refuse := func(resp events.APIGatewayV2HTTPResponse, out outcome) (submission, refusal, bool) {
+		return submission{}, refusal{resp, out}, true
+	}
+	method := e.RequestContext.HTTP.Method
+	if origin := headers["origin"]; origin != "" && r.origin == "" {
+		return refuse(r.problem(codeOriginNotAllowed, nil))
+	}
+	if method != http.MethodPost {
+		resp, out := r.problem(codeMethodNotAllowed, nil)
+		resp.Headers["Allow"] = "POST, OPTIONS"
+		return refuse(resp, out)
+	}
+	mt, params, err := mediaType(headers["content-type"])
+	if err != nil {
+		return refuse(r.decodeProblem(err))
+	}
+	b, err := body(e.Body, e.IsBase64Encoded)
+	if err != nil {
+		return refuse(r.decodeProblem(err))
+	}
+	form, typeErrs, err := decode(mt, params, b)
+	if err != nil {
+		return refuse(r.decodeProblem(err))
+	}
+	// Validation comes before the honeypot, so that a bot learns nothing
+	// from which of its submissions are refused.
+	req, err := form.Validate(h.profile)
+	if errs := fieldErrors(typeErrs, err); len(errs) > 0 {
+		return refuse(r.problem(codeValidation, errs))
+	}
+	key := headers[strings.ToLower(headerIdempotencyKey)]
+	if !validIdempotencyKey(key) {
+		return refuse(r.problem(codeMalformed, []appointment.FieldError{{
+			Field: headerIdempotencyKey, Code: appointment.CodeInvalid,
+			Message: "The request's Idempotency-Key header must be 1 to 255 visible characters.",
+		}}))
+	}
+	return submission{form: form, req: req, key: key, valid: true}, refusal{}, false
+}
+
+// countAttempt counts a request against the client's attempt budget and
+// returns how long the client must wait when it is over. A counter that
+// cannot be reached lets the request through: the limits on stored
+// requests, and the store itself, still stand behind it, and a patient
+// should see what is wrong with the form rather than an outage.
+func (h *Handler) countAttempt(ctx context.Context, client string, now time.Time, log *slog.Logger) *time.Duration {
+	if !h.cfg.Attempts.on() {
+		return nil
+	}
+	wait, err := h.spend(ctx, "attempts#"+client, h.cfg.Attempts, now)
+	if err != nil {
+		log.Warn("attempt not counted", "error", err)
+		return nil
+	}
+	return wait
+}
+
+// spend counts one event against a limit. It returns how long until the
+// window ends when the limit is exceeded, or nil.
+func (h *Handler) spend(ctx context.Context, name string, l Limit, now time.Time) (*time.Duration, error) {
+	start := now.Truncate(l.Window)
+	n, err := h.store.Count(ctx, name, start, l.Window, 1)
+	if err != nil {
+		return nil, err
+	}
+	if n <= l.Max {
+		return nil, nil
+	}
+	wait := start.Add(l.Window).Sub(now)
+	return &wait, nil
+}
+
+// refund gives back what spend counted, as far as storage lets it; a count
+// that stays is only a little too strict.
+func (h *Handler) refund(ctx context.Context, names []string, l Limit, now time.Time, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 500*time.Millisecond)
+	defer cancel()
+	for _, name := range names {
+		if _, err := h.store.Count(ctx, name, now.Truncate(l.Window), l.Window, -1); err != nil {
+			log.Warn("count not given back", "error", err)
+		}
+	}
+}
+
+// decoy answers a submission caught by the honeypot as a real one would be
+// answered, storing nothing. Its ID and reference are derived from the
+// submission under the stack's key, so that sending it again gets the same
+// answer, marked as a replay, just as a real repeat does; a bot cannot
+// tell from the answers that it was caught.
+func (h *Handler) decoy(ctx context.Context, r responder, d appointment.Dedupe, now time.Time, log *slog.Logger) (events.APIGatewayV2HTTPResponse, outcome) {
+	window := appointment.DedupeWindow
+	if d.IdempotencyKey != "" {
+		window = appointment.IdempotencyWindow
+	}
+	seed := h.hash("honeypot", d.IdempotencyKey+"\x00"+d.Fingerprint)
+	src := hmacStream(h.cfg.Key, seed)
+	id, err := appointment.NewIDFrom(src)
+	if err != nil {
+		return r.problem(codeInternal, nil)
+	}
+	ref, err := appointment.NewReferenceFrom(src)
+	if err != nil {
+		return r.problem(codeInternal, nil)
+	}
+	n, err := h.store.Count(ctx, "honeypot#"+seed, now.Truncate(window), window, 1)
+	if err != nil {
+		return r.storeProblem(err, log)
+	}
+	resp, out := r.success(appointment.Receipt{ID: id, Reference: ref, Replayed: n > 1})
+	out.honeypot = true
+	return resp, out
+}
+
+// hash returns a keyed hash of value for the given purpose, in hex: what a
+// counter is named by, so that the table never holds a client's address or
+// a patient's email, and no one without the key can test a guess.
+func (h *Handler) hash(purpose, value string) string {
+	m := hmac.New(sha256.New, h.cfg.Key)
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
+	m.Write([]byte(value))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// hmacStream returns an endless stream of bytes derived from key and seed:
+// HMAC-SHA256 in counter mode.
+func hmacStream(key []byte, seed string) io.Reader {
+	return &keyedStream{key: key, seed: seed}
+}
+
+type keyedStream struct {
+	key     []byte
+	seed    string
+	counter uint32
+	buf     []byte
+}
+
+func (s *keyedStream) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		if len(s.buf) == 0 {
+			m := hmac.New(sha256.New, s.key)
+			m.Write([]byte(s.seed))
+			m.Write([]byte{byte(s.counter >> 24), byte(s.counter >> 16), byte(s.counter >> 8), byte(s.counter)})
+			s.counter++
+			s.buf = m.Sum(nil)
+		}
+		c := copy(p[n:], s.buf)
+		s.buf = s.buf[c:]
+		n += c
+	}
+	return n, nil
+}
+
+func firstValue(values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	return values[0]
 }
 
 // storageContext leaves the handler a second before the function's deadline
@@ -262,13 +507,6 @@ func validIdempotencyKey(k string) bool {
 		}
 	}
 	return true
-}
-
-// clientKey identifies a client for rate limiting without storing its
-// address: a hash of the source IP.
-func clientKey(sourceIP string) string {
-	sum := sha256.Sum256([]byte("rate-limit:" + sourceIP))
-	return hex.EncodeToString(sum[:12])
 }
 
 func wantsHTML(mediaType, accept string) bool {
@@ -382,6 +620,21 @@ func (r responder) problem(code string, errs []appointment.FieldError) (events.A
 		return events.APIGatewayV2HTTPResponse{StatusCode: p.Status, Headers: hdr, Body: string(r.h.errorHTML(p, r.back))}, out
 	}
 	return events.APIGatewayV2HTTPResponse{StatusCode: p.Status, Headers: r.headers("application/problem+json"), Body: string(p.json())}, out
+}
+
+// limited answers a request over one of the limits, saying when to try
+// again.
+func (r responder) limited(code string, wait time.Duration) (events.APIGatewayV2HTTPResponse, outcome) {
+	resp, out := r.problem(code, nil)
+	resp.Headers["Retry-After"] = strconv.Itoa(int(wait.Seconds()) + 1)
+	return resp, out
+}
+
+func (r responder) keyReused() (events.APIGatewayV2HTTPResponse, outcome) {
+	return r.problem(codeIdempotencyKeyReused, []appointment.FieldError{{
+		Field: headerIdempotencyKey, Code: codeIdempotencyKeyReused,
+		Message: "This request was already sent with different details.",
+	}})
 }
 
 func (r responder) decodeProblem(err error) (events.APIGatewayV2HTTPResponse, outcome) {

@@ -32,6 +32,11 @@ type fakeStore struct {
 	err      error
 	counts   map[string]int
 	countErr error
+	// replay is what Replay finds, if anything; replays records what it
+	// was asked.
+	replay    *appointment.Receipt
+	replayErr error
+	replays   []appointment.Dedupe
 }
 
 func (s *fakeStore) Create(_ context.Context, r appointment.Request, d appointment.Dedupe) (appointment.Receipt, error) {
@@ -48,7 +53,20 @@ func (s *fakeStore) Create(_ context.Context, r appointment.Request, d appointme
 	return appointment.Receipt{ID: r.ID, Reference: r.Reference}, nil
 }
 
-func (s *fakeStore) CountSubmission(_ context.Context, client string, window time.Time) (int, error) {
+func (s *fakeStore) Replay(_ context.Context, _ appointment.Request, d appointment.Dedupe) (appointment.Receipt, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.replays = append(s.replays, d)
+	if s.replayErr != nil {
+		return appointment.Receipt{}, false, s.replayErr
+	}
+	if s.replay != nil {
+		return *s.replay, true, nil
+	}
+	return appointment.Receipt{}, false, nil
+}
+
+func (s *fakeStore) Count(_ context.Context, name string, window time.Time, _ time.Duration, delta int) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.countErr != nil {
@@ -57,9 +75,22 @@ func (s *fakeStore) CountSubmission(_ context.Context, client string, window tim
 	if s.counts == nil {
 		s.counts = map[string]int{}
 	}
-	k := client + window.String()
-	s.counts[k]++
+	k := name + "@" + window.String()
+	s.counts[k] += delta
 	return s.counts[k], nil
+}
+
+// count returns the value of the counters whose names start with prefix.
+func (s *fakeStore) count(prefix string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for k, v := range s.counts {
+		if strings.HasPrefix(k, prefix) {
+			n += v
+		}
+	}
+	return n
 }
 
 type countingMetrics struct {
@@ -93,14 +124,18 @@ func newFixture(t testing.TB) *fixture {
 	f.h, err = New(Config{
 		AllowedOrigins: []string{site, "http://localhost:3000"},
 		ThankYouURL:    site + "/thank-you?from=form",
-		RateLimit:      3,
-		RateWindow:     time.Hour,
+		Accepted:       Limit{Max: 3, Window: time.Hour},
+		Attempts:       Limit{Max: 60, Window: time.Hour},
+		PerAddress:     Limit{Max: 3, Window: 24 * time.Hour},
+		Key:            testKey,
 	}, p, f.store, slog.New(slog.NewJSONHandler(f.logs, nil)), f.metrics)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return f
 }
+
+var testKey = []byte("0123456789abcdef0123456789abcdef")
 
 var validJSON = `{"firstName":"Jordan","lastName":"Rivera","email":"jordan@example.com","phone":"(303) 555-0142",` +
 	`"service":"dry-needling","preferredDays":["mon","wed"],"preferredTimes":["morning"],"newPatient":true,` +
@@ -493,6 +528,7 @@ func TestStoreOutcomes(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	f := newFixture(t)
+	f.h.cfg.PerAddress = Limit{} // isolate the client's limit from the address's
 	for i := range 3 {
 		if resp := f.handle(t, jsonEvent(validJSON)); resp.StatusCode != 201 {
 			t.Fatalf("submission %d: status %d", i+1, resp.StatusCode)
@@ -544,9 +580,10 @@ func TestLogsCarryNoPatientDetails(t *testing.T) {
 func TestNewRefusesBadConfig(t *testing.T) {
 	p, _ := clinic.Default()
 	for _, cfg := range []Config{
-		{AllowedOrigins: []string{"www.example.com"}, ThankYouURL: site},
-		{AllowedOrigins: []string{"https://www.example.com/path"}, ThankYouURL: site},
-		{AllowedOrigins: []string{site}, ThankYouURL: "/thanks"},
+		{AllowedOrigins: []string{"www.example.com"}, ThankYouURL: site, Key: testKey},
+		{AllowedOrigins: []string{"https://www.example.com/path"}, ThankYouURL: site, Key: testKey},
+		{AllowedOrigins: []string{site}, ThankYouURL: "/thanks", Key: testKey},
+		{AllowedOrigins: []string{site}, ThankYouURL: site, Key: testKey[:31]},
 	} {
 		if _, err := New(cfg, p, &fakeStore{}, slog.Default(), &countingMetrics{}); err == nil {
 			t.Errorf("New(%+v) accepted", cfg)
@@ -569,7 +606,7 @@ func (*blockingStore) Create(ctx context.Context, _ appointment.Request, _ appoi
 func TestSlowStorageAnswersBeforeDeadline(t *testing.T) {
 	f := newFixture(t)
 	f.h.store = &blockingStore{}
-	f.h.cfg.RateLimit = 0
+	f.h.cfg.Accepted = Limit{}
 	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
 	resp, err := f.h.Handle(ctx, jsonEvent(validJSON))

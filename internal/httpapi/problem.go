@@ -21,6 +21,10 @@ const (
 	codeValidation           = "validation_failed"
 	codeIdempotencyKeyReused = "idempotency_key_reused"
 	codeRateLimited          = "rate_limited"
+	codeTooManyAttempts      = "too_many_attempts"
+	codeAddressLimited       = "address_rate_limited"
+	codeChallengeFailed      = "challenge_failed"
+	codeChallengeUnavailable = "challenge_unavailable"
 	codeInternal             = "internal_error"
 	codeUnavailable          = "storage_unavailable"
 )
@@ -41,6 +45,10 @@ var problems = map[string]problemKind{
 	codeValidation:           {http.StatusUnprocessableEntity, "Some details need your attention. Please check them and send the form again."},
 	codeIdempotencyKeyReused: {http.StatusUnprocessableEntity, "This request was already sent with different details. Please reload the page and send the form again."},
 	codeRateLimited:          {http.StatusTooManyRequests, "We have received several requests from you in a short time. Please try again later, or call us at %[1]s."},
+	codeTooManyAttempts:      {http.StatusTooManyRequests, "We have received many attempts from your connection in a short time. Please try again later, or call us at %[1]s."},
+	codeAddressLimited:       {http.StatusTooManyRequests, "We have already received several requests for this email address today, and our front desk will be in touch about them. Please try again tomorrow, or call us at %[1]s."},
+	codeChallengeFailed:      {http.StatusForbidden, "We could not confirm that this request was sent by a person. Please reload the page and send the form again, or call us at %[1]s."},
+	codeChallengeUnavailable: {http.StatusServiceUnavailable, "We could not check your request just now. Please try again in a minute, or call us at %[1]s."},
 	codeInternal:             {http.StatusInternalServerError, "Something went wrong on our side and your request was not saved. Please try again, or call us at %[1]s."},
 	codeUnavailable:          {http.StatusServiceUnavailable, "We could not save your request just now. Please try again in a minute, or call us at %[1]s."},
 }

@@ -1,6 +1,8 @@
 // Package mototest runs a real moto_server (the Python moto AWS mock) for the
 // duration of a test, so code under test talks HTTP to something that behaves
-// like DynamoDB and SES instead of to a hand-written fake.
+// like DynamoDB and SES instead of to a hand-written fake. Tests that race
+// DynamoDB calls reach it through SerialTransport or SerialEndpoint, which
+// make moto apply each call atomically, as DynamoDB does.
 //
 // It is meant to be imported only from _test.go files.
 package mototest
@@ -50,6 +52,9 @@ type Server struct {
 	Endpoint string
 
 	out *syncBuffer
+	// dynamoDB is held around each DynamoDB call passing through
+	// SerialTransport or SerialEndpoint.
+	dynamoDB callLock
 }
 
 // Start runs moto_server on a free loopback port and waits until it answers
@@ -69,6 +74,7 @@ func Start(t testing.TB) *Server {
 	s := &Server{
 		Endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
 		out:      new(syncBuffer),
+		dynamoDB: newCallLock(),
 	}
 
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))

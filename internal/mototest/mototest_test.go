@@ -2,11 +2,16 @@ package mototest_test
 
 import (
 	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/ses/types"
 
@@ -49,5 +54,127 @@ func TestRawEmails(t *testing.T) {
 	if len(got) != 1 || got[0].Source != "appointments@example.com" || len(got[0].Destinations) != 1 ||
 		got[0].Destinations[0] != "a@example.com" || got[0].Message.Header.Get("Subject") != "Hello" {
 		t.Errorf("RawEmails() = %+v", got)
+	}
+}
+
+// TestSerialWrites races conditional writes for one key through the serial
+// transport and the serial proxy: exactly one may win, as on DynamoDB. A
+// protocol that reads and then writes in separate calls still races, since
+// only each single write is serialized.
+func TestSerialWrites(t *testing.T) {
+	tests := []struct {
+		name string
+		// config returns the SDK configuration the racing clients use.
+		config func(t *testing.T, srv *mototest.Server) aws.Config
+		// readFirst makes each caller read the item, wait until all have
+		// read it, and then write without a condition.
+		readFirst   bool
+		wantWinners int
+	}{
+		{name: "transport", config: serialConfig, wantWinners: 1},
+		{name: "proxy", config: proxyConfig, wantWinners: 1},
+		{name: "transport, read then write", config: serialConfig, readFirst: true, wantWinners: 20},
+		{name: "proxy, read then write", config: proxyConfig, readFirst: true, wantWinners: 20},
+	}
+	srv := mototest.Start(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv.Reset(t)
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			db := dynamodb.NewFromConfig(tt.config(t, srv))
+			if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+				TableName:            aws.String("claims"),
+				AttributeDefinitions: []dbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: dbtypes.ScalarAttributeTypeS}},
+				KeySchema:            []dbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: dbtypes.KeyTypeHash}},
+				BillingMode:          dbtypes.BillingModePayPerRequest,
+			}); err != nil {
+				t.Fatalf("create table: %v", err)
+			}
+
+			const n = 20
+			key := map[string]dbtypes.AttributeValue{"pk": &dbtypes.AttributeValueMemberS{Value: "claim"}}
+			var read sync.WaitGroup
+			read.Add(n)
+			won := make([]bool, n)
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() {
+					in := &dynamodb.PutItemInput{
+						TableName: aws.String("claims"),
+						Item:      map[string]dbtypes.AttributeValue{"pk": key["pk"], "owner": &dbtypes.AttributeValueMemberN{Value: strconv.Itoa(i)}},
+					}
+					if tt.readFirst {
+						out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("claims"), Key: key, ConsistentRead: aws.Bool(true)})
+						read.Done()
+						if err != nil {
+							errs[i] = err
+							return
+						}
+						read.Wait()
+						if out.Item != nil {
+							return
+						}
+					} else {
+						in.ConditionExpression = aws.String("attribute_not_exists(pk)")
+					}
+					_, err := db.PutItem(ctx, in)
+					var failed *dbtypes.ConditionalCheckFailedException
+					switch {
+					case err == nil:
+						won[i] = true
+					case !errors.As(err, &failed):
+						errs[i] = err
+					}
+				})
+			}
+			wg.Wait()
+
+			winners := 0
+			for i := range n {
+				if errs[i] != nil {
+					t.Errorf("caller %d: %v", i, errs[i])
+				}
+				if won[i] {
+					winners++
+				}
+			}
+			if winners != tt.wantWinners {
+				t.Errorf("%d callers wrote the item, want %d", winners, tt.wantWinners)
+			}
+		})
+	}
+}
+
+func serialConfig(t *testing.T, srv *mototest.Server) aws.Config {
+	return srv.SerialAWSConfig()
+}
+
+func proxyConfig(t *testing.T, srv *mototest.Server) aws.Config {
+	cfg := srv.AWSConfig()
+	cfg.BaseEndpoint = aws.String(srv.SerialEndpoint(t))
+	return cfg
+}
+
+func TestSerialEnv(t *testing.T) {
+	srv := mototest.Start(t)
+	env := srv.SerialEnv(t)
+	var endpoint string
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "AWS_ENDPOINT_URL="); ok {
+			endpoint = v
+		}
+	}
+	if endpoint == "" || endpoint == srv.Endpoint {
+		t.Fatalf("SerialEnv() endpoint = %q, want a proxy in front of %s", endpoint, srv.Endpoint)
+	}
+	if len(env) != len(srv.Env()) {
+		t.Errorf("SerialEnv() = %v, want Env() with another endpoint", env)
+	}
+	cfg := srv.AWSConfig()
+	cfg.BaseEndpoint = aws.String(endpoint)
+	if _, err := dynamodb.NewFromConfig(cfg).ListTables(t.Context(), &dynamodb.ListTablesInput{}); err != nil {
+		t.Errorf("ListTables through the proxy: %v", err)
 	}
 }

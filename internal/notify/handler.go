@@ -38,6 +38,12 @@ type Composer interface {
 	Compose(kind email.Kind, r appointment.Request) (email.Message, error)
 }
 
+// Counter counts events in fixed windows: the stack-wide count of patient
+// confirmations.
+type Counter interface {
+	Count(ctx context.Context, name string, windowStart time.Time, window time.Duration, delta int) (int, error)
+}
+
 // Metrics counts outcomes.
 type Metrics interface {
 	Count(name string, dimensions map[string]string)
@@ -62,13 +68,38 @@ type Handler struct {
 	log        *slog.Logger
 	metrics    Metrics
 	lease      time.Duration
-	now        func() time.Time
-	sleep      func(context.Context, time.Duration) error
+	// confirmations, when set, caps the patient confirmations the stack
+	// sends per window.
+	confirmations *confirmationCap
+	now           func() time.Time
+	sleep         func(context.Context, time.Duration) error
 }
 
 // New returns a handler.
 func New(d Deliveries, s Sender, c Composer, log *slog.Logger, m Metrics) *Handler {
 	return &Handler{deliveries: d, sender: s, composer: c, log: log, metrics: m, lease: DefaultLease, now: time.Now, sleep: sleep}
+}
+
+// confirmationCap is a circuit breaker on patient confirmations.
+type confirmationCap struct {
+	counter Counter
+	max     int
+	window  time.Duration
+}
+
+// ReasonHourlyCap is recorded as the failure reason of a confirmation that
+// the cap held back.
+const ReasonHourlyCap = "suppressed: hourly cap"
+
+// CapConfirmations stops the handler sending more than max patient
+// confirmations per window across the stack. Past the cap a request's
+// confirmation is recorded as failed with ReasonHourlyCap and counted in
+// the ConfirmationsSuppressed metric; the front desk's email still goes,
+// so no request goes unseen. Confirmations go to addresses strangers typed,
+// and a flood of them, bouncing or unwanted, is what gets an SES account
+// paused, which would silence the front desk's emails too.
+func (h *Handler) CapConfirmations(c Counter, max int, window time.Duration) {
+	h.confirmations = &confirmationCap{counter: c, max: max, window: window}
 }
 
 // emailsFor lists the emails a stream record calls for: both for a new
@@ -147,10 +178,27 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 		return true
 	}
 
+	if kind == email.Patient && h.confirmations != nil {
+		over, err := h.confirmations.spend(ctx, h.now())
+		if err != nil {
+			// Nothing was sent: the email is given up now and tried again
+			// with the record.
+			log.Warn("cannot count confirmation; will retry", "error", err)
+			if err := h.deliveries.ReleaseEmail(ctx, r.ID, string(kind), lease); err != nil {
+				log.Warn("cannot release email", "error", err)
+			}
+			return false
+		}
+		if over {
+			log.Warn("confirmation suppressed by the hourly cap")
+			return h.fail(ctx, r.ID, kind, lease, ReasonHourlyCap, "ConfirmationsSuppressed", log)
+		}
+	}
+
 	msg, err := h.composer.Compose(kind, r)
 	if err != nil {
 		log.Error("cannot compose email", "error", err)
-		return h.fail(ctx, r.ID, kind, lease, "compose: "+err.Error(), log)
+		return h.fail(ctx, r.ID, kind, lease, "compose: "+err.Error(), "EmailsFailed", log)
 	}
 	messageID, err := h.sender.Send(ctx, msg.From, msg.To, msg.Raw)
 	if err != nil {
@@ -214,7 +262,7 @@ func (h *Handler) sendFailed(ctx context.Context, id string, kind email.Kind, le
 			reason = detailed.Reason()
 		}
 		log.Warn("email refused", "error", err)
-		return h.fail(ctx, id, kind, lease, reason, log)
+		return h.fail(ctx, id, kind, lease, reason, "EmailsFailed", log)
 	}
 	var notSent interface{ NotSent() bool }
 	if errors.As(err, &notSent) && notSent.NotSent() {
@@ -232,12 +280,26 @@ func (h *Handler) sendFailed(ctx context.Context, id string, kind email.Kind, le
 	return false
 }
 
-// fail records a permanent failure and counts it.
-func (h *Handler) fail(ctx context.Context, id string, kind email.Kind, lease, reason string, log *slog.Logger) bool {
-	h.metrics.Count("EmailsFailed", map[string]string{"Kind": string(kind)})
+// fail records that an email will not be sent and counts it in the named
+// metric.
+func (h *Handler) fail(ctx context.Context, id string, kind email.Kind, lease, reason, metric string, log *slog.Logger) bool {
+	h.metrics.Count(metric, map[string]string{"Kind": string(kind)})
 	if err := h.deliveries.MarkEmailFailed(ctx, id, string(kind), lease, reason, h.now()); err != nil {
 		log.Error("email failure not recorded", "error", err)
 		return false
 	}
 	return true
+}
+
+// spend counts one confirmation and reports whether the cap is exceeded.
+// A confirmation is counted when its sender holds the lease, just before
+// sending; one counted and then not sent only makes the cap a little
+// stricter.
+func (c *confirmationCap) spend(ctx context.Context, now time.Time) (bool, error) {
+	start := now.Truncate(c.window)
+	n, err := c.counter.Count(ctx, "confirmations", start, c.window, 1)
+	if err != nil {
+		return false, err
+	}
+	return n > c.max, nil
 }

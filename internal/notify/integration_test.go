@@ -271,3 +271,46 @@ func TestRejectedSendIsRecorded(t *testing.T) {
 		t.Errorf("%d emails at SES, want none", got)
 	}
 }
+
+// TestConfirmationCapThroughDynamoDB counts confirmations in the real
+// table: past the cap, the confirmation is recorded as failed on the
+// request, while the front desk's email goes to SES.
+func TestConfirmationCapThroughDynamoDB(t *testing.T) {
+	w := newWorld(t)
+	for _, name := range []string{"Ana", "Ben", "Cal"} {
+		w.submit(t, name)
+	}
+	h := w.handler(t, sender, nil)
+	h.CapConfirmations(w.store, 2, time.Hour)
+	if failed := handle(t, h, w.records(t)); len(failed) != 0 {
+		t.Fatalf("batch failures %v", failed)
+	}
+	var patients, desks int
+	for _, s := range w.moto.RawEmails(t) {
+		if strings.Join(s.Destinations, ",") == frontDesk {
+			desks++
+		} else {
+			patients++
+		}
+	}
+	if patients != 2 || desks != 3 {
+		t.Errorf("SES got %d confirmations and %d front-desk emails, want 2 and 3", patients, desks)
+	}
+	requests, err := w.store.List(context.Background(), appointment.StatusNew, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	suppressed := 0
+	for _, r := range requests {
+		d, err := w.store.Delivery(context.Background(), r.ID, string(email.Patient))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.State == appointment.DeliveryFailed && d.Reason == ReasonHourlyCap {
+			suppressed++
+		}
+	}
+	if suppressed != 1 {
+		t.Errorf("%d confirmations recorded as suppressed, want 1", suppressed)
+	}
+}

@@ -20,7 +20,8 @@ import (
 // storage.
 type Store interface {
 	Create(ctx context.Context, r appointment.Request, d appointment.Dedupe) (appointment.Receipt, error)
-	CountSubmission(ctx context.Context, client string, windowStart time.Time) (int, error)
+	Replay(ctx context.Context, r appointment.Request, d appointment.Dedupe) (appointment.Receipt, bool, error)
+	Count(ctx context.Context, name string, windowStart time.Time, window time.Duration, delta int) (int, error)
 	Get(ctx context.Context, id string) (appointment.Request, error)
 	List(ctx context.Context, status appointment.Status, limit int) ([]appointment.Request, error)
 	ClaimEmail(ctx context.Context, id, kind, lease string, until, now time.Time) (bool, appointment.Delivery, error)
@@ -41,7 +42,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("CreateAndGet", func(t *testing.T) { testCreateAndGet(t, open) })
 	t.Run("Repeats", func(t *testing.T) { testRepeats(t, open) })
 	t.Run("ConcurrentSameKey", func(t *testing.T) { testConcurrentSameKey(t, open) })
-	t.Run("CountSubmission", func(t *testing.T) { testCountSubmission(t, open) })
+	t.Run("Count", func(t *testing.T) { testCount(t, open) })
 	t.Run("EmailLease", func(t *testing.T) { testEmailLease(t, open) })
 	t.Run("ReleaseEmail", func(t *testing.T) { testReleaseEmail(t, open) })
 	t.Run("ClaimEmailOfMissingRequest", func(t *testing.T) { testClaimEmailOfMissingRequest(t, open) })
@@ -141,6 +142,19 @@ func testRepeats(t *testing.T, open Open) {
 			}
 			c.set(T0.Add(tt.secondAt))
 			second := Request(reason, T0.Add(tt.secondAt))
+
+			// Replay finds the earlier request by the key the second
+			// submission carries, or by its fingerprint when it has none;
+			// a new key is Create's to tie to the earlier request.
+			wantFound := tt.wantReplay && tt.secondKey == tt.firstKey
+			replayed, found, err := s.Replay(context.Background(), second, dedupe(second, tt.secondKey))
+			if !errors.Is(err, tt.wantErr) || found != wantFound {
+				t.Fatalf("Replay() = %+v, %v, %v; want found %v, error %v", replayed, found, err, wantFound, tt.wantErr)
+			}
+			if found && (replayed.ID != r1.ID || replayed.Reference != r1.Reference || !replayed.Replayed) {
+				t.Errorf("Replay() receipt %+v, want the first %+v, replayed", replayed, r1)
+			}
+
 			r2, err := s.Create(context.Background(), second, dedupe(second, tt.secondKey))
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("second Create() error = %v, want %v", err, tt.wantErr)
@@ -212,21 +226,28 @@ func testConcurrentSameKey(t *testing.T, open Open) {
 	}
 }
 
-func testCountSubmission(t *testing.T, open Open) {
+func testCount(t *testing.T, open Open) {
 	s := open(t, func() time.Time { return T0 })
 	ctx := context.Background()
 	window := T0.Truncate(time.Hour)
 	for want := 1; want <= 3; want++ {
-		got, err := s.CountSubmission(ctx, "client-a", window)
+		got, err := s.Count(ctx, "client-a", window, time.Hour, 1)
 		if err != nil || got != want {
-			t.Fatalf("CountSubmission() = %d, %v; want %d", got, err, want)
+			t.Fatalf("Count() = %d, %v; want %d", got, err, want)
 		}
 	}
-	if got, _ := s.CountSubmission(ctx, "client-b", window); got != 1 {
-		t.Errorf("other client = %d, want 1", got)
+	if got, err := s.Count(ctx, "client-a", window, time.Hour, -1); err != nil || got != 2 {
+		t.Errorf("Count(-1) = %d, %v; want 2", got, err)
 	}
-	if got, _ := s.CountSubmission(ctx, "client-a", window.Add(time.Hour)); got != 1 {
+	if got, _ := s.Count(ctx, "client-b", window, time.Hour, 1); got != 1 {
+		t.Errorf("other counter = %d, want 1", got)
+	}
+	if got, _ := s.Count(ctx, "client-a", window.Add(time.Hour), time.Hour, 1); got != 1 {
 		t.Errorf("next window = %d, want 1", got)
+	}
+	day := T0.Truncate(24 * time.Hour)
+	if got, _ := s.Count(ctx, "address-a", day, 24*time.Hour, 1); got != 1 {
+		t.Errorf("daily counter = %d, want 1", got)
 	}
 }
 

@@ -23,6 +23,11 @@
   const LIST_FIELDS = ["preferredDays", "preferredTimes"];
   const BOOLEAN_FIELDS = ["newPatient", "consent"];
 
+  // CHALLENGE_FIELD is the hidden input a Cloudflare Turnstile widget puts
+  // in the form, holding its token. It is not one of the request's fields,
+  // but an API that checks for bots reads it, so it is sent beside them.
+  const CHALLENGE_FIELD = "cf-turnstile-response";
+
   // TIMEOUT_MS bounds one attempt; the Idempotency-Key makes a retry after
   // a timeout safe.
   const TIMEOUT_MS = 30000;
@@ -49,10 +54,19 @@
       if (sending) {
         return;
       }
-      const body = JSON.stringify(collect(form));
-      if (!attempt || attempt.body !== body) {
-        attempt = { body: body, key: newKey() };
+      const data = collect(form);
+      // The key follows the details alone, not the widget's token: the
+      // widget hands out a new token whenever it refreshes, and a retry of
+      // the same details must still reuse the key.
+      const details = JSON.stringify(data);
+      if (!attempt || attempt.details !== details) {
+        attempt = { details: details, key: newKey() };
       }
+      const token = challengeToken(form);
+      if (token !== null) {
+        data[CHALLENGE_FIELD] = token;
+      }
+      const body = JSON.stringify(data);
       setSending(true);
       let answer;
       try {
@@ -73,6 +87,9 @@
       }
       if (problem.code === "idempotency_key_reused") {
         attempt = null;
+      }
+      if (answer.status === 403 && problem.code === "challenge_failed") {
+        resetChallenge(form);
       }
       if (Array.isArray(problem.errors) && problem.errors.length > 0) {
         showFieldErrors(problem);
@@ -245,6 +262,38 @@
   // "action" would shadow.
   function apiURL(form) {
     return new URL(form.getAttribute("action") || "", document.baseURI).href;
+  }
+
+  // challengeToken returns the Turnstile widget's token as text, or null
+  // when the form has no widget.
+  function challengeToken(form) {
+    const input = Array.from(form.elements).find(function (el) {
+      return el.name === CHALLENGE_FIELD && !el.disabled;
+    });
+    return input ? String(input.value) : null;
+  }
+
+  // resetChallenge asks the form's Turnstile widget for a new token. A
+  // token is spent once the API has had it checked, so after a refusal the
+  // patient could not pass without one; resetting spares them reloading
+  // the page and typing everything again. The message the API sent is
+  // shown as with any other problem.
+  function resetChallenge(form) {
+    const turnstile = window.turnstile;
+    if (!turnstile || typeof turnstile.reset !== "function") {
+      return;
+    }
+    const widget = form.querySelector(".cf-turnstile");
+    try {
+      if (widget) {
+        turnstile.reset(widget);
+      } else {
+        turnstile.reset();
+      }
+    } catch (err) {
+      // A widget that cannot be reset leaves the page as it is: the
+      // message still tells the patient to reload or call.
+    }
   }
 
   function collect(form) {

@@ -1,0 +1,96 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/email"
+)
+
+// memoryCounter counts in memory, one value per name and window.
+type memoryCounter struct {
+	mu     sync.Mutex
+	counts map[string]int
+	err    error
+}
+
+func (c *memoryCounter) Count(_ context.Context, name string, start time.Time, _ time.Duration, delta int) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return 0, c.err
+	}
+	if c.counts == nil {
+		c.counts = map[string]int{}
+	}
+	k := name + "@" + start.String()
+	c.counts[k] += delta
+	return c.counts[k], nil
+}
+
+// TestConfirmationCap: past the hourly cap, confirmations are recorded as
+// failed and counted, while every front-desk notification still goes out;
+// the next hour sends again.
+func TestConfirmationCap(t *testing.T) {
+	f := newFixture()
+	f.h.CapConfirmations(&memoryCounter{}, 2, time.Hour)
+	for _, id := range []string{"a", "b", "c", "d"} {
+		if failed := f.handle(t, insert(id, id)); len(failed) != 0 {
+			t.Fatalf("%s: batch failures %v", id, failed)
+		}
+	}
+	var patients, desks int
+	for _, s := range f.sender.sent {
+		if strings.HasPrefix(s, "desk@") {
+			desks++
+		} else {
+			patients++
+		}
+	}
+	if patients != 2 || desks != 4 {
+		t.Errorf("sent %d confirmations and %d front-desk emails, want 2 and 4", patients, desks)
+	}
+	for _, id := range []string{"c", "d"} {
+		d := f.deliveries.state(id, email.Patient)
+		if d.State != appointment.DeliveryFailed || d.Reason != ReasonHourlyCap {
+			t.Errorf("%s confirmation = %+v, want failed with %q", id, d, ReasonHourlyCap)
+		}
+	}
+	if f.metrics.counts["ConfirmationsSuppressed/patient"] != 2 || f.metrics.counts["EmailsFailed/patient"] != 0 {
+		t.Errorf("metrics = %v, want 2 suppressed and no SES failure", f.metrics.counts)
+	}
+
+	f.clock = f.clock.Add(time.Hour)
+	if failed := f.handle(t, insert("e", "e")); len(failed) != 0 {
+		t.Fatal(failed)
+	}
+	if d := f.deliveries.state("e", email.Patient); d.State != appointment.DeliverySent {
+		t.Errorf("next hour's confirmation = %+v, want sent", d)
+	}
+}
+
+// TestConfirmationCapUncountable: when the cap cannot be counted, nothing
+// is sent or settled, and the record is tried again.
+func TestConfirmationCapUncountable(t *testing.T) {
+	f := newFixture()
+	c := &memoryCounter{err: errors.New("dynamodb: throttled")}
+	f.h.CapConfirmations(c, 2, time.Hour)
+	if failed := f.handle(t, insert("a", "1")); len(failed) != 1 {
+		t.Fatalf("batch failures %v, want the record", failed)
+	}
+	if d := f.deliveries.state("a", email.Patient); d.State != "" {
+		t.Errorf("confirmation = %+v, want no state so a retry sends it", d)
+	}
+	c.err = nil
+	if failed := f.handle(t, insert("a", "1")); len(failed) != 0 {
+		t.Fatal(failed)
+	}
+	if d := f.deliveries.state("a", email.Patient); d.State != appointment.DeliverySent {
+		t.Errorf("retried confirmation = %+v, want sent", d)
+	}
+}
