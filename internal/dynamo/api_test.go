@@ -31,20 +31,26 @@ type noMetrics struct{}
 
 func (noMetrics) Count(string, map[string]string) {}
 
-func newAPI(t testing.TB, c Client, table string) *httpapi.Handler {
+// newAPI returns the real handler over the real store, with limits loose
+// enough for the tests' traffic unless configure changes them.
+func newAPI(t testing.TB, c Client, table string, configure ...func(*httpapi.Config)) *httpapi.Handler {
 	t.Helper()
 	p, err := clinic.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := httpapi.New(httpapi.Config{
+	cfg := httpapi.Config{
 		AllowedOrigins: []string{origin},
 		ThankYouURL:    origin + "/thank-you",
 		Accepted:       httpapi.Limit{Max: 100, Window: time.Hour},
 		Attempts:       httpapi.Limit{Max: 1000, Window: time.Hour},
 		PerAddress:     httpapi.Limit{Max: 100, Window: 24 * time.Hour},
 		Key:            testKey,
-	}, p, New(c, table, 365), slog.New(slog.NewJSONHandler(io.Discard, nil)), noMetrics{})
+	}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	h, err := httpapi.New(cfg, p, New(c, table, 365), slog.New(slog.NewJSONHandler(io.Discard, nil)), noMetrics{})
 	if err != nil {
 		t.Fatal(err)
 	}

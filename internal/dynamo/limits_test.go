@@ -1,8 +1,6 @@
 package dynamo
 
 import (
-	"io"
-	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,7 +8,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/httpapi"
 )
 
@@ -21,21 +18,9 @@ import (
 // confirmations the stream will send), and every other request gets 429.
 func TestMailCannonThroughDynamoDB(t *testing.T) {
 	tb := newTable(t)
-	p, err := clinic.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := httpapi.New(httpapi.Config{
-		AllowedOrigins: []string{origin},
-		ThankYouURL:    origin + "/thank-you",
-		Accepted:       httpapi.Limit{Max: 1000, Window: time.Hour},
-		Attempts:       httpapi.Limit{Max: 1000, Window: time.Hour},
-		PerAddress:     httpapi.Limit{Max: 3, Window: 24 * time.Hour},
-		Key:            testKey,
-	}, p, New(tb.client, tb.name, 365), slog.New(slog.NewJSONHandler(io.Discard, nil)), noMetrics{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := newAPI(t, tb.client, tb.name, func(c *httpapi.Config) {
+		c.PerAddress = httpapi.Limit{Max: 3, Window: 24 * time.Hour}
+	})
 	statuses := map[int]int{}
 	for i := range 105 {
 		body := strings.Replace(submission, "jordan@example.com", "victim@example.com", 1)

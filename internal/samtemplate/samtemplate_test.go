@@ -174,22 +174,26 @@ func TestFunctionEnvironmentOfTemplate(t *testing.T) {
 		{
 			function: "SubmitFunction",
 			params:   map[string]string{"AllowedOrigins": "https://www.example.com", "ThankYouUrl": "https://www.example.com/thanks"},
-			refs:     map[string]string{"RequestsTable": "appointments-local"},
+			refs:     map[string]string{"RequestsTable": "appointments-local", "HashingKeySecret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:key"},
 			want: map[string]string{
-				"TABLE_NAME":          "appointments-local",
-				"ALLOWED_ORIGINS":     "https://www.example.com",
-				"THANK_YOU_URL":       "https://www.example.com/thanks",
-				"RETENTION_DAYS":      "365",
-				"RATE_LIMIT_PER_HOUR": "10",
-				"METRICS_NAMESPACE":   "ClinicAppointments",
-				"AWS_ENDPOINT_URL":    "",
+				"TABLE_NAME":                 "appointments-local",
+				"ALLOWED_ORIGINS":            "https://www.example.com",
+				"THANK_YOU_URL":              "https://www.example.com/thanks",
+				"RETENTION_DAYS":             "365",
+				"RATE_LIMIT_PER_HOUR":        "10",
+				"ATTEMPTS_PER_HOUR":          "60",
+				"REQUESTS_PER_EMAIL_PER_DAY": "3",
+				"HASHING_KEY_SECRET_ARN":     "arn:aws:secretsmanager:us-east-1:123456789012:secret:key",
+				"TURNSTILE_SECRET_ARN":       "",
+				"METRICS_NAMESPACE":          "ClinicAppointments",
+				"AWS_ENDPOINT_URL":           "",
 			},
 		},
 		{
 			function: "SubmitFunction",
 			// A given value wins over the default, and over refs.
 			params: map[string]string{"AllowedOrigins": "https://a.example", "ThankYouUrl": "https://a.example/t", "RetentionDays": "30", "RequestsTable": "from-params"},
-			refs:   map[string]string{"RequestsTable": "from-refs"},
+			refs:   map[string]string{"RequestsTable": "from-refs", "HashingKeySecret": "key"},
 			want:   map[string]string{"TABLE_NAME": "from-params", "RETENTION_DAYS": "30"},
 		},
 		{
@@ -201,6 +205,7 @@ func TestFunctionEnvironmentOfTemplate(t *testing.T) {
 				"SENDER_EMAIL":           "appointments@example.com",
 				"FRONT_DESK_EMAIL":       "frontdesk@example.com",
 				"CONFIGURATION_SET_NAME": "appointments-local",
+				"CONFIRMATIONS_PER_HOUR": "200",
 				"METRICS_NAMESPACE":      "ClinicAppointments",
 				"AWS_ENDPOINT_URL":       "",
 			},
@@ -230,6 +235,7 @@ func TestFunctionEnvironmentUnresolved(t *testing.T) {
 	}
 	want := []samtemplate.Unresolved{
 		{Variable: "ALLOWED_ORIGINS", Ref: "AllowedOrigins", Parameter: true},
+		{Variable: "HASHING_KEY_SECRET_ARN", Ref: "HashingKeySecret"},
 		{Variable: "TABLE_NAME", Ref: "RequestsTable"},
 		{Variable: "THANK_YOU_URL", Ref: "ThankYouUrl", Parameter: true},
 	}
