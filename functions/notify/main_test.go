@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/dynamostreams"
 	"example.com/appointments/internal/lambdatest"
 	"example.com/appointments/internal/mototest"
 )
@@ -143,7 +144,7 @@ func TestSubmittedRequestIsEmailedOnce(t *testing.T) {
 	var receipt struct{ Reference string }
 	_ = json.Unmarshal([]byte(resp.Body), &receipt)
 
-	recs, err := dynamo.NewStreamReader(dynamodbstreams.NewFromConfig(b.moto.AWSConfig()), b.streamARN).Read(context.Background())
+	recs, err := dynamostreams.NewReader(dynamodbstreams.NewFromConfig(b.moto.AWSConfig()), b.streamARN).Read(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,7 @@ import (
 
 	"example.com/appointments/internal/devserver"
 	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/dynamostreams"
 	"example.com/appointments/internal/samtemplate"
 	"example.com/appointments/internal/ses"
 	"example.com/appointments/internal/settings"
@@ -177,7 +178,7 @@ func emulatedAWS(ctx context.Context, templatePath, sender string) (*devserver.B
 	}
 	return &devserver.Backend{
 		Store:  dynamo.New(db, table, 365),
-		Stream: dynamo.NewStreamReader(dynamodbstreams.NewFromConfig(cfg), streamARN),
+		Stream: dynamostreams.NewReader(dynamodbstreams.NewFromConfig(cfg), streamARN),
 		Sender: ses.New(mail, os.Getenv("CONFIGURATION_SET_NAME")),
 	}, nil
 }

@@ -16,6 +16,7 @@ import (
 	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
 
 	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/dynamostreams"
 	"example.com/appointments/internal/mototest"
 	"example.com/appointments/internal/ses"
 )
@@ -172,7 +173,7 @@ func TestAgainstEmulatedAWS(t *testing.T) {
 	moto.PrepareSES(t, "appointments@example.com", "")
 	ts := start(t, Options{Backend: &Backend{
 		Store:  dynamo.New(db, "local", 365),
-		Stream: dynamo.NewStreamReader(dynamodbstreams.NewFromConfig(cfg), *out.TableDescription.LatestStreamArn),
+		Stream: dynamostreams.NewReader(dynamodbstreams.NewFromConfig(cfg), *out.TableDescription.LatestStreamArn),
 		Sender: ses.New(sesapi.NewFromConfig(cfg), ""),
 	}})
 	receipt := submitJSON(t, ts, jsonBody)

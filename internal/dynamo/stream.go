@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	streams "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"example.com/appointments/internal/appointment"
 )
@@ -121,85 +120,4 @@ func fromEvent(v events.DynamoDBAttributeValue) (types.AttributeValue, error) {
 		return &types.AttributeValueMemberM{Value: m}, nil
 	}
 	return nil, fmt.Errorf("unsupported attribute type %d", v.DataType())
-}
-
-// EventRecord converts a record read from the DynamoDB Streams API into the
-// form Lambda hands a function, so that code polling a stream itself can
-// feed the same handler.
-func EventRecord(r streams.Record, streamARN string) events.DynamoDBEventRecord {
-	rec := events.DynamoDBEventRecord{
-		AWSRegion:      deref(r.AwsRegion),
-		EventID:        deref(r.EventID),
-		EventName:      string(r.EventName),
-		EventSource:    deref(r.EventSource),
-		EventVersion:   deref(r.EventVersion),
-		EventSourceArn: streamARN,
-	}
-	if r.UserIdentity != nil {
-		rec.UserIdentity = &events.DynamoDBUserIdentity{Type: deref(r.UserIdentity.Type), PrincipalID: deref(r.UserIdentity.PrincipalId)}
-	}
-	if d := r.Dynamodb; d != nil {
-		rec.Change = events.DynamoDBStreamRecord{
-			Keys:           toEventMap(d.Keys),
-			NewImage:       toEventMap(d.NewImage),
-			OldImage:       toEventMap(d.OldImage),
-			SequenceNumber: deref(d.SequenceNumber),
-			StreamViewType: string(d.StreamViewType),
-		}
-		if d.SizeBytes != nil {
-			rec.Change.SizeBytes = *d.SizeBytes
-		}
-		if d.ApproximateCreationDateTime != nil {
-			rec.Change.ApproximateCreationDateTime = events.SecondsEpochTime{Time: *d.ApproximateCreationDateTime}
-		}
-	}
-	return rec
-}
-
-func toEventMap(m map[string]streams.AttributeValue) map[string]events.DynamoDBAttributeValue {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]events.DynamoDBAttributeValue, len(m))
-	for k, v := range m {
-		out[k] = toEvent(v)
-	}
-	return out
-}
-
-func toEvent(v streams.AttributeValue) events.DynamoDBAttributeValue {
-	switch v := v.(type) {
-	case *streams.AttributeValueMemberS:
-		return events.NewStringAttribute(v.Value)
-	case *streams.AttributeValueMemberN:
-		return events.NewNumberAttribute(v.Value)
-	case *streams.AttributeValueMemberBOOL:
-		return events.NewBooleanAttribute(v.Value)
-	case *streams.AttributeValueMemberNULL:
-		return events.NewNullAttribute()
-	case *streams.AttributeValueMemberB:
-		return events.NewBinaryAttribute(v.Value)
-	case *streams.AttributeValueMemberSS:
-		return events.NewStringSetAttribute(v.Value)
-	case *streams.AttributeValueMemberNS:
-		return events.NewNumberSetAttribute(v.Value)
-	case *streams.AttributeValueMemberBS:
-		return events.NewBinarySetAttribute(v.Value)
-	case *streams.AttributeValueMemberL:
-		l := make([]events.DynamoDBAttributeValue, len(v.Value))
-		for i, e := range v.Value {
-			l[i] = toEvent(e)
-		}
-		return events.NewListAttribute(l)
-	case *streams.AttributeValueMemberM:
-		return events.NewMapAttribute(toEventMap(v.Value))
-	}
-	return events.NewNullAttribute()
-}
-
-func deref(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }

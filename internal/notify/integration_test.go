@@ -20,6 +20,7 @@ import (
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/dynamostreams"
 	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/metrics"
 	"example.com/appointments/internal/mototest"
@@ -40,7 +41,7 @@ const (
 type world struct {
 	moto   *mototest.Server
 	store  *dynamo.Store
-	reader *dynamo.StreamReader
+	reader *dynamostreams.Reader
 }
 
 func newWorld(t *testing.T) *world {
@@ -57,7 +58,7 @@ func newWorld(t *testing.T) *world {
 	return &world{
 		moto:   srv,
 		store:  dynamo.New(db, tableName, 365),
-		reader: dynamo.NewStreamReader(dynamodbstreams.NewFromConfig(cfg), *out.TableDescription.LatestStreamArn),
+		reader: dynamostreams.NewReader(dynamodbstreams.NewFromConfig(cfg), *out.TableDescription.LatestStreamArn),
 	}
 }
 

@@ -1,0 +1,49 @@
+package lambdatest
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// localOnly are packages that serve local development and tests. A Lambda
+// bootstrap carries only what production needs, so none of them may be
+// linked into a function: they would add size and cold-start time, and
+// code that never runs on AWS.
+var localOnly = []string{
+	"example.com/appointments/internal/devserver",
+	"example.com/appointments/internal/filestore",
+	"example.com/appointments/internal/dynamostreams",
+	"example.com/appointments/internal/mototest",
+	"example.com/appointments/internal/rie",
+	"example.com/appointments/internal/lambdatest",
+	"example.com/appointments/internal/samtemplate",
+	"example.com/appointments/internal/storetest",
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams",
+	"github.com/chromedp/chromedp",
+}
+
+// TestFunctionsLinkNoLocalTooling lists what each function's main package
+// links, as the Makefile builds it, and fails on any local-only package.
+func TestFunctionsLinkNoLocalTooling(t *testing.T) {
+	for _, fn := range []string{"submit", "notify"} {
+		cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", "./functions/"+fn)
+		cmd.Dir = RepoRoot(t)
+		cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0", "GOOS=linux")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list -deps ./functions/%s: %v", fn, err)
+		}
+		deps := strings.Fields(string(out))
+		if len(deps) < 10 {
+			t.Fatalf("go list -deps ./functions/%s listed only %v", fn, deps)
+		}
+		for _, dep := range deps {
+			for _, banned := range localOnly {
+				if dep == banned || strings.HasPrefix(dep, banned+"/") {
+					t.Errorf("functions/%s links %s, which is local tooling", fn, dep)
+				}
+			}
+		}
+	}
+}
