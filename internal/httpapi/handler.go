@@ -185,10 +185,10 @@ func (h *Handler) Handle(ctx context.Context, e events.APIGatewayV2HTTPRequest) 
 // submission is a request that was read and checked as far as it can be
 // without storage.
 type submission struct {
-	form  appointment.Form
-	req   appointment.Request
-	key   string // the Idempotency-Key header
-	valid bool
+	form   appointment.Form
+	req    appointment.Request
+	dedupe appointment.Dedupe // its Idempotency-Key and fingerprint
+	valid  bool
 }
 
 // serve answers one request. The checks run in this order:
@@ -201,9 +201,10 @@ type submission struct {
 //     went;
 //  4. a client over its attempt budget is refused, then anything invalid;
 //  5. the bot challenge, when configured, is verified;
-//  6. a submission caught by the honeypot gets a decoy answer;
-//  7. the client's and the patient address's limits on stored requests are
-//     counted, and the request is stored.
+//  6. the client's limit on stored requests is counted, for honeypot
+//     submissions too, so that a bot meets it as a person would;
+//  7. a submission caught by the honeypot gets a decoy answer;
+//  8. the patient address's limit is counted, and the request is stored.
 func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, log *slog.Logger) (events.APIGatewayV2HTTPResponse, outcome) {
 	headers := lowerKeys(e.Headers)
 	origin := headers["origin"]
@@ -228,7 +229,7 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 
 	sub, refusal, refused := h.read(e, headers, r)
 	if sub.valid {
-		receipt, found, err := h.store.Replay(ctx, sub.req, appointment.Dedupe{IdempotencyKey: sub.key, Fingerprint: sub.req.Fingerprint()})
+		receipt, found, err := h.store.Replay(ctx, sub.req, sub.dedupe)
 		switch {
 		case errors.Is(err, appointment.ErrIdempotencyKeyReused):
 			return r.keyReused()
@@ -259,7 +260,6 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 		}
 	}
 
-	dedupe := appointment.Dedupe{IdempotencyKey: sub.key, Fingerprint: sub.req.Fingerprint()}
 	if h.cfg.Accepted.on() {
 		if wait, err := h.spend(ctx, "client#"+client, h.cfg.Accepted, now); err != nil {
 			return r.storeProblem(err, log)
@@ -268,28 +268,26 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 		}
 	}
 	if sub.form.IsSpam() {
-		return h.decoy(ctx, r, dedupe, now, log)
+		return h.decoy(ctx, r, sub.dedupe, now, log)
 	}
-	var counted []string
+	address := "address#" + h.hash("address", appointment.CanonicalAddress(sub.req.Email))
 	if h.cfg.PerAddress.on() {
-		name := "address#" + h.hash("address", appointment.CanonicalAddress(sub.req.Email))
-		wait, err := h.spend(ctx, name, h.cfg.PerAddress, now)
+		wait, err := h.spend(ctx, address, h.cfg.PerAddress, now)
 		if err != nil {
 			return r.storeProblem(err, log)
 		}
 		if wait != nil {
 			return r.limited(codeAddressLimited, *wait)
 		}
-		counted = append(counted, name)
 	}
 
 	sub.req.Stamp(now)
-	receipt, err := h.store.Create(ctx, sub.req, dedupe)
-	if err != nil || receipt.Replayed {
+	receipt, err := h.store.Create(ctx, sub.req, sub.dedupe)
+	if (err != nil || receipt.Replayed) && h.cfg.PerAddress.on() {
 		// Nothing new was stored, so the patient address's allowance is
 		// given back: a patient whose first try met an outage, or who
 		// clicked twice, still has all of it.
-		h.refund(ctx, counted, h.cfg.PerAddress, now, log)
+		h.refund(ctx, address, h.cfg.PerAddress, now, log)
 	}
 	if errors.Is(err, appointment.ErrIdempotencyKeyReused) {
 		return r.keyReused()
@@ -346,7 +344,8 @@ func (h *Handler) read(e events.APIGatewayV2HTTPRequest, headers map[string]stri
 			Message: "The request's Idempotency-Key header must be 1 to 255 visible characters.",
 		}}))
 	}
-	return submission{form: form, req: req, key: key, valid: true}, refusal{}, false
+	d := appointment.Dedupe{IdempotencyKey: key, Fingerprint: req.Fingerprint()}
+	return submission{form: form, req: req, dedupe: d, valid: true}, refusal{}, false
 }
 
 // countAttempt counts a request against the client's attempt budget and
@@ -383,13 +382,11 @@ func (h *Handler) spend(ctx context.Context, name string, l Limit, now time.Time
 
 // refund gives back what spend counted, as far as storage lets it; a count
 // that stays is only a little too strict.
-func (h *Handler) refund(ctx context.Context, names []string, l Limit, now time.Time, log *slog.Logger) {
+func (h *Handler) refund(ctx context.Context, name string, l Limit, now time.Time, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 500*time.Millisecond)
 	defer cancel()
-	for _, name := range names {
-		if _, err := h.store.Count(ctx, name, now.Truncate(l.Window), l.Window, -1); err != nil {
-			log.Warn("count not given back", "error", err)
-		}
+	if _, err := h.store.Count(ctx, name, now.Truncate(l.Window), l.Window, -1); err != nil {
+		log.Warn("count not given back", "error", err)
 	}
 }
 
