@@ -270,8 +270,9 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 	if sub.form.IsSpam() {
 		return h.decoy(ctx, r, sub.dedupe, now, log)
 	}
-	address := "address#" + h.hash("address", appointment.CanonicalAddress(sub.req.Email))
+	var address string // the patient address's counter, when it is counted
 	if h.cfg.PerAddress.on() {
+		address = "address#" + h.hash("address", appointment.CanonicalAddress(sub.req.Email))
 		wait, err := h.spend(ctx, address, h.cfg.PerAddress, now)
 		if err != nil {
 			return r.storeProblem(err, log)
@@ -283,7 +284,7 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 
 	sub.req.Stamp(now)
 	receipt, err := h.store.Create(ctx, sub.req, sub.dedupe)
-	if (err != nil || receipt.Replayed) && h.cfg.PerAddress.on() {
+	if (err != nil || receipt.Replayed) && address != "" {
 		// Nothing new was stored, so the patient address's allowance is
 		// given back: a patient whose first try met an outage, or who
 		// clicked twice, still has all of it.
