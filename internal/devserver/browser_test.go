@@ -61,6 +61,9 @@ func prerequisiteMissing(t *testing.T, hint string) {
 
 func chromiumPath(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("drives headless Chromium; runs without -short (make test)")
+	}
 	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
 		return "/usr/bin/chromium"
 	}

@@ -64,6 +64,7 @@ func repoRoot() (string, error) {
 // "sam build" does, and returns the path of the resulting bootstrap binary.
 func BuildBootstrap(t testing.TB, logicalID string) string {
 	t.Helper()
+	skipShort(t)
 	dir := t.TempDir()
 	// GOARCH is forced to the host's so the binary runs here even when the
 	// deployed architecture differs.
@@ -80,6 +81,7 @@ func BuildBootstrap(t testing.TB, logicalID string) string {
 // go build cache, so repeated calls, and later test runs, reuse it.
 func BuildEmulator(t testing.TB) string {
 	t.Helper()
+	skipShort(t)
 	path, err := emulatorPath()
 	if err != nil {
 		t.Fatal(err)
@@ -98,6 +100,15 @@ var emulatorPath = sync.OnceValues(func() (string, error) {
 	defer cancel()
 	return rie.BuildEmulator(ctx, root)
 })
+
+// skipShort skips a test that builds and runs bootstraps under the
+// emulator when only the quick tests were asked for.
+func skipShort(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs a bootstrap under the Lambda Runtime Interface Emulator; runs without -short (make test)")
+	}
+}
 
 // Function is a bootstrap running under the emulator. Like a single Lambda
 // execution environment it handles one invocation at a time.

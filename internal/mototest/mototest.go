@@ -64,6 +64,9 @@ type Server struct {
 // Start fails the test if moto_server is not installed.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs moto_server; runs without -short (make test)")
+	}
 
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -23,6 +24,12 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		// Every test here runs the emulator, which is built first.
+		fmt.Println("skipping the emulator tests with -short; they run in make test")
+		return m.Run()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var err error
@@ -48,8 +55,18 @@ func run(m *testing.M) int {
 
 // start runs the test function under the emulator and stops it when the test
 // ends, logging its output if the test failed.
+// skipShort skips a test that needs the emulator and the test function,
+// which are built only without -short.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the emulator; runs without -short (make test)")
+	}
+}
+
 func start(t *testing.T, env ...string) *rie.Function {
 	t.Helper()
+	skipShort(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	fn, err := rie.Start(ctx, rie.Config{Emulator: emulator, Bootstrap: bootstrap, Env: env})
@@ -151,6 +168,7 @@ func TestInvokeTimeout(t *testing.T) {
 }
 
 func TestOutputAndClose(t *testing.T) {
+	skipShort(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	fn, err := rie.Start(ctx, rie.Config{Emulator: emulator, Bootstrap: bootstrap})
@@ -185,6 +203,7 @@ func TestOutputAndClose(t *testing.T) {
 }
 
 func TestStartFails(t *testing.T) {
+	skipShort(t)
 	falseBin, err := exec.LookPath("false")
 	if err != nil {
 		t.Skip("no false command")

@@ -63,6 +63,9 @@ func translate(file string) (map[string]any, error) {
 
 func translatedTemplate(t *testing.T) map[string]any {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("translates the template with the SAM translator (Python); runs without -short (make test)")
+	}
 	tmpl, err := translated()
 	if err != nil {
 		t.Fatal(err)
