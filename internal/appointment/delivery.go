@@ -30,3 +30,22 @@ type Delivery struct {
 	// Reason says why a failed email failed.
 	Reason string
 }
+
+// EmailKind names one of the emails a request calls for.
+type EmailKind string
+
+// The emails sent for each new request.
+const (
+	// EmailPatient is the confirmation the patient receives.
+	EmailPatient EmailKind = "patient"
+	// EmailFrontDesk is the notification that tells the front desk whom to
+	// call back.
+	EmailFrontDesk EmailKind = "frontDesk"
+)
+
+// Claimable reports whether a sender may take the email at now: nobody has
+// tried it yet, or the sender holding it let its lease run out. A sent or
+// failed email is never claimable, so it is never sent again.
+func (d Delivery) Claimable(now time.Time) bool {
+	return d.State == "" || (d.State == DeliverySending && d.LeaseUntil.Before(now))
+}

@@ -45,7 +45,7 @@ type Request struct {
 
 	// Deliveries are the states of the request's emails, by kind, as far
 	// as they have been recorded.
-	Deliveries map[string]Delivery
+	Deliveries map[EmailKind]Delivery
 }
 
 // Receipt is what the patient is told about a stored request.

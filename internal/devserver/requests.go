@@ -55,7 +55,7 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request) {
 	for _, req := range requests {
 		row := requestRow{Request: req, Created: req.CreatedAt.In(s.profile.Zone()).Format("Mon Jan 2 2006, 3:04 PM MST")}
 		for _, kind := range []email.Kind{email.Patient, email.FrontDesk} {
-			d := req.Deliveries[string(kind)]
+			d := req.Deliveries[kind]
 			st := emailState{Kind: string(kind), State: string(d.State)}
 			switch d.State {
 			case "":

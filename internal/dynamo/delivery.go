@@ -26,14 +26,16 @@ import (
 // lease. Otherwise it returns the email's current state: sent, failed, or
 // sending under someone else's lease. A request that no longer exists has
 // an empty state.
-func (s *Store) ClaimEmail(ctx context.Context, id, kind, lease string, until, now time.Time) (bool, appointment.Delivery, error) {
+func (s *Store) ClaimEmail(ctx context.Context, id string, kind appointment.EmailKind, lease string, until, now time.Time) (bool, appointment.Delivery, error) {
 	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:        &s.table,
 		Key:              requestKey(id),
 		UpdateExpression: aws.String("SET emails.#kind = :claim"),
+		// appointment.Delivery.Claimable, as a condition DynamoDB checks
+		// atomically with the write.
 		ConditionExpression: aws.String("attribute_exists(pk) AND (attribute_not_exists(emails.#kind) OR " +
 			"(emails.#kind.#state = :sending AND emails.#kind.leaseUntil < :now))"),
-		ExpressionAttributeNames: map[string]string{"#kind": kind, "#state": "state"},
+		ExpressionAttributeNames: map[string]string{"#kind": string(kind), "#state": "state"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":claim": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
 				"state":      str(string(appointment.DeliverySending)),
@@ -59,7 +61,7 @@ func (s *Store) ClaimEmail(ctx context.Context, id, kind, lease string, until, n
 }
 
 // MarkEmailSent records that SES accepted the email under messageID.
-func (s *Store) MarkEmailSent(ctx context.Context, id, kind, lease, messageID string, at time.Time) error {
+func (s *Store) MarkEmailSent(ctx context.Context, id string, kind appointment.EmailKind, lease, messageID string, at time.Time) error {
 	return s.settle(ctx, id, kind, lease, map[string]types.AttributeValue{
 		"state":     str(string(appointment.DeliverySent)),
 		"messageId": str(messageID),
@@ -68,7 +70,7 @@ func (s *Store) MarkEmailSent(ctx context.Context, id, kind, lease, messageID st
 }
 
 // MarkEmailFailed records that SES refused the email for good.
-func (s *Store) MarkEmailFailed(ctx context.Context, id, kind, lease, reason string, at time.Time) error {
+func (s *Store) MarkEmailFailed(ctx context.Context, id string, kind appointment.EmailKind, lease, reason string, at time.Time) error {
 	return s.settle(ctx, id, kind, lease, map[string]types.AttributeValue{
 		"state":  str(string(appointment.DeliveryFailed)),
 		"reason": str(reason),
@@ -78,26 +80,26 @@ func (s *Store) MarkEmailFailed(ctx context.Context, id, kind, lease, reason str
 
 // ReleaseEmail gives up a lease on an email that was certainly not sent,
 // so that the next try need not wait for the lease to run out.
-func (s *Store) ReleaseEmail(ctx context.Context, id, kind, lease string) error {
+func (s *Store) ReleaseEmail(ctx context.Context, id string, kind appointment.EmailKind, lease string) error {
 	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       requestKey(id),
 		UpdateExpression:          aws.String("REMOVE emails.#kind"),
 		ConditionExpression:       aws.String("emails.#kind.lease = :lease AND emails.#kind.#state = :sending"),
-		ExpressionAttributeNames:  map[string]string{"#kind": kind, "#state": "state"},
+		ExpressionAttributeNames:  map[string]string{"#kind": string(kind), "#state": "state"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":lease": str(lease), ":sending": str(string(appointment.DeliverySending))},
 	})
 	return settleError("release email", err)
 }
 
 // settle replaces a held lease with the email's outcome.
-func (s *Store) settle(ctx context.Context, id, kind, lease string, outcome map[string]types.AttributeValue) error {
+func (s *Store) settle(ctx context.Context, id string, kind appointment.EmailKind, lease string, outcome map[string]types.AttributeValue) error {
 	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       requestKey(id),
 		UpdateExpression:          aws.String("SET emails.#kind = :outcome"),
 		ConditionExpression:       aws.String("emails.#kind.lease = :lease AND emails.#kind.#state = :sending"),
-		ExpressionAttributeNames:  map[string]string{"#kind": kind, "#state": "state"},
+		ExpressionAttributeNames:  map[string]string{"#kind": string(kind), "#state": "state"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":outcome": &types.AttributeValueMemberM{Value: outcome}, ":lease": str(lease), ":sending": str(string(appointment.DeliverySending))},
 	})
 	return settleError("record email outcome", err)
@@ -115,7 +117,7 @@ func settleError(op string, err error) error {
 }
 
 // Delivery returns the recorded state of one email of request id.
-func (s *Store) Delivery(ctx context.Context, id, kind string) (appointment.Delivery, error) {
+func (s *Store) Delivery(ctx context.Context, id string, kind appointment.EmailKind) (appointment.Delivery, error) {
 	item, err := s.getItem(ctx, "REQ#"+id, "REQUEST")
 	if err != nil {
 		return appointment.Delivery{}, err
@@ -142,12 +144,12 @@ func deliveryValue(d appointment.Delivery) types.AttributeValue {
 	return &types.AttributeValueMemberM{Value: m}
 }
 
-func deliveryFromItem(item map[string]types.AttributeValue, kind string) appointment.Delivery {
+func deliveryFromItem(item map[string]types.AttributeValue, kind appointment.EmailKind) appointment.Delivery {
 	emails, ok := item["emails"].(*types.AttributeValueMemberM)
 	if !ok {
 		return appointment.Delivery{}
 	}
-	m, ok := emails.Value[kind].(*types.AttributeValueMemberM)
+	m, ok := emails.Value[string(kind)].(*types.AttributeValueMemberM)
 	if !ok {
 		return appointment.Delivery{}
 	}

@@ -10,7 +10,7 @@ import (
 
 func TestRequestImageRoundTrip(t *testing.T) {
 	r := storetest.Request("Line one\nLine two", now)
-	r.Deliveries = map[string]appointment.Delivery{
+	r.Deliveries = map[appointment.EmailKind]appointment.Delivery{
 		"patient":   {State: appointment.DeliverySent, MessageID: "m-1", At: now},
 		"frontDesk": {State: appointment.DeliverySending, Lease: "l", LeaseUntil: now.Add(time.Minute)},
 	}

@@ -79,7 +79,7 @@ func requestItem(r appointment.Request, expires time.Time) map[string]types.Attr
 	// start so that one email's state can be set without touching another's.
 	emails := map[string]types.AttributeValue{}
 	for kind, d := range r.Deliveries {
-		emails[kind] = deliveryValue(d)
+		emails[string(kind)] = deliveryValue(d)
 	}
 	item["emails"] = &types.AttributeValueMemberM{Value: emails}
 	item[attrExpiresAt] = number(expires.Unix())
@@ -127,9 +127,9 @@ func requestFromItem(item map[string]types.AttributeValue) appointment.Request {
 		r.NewPatient = &v
 	}
 	if emails, ok := item["emails"].(*types.AttributeValueMemberM); ok && len(emails.Value) > 0 {
-		r.Deliveries = map[string]appointment.Delivery{}
+		r.Deliveries = map[appointment.EmailKind]appointment.Delivery{}
 		for kind := range emails.Value {
-			r.Deliveries[kind] = deliveryFromItem(item, kind)
+			r.Deliveries[appointment.EmailKind(kind)] = deliveryFromItem(item, appointment.EmailKind(kind))
 		}
 	}
 	return r

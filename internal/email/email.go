@@ -34,13 +34,14 @@ import (
 	"example.com/appointments/internal/clinic"
 )
 
-// Kind names one of the emails a request calls for.
-type Kind string
+// Kind names one of the emails a request calls for; the kinds are the
+// appointment package's.
+type Kind = appointment.EmailKind
 
 // The emails sent for each new request.
 const (
-	Patient   Kind = "patient"
-	FrontDesk Kind = "frontDesk"
+	Patient   = appointment.EmailPatient
+	FrontDesk = appointment.EmailFrontDesk
 )
 
 // Settings say who sends and who receives at the clinic.

@@ -323,7 +323,7 @@ func (s *Store) List(_ context.Context, status appointment.Status, limit int) ([
 }
 
 // ClaimEmail takes a lease on sending one email of a request.
-func (s *Store) ClaimEmail(_ context.Context, id, kind, lease string, until, now time.Time) (bool, appointment.Delivery, error) {
+func (s *Store) ClaimEmail(_ context.Context, id string, kind appointment.EmailKind, lease string, until, now time.Time) (bool, appointment.Delivery, error) {
 	var claimed bool
 	var current appointment.Delivery
 	err := s.update(func(st *state) error {
@@ -332,7 +332,7 @@ func (s *Store) ClaimEmail(_ context.Context, id, kind, lease string, until, now
 			return nil
 		}
 		current = r.Deliveries[kind]
-		if current.State != "" && !(current.State == appointment.DeliverySending && current.LeaseUntil.Before(now)) {
+		if !current.Claimable(now) {
 			return nil
 		}
 		claimed = true
@@ -343,8 +343,8 @@ func (s *Store) ClaimEmail(_ context.Context, id, kind, lease string, until, now
 	return claimed, current, err
 }
 
-func (st *state) setDelivery(r appointment.Request, kind string, d appointment.Delivery, now time.Time) {
-	deliveries := make(map[string]appointment.Delivery, len(r.Deliveries)+1)
+func (st *state) setDelivery(r appointment.Request, kind appointment.EmailKind, d appointment.Delivery, now time.Time) {
+	deliveries := make(map[appointment.EmailKind]appointment.Delivery, len(r.Deliveries)+1)
 	for k, v := range r.Deliveries {
 		deliveries[k] = v
 	}
@@ -359,7 +359,7 @@ func (st *state) setDelivery(r appointment.Request, kind string, d appointment.D
 }
 
 // settle replaces a held lease with d.
-func (s *Store) settle(id, kind, lease string, d appointment.Delivery) error {
+func (s *Store) settle(id string, kind appointment.EmailKind, lease string, d appointment.Delivery) error {
 	return s.update(func(st *state) error {
 		r, ok := st.Requests[id]
 		cur := r.Deliveries[kind]
@@ -372,22 +372,22 @@ func (s *Store) settle(id, kind, lease string, d appointment.Delivery) error {
 }
 
 // MarkEmailSent records that the email went out.
-func (s *Store) MarkEmailSent(_ context.Context, id, kind, lease, messageID string, at time.Time) error {
+func (s *Store) MarkEmailSent(_ context.Context, id string, kind appointment.EmailKind, lease, messageID string, at time.Time) error {
 	return s.settle(id, kind, lease, appointment.Delivery{State: appointment.DeliverySent, MessageID: messageID, At: at.UTC()})
 }
 
 // MarkEmailFailed records that the email was refused for good.
-func (s *Store) MarkEmailFailed(_ context.Context, id, kind, lease, reason string, at time.Time) error {
+func (s *Store) MarkEmailFailed(_ context.Context, id string, kind appointment.EmailKind, lease, reason string, at time.Time) error {
 	return s.settle(id, kind, lease, appointment.Delivery{State: appointment.DeliveryFailed, Reason: reason, At: at.UTC()})
 }
 
 // ReleaseEmail gives up a lease on an email that was not sent.
-func (s *Store) ReleaseEmail(_ context.Context, id, kind, lease string) error {
+func (s *Store) ReleaseEmail(_ context.Context, id string, kind appointment.EmailKind, lease string) error {
 	return s.settle(id, kind, lease, appointment.Delivery{})
 }
 
 // Delivery returns the recorded state of one email.
-func (s *Store) Delivery(ctx context.Context, id, kind string) (appointment.Delivery, error) {
+func (s *Store) Delivery(ctx context.Context, id string, kind appointment.EmailKind) (appointment.Delivery, error) {
 	r, err := s.Get(ctx, id)
 	if errors.Is(err, appointment.ErrNotFound) {
 		return appointment.Delivery{}, nil

@@ -21,10 +21,10 @@ import (
 
 // Deliveries records the state of each email of a request.
 type Deliveries interface {
-	ClaimEmail(ctx context.Context, id, kind, lease string, until, now time.Time) (bool, appointment.Delivery, error)
-	MarkEmailSent(ctx context.Context, id, kind, lease, messageID string, at time.Time) error
-	MarkEmailFailed(ctx context.Context, id, kind, lease, reason string, at time.Time) error
-	ReleaseEmail(ctx context.Context, id, kind, lease string) error
+	ClaimEmail(ctx context.Context, id string, kind appointment.EmailKind, lease string, until, now time.Time) (bool, appointment.Delivery, error)
+	MarkEmailSent(ctx context.Context, id string, kind appointment.EmailKind, lease, messageID string, at time.Time) error
+	MarkEmailFailed(ctx context.Context, id string, kind appointment.EmailKind, lease, reason string, at time.Time) error
+	ReleaseEmail(ctx context.Context, id string, kind appointment.EmailKind, lease string) error
 }
 
 // Sender hands a rendered message to the mail service and returns its
@@ -184,7 +184,7 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 			// Nothing was sent: the email is given up now and tried again
 			// with the record.
 			log.Warn("cannot count confirmation; will retry", "error", err)
-			if err := h.deliveries.ReleaseEmail(ctx, r.ID, string(kind), lease); err != nil {
+			if err := h.deliveries.ReleaseEmail(ctx, r.ID, kind, lease); err != nil {
 				log.Warn("cannot release email", "error", err)
 			}
 			return false
@@ -208,7 +208,7 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 	// The store's client retries this write more patiently than most (see
 	// functions/notify): a sent email whose record is lost is sent again
 	// once its lease runs out.
-	if err := h.deliveries.MarkEmailSent(ctx, r.ID, string(kind), lease, messageID, h.now()); err != nil {
+	if err := h.deliveries.MarkEmailSent(ctx, r.ID, kind, lease, messageID, h.now()); err != nil {
 		// The email is out but not recorded. The lease keeps others from
 		// sending it again while it holds; the retry records nothing new
 		// unless the lease has run out.
@@ -221,7 +221,7 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 
 func (h *Handler) claim(ctx context.Context, id string, kind email.Kind, lease string) (bool, appointment.Delivery, error) {
 	now := h.now()
-	return h.deliveries.ClaimEmail(ctx, id, string(kind), lease, now.Add(h.lease), now)
+	return h.deliveries.ClaimEmail(ctx, id, kind, lease, now.Add(h.lease), now)
 }
 
 // waitForLease waits until another sender's lease on an email runs out, if
@@ -269,7 +269,7 @@ func (h *Handler) sendFailed(ctx context.Context, id string, kind email.Kind, le
 		// SES answered and did not send: the email can be tried again at
 		// once.
 		log.Warn("email not sent; will retry", "error", err)
-		if err := h.deliveries.ReleaseEmail(ctx, id, string(kind), lease); err != nil {
+		if err := h.deliveries.ReleaseEmail(ctx, id, kind, lease); err != nil {
 			log.Warn("cannot release email", "error", err)
 		}
 		return false
@@ -284,7 +284,7 @@ func (h *Handler) sendFailed(ctx context.Context, id string, kind email.Kind, le
 // metric.
 func (h *Handler) fail(ctx context.Context, id string, kind email.Kind, lease, reason, metric string, log *slog.Logger) bool {
 	h.metrics.Count(metric, map[string]string{"Kind": string(kind)})
-	if err := h.deliveries.MarkEmailFailed(ctx, id, string(kind), lease, reason, h.now()); err != nil {
+	if err := h.deliveries.MarkEmailFailed(ctx, id, kind, lease, reason, h.now()); err != nil {
 		log.Error("email failure not recorded", "error", err)
 		return false
 	}

@@ -25,23 +25,25 @@ type memoryDeliveries struct {
 	failing map[string]error                // method name -> error
 }
 
-func (m *memoryDeliveries) key(id, kind string) string { return id + "/" + kind }
+func (m *memoryDeliveries) key(id string, kind appointment.EmailKind) string {
+	return id + "/" + string(kind)
+}
 
-func (m *memoryDeliveries) ClaimEmail(_ context.Context, id, kind, lease string, until, now time.Time) (bool, appointment.Delivery, error) {
+func (m *memoryDeliveries) ClaimEmail(_ context.Context, id string, kind appointment.EmailKind, lease string, until, now time.Time) (bool, appointment.Delivery, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.failing["ClaimEmail"]; err != nil {
 		return false, appointment.Delivery{}, err
 	}
-	cur, ok := m.states[m.key(id, kind)]
-	if ok && !(cur.State == appointment.DeliverySending && cur.LeaseUntil.Before(now)) {
+	cur := m.states[m.key(id, kind)]
+	if !cur.Claimable(now) {
 		return false, cur, nil
 	}
 	m.states[m.key(id, kind)] = appointment.Delivery{State: appointment.DeliverySending, Lease: lease, LeaseUntil: until}
 	return true, m.states[m.key(id, kind)], nil
 }
 
-func (m *memoryDeliveries) settle(method, id, kind, lease string, d appointment.Delivery) error {
+func (m *memoryDeliveries) settle(method, id string, kind appointment.EmailKind, lease string, d appointment.Delivery) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.failing[method]; err != nil {
@@ -59,22 +61,22 @@ func (m *memoryDeliveries) settle(method, id, kind, lease string, d appointment.
 	return nil
 }
 
-func (m *memoryDeliveries) MarkEmailSent(_ context.Context, id, kind, lease, messageID string, at time.Time) error {
+func (m *memoryDeliveries) MarkEmailSent(_ context.Context, id string, kind appointment.EmailKind, lease, messageID string, at time.Time) error {
 	return m.settle("MarkEmailSent", id, kind, lease, appointment.Delivery{State: appointment.DeliverySent, MessageID: messageID, At: at})
 }
 
-func (m *memoryDeliveries) MarkEmailFailed(_ context.Context, id, kind, lease, reason string, at time.Time) error {
+func (m *memoryDeliveries) MarkEmailFailed(_ context.Context, id string, kind appointment.EmailKind, lease, reason string, at time.Time) error {
 	return m.settle("MarkEmailFailed", id, kind, lease, appointment.Delivery{State: appointment.DeliveryFailed, Reason: reason, At: at})
 }
 
-func (m *memoryDeliveries) ReleaseEmail(_ context.Context, id, kind, lease string) error {
+func (m *memoryDeliveries) ReleaseEmail(_ context.Context, id string, kind appointment.EmailKind, lease string) error {
 	return m.settle("ReleaseEmail", id, kind, lease, appointment.Delivery{})
 }
 
 func (m *memoryDeliveries) state(id string, kind email.Kind) appointment.Delivery {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.states[m.key(id, string(kind))]
+	return m.states[m.key(id, kind)]
 }
 
 // sesError imitates the sender's classified errors.

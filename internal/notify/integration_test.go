@@ -160,7 +160,7 @@ func TestStreamToSES(t *testing.T) {
 	}
 
 	for _, kind := range []email.Kind{email.Patient, email.FrontDesk} {
-		d, err := w.store.Delivery(context.Background(), r.ID, string(kind))
+		d, err := w.store.Delivery(context.Background(), r.ID, kind)
 		if err != nil || d.State != appointment.DeliverySent || d.MessageID == "" {
 			t.Errorf("%s delivery = %+v, %v", kind, d, err)
 		}
@@ -263,7 +263,7 @@ func TestRejectedSendIsRecorded(t *testing.T) {
 		t.Fatalf("batch failures %v, want none", failed)
 	}
 	for _, kind := range []email.Kind{email.Patient, email.FrontDesk} {
-		d, err := w.store.Delivery(context.Background(), r.ID, string(kind))
+		d, err := w.store.Delivery(context.Background(), r.ID, kind)
 		if err != nil || d.State != appointment.DeliveryFailed || !strings.HasPrefix(d.Reason, "MessageRejected") {
 			t.Errorf("%s delivery = %+v, %v", kind, d, err)
 		}
@@ -303,7 +303,7 @@ func TestConfirmationCapThroughDynamoDB(t *testing.T) {
 	}
 	suppressed := 0
 	for _, r := range requests {
-		d, err := w.store.Delivery(context.Background(), r.ID, string(email.Patient))
+		d, err := w.store.Delivery(context.Background(), r.ID, email.Patient)
 		if err != nil {
 			t.Fatal(err)
 		}

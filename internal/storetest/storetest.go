@@ -24,11 +24,11 @@ type Store interface {
 	Count(ctx context.Context, name string, windowStart time.Time, window time.Duration, delta int) (int, error)
 	Get(ctx context.Context, id string) (appointment.Request, error)
 	List(ctx context.Context, status appointment.Status, limit int) ([]appointment.Request, error)
-	ClaimEmail(ctx context.Context, id, kind, lease string, until, now time.Time) (bool, appointment.Delivery, error)
-	MarkEmailSent(ctx context.Context, id, kind, lease, messageID string, at time.Time) error
-	MarkEmailFailed(ctx context.Context, id, kind, lease, reason string, at time.Time) error
-	ReleaseEmail(ctx context.Context, id, kind, lease string) error
-	Delivery(ctx context.Context, id, kind string) (appointment.Delivery, error)
+	ClaimEmail(ctx context.Context, id string, kind appointment.EmailKind, lease string, until, now time.Time) (bool, appointment.Delivery, error)
+	MarkEmailSent(ctx context.Context, id string, kind appointment.EmailKind, lease, messageID string, at time.Time) error
+	MarkEmailFailed(ctx context.Context, id string, kind appointment.EmailKind, lease, reason string, at time.Time) error
+	ReleaseEmail(ctx context.Context, id string, kind appointment.EmailKind, lease string) error
+	Delivery(ctx context.Context, id string, kind appointment.EmailKind) (appointment.Delivery, error)
 }
 
 // Open returns a new, empty store whose clock is now.
