@@ -42,21 +42,6 @@ type choice struct {
 	Label string
 }
 
-// Labels of the fixed choices. Every value the API accepts has one, which
-// the tests check against the appointment package's lists.
-var (
-	dayLabels = map[string]string{
-		"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
-		"fri": "Friday", "sat": "Saturday", "sun": "Sunday",
-	}
-	timeLabels = map[string]string{
-		"morning": "Morning", "afternoon": "Afternoon", "evening": "Evening",
-	}
-	contactLabels = map[string]string{
-		"phone": "Phone call", "email": "Email", "text": "Text message",
-	}
-)
-
 // formPage is what the form and thank-you templates are rendered from.
 type formPage struct {
 	Clinic *clinic.Profile
@@ -97,8 +82,8 @@ func newFormPage(p *clinic.Profile, action string) formPage {
 		Action:         action,
 		Theme:          theme(p),
 		Days:           openDays(p),
-		Times:          choices(appointment.Times, timeLabels),
-		ContactMethods: choices(appointment.ContactMethods, contactLabels),
+		Times:          choices(appointment.Times, appointment.TimeLabel),
+		ContactMethods: choices(appointment.ContactMethods, appointment.ContactMethodLabel),
 		MaxName:        appointment.MaxNameLength,
 		MaxEmail:       appointment.MaxEmailLength,
 		MaxPhone:       appointment.MaxPhoneLength,
@@ -257,17 +242,13 @@ func openDays(p *clinic.Profile) []choice {
 			days = append(days, d)
 		}
 	}
-	return choices(days, dayLabels)
+	return choices(days, appointment.DayLabel)
 }
 
-func choices(values []string, labels map[string]string) []choice {
+func choices(values []string, label func(string) string) []choice {
 	out := make([]choice, 0, len(values))
 	for _, v := range values {
-		label, ok := labels[v]
-		if !ok {
-			label = v
-		}
-		out = append(out, choice{Value: v, Label: label})
+		out = append(out, choice{Value: v, Label: label(v)})
 	}
 	return out
 }

@@ -218,18 +218,16 @@ func (c *Composer) frontDeskView(r appointment.Request, d requestDetails, subjec
 		FullName:       strings.TrimSpace(r.FirstName + " " + r.LastName),
 		Email:          r.Email,
 		NewPatient:     "Not stated",
-		ContactPreference: map[string]string{
-			"phone": "Phone call", "email": "Email", "text": "Text message",
-		}[r.ContactMethod],
-		Received: r.CreatedAt.In(c.profile.Zone()).Format(receivedLayout),
+		Received:       r.CreatedAt.In(c.profile.Zone()).Format(receivedLayout),
 	}
 	v.PhoneText, v.PhoneDial = patientPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
 	v.EmailLink, _ = appointment.SESAddress(r.Email)
 	if r.NewPatient != nil {
 		v.NewPatient = map[bool]string{true: "New patient", false: "Returning patient"}[*r.NewPatient]
 	}
-	if v.ContactPreference == "" {
-		v.ContactPreference = "No preference"
+	v.ContactPreference = "No preference"
+	if r.ContactMethod != "" {
+		v.ContactPreference = appointment.ContactMethodLabel(r.ContactMethod)
 	}
 	if reason := normaliseLines(r.Reason); reason != "" {
 		v.Reason = strings.Split(reason, "\n")
@@ -247,11 +245,6 @@ func normaliseLines(s string) string {
 	return strings.TrimSpace(s)
 }
 
-var dayNames = map[string]string{
-	"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
-	"fri": "Friday", "sat": "Saturday", "sun": "Sunday",
-}
-
 // preferredWhen puts the preferred days and times in words, such as
 // "Monday or Wednesday, in the morning". No choice and every choice both
 // mean the patient can come at any time.
@@ -259,7 +252,7 @@ func preferredWhen(days, times []string) string {
 	var dayWords []string
 	for _, d := range clinic.Weekdays {
 		if slices.Contains(days, d) {
-			dayWords = append(dayWords, dayNames[d])
+			dayWords = append(dayWords, appointment.DayLabel(d))
 		}
 	}
 	var timeWords []string
