@@ -2,6 +2,7 @@ package appointment
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -60,6 +61,23 @@ func NewReference() string {
 		panic(err)
 	}
 	return ref
+}
+
+// ParseReference checks that s is a reference as NewReference makes them:
+// two groups of four symbols of the reference alphabet, joined by a hyphen.
+// Anything else, which could disturb a subject line or put someone else's
+// words on the clinic's page, is refused.
+func ParseReference(s string) (string, error) {
+	const n = 8
+	if len(s) != n+1 || s[n/2] != '-' {
+		return "", fmt.Errorf("reference is not two groups of %d symbols", n/2)
+	}
+	for i := 0; i < len(s); i++ {
+		if i != n/2 && strings.IndexByte(referenceAlphabet, s[i]) < 0 {
+			return "", errors.New("reference has a symbol outside its alphabet")
+		}
+	}
+	return s, nil
 }
 
 // NewReferenceFrom returns a reference drawn from src.

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -220,16 +219,15 @@ func contentSecurityPolicy(theme template.CSS, action string, turnstile bool) st
 	return strings.Join(directives, "; ")
 }
 
-// referencePattern is what a request reference looks like. The thank-you
-// page shows only such a code, so that a link cannot make the clinic's page
-// display a message of someone else's choosing.
-var referencePattern = regexp.MustCompile(`^[0-9A-Z]{2,12}(-[0-9A-Z]{2,12})?$`)
-
+// displayReference returns s when it is a request reference, else "". The
+// thank-you page shows only such a code, so that a link cannot make the
+// clinic's page display a message of someone else's choosing.
 func displayReference(s string) string {
-	if !referencePattern.MatchString(s) {
+	ref, err := appointment.ParseReference(s)
+	if err != nil {
 		return ""
 	}
-	return s
+	return ref
 }
 
 // openDays are the days the clinic has opening hours on, Monday first: a

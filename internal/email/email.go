@@ -183,7 +183,7 @@ func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 	if err != nil {
 		return Message{}, fmt.Errorf("request email: %w", err)
 	}
-	if !referencePattern.MatchString(r.Reference) {
+	if _, err := appointment.ParseReference(r.Reference); err != nil {
 		return Message{}, errors.New("request reference is missing or malformed")
 	}
 	if !e164Pattern.MatchString(r.Phone) {
@@ -236,12 +236,7 @@ func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 	return msg, nil
 }
 
-var (
-	// referencePattern admits the codes appointment.NewReference makes and
-	// nothing that could disturb a Subject line.
-	referencePattern = regexp.MustCompile(`^[0-9A-Z]{1,12}(-[0-9A-Z]{1,12})*$`)
-	e164Pattern      = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
-)
+var e164Pattern = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
 
 // location returns the request's location. A request without one can only
 // come from a clinic with a single site, which is then the one meant.
