@@ -376,9 +376,7 @@ func (v *validator) reason() string {
 	if !ok {
 		return ""
 	}
-	s = strings.TrimSpace(s)
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
+	s = NormalizeLines(s)
 	if hasForbiddenInReason(s) {
 		v.fail(FieldReason, CodeControlCharacter, "Please check your message: it contains an invisible character we cannot accept.")
 		return ""

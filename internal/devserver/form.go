@@ -254,16 +254,7 @@ func choices(values []string, label func(string) string) []choice {
 // phoneURL is a tel: link to the clinic's number. html/template refuses
 // tel: URLs it did not see built, so only digits and a leading plus go in.
 func phoneURL(phone string) template.URL {
-	var b strings.Builder
-	for _, r := range phone {
-		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == '+' && b.Len() == 0:
-			b.WriteRune(r)
-		}
-	}
-	return template.URL("tel:" + b.String())
+	return template.URL("tel:" + appointment.DialString(phone))
 }
 
 // theme derives the form's colours from the clinic's brand colour so that

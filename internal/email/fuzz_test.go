@@ -6,6 +6,8 @@ import (
 	"net/mail"
 	"strings"
 	"testing"
+
+	"example.com/appointments/internal/appointment"
 )
 
 // FuzzCompose feeds arbitrary names and reasons to both emails and checks
@@ -87,7 +89,7 @@ func fuzzAddress(s string) string {
 // maskLines keeps the line structure of a reason and replaces every
 // non-empty line with "x".
 func maskLines(s string) string {
-	lines := strings.Split(normaliseLines(s), "\n")
+	lines := strings.Split(appointment.NormalizeLines(s), "\n")
 	for i, l := range lines {
 		if l != "" {
 			lines[i] = "x"

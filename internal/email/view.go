@@ -102,13 +102,7 @@ func newClinicContact(p *clinic.Profile) clinicContact {
 func clinicPhone(phone, region string) (text, dial string) {
 	n, err := phonenumbers.Parse(phone, region)
 	if err != nil || !phonenumbers.IsPossibleNumber(n) {
-		dial = strings.Map(func(r rune) rune {
-			if r == '+' || ('0' <= r && r <= '9') {
-				return r
-			}
-			return -1
-		}, phone)
-		return phone, dial
+		return phone, appointment.DialString(phone)
 	}
 	return formatPhone(n, region), phonenumbers.Format(n, phonenumbers.E164)
 }
@@ -117,12 +111,7 @@ func clinicPhone(phone, region string) (text, dial string) {
 // it from the clinic: nationally when it is in the clinic's own region,
 // internationally otherwise.
 func patientPhone(e164, extension, region string) (text, dial string) {
-	extension = strings.Map(func(r rune) rune {
-		if '0' <= r && r <= '9' {
-			return r
-		}
-		return -1
-	}, extension)
+	extension = appointment.DialString(extension)
 	dial = e164
 	if extension != "" {
 		// RFC 3966's extension parameter, which phones dial after a pause.
@@ -229,20 +218,11 @@ func (c *Composer) frontDeskView(r appointment.Request, d requestDetails, subjec
 	if r.ContactMethod != "" {
 		v.ContactPreference = appointment.ContactMethodLabel(r.ContactMethod)
 	}
-	if reason := normaliseLines(r.Reason); reason != "" {
+	if reason := appointment.NormalizeLines(r.Reason); reason != "" {
 		v.Reason = strings.Split(reason, "\n")
 	}
 	v.layoutView = c.layout(subject, "New appointment request")
 	return v
-}
-
-// normaliseLines makes every line break "\n" and drops blank lines at
-// either end. Validation already does this; doing it again here keeps a
-// stray carriage return from splitting a line in one part and not the other.
-func normaliseLines(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
-	return strings.TrimSpace(s)
 }
 
 // preferredWhen puts the preferred days and times in words, such as

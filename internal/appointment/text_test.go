@@ -1,0 +1,31 @@
+package appointment
+
+import "testing"
+
+func TestNormalizeLines(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"a\r\nb\rc\nd", "a\nb\nc\nd"},
+		{"\r\n\n  Tight shoulder.\r\n\r\n", "Tight shoulder."},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := NormalizeLines(tt.in); got != tt.want {
+			t.Errorf("NormalizeLines(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestDialString(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"(303) 555-0123", "3035550123"},
+		{"+1 303-555-0123", "+13035550123"},
+		{"303 + 555", "303555"},
+		{"ext. 12", "12"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := DialString(tt.in); got != tt.want {
+			t.Errorf("DialString(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
