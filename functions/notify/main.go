@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -28,7 +29,9 @@ import (
 )
 
 func main() {
-	log := settings.Logger(os.Stdout, os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
+	// JSON (the template's LoggingConfig) at AWS_LAMBDA_LOG_LEVEL, with
+	// Lambda's request ID on every entry logged with the invocation's context.
+	log := lambdacontext.NewLogger()
 	h, err := setup(context.Background(), os.Getenv, log)
 	if err != nil {
 		log.Error("notify function cannot start", "error", err)

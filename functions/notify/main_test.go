@@ -123,7 +123,17 @@ func TestSampleEventsUnderEmulator(t *testing.T) {
 	if len(got["jordan.rivera@example.com"]) != 1 || len(got[frontDesk]) != 1 || len(got) != 2 {
 		t.Errorf("emails by recipient: %v, want one to the patient and one to the front desk", counts(got))
 	}
-	checkLogs(t, fn.Output())
+	out := fn.Output()
+	checkLogs(t, out)
+	// Each entry carries Lambda's request ID from the invocation's context.
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, `"message":"email sent"`) && !strings.Contains(line, `"requestId":"`) {
+			t.Errorf("log entry without Lambda's request ID: %s", line)
+		}
+	}
+	if !strings.Contains(out, `"message":"email sent"`) {
+		t.Errorf("no email sent in the function's log:\n%s", out)
+	}
 }
 
 // TestSubmittedRequestIsEmailedOnce runs the whole path locally: the submit

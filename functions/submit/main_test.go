@@ -139,7 +139,10 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 			t.Errorf("function output contains patient detail %q", secret)
 		}
 	}
-	for _, want := range []string{`"outcome":"accepted"`, `"outcome":"replayed"`, `"reason":"validation_failed"`, `"Namespace":"ClinicAppointments"`} {
+	// Lambda's request ID on every entry, from the invocation's context,
+	// beside API Gateway's.
+	for _, want := range []string{`"outcome":"accepted"`, `"outcome":"replayed"`, `"reason":"validation_failed"`, `"Namespace":"ClinicAppointments"`,
+		`"requestId":"`, `"apiRequestId":"`, `"message":"appointment request handled"`} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("function output lacks %s", want)
 		}

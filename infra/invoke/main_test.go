@@ -115,7 +115,7 @@ func TestMakeInvoke(t *testing.T) {
 			if !strings.Contains(stdout.String(), "\n  \"statusCode\"") {
 				t.Errorf("response is not indented:\n%s", &stdout)
 			}
-			if !strings.Contains(stderr.String(), "REPORT RequestId") || !strings.Contains(stderr.String(), `"msg":"appointment request handled"`) {
+			if !strings.Contains(stderr.String(), "REPORT RequestId") || !strings.Contains(stderr.String(), `"message":"appointment request handled"`) {
 				t.Errorf("stderr lacks the emulator's report or the function's log:\n%s", &stderr)
 			}
 		})

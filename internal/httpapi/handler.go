@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
@@ -151,10 +150,9 @@ type outcome struct {
 // outcome a caller can see is a response; the returned error is always nil.
 func (h *Handler) Handle(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	start := h.now()
-	log := h.log.With("requestId", e.RequestContext.RequestID)
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		log = log.With("awsRequestId", lc.AwsRequestID)
-	}
+	// The logger adds Lambda's own request ID from ctx; API Gateway's ID
+	// is the one its access log records.
+	log := h.log.With("apiRequestId", e.RequestContext.RequestID)
 	resp, out := h.serve(ctx, e, log)
 
 	attrs := []any{"status", out.status, "durationMs", h.now().Sub(start).Milliseconds()}
@@ -234,7 +232,7 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 		case errors.Is(err, appointment.ErrIdempotencyKeyReused):
 			return r.keyReused()
 		case err != nil:
-			return r.storeProblem(err, log)
+			return r.storeProblem(ctx, err, log)
 		case found:
 			return r.success(receipt)
 		}
@@ -250,7 +248,7 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 		passed, err := h.cfg.Challenge.Verify(ctx, firstValue(sub.form[fieldChallenge]), sourceIP)
 		if err != nil {
 			// Fail closed: without an answer, a bot could not be told apart.
-			log.Error("bot challenge unavailable", "error", err)
+			log.ErrorContext(ctx, "bot challenge unavailable", "error", err)
 			resp, out := r.problem(codeChallengeUnavailable, nil)
 			resp.Headers["Retry-After"] = "30"
 			return resp, out
@@ -262,7 +260,7 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 
 	if h.cfg.Accepted.on() {
 		if wait, err := h.spend(ctx, "client#"+client, h.cfg.Accepted, now); err != nil {
-			return r.storeProblem(err, log)
+			return r.storeProblem(ctx, err, log)
 		} else if wait != nil {
 			return r.limited(codeRateLimited, *wait)
 		}
@@ -275,7 +273,7 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 		address = "address#" + h.hash("address", appointment.CanonicalAddress(sub.req.Email))
 		wait, err := h.spend(ctx, address, h.cfg.PerAddress, now)
 		if err != nil {
-			return r.storeProblem(err, log)
+			return r.storeProblem(ctx, err, log)
 		}
 		if wait != nil {
 			return r.limited(codeAddressLimited, *wait)
@@ -294,7 +292,7 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 		return r.keyReused()
 	}
 	if err != nil {
-		return r.storeProblem(err, log)
+		return r.storeProblem(ctx, err, log)
 	}
 	return r.success(receipt)
 }
@@ -360,7 +358,7 @@ func (h *Handler) countAttempt(ctx context.Context, client string, now time.Time
 	}
 	wait, err := h.spend(ctx, "attempts#"+client, h.cfg.Attempts, now)
 	if err != nil {
-		log.Warn("attempt not counted", "error", err)
+		log.WarnContext(ctx, "attempt not counted", "error", err)
 		return nil
 	}
 	return wait
@@ -387,7 +385,7 @@ func (h *Handler) refund(ctx context.Context, name string, l Limit, now time.Tim
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 500*time.Millisecond)
 	defer cancel()
 	if _, err := h.store.Count(ctx, name, now.Truncate(l.Window), l.Window, -1); err != nil {
-		log.Warn("count not given back", "error", err)
+		log.WarnContext(ctx, "count not given back", "error", err)
 	}
 }
 
@@ -413,7 +411,7 @@ func (h *Handler) decoy(ctx context.Context, r responder, d appointment.Dedupe, 
 	}
 	n, err := h.store.Count(ctx, "honeypot#"+seed, now.Truncate(window), window, 1)
 	if err != nil {
-		return r.storeProblem(err, log)
+		return r.storeProblem(ctx, err, log)
 	}
 	resp, out := r.success(appointment.Receipt{ID: id, Reference: ref, Replayed: n > 1})
 	out.honeypot = true
@@ -651,13 +649,13 @@ func (r responder) decodeProblem(err error) (events.APIGatewayV2HTTPResponse, ou
 // 503 with Retry-After, since trying again shortly is safe; anything else is
 // a fault of this program and gets 500. Either way the cause is logged, not
 // shown.
-func (r responder) storeProblem(err error, log *slog.Logger) (events.APIGatewayV2HTTPResponse, outcome) {
+func (r responder) storeProblem(ctx context.Context, err error, log *slog.Logger) (events.APIGatewayV2HTTPResponse, outcome) {
 	if errors.Is(err, appointment.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
-		log.Warn("storage unavailable", "error", err)
+		log.WarnContext(ctx, "storage unavailable", "error", err)
 		resp, out := r.problem(codeUnavailable, nil)
 		resp.Headers["Retry-After"] = "30"
 		return resp, out
 	}
-	log.Error("storage failed", "error", err)
+	log.ErrorContext(ctx, "storage failed", "error", err)
 	return r.problem(codeInternal, nil)
 }

@@ -570,7 +570,7 @@ func TestLogsCarryNoPatientDetails(t *testing.T) {
 			t.Errorf("log contains %q:\n%s", s, logs)
 		}
 	}
-	for _, want := range []string{`"requestId":"req-1"`, `"outcome":"accepted"`, `"appointmentId":"` + f.store.created[0].ID, `"outcome":"refused"`, `"reason":"validation_failed"`, `"reason":"storage_unavailable"`} {
+	for _, want := range []string{`"apiRequestId":"req-1"`, `"outcome":"accepted"`, `"appointmentId":"` + f.store.created[0].ID, `"outcome":"refused"`, `"reason":"validation_failed"`, `"reason":"storage_unavailable"`} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("log lacks %s:\n%s", want, logs)
 		}

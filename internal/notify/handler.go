@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/dynamo"
@@ -116,13 +115,10 @@ func emailsFor(rec events.DynamoDBEventRecord) []email.Kind {
 // reported as batch item failures so that Lambda hands them over again; the
 // returned error is always nil.
 func (h *Handler) Handle(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-	log := h.log
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		log = log.With("awsRequestId", lc.AwsRequestID)
-	}
 	var resp events.DynamoDBEventResponse
 	for _, rec := range e.Records {
-		if !h.handleRecord(ctx, rec, log) {
+		// The logger adds Lambda's request ID from ctx to every entry.
+		if !h.handleRecord(ctx, rec, h.log) {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
 		}
 	}
@@ -139,7 +135,7 @@ func (h *Handler) handleRecord(ctx context.Context, rec events.DynamoDBEventReco
 	if err != nil {
 		// A record that cannot be read will not read better next time; it
 		// is logged, without its contents, and skipped.
-		log.Error("unreadable request in stream record", "eventId", rec.EventID, "error", err)
+		log.ErrorContext(ctx, "unreadable request in stream record", "eventId", rec.EventID, "error", err)
 		return true
 	}
 	done := true
@@ -160,7 +156,7 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 		claimed, current, err = h.claim(ctx, r.ID, kind, lease)
 	}
 	if err != nil {
-		log.Warn("cannot claim email", "error", err)
+		log.WarnContext(ctx, "cannot claim email", "error", err)
 		return false
 	}
 	if !claimed {
@@ -168,12 +164,12 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 		case appointment.DeliverySending:
 			// Another sender holds it, or held it and stopped without a
 			// word; if so, its lease runs out and a later try takes over.
-			log.Info("email held by another sender", "leaseUntil", current.LeaseUntil)
+			log.InfoContext(ctx, "email held by another sender", "leaseUntil", current.LeaseUntil)
 			return false
 		case "":
-			log.Warn("request no longer exists; email not sent")
+			log.WarnContext(ctx, "request no longer exists; email not sent")
 		default:
-			log.Info("email already settled", "state", string(current.State))
+			log.InfoContext(ctx, "email already settled", "state", string(current.State))
 		}
 		return true
 	}
@@ -183,21 +179,21 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 		if err != nil {
 			// Nothing was sent: the email is given up now and tried again
 			// with the record.
-			log.Warn("cannot count confirmation; will retry", "error", err)
+			log.WarnContext(ctx, "cannot count confirmation; will retry", "error", err)
 			if err := h.deliveries.ReleaseEmail(ctx, r.ID, kind, lease); err != nil {
-				log.Warn("cannot release email", "error", err)
+				log.WarnContext(ctx, "cannot release email", "error", err)
 			}
 			return false
 		}
 		if over {
-			log.Warn("confirmation suppressed by the hourly cap")
+			log.WarnContext(ctx, "confirmation suppressed by the hourly cap")
 			return h.fail(ctx, r.ID, kind, lease, ReasonHourlyCap, "ConfirmationsSuppressed", log)
 		}
 	}
 
 	msg, err := h.composer.Compose(kind, r)
 	if err != nil {
-		log.Error("cannot compose email", "error", err)
+		log.ErrorContext(ctx, "cannot compose email", "error", err)
 		return h.fail(ctx, r.ID, kind, lease, "compose: "+err.Error(), "EmailsFailed", log)
 	}
 	messageID, err := h.sender.Send(ctx, msg.From, msg.To, msg.Raw)
@@ -212,10 +208,10 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 		// The email is out but not recorded. The lease keeps others from
 		// sending it again while it holds; the retry records nothing new
 		// unless the lease has run out.
-		log.Error("email sent but not recorded", "messageId", messageID, "error", err)
+		log.ErrorContext(ctx, "email sent but not recorded", "messageId", messageID, "error", err)
 		return false
 	}
-	log.Info("email sent", "messageId", messageID)
+	log.InfoContext(ctx, "email sent", "messageId", messageID)
 	return true
 }
 
@@ -261,22 +257,22 @@ func (h *Handler) sendFailed(ctx context.Context, id string, kind email.Kind, le
 		if errors.As(err, &detailed) {
 			reason = detailed.Reason()
 		}
-		log.Warn("email refused", "error", err)
+		log.WarnContext(ctx, "email refused", "error", err)
 		return h.fail(ctx, id, kind, lease, reason, "EmailsFailed", log)
 	}
 	var notSent interface{ NotSent() bool }
 	if errors.As(err, &notSent) && notSent.NotSent() {
 		// SES answered and did not send: the email can be tried again at
 		// once.
-		log.Warn("email not sent; will retry", "error", err)
+		log.WarnContext(ctx, "email not sent; will retry", "error", err)
 		if err := h.deliveries.ReleaseEmail(ctx, id, kind, lease); err != nil {
-			log.Warn("cannot release email", "error", err)
+			log.WarnContext(ctx, "cannot release email", "error", err)
 		}
 		return false
 	}
 	// No answer: the email may be out. The lease stays, so it is tried again
 	// only once the lease runs out.
-	log.Warn("email outcome unknown; will retry after the lease", "error", err)
+	log.WarnContext(ctx, "email outcome unknown; will retry after the lease", "error", err)
 	return false
 }
 
@@ -285,7 +281,7 @@ func (h *Handler) sendFailed(ctx context.Context, id string, kind email.Kind, le
 func (h *Handler) fail(ctx context.Context, id string, kind email.Kind, lease, reason, metric string, log *slog.Logger) bool {
 	h.metrics.Count(metric, map[string]string{"Kind": string(kind)})
 	if err := h.deliveries.MarkEmailFailed(ctx, id, kind, lease, reason, h.now()); err != nil {
-		log.Error("email failure not recorded", "error", err)
+		log.ErrorContext(ctx, "email failure not recorded", "error", err)
 		return false
 	}
 	return true

@@ -101,7 +101,8 @@ type Function struct {
 // The process gets a minimal environment: PATH, an empty HOME (so the AWS SDK
 // finds no ~/.aws files), TZ=UTC, the variables Lambda always sets
 // (AWS_REGION and AWS_DEFAULT_REGION us-east-1, AWS_LAMBDA_FUNCTION_NAME
-// "function", a memory size of 128 MB and a timeout of 10 seconds) and
+// "function", a memory size of 128 MB, a timeout of 10 seconds, and JSON
+// logs at INFO) and
 // cfg.Env, whose entries take precedence. Nothing else is inherited, in
 // particular none of the caller's AWS_* variables.
 //
@@ -170,6 +171,10 @@ func start(ctx context.Context, cfg Config, bootstrap, dir string) (*Function, e
 		"AWS_LAMBDA_FUNCTION_NAME=function",
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128",
 		"AWS_LAMBDA_FUNCTION_TIMEOUT=10",
+		// What Lambda sets for a function whose LoggingConfig has
+		// LogFormat JSON, as template.yaml's functions do.
+		"AWS_LAMBDA_LOG_FORMAT=JSON",
+		"AWS_LAMBDA_LOG_LEVEL=INFO",
 	}, cfg.Env...)
 	cmd.Stdout = out
 	cmd.Stderr = out

@@ -5,8 +5,6 @@ package settings
 
 import (
 	"fmt"
-	"io"
-	"log/slog"
 	"strconv"
 	"strings"
 )
@@ -33,14 +31,4 @@ func Count(name, s string, fallback int) (int, error) {
 		return 0, fmt.Errorf("%s must be a whole number, not %q", name, s)
 	}
 	return n, nil
-}
-
-// Logger returns a JSON logger writing to w at the level Lambda passes from
-// the function's logging configuration (AWS_LAMBDA_LOG_LEVEL), or at INFO.
-func Logger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
-	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
 }

@@ -1,7 +1,6 @@
 package settings
 
 import (
-	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -34,20 +33,5 @@ func TestCount(t *testing.T) {
 		if _, err := Count("X", bad, 7); err == nil || !strings.Contains(err.Error(), "X") {
 			t.Errorf("Count(%q) error = %v", bad, err)
 		}
-	}
-}
-
-func TestLogger(t *testing.T) {
-	var buf bytes.Buffer
-	log := Logger(&buf, "WARN")
-	log.Info("hidden")
-	log.Warn("shown")
-	if strings.Contains(buf.String(), "hidden") || !strings.Contains(buf.String(), `"msg":"shown"`) {
-		t.Errorf("WARN logger wrote %s", buf.String())
-	}
-	buf.Reset()
-	Logger(&buf, "TRACE").Info("default")
-	if !strings.Contains(buf.String(), "default") {
-		t.Error("unknown level does not fall back to INFO")
 	}
 }
