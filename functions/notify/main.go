@@ -88,6 +88,7 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 
 	store := dynamo.New(db, table, 0)
 	h := notify.New(
+		dynamo.ChangeOf,
 		store,
 		ses.New(mail, getenv("CONFIGURATION_SET_NAME")),
 		composer,

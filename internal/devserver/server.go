@@ -23,6 +23,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/filestore"
 	"example.com/appointments/internal/httpapi"
@@ -187,7 +188,8 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.notify = notify.New(s.store, sender, composer, log, quiet)
+	// Both stores' streams carry records shaped as DynamoDB's are.
+	s.notify = notify.New(dynamo.ChangeOf, s.store, sender, composer, log, quiet)
 	s.notify.CapConfirmations(s.store, 200, time.Hour)
 
 	s.routes()

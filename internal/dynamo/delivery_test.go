@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/storetest"
 )
@@ -26,5 +28,42 @@ func TestRequestImageRoundTrip(t *testing.T) {
 	}
 	if f := got.Deliveries["frontDesk"]; f.Lease != "l" || !f.LeaseUntil.Equal(now.Add(time.Minute)) {
 		t.Errorf("front desk delivery = %+v", f)
+	}
+}
+
+func TestChangeOf(t *testing.T) {
+	r := storetest.Request("x", now)
+	image := RequestImage(r, now.Add(time.Hour))
+	other := map[string]events.DynamoDBAttributeValue{"pk": events.NewStringAttribute("RATE#x"), "type": events.NewStringAttribute("counter")}
+	record := func(event string, old, new map[string]events.DynamoDBAttributeValue) events.DynamoDBEventRecord {
+		return events.DynamoDBEventRecord{EventName: event, Change: events.DynamoDBStreamRecord{OldImage: old, NewImage: new}}
+	}
+	tests := []struct {
+		name                 string
+		rec                  events.DynamoDBEventRecord
+		event                appointment.ChangeEvent
+		before, after, isNew bool
+	}{
+		{"new request", record("INSERT", nil, image), appointment.Created, false, true, true},
+		{"delivery update", record("MODIFY", image, image), appointment.Modified, true, true, false},
+		{"update seen without its old image", record("MODIFY", nil, image), appointment.Modified, false, true, false},
+		{"expired", record("REMOVE", image, nil), appointment.Removed, true, false, false},
+		{"counter", record("INSERT", nil, other), appointment.Created, false, false, false},
+	}
+	for _, tt := range tests {
+		c, err := ChangeOf(tt.rec)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if c.Event != tt.event || (c.Before != nil) != tt.before || (c.After != nil) != tt.after || c.IsCreation() != tt.isNew {
+			t.Errorf("%s: ChangeOf() = %+v", tt.name, c)
+		}
+		if c.After != nil && c.After.ID != r.ID {
+			t.Errorf("%s: request %s, want %s", tt.name, c.After.ID, r.ID)
+		}
+	}
+	broken := map[string]events.DynamoDBAttributeValue{"type": events.NewStringAttribute("request")}
+	if _, err := ChangeOf(record("INSERT", nil, broken)); err == nil {
+		t.Error("ChangeOf accepted a request image without an ID")
 	}
 }

@@ -35,6 +35,29 @@ func RequestFromImage(image map[string]events.DynamoDBAttributeValue) (appointme
 	return r, nil
 }
 
+// ChangeOf reads the change a stream record reports, for the notify
+// handler: the request before and after, each when the image is of a
+// request. An image of a request that cannot be read is an error.
+func ChangeOf(rec events.DynamoDBEventRecord) (appointment.Change, error) {
+	c := appointment.Change{Event: map[string]appointment.ChangeEvent{
+		"INSERT": appointment.Created, "MODIFY": appointment.Modified, "REMOVE": appointment.Removed,
+	}[rec.EventName]}
+	for _, side := range []struct {
+		image map[string]events.DynamoDBAttributeValue
+		into  **appointment.Request
+	}{{rec.Change.OldImage, &c.Before}, {rec.Change.NewImage, &c.After}} {
+		if !IsRequest(side.image) {
+			continue
+		}
+		r, err := RequestFromImage(side.image)
+		if err != nil {
+			return appointment.Change{}, err
+		}
+		*side.into = &r
+	}
+	return c, nil
+}
+
 // RequestImage is r as a stream record's image shows it, for code that
 // produces stream records itself, such as the local server's embedded store.
 // It round-trips through RequestFromImage.

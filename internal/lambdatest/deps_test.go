@@ -47,3 +47,33 @@ func TestFunctionsLinkNoLocalTooling(t *testing.T) {
 		}
 	}
 }
+
+// TestCoreDependsOnNoAdapter: the domain and the handlers' cores reach AWS
+// only through the interfaces they declare, so none of them links an
+// adapter or an AWS service client; main wires the adapters in.
+func TestCoreDependsOnNoAdapter(t *testing.T) {
+	adapters := []string{
+		"example.com/appointments/internal/dynamo",
+		"example.com/appointments/internal/dynamostreams",
+		"example.com/appointments/internal/ses",
+		"example.com/appointments/internal/filestore",
+		"example.com/appointments/internal/secretsmanager",
+		"example.com/appointments/internal/turnstile",
+		"github.com/aws/aws-sdk-go-v2/service/",
+	}
+	for _, pkg := range []string{"appointment", "clinic", "email", "httpapi", "notify"} {
+		cmd := exec.Command("go", "list", "-deps", "./internal/"+pkg)
+		cmd.Dir = RepoRoot(t)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list -deps ./internal/%s: %v", pkg, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			for _, a := range adapters {
+				if dep == a || (strings.HasSuffix(a, "/") && strings.HasPrefix(dep, a)) {
+					t.Errorf("internal/%s depends on %s", pkg, dep)
+				}
+			}
+		}
+	}
+}

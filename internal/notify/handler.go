@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"example.com/appointments/internal/appointment"
-	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/email"
 )
 
@@ -36,6 +35,11 @@ type Sender interface {
 type Composer interface {
 	Compose(kind email.Kind, r appointment.Request) (email.Message, error)
 }
+
+// Decode reads the change a stream record reports. The table's adapter
+// knows how its records look (dynamo.ChangeOf); the handler only decides
+// which emails a change calls for.
+type Decode func(events.DynamoDBEventRecord) (appointment.Change, error)
 
 // Counter counts events in fixed windows: the stack-wide count of patient
 // confirmations.
@@ -61,6 +65,7 @@ const leaseMargin = 8 * time.Second
 
 // Handler sends the emails for a batch of stream records.
 type Handler struct {
+	decode     Decode
 	deliveries Deliveries
 	sender     Sender
 	composer   Composer
@@ -75,8 +80,8 @@ type Handler struct {
 }
 
 // New returns a handler.
-func New(d Deliveries, s Sender, c Composer, log *slog.Logger, m Metrics) *Handler {
-	return &Handler{deliveries: d, sender: s, composer: c, log: log, metrics: m, lease: DefaultLease, now: time.Now, sleep: sleep}
+func New(decode Decode, d Deliveries, s Sender, c Composer, log *slog.Logger, m Metrics) *Handler {
+	return &Handler{decode: decode, deliveries: d, sender: s, composer: c, log: log, metrics: m, lease: DefaultLease, now: time.Now, sleep: sleep}
 }
 
 // confirmationCap is a circuit breaker on patient confirmations.
@@ -101,10 +106,10 @@ func (h *Handler) CapConfirmations(c Counter, max int, window time.Duration) {
 	h.confirmations = &confirmationCap{counter: c, max: max, window: window}
 }
 
-// emailsFor lists the emails a stream record calls for: both for a new
-// request, none for anything else.
-func emailsFor(rec events.DynamoDBEventRecord) []email.Kind {
-	if rec.EventName == "INSERT" && dynamo.IsRequest(rec.Change.NewImage) {
+// emailsFor lists the emails a change calls for: both for a new request,
+// none for anything else.
+func emailsFor(c appointment.Change) []email.Kind {
+	if c.IsCreation() {
 		return []email.Kind{email.Patient, email.FrontDesk}
 	}
 	return nil
@@ -127,17 +132,18 @@ func (h *Handler) Handle(ctx context.Context, e events.DynamoDBEvent) (events.Dy
 
 // handleRecord returns false when the record must be tried again.
 func (h *Handler) handleRecord(ctx context.Context, rec events.DynamoDBEventRecord, log *slog.Logger) bool {
-	kinds := emailsFor(rec)
-	if len(kinds) == 0 {
-		return true
-	}
-	r, err := dynamo.RequestFromImage(rec.Change.NewImage)
+	change, err := h.decode(rec)
 	if err != nil {
 		// A record that cannot be read will not read better next time; it
 		// is logged, without its contents, and skipped.
 		log.ErrorContext(ctx, "unreadable request in stream record", "eventId", rec.EventID, "error", err)
 		return true
 	}
+	kinds := emailsFor(change)
+	if len(kinds) == 0 {
+		return true
+	}
+	r := *change.After
 	done := true
 	for _, kind := range kinds {
 		if !h.deliver(ctx, r, kind, log.With("appointmentId", r.ID, "email", string(kind))) {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/email"
 )
 
@@ -165,7 +166,7 @@ func newFixture() *fixture {
 		logs:       &bytes.Buffer{},
 		clock:      time.Date(2026, 11, 27, 16, 30, 0, 0, time.UTC),
 	}
-	f.h = New(f.deliveries, f.sender, fakeComposer{}, slog.New(slog.NewJSONHandler(f.logs, nil)), f.metrics)
+	f.h = New(dynamo.ChangeOf, f.deliveries, f.sender, fakeComposer{}, slog.New(slog.NewJSONHandler(f.logs, nil)), f.metrics)
 	f.h.now = func() time.Time { return f.clock }
 	return f
 }

@@ -79,7 +79,7 @@ func (w *world) handler(t *testing.T, from string, rt http.RoundTripper) *Handle
 		cfg.HTTPClient = &http.Client{Transport: rt}
 	}
 	mail := sesapi.NewFromConfig(cfg, func(o *sesapi.Options) { o.Retryer = aws.NopRetryer{} })
-	return New(w.store, ses.New(mail, confSet), composer, slog.New(slog.NewJSONHandler(io.Discard, nil)), metrics.New(io.Discard, "Test"))
+	return New(dynamo.ChangeOf, w.store, ses.New(mail, confSet), composer, slog.New(slog.NewJSONHandler(io.Discard, nil)), metrics.New(io.Discard, "Test"))
 }
 
 func (w *world) submit(t *testing.T, firstName string) appointment.Request {
