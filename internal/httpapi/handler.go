@@ -225,14 +225,14 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 
 	overBudget := h.countAttempt(ctx, client, now, log)
 
-	sub, refusal, refused := h.read(e, headers, r)
+	sub, refusal, refused := h.read(ctx, e, headers, r, log)
 	if sub.valid {
 		receipt, found, err := h.store.Replay(ctx, sub.req, sub.dedupe)
 		switch {
 		case errors.Is(err, appointment.ErrIdempotencyKeyReused):
-			return r.keyReused()
+			return r.fail(ctx, err, log)
 		case err != nil:
-			return r.storeProblem(ctx, err, log)
+			return r.fail(ctx, err, log)
 		case found:
 			return r.success(receipt)
 		}
@@ -249,9 +249,7 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 		if err != nil {
 			// Fail closed: without an answer, a bot could not be told apart.
 			log.ErrorContext(ctx, "bot challenge unavailable", "error", err)
-			resp, out := r.problem(codeChallengeUnavailable, nil)
-			resp.Headers["Retry-After"] = "30"
-			return resp, out
+			return r.problem(codeChallengeUnavailable, nil)
 		}
 		if !passed {
 			return r.problem(codeChallengeFailed, nil)
@@ -260,7 +258,7 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 
 	if h.cfg.Accepted.on() {
 		if wait, err := h.spend(ctx, "client#"+client, h.cfg.Accepted, now); err != nil {
-			return r.storeProblem(ctx, err, log)
+			return r.fail(ctx, err, log)
 		} else if wait != nil {
 			return r.limited(codeRateLimited, *wait)
 		}
@@ -273,7 +271,7 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 		address = "address#" + h.hash("address", appointment.CanonicalAddress(sub.req.Email))
 		wait, err := h.spend(ctx, address, h.cfg.PerAddress, now)
 		if err != nil {
-			return r.storeProblem(ctx, err, log)
+			return r.fail(ctx, err, log)
 		}
 		if wait != nil {
 			return r.limited(codeAddressLimited, *wait)
@@ -289,10 +287,10 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 		h.refund(ctx, address, h.cfg.PerAddress, now, log)
 	}
 	if errors.Is(err, appointment.ErrIdempotencyKeyReused) {
-		return r.keyReused()
+		return r.fail(ctx, err, log)
 	}
 	if err != nil {
-		return r.storeProblem(ctx, err, log)
+		return r.fail(ctx, err, log)
 	}
 	return r.success(receipt)
 }
@@ -305,7 +303,7 @@ type refusal struct {
 
 // read checks everything about a request that needs no storage. It returns
 // the submission, valid or not, and the refusal when there is one.
-func (h *Handler) read(e events.APIGatewayV2HTTPRequest, headers map[string]string, r responder) (submission, refusal, bool) {
+func (h *Handler) read(ctx context.Context, e events.APIGatewayV2HTTPRequest, headers map[string]string, r responder, log *slog.Logger) (submission, refusal, bool) {
 	refuse := func(resp events.APIGatewayV2HTTPResponse, out outcome) (submission, refusal, bool) {
 		return submission{}, refusal{resp, out}, true
 	}
@@ -320,15 +318,15 @@ func (h *Handler) read(e events.APIGatewayV2HTTPRequest, headers map[string]stri
 	}
 	mt, params, err := mediaType(headers["content-type"])
 	if err != nil {
-		return refuse(r.decodeProblem(err))
+		return refuse(r.fail(ctx, err, log))
 	}
 	b, err := body(e.Body, e.IsBase64Encoded)
 	if err != nil {
-		return refuse(r.decodeProblem(err))
+		return refuse(r.fail(ctx, err, log))
 	}
 	form, typeErrs, err := decode(mt, params, b)
 	if err != nil {
-		return refuse(r.decodeProblem(err))
+		return refuse(r.fail(ctx, err, log))
 	}
 	// Validation comes before the honeypot, so that a bot learns nothing
 	// from which of its submissions are refused.
@@ -403,15 +401,15 @@ func (h *Handler) decoy(ctx context.Context, r responder, d appointment.Dedupe, 
 	src := hmacStream(h.cfg.Key, seed)
 	id, err := appointment.NewIDFrom(src)
 	if err != nil {
-		return r.problem(codeInternal, nil)
+		return r.fail(ctx, err, log)
 	}
 	ref, err := appointment.NewReferenceFrom(src)
 	if err != nil {
-		return r.problem(codeInternal, nil)
+		return r.fail(ctx, err, log)
 	}
 	n, err := h.store.Count(ctx, "honeypot#"+seed, now.Truncate(window), window, 1)
 	if err != nil {
-		return r.storeProblem(ctx, err, log)
+		return r.fail(ctx, err, log)
 	}
 	resp, out := r.success(appointment.Receipt{ID: id, Reference: ref, Replayed: n > 1})
 	out.honeypot = true
@@ -608,14 +606,20 @@ func (r responder) success(receipt appointment.Receipt) (events.APIGatewayV2HTTP
 func (r responder) problem(code string, errs []appointment.FieldError) (events.APIGatewayV2HTTPResponse, outcome) {
 	p := r.h.newProblem(code, errs)
 	out := outcome{status: p.Status, code: p.Code}
+	var resp events.APIGatewayV2HTTPResponse
 	if r.html {
 		hdr := r.headers("text/html; charset=utf-8")
 		// The page needs nothing but its own inline styles.
 		hdr["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'none'"
 		hdr["Referrer-Policy"] = "no-referrer"
-		return events.APIGatewayV2HTTPResponse{StatusCode: p.Status, Headers: hdr, Body: string(r.h.errorHTML(p, r.back))}, out
+		resp = events.APIGatewayV2HTTPResponse{StatusCode: p.Status, Headers: hdr, Body: string(r.h.errorHTML(p, r.back))}
+	} else {
+		resp = events.APIGatewayV2HTTPResponse{StatusCode: p.Status, Headers: r.headers("application/problem+json"), Body: string(p.json())}
 	}
-	return events.APIGatewayV2HTTPResponse{StatusCode: p.Status, Headers: r.headers("application/problem+json"), Body: string(p.json())}, out
+	if s := retryAfter[p.Code]; s > 0 {
+		resp.Headers["Retry-After"] = strconv.Itoa(s)
+	}
+	return resp, out
 }
 
 // limited answers a request over one of the limits, saying when to try
@@ -626,36 +630,17 @@ func (r responder) limited(code string, wait time.Duration) (events.APIGatewayV2
 	return resp, out
 }
 
-func (r responder) keyReused() (events.APIGatewayV2HTTPResponse, outcome) {
-	return r.problem(codeIdempotencyKeyReused, []appointment.FieldError{{
-		Field: headerIdempotencyKey, Code: codeIdempotencyKeyReused,
-		Message: "This request was already sent with different details.",
-	}})
-}
-
-func (r responder) decodeProblem(err error) (events.APIGatewayV2HTTPResponse, outcome) {
-	var de *decodeError
-	if !errors.As(err, &de) {
-		return r.problem(codeInternal, nil)
-	}
-	var errs []appointment.FieldError
-	if de.detail != "" {
-		errs = []appointment.FieldError{{Field: "body", Code: de.code, Message: de.detail}}
-	}
-	return r.problem(de.code, errs)
-}
-
-// storeProblem answers a storage failure. Storage that is down or slow gets
-// 503 with Retry-After, since trying again shortly is safe; anything else is
-// a fault of this program and gets 500. Either way the cause is logged, not
-// shown.
-func (r responder) storeProblem(ctx context.Context, err error, log *slog.Logger) (events.APIGatewayV2HTTPResponse, outcome) {
-	if errors.Is(err, appointment.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+// fail answers an error with its problem. Storage that is down or slow is
+// logged as a warning and answered 503 with Retry-After, since trying again
+// shortly is safe; a fault of this program is logged as an error and
+// answered 500. Either way the cause is logged, never shown.
+func (r responder) fail(ctx context.Context, err error, log *slog.Logger) (events.APIGatewayV2HTTPResponse, outcome) {
+	code := errorCode(err)
+	switch code {
+	case codeUnavailable:
 		log.WarnContext(ctx, "storage unavailable", "error", err)
-		resp, out := r.problem(codeUnavailable, nil)
-		resp.Headers["Retry-After"] = "30"
-		return resp, out
+	case codeInternal:
+		log.ErrorContext(ctx, "request failed", "error", err)
 	}
-	log.ErrorContext(ctx, "storage failed", "error", err)
-	return r.problem(codeInternal, nil)
+	return r.problem(code, errorFields(err))
 }

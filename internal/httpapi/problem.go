@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -36,6 +38,14 @@ type problemKind struct {
 	detail string
 }
 
+// retryAfter is the Retry-After, in seconds, of the failures that trying
+// again shortly can get past: an outage of storage or of the bot check.
+// The limits set their own, from the end of their window.
+var retryAfter = map[string]int{
+	codeUnavailable:          30,
+	codeChallengeUnavailable: 30,
+}
+
 var problems = map[string]problemKind{
 	codeMalformed:            {http.StatusBadRequest, "We could not read your request. Please try again from the form on our website."},
 	codeOriginNotAllowed:     {http.StatusForbidden, "This form can only be sent from the clinic's own website."},
@@ -51,6 +61,44 @@ var problems = map[string]problemKind{
 	codeChallengeUnavailable: {http.StatusServiceUnavailable, "We could not check your request just now. Please try again in a minute, or call us at %[1]s."},
 	codeInternal:             {http.StatusInternalServerError, "Something went wrong on our side and your request was not saved. Please try again, or call us at %[1]s."},
 	codeUnavailable:          {http.StatusServiceUnavailable, "We could not save your request just now. Please try again in a minute, or call us at %[1]s."},
+}
+
+// errorCode is the problem code an error is answered with: the one place
+// where errors, from decoding, the domain or storage, become outcomes a
+// caller can be told about. Anything not known here is a fault of this
+// program.
+func errorCode(err error) string {
+	var de *decodeError
+	var ve *appointment.ValidationError
+	switch {
+	case errors.As(err, &de):
+		return de.code
+	case errors.As(err, &ve):
+		return codeValidation
+	case errors.Is(err, appointment.ErrIdempotencyKeyReused):
+		return codeIdempotencyKeyReused
+	case errors.Is(err, appointment.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return codeUnavailable
+	}
+	return codeInternal
+}
+
+// errorFields lists what an error says about particular fields.
+func errorFields(err error) []appointment.FieldError {
+	var de *decodeError
+	var ve *appointment.ValidationError
+	switch {
+	case errors.As(err, &de) && de.detail != "":
+		return []appointment.FieldError{{Field: "body", Code: de.code, Message: de.detail}}
+	case errors.As(err, &ve):
+		return ve.Errors
+	case errors.Is(err, appointment.ErrIdempotencyKeyReused):
+		return []appointment.FieldError{{
+			Field: headerIdempotencyKey, Code: codeIdempotencyKeyReused,
+			Message: "This request was already sent with different details.",
+		}}
+	}
+	return nil
 }
 
 // problem is an RFC 9457 problem detail. Code is the machine-readable
