@@ -40,14 +40,10 @@ type backend struct {
 func newBackend(t *testing.T) *backend {
 	t.Helper()
 	srv := mototest.Start(t)
-	ctx := context.Background()
 	db := dynamodb.NewFromConfig(srv.AWSConfig())
-	out, err := db.CreateTable(ctx, dynamo.TableDefinition(table))
-	if err != nil {
-		t.Fatal(err)
-	}
+	streamARN := srv.CreateRequestsTable(t, table)
 	srv.PrepareSES(t, sender, confSet)
-	return &backend{moto: srv, db: db, streamARN: *out.TableDescription.LatestStreamArn}
+	return &backend{moto: srv, db: db, streamARN: streamARN}
 }
 
 func (b *backend) startNotify(t *testing.T) *lambdatest.Function {

@@ -19,7 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/lambdatest"
 	"example.com/appointments/internal/mototest"
 )
@@ -31,9 +30,7 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 	moto := mototest.Start(t)
 	db := dynamodb.NewFromConfig(moto.AWSConfig())
 	const table = "appointments-test"
-	if _, err := db.CreateTable(context.Background(), dynamo.TableDefinition(table)); err != nil {
-		t.Fatal(err)
-	}
+	moto.CreateRequestsTable(t, table)
 
 	// The hashing key comes from Secrets Manager, as the template wires it.
 	const key = "bootstrap-test-key-0123456789abcdef"

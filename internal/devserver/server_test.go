@@ -164,16 +164,12 @@ func TestFormPostRedirectsToThankYou(t *testing.T) {
 func TestAgainstEmulatedAWS(t *testing.T) {
 	moto := mototest.Start(t)
 	cfg := moto.AWSConfig()
-	ctx := context.Background()
 	db := dynamodb.NewFromConfig(cfg)
-	out, err := db.CreateTable(ctx, dynamo.TableDefinition("local"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	streamARN := moto.CreateRequestsTable(t, "local")
 	moto.PrepareSES(t, "appointments@example.com", "")
 	ts := start(t, Options{Backend: &Backend{
 		Store:  dynamo.New(db, "local", 365),
-		Stream: dynamostreams.NewReader(dynamodbstreams.NewFromConfig(cfg), *out.TableDescription.LatestStreamArn),
+		Stream: dynamostreams.NewReader(dynamodbstreams.NewFromConfig(cfg), streamARN),
 		Sender: ses.New(sesapi.NewFromConfig(cfg), ""),
 	}})
 	receipt := submitJSON(t, ts, jsonBody)

@@ -36,9 +36,7 @@ func newTable(t testing.TB) *table {
 	srv := mototest.Start(t)
 	tb := &table{server: srv, name: "requests"}
 	tb.client = tb.clientWith(http.DefaultTransport)
-	if _, err := tb.client.CreateTable(context.Background(), TableDefinition(tb.name)); err != nil {
-		t.Fatalf("create table: %v", err)
-	}
+	srv.CreateRequestsTable(t, tb.name)
 	return tb
 }
 

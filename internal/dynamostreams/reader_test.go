@@ -22,10 +22,7 @@ func TestReader(t *testing.T) {
 	ctx := context.Background()
 	db := dynamodb.NewFromConfig(srv.AWSConfig())
 	const table = "requests"
-	out, err := db.CreateTable(ctx, dynamo.TableDefinition(table))
-	if err != nil {
-		t.Fatal(err)
-	}
+	streamARN := srv.CreateRequestsTable(t, table)
 	now := storetest.T0
 	s := dynamo.New(db, table, 365)
 	s.SetClock(func() time.Time { return now })
@@ -33,7 +30,7 @@ func TestReader(t *testing.T) {
 	if _, err := s.Create(ctx, r, appointment.Dedupe{Fingerprint: r.Fingerprint()}); err != nil {
 		t.Fatal(err)
 	}
-	reader := NewReader(dynamodbstreams.NewFromConfig(srv.AWSConfig()), *out.TableDescription.LatestStreamArn)
+	reader := NewReader(dynamodbstreams.NewFromConfig(srv.AWSConfig()), streamARN)
 
 	recs, err := reader.Read(ctx)
 	if err != nil {

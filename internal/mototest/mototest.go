@@ -19,6 +19,7 @@ import (
 	"net/mail"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,8 +29,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/ses/types"
+
+	"example.com/appointments/internal/lambdatest"
+	"example.com/appointments/internal/samtemplate"
 )
 
 const (
@@ -317,4 +322,24 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// CreateRequestsTable creates a table named name as template.yaml defines
+// RequestsTable (keys, index and stream), the one definition of the table,
+// and returns its stream's ARN.
+func (s *Server) CreateRequestsTable(t testing.TB, name string) string {
+	t.Helper()
+	template, err := os.ReadFile(filepath.Join(lambdatest.RepoRoot(t), "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := samtemplate.RequestsTable(template, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := dynamodb.NewFromConfig(s.AWSConfig()).CreateTable(context.Background(), def)
+	if err != nil {
+		t.Fatalf("create table %s: %v", name, err)
+	}
+	return aws.ToString(out.TableDescription.LatestStreamArn)
 }

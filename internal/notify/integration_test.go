@@ -48,17 +48,13 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	srv := mototest.Start(t)
 	cfg := srv.AWSConfig()
-	ctx := context.Background()
 	db := dynamodb.NewFromConfig(cfg)
-	out, err := db.CreateTable(ctx, dynamo.TableDefinition(tableName))
-	if err != nil {
-		t.Fatal(err)
-	}
+	streamARN := srv.CreateRequestsTable(t, tableName)
 	srv.PrepareSES(t, sender, confSet)
 	return &world{
 		moto:   srv,
 		store:  dynamo.New(db, tableName, 365),
-		reader: dynamostreams.NewReader(dynamodbstreams.NewFromConfig(cfg), *out.TableDescription.LatestStreamArn),
+		reader: dynamostreams.NewReader(dynamodbstreams.NewFromConfig(cfg), streamARN),
 	}
 }
 
