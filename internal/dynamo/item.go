@@ -36,6 +36,12 @@ func number(n int64) types.AttributeValue {
 }
 
 // requestItem is a request as stored. Empty optional fields are left out.
+//
+// The item is written by hand rather than with the SDK's attributevalue
+// package: BenchmarkItem measures attributevalue at over twice the time and
+// a third more memory, before the domain conversion a tagged struct would
+// still need, on every submission and every stream record; the item's
+// layout is also this table's contract, which reads plainly here.
 func requestItem(r appointment.Request, expires time.Time) map[string]types.AttributeValue {
 	item := requestKey(r.ID)
 	put := func(name, value string) {
