@@ -1,0 +1,66 @@
+package samtemplate_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// TestParametersDocumented keeps docs/deploy.md's table of parameters true:
+// every parameter of template.yaml is listed with its default, and the
+// table lists no other.
+func TestParametersDocumented(t *testing.T) {
+	var tmpl struct {
+		Parameters map[string]struct {
+			Default yaml.Node `yaml:"Default"`
+		} `yaml:"Parameters"`
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(readTemplate(t), &doc); err != nil {
+		t.Fatal(err)
+	}
+	// Only the Parameters section is decoded: the rest of the template
+	// uses CloudFormation's short-form tags.
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "Parameters" {
+			params := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{root.Content[i], root.Content[i+1]}}
+			if err := params.Decode(&tmpl); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(tmpl.Parameters) == 0 {
+		t.Fatal("template.yaml has no parameters")
+	}
+
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "deploy.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]string{}
+	for _, row := range regexp.MustCompile("(?m)^\\| `([A-Za-z]+)` \\| ([^|]+) \\|").FindAllStringSubmatch(string(b), -1) {
+		documented[row[1]] = strings.Trim(strings.TrimSpace(row[2]), "`")
+	}
+	for name, p := range tmpl.Parameters {
+		want := "—"
+		if p.Default.Kind != 0 {
+			want = p.Default.Value
+			if want == "" {
+				want = "empty"
+			}
+		}
+		if got, ok := documented[name]; !ok || got != want {
+			t.Errorf("docs/deploy.md gives %s the default %q, want %q", name, got, want)
+		}
+	}
+	for name := range documented {
+		if _, ok := tmpl.Parameters[name]; !ok {
+			t.Errorf("docs/deploy.md lists %s, which template.yaml does not declare", name)
+		}
+	}
+}
