@@ -91,17 +91,8 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 		t.Errorf("replayed answer %s differs from the first %s", bodies[3], bodies[0])
 	}
 
-	scan, err := db.Scan(context.Background(), &dynamodb.ScanInput{
-		TableName:                 aws.String(table),
-		FilterExpression:          aws.String("#t = :r"),
-		ExpressionAttributeNames:  map[string]string{"#t": "type"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":r": &types.AttributeValueMemberS{Value: "request"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(scan.Items) != 2 {
-		t.Errorf("%d requests stored, want one per accepted request (2)", len(scan.Items))
+	if n := len(itemsOfType(t, db, table, "request")); n != 2 {
+		t.Errorf("%d requests stored, want one per accepted request (2)", n)
 	}
 
 	// The JSON event's client is counted under the secret's key: the
@@ -109,17 +100,9 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 	mac := hmac.New(sha256.New, []byte(key))
 	mac.Write([]byte("client\x00203.0.113.24"))
 	want := "RATE#client#" + hex.EncodeToString(mac.Sum(nil)[:16]) + "#"
-	counters, err := db.Scan(context.Background(), &dynamodb.ScanInput{
-		TableName:                 aws.String(table),
-		FilterExpression:          aws.String("#t = :c"),
-		ExpressionAttributeNames:  map[string]string{"#t": "type"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":c": &types.AttributeValueMemberS{Value: "counter"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	counters := itemsOfType(t, db, table, "counter")
 	found := false
-	for _, item := range counters.Items {
+	for _, item := range counters {
 		pk := item["pk"].(*types.AttributeValueMemberS).Value
 		found = found || strings.HasPrefix(pk, want)
 		if strings.Contains(pk, "203.0.113") {
@@ -127,7 +110,7 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 		}
 	}
 	if !found {
-		t.Errorf("no counter keyed with the secret's key among %d counters", len(counters.Items))
+		t.Errorf("no counter keyed with the secret's key among %d counters", len(counters))
 	}
 
 	logs := fn.Output()
@@ -179,4 +162,19 @@ func TestSetupRefusesBadSettings(t *testing.T) {
 			}
 		})
 	}
+}
+
+// itemsOfType returns the table's items of one type.
+func itemsOfType(t *testing.T, db *dynamodb.Client, table, typ string) []map[string]types.AttributeValue {
+	t.Helper()
+	out, err := db.Scan(context.Background(), &dynamodb.ScanInput{
+		TableName:                 aws.String(table),
+		FilterExpression:          aws.String("#t = :t"),
+		ExpressionAttributeNames:  map[string]string{"#t": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberS{Value: typ}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Items
 }
