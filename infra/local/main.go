@@ -106,11 +106,17 @@ func run(dir, templatePath, turnstileSiteKey, turnstileSecret string, log *slog.
 	}
 	defer srv.Close()
 
-	ln, err := net.Listen("tcp", "localhost:"+port)
+	// Every loopback name a developer may type reaches the server: IPv4
+	// always, IPv6 where the machine has it.
+	ln, err := net.Listen("tcp", "127.0.0.1:"+port)
 	if err != nil {
 		return err
 	}
-	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	listeners := []net.Listener{ln}
+	if ln6, err := net.Listen("tcp", "[::1]:"+port); err == nil {
+		listeners = append(listeners, ln6)
+	}
+	httpSrv := newHTTPServer(srv, readTimeout)
 	fmt.Fprintf(os.Stderr, "\nAppointment requests, running locally on %s\n\n"+
 		"  form      %s/\n  API       %s/appointments\n  outbox    %s/_dev/outbox\n  requests  %s/_dev/requests\n\n%sPress Ctrl-C to stop.\n\n",
 		where, origin, origin, origin, origin, turnstileNote(turnstileSiteKey, turnstileSecret))
@@ -120,10 +126,28 @@ func run(dir, templatePath, turnstileSiteKey, turnstileSecret string, log *slog.
 		defer cancel()
 		_ = httpSrv.Shutdown(shutdown)
 	}()
-	if err := httpSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
+	served := make(chan error, len(listeners))
+	for _, l := range listeners {
+		go func() { served <- httpSrv.Serve(l) }()
+	}
+	for range listeners {
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			_ = httpSrv.Close()
+			return err
+		}
 	}
 	return nil
+}
+
+// readTimeout bounds how long one request may take to arrive. A form is a
+// few kilobytes: a request still arriving after 10 seconds is holding a
+// connection, not sending a form.
+const readTimeout = 10 * time.Second
+
+// newHTTPServer serves h with bounded reads, so that a slowly sent request
+// cannot hold a connection open.
+func newHTTPServer(h http.Handler, read time.Duration) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: read / 2, ReadTimeout: read, IdleTimeout: time.Minute}
 }
 
 // turnstileNote says what the Turnstile settings do, for the banner. One

@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -58,5 +62,35 @@ func TestEmulatedAWSCreatesTableFromTemplate(t *testing.T) {
 	}
 	if _, err := emulatedAWS(ctx, template, ""); err != nil {
 		t.Errorf("second start on the existing table: %v", err)
+	}
+}
+
+// TestSlowBodyIsCutOff: a request whose body trickles in is cut off when
+// the read timeout ends, instead of holding its connection.
+func TestSlowBodyIsCutOff(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+	}), 300*time.Millisecond)
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "POST /appointments HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\nfirstName=A"); err != nil {
+		t.Fatal(err)
+	}
+	// The server must close the connection well before this deadline.
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	_, err = io.Copy(io.Discard, conn)
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("connection still open after %v", time.Since(start))
 	}
 }

@@ -256,8 +256,7 @@ func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request) {
 		}
 		emails = append(emails, m)
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	devPageHeaders(w)
 	if err := outboxTemplate.Execute(w, emails); err != nil {
 		s.log.Error("outbox page", "error", err)
 	}

@@ -71,8 +71,7 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request) {
 		}
 		rows = append(rows, row)
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	devPageHeaders(w)
 	if err := requestsTemplate.Execute(w, rows); err != nil {
 		s.log.Error("requests page", "error", err)
 	}

@@ -90,6 +90,7 @@ type Options struct {
 // Server is the local development server.
 type Server struct {
 	mux     *http.ServeMux
+	handler http.Handler // mux behind the Host check
 	profile *clinic.Profile
 	siteKey string
 	store   Store
@@ -160,7 +161,9 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 
-	origins := append([]string{opts.Origin}, opts.AllowedOrigins...)
+	own := ownOrigins(opts.Origin)
+	s.handler = guard(hostsOf(own), s.mux)
+	origins := append(own, opts.AllowedOrigins...)
 	challenge, err := turnstileChallenge(opts, origins)
 	if err != nil {
 		return nil, err
@@ -228,7 +231,7 @@ func (s *Server) routes() {
 }
 
 // ServeHTTP serves the server's pages and API.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // Close stops reading the stream.
 func (s *Server) Close() error {
