@@ -1,8 +1,8 @@
 // Package mototest runs a real moto_server (the Python moto AWS mock) for the
 // duration of a test, so code under test talks HTTP to something that behaves
 // like DynamoDB and SES instead of to a hand-written fake. Tests that race
-// DynamoDB calls reach it through SerialTransport or SerialEndpoint, which
-// make moto apply each call atomically, as DynamoDB does.
+// DynamoDB calls reach it through SerialTransport, which makes moto apply
+// each call atomically, as DynamoDB does.
 //
 // It is meant to be imported only from _test.go files.
 package mototest
@@ -58,7 +58,7 @@ type Server struct {
 
 	out *syncBuffer
 	// dynamoDB is held around each DynamoDB call passing through
-	// SerialTransport or SerialEndpoint.
+	// SerialTransport.
 	dynamoDB callLock
 }
 

@@ -3,8 +3,8 @@ package mototest_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -58,23 +58,19 @@ func TestRawEmails(t *testing.T) {
 }
 
 // TestSerialWrites races conditional writes for one key through the serial
-// transport and the serial proxy: exactly one may win, as on DynamoDB. A
+// transport: exactly one may win, as on DynamoDB. A
 // protocol that reads and then writes in separate calls still races, since
 // only each single write is serialized.
 func TestSerialWrites(t *testing.T) {
 	tests := []struct {
 		name string
-		// config returns the SDK configuration the racing clients use.
-		config func(t *testing.T, srv *mototest.Server) aws.Config
 		// readFirst makes each caller read the item, wait until all have
 		// read it, and then write without a condition.
 		readFirst   bool
 		wantWinners int
 	}{
-		{name: "transport", config: serialConfig, wantWinners: 1},
-		{name: "proxy", config: proxyConfig, wantWinners: 1},
-		{name: "transport, read then write", config: serialConfig, readFirst: true, wantWinners: 20},
-		{name: "proxy, read then write", config: proxyConfig, readFirst: true, wantWinners: 20},
+		{name: "conditional write", wantWinners: 1},
+		{name: "read then write", readFirst: true, wantWinners: 20},
 	}
 	srv := mototest.Start(t)
 	for _, tt := range tests {
@@ -82,7 +78,9 @@ func TestSerialWrites(t *testing.T) {
 			srv.Reset(t)
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 			defer cancel()
-			db := dynamodb.NewFromConfig(tt.config(t, srv))
+			cfg := srv.AWSConfig()
+			cfg.HTTPClient = &http.Client{Transport: srv.SerialTransport(nil)}
+			db := dynamodb.NewFromConfig(cfg)
 			if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
 				TableName:            aws.String("claims"),
 				AttributeDefinitions: []dbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: dbtypes.ScalarAttributeTypeS}},
@@ -144,37 +142,5 @@ func TestSerialWrites(t *testing.T) {
 				t.Errorf("%d callers wrote the item, want %d", winners, tt.wantWinners)
 			}
 		})
-	}
-}
-
-func serialConfig(t *testing.T, srv *mototest.Server) aws.Config {
-	return srv.SerialAWSConfig()
-}
-
-func proxyConfig(t *testing.T, srv *mototest.Server) aws.Config {
-	cfg := srv.AWSConfig()
-	cfg.BaseEndpoint = aws.String(srv.SerialEndpoint(t))
-	return cfg
-}
-
-func TestSerialEnv(t *testing.T) {
-	srv := mototest.Start(t)
-	env := srv.SerialEnv(t)
-	var endpoint string
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "AWS_ENDPOINT_URL="); ok {
-			endpoint = v
-		}
-	}
-	if endpoint == "" || endpoint == srv.Endpoint {
-		t.Fatalf("SerialEnv() endpoint = %q, want a proxy in front of %s", endpoint, srv.Endpoint)
-	}
-	if len(env) != len(srv.Env()) {
-		t.Errorf("SerialEnv() = %v, want Env() with another endpoint", env)
-	}
-	cfg := srv.AWSConfig()
-	cfg.BaseEndpoint = aws.String(endpoint)
-	if _, err := dynamodb.NewFromConfig(cfg).ListTables(t.Context(), &dynamodb.ListTablesInput{}); err != nil {
-		t.Errorf("ListTables through the proxy: %v", err)
 	}
 }

@@ -4,15 +4,8 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
-	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // DynamoDB applies each call to an item atomically: of twenty conditional
@@ -25,7 +18,7 @@ import (
 // half done. A test that races calls against moto would then fail for a
 // reason DynamoDB never shows, or, worse, pass only when moto was lucky.
 //
-// The serial transport and proxy below let one DynamoDB call at a time reach
+// The serial transport below lets one DynamoDB call at a time reach
 // moto, which restores the atomicity of each single call and nothing more:
 // the calls of different callers still interleave freely, so a protocol
 // that reads, decides and then writes in separate calls races exactly as it
@@ -106,60 +99,11 @@ func (s *serialTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // each call atomically, as DynamoDB does. Tests that race conditional writes
 // use it so that they check the code under test rather than moto's luck.
 //
-// Every serial transport and serial endpoint of one server share one lock,
-// so in-process clients and child processes are serialized together. A
-// client built from AWSConfig alone bypasses the lock.
+// Every serial transport of one server shares one lock. A client built
+// from AWSConfig alone bypasses it.
 func (s *Server) SerialTransport(next http.RoundTripper) http.RoundTripper {
 	if next == nil {
 		next = http.DefaultTransport
 	}
 	return &serialTransport{next: next, lock: s.dynamoDB}
-}
-
-// SerialAWSConfig is AWSConfig with requests passing through
-// SerialTransport.
-func (s *Server) SerialAWSConfig() aws.Config {
-	cfg := s.AWSConfig()
-	cfg.HTTPClient = &http.Client{Transport: s.SerialTransport(nil)}
-	return cfg
-}
-
-// SerialEndpoint starts a reverse proxy on a loopback port in front of the
-// server, with the serialization of SerialTransport, and returns its base
-// URL. It is for child processes, such as Lambda bootstraps under the
-// emulator, whose HTTP clients a test cannot wrap; SerialEnv points them at
-// it. The proxy is closed when the test finishes.
-func (s *Server) SerialEndpoint(t testing.TB) string {
-	t.Helper()
-	target, err := url.Parse(s.Endpoint)
-	if err != nil {
-		t.Fatalf("moto endpoint %q: %v", s.Endpoint, err)
-	}
-	proxy := &httputil.ReverseProxy{
-		Rewrite: func(r *httputil.ProxyRequest) {
-			r.SetURL(target)
-			// Any address moto writes into an answer then leads back
-			// through the proxy.
-			r.Out.Host = r.In.Host
-		},
-		Transport: s.SerialTransport(nil),
-		// Failures to reach moto belong with moto's own log, which the
-		// test prints if it fails.
-		ErrorLog: log.New(s.out, "serial proxy: ", log.LstdFlags),
-	}
-	srv := httptest.NewServer(proxy)
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
-// SerialEnv is Env with the SDK pointed at a new SerialEndpoint.
-func (s *Server) SerialEnv(t testing.TB) []string {
-	t.Helper()
-	env := s.Env()
-	for i, kv := range env {
-		if strings.HasPrefix(kv, "AWS_ENDPOINT_URL=") {
-			env[i] = "AWS_ENDPOINT_URL=" + s.SerialEndpoint(t)
-		}
-	}
-	return env
 }
