@@ -5,9 +5,9 @@ type ChangeEvent string
 
 // The changes a table's stream reports.
 const (
-	Created  ChangeEvent = "created"
-	Modified ChangeEvent = "modified"
-	Removed  ChangeEvent = "removed"
+	ChangeCreated  ChangeEvent = "created"
+	ChangeModified ChangeEvent = "modified"
+	ChangeRemoved  ChangeEvent = "removed"
 )
 
 // Change is what happened to a stored request, as the table's stream
@@ -20,4 +20,4 @@ type Change struct {
 }
 
 // IsCreation reports whether the change stored a new request.
-func (c Change) IsCreation() bool { return c.Event == Created && c.After != nil }
+func (c Change) IsCreation() bool { return c.Event == ChangeCreated && c.After != nil }

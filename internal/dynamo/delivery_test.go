@@ -44,11 +44,11 @@ func TestChangeOf(t *testing.T) {
 		event                appointment.ChangeEvent
 		before, after, isNew bool
 	}{
-		{"new request", record("INSERT", nil, image), appointment.Created, false, true, true},
-		{"delivery update", record("MODIFY", image, image), appointment.Modified, true, true, false},
-		{"update seen without its old image", record("MODIFY", nil, image), appointment.Modified, false, true, false},
-		{"expired", record("REMOVE", image, nil), appointment.Removed, true, false, false},
-		{"counter", record("INSERT", nil, other), appointment.Created, false, false, false},
+		{"new request", record("INSERT", nil, image), appointment.ChangeCreated, false, true, true},
+		{"delivery update", record("MODIFY", image, image), appointment.ChangeModified, true, true, false},
+		{"update seen without its old image", record("MODIFY", nil, image), appointment.ChangeModified, false, true, false},
+		{"expired", record("REMOVE", image, nil), appointment.ChangeRemoved, true, false, false},
+		{"counter", record("INSERT", nil, other), appointment.ChangeCreated, false, false, false},
 	}
 	for _, tt := range tests {
 		c, err := ChangeOf(tt.rec)

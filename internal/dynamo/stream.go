@@ -40,7 +40,7 @@ func RequestFromImage(image map[string]events.DynamoDBAttributeValue) (appointme
 // request. An image of a request that cannot be read is an error.
 func ChangeOf(rec events.DynamoDBEventRecord) (appointment.Change, error) {
 	c := appointment.Change{Event: map[string]appointment.ChangeEvent{
-		"INSERT": appointment.Created, "MODIFY": appointment.Modified, "REMOVE": appointment.Removed,
+		"INSERT": appointment.ChangeCreated, "MODIFY": appointment.ChangeModified, "REMOVE": appointment.ChangeRemoved,
 	}[rec.EventName]}
 	for _, side := range []struct {
 		image map[string]events.DynamoDBAttributeValue
