@@ -3,6 +3,9 @@ package filestore
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -84,5 +87,24 @@ func TestFailedWriteChangesNothing(t *testing.T) {
 	}
 	if _, err := s.Get(context.Background(), r.ID); err == nil {
 		t.Error("request kept in memory after the write failed")
+	}
+}
+
+// TestOpensEarlierCounters: a data folder whose counters an earlier version
+// wrote as bare numbers still opens, and counting goes on from them.
+func TestOpensEarlierCounters(t *testing.T) {
+	dir := t.TempDir()
+	window := storetest.T0.Truncate(time.Hour)
+	legacy := `{"requests":{},"claims":{},"counters":{"client-a#` + strconv.FormatInt(window.Unix(), 10) + `":4},"stream":[],"nextSeq":0}`
+	if err := os.WriteFile(filepath.Join(dir, "requests.json"), []byte(legacy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(dir, 365)
+	if err != nil {
+		t.Fatalf("Open() with earlier counters: %v", err)
+	}
+	s.SetClock(func() time.Time { return storetest.T0 })
+	if n, err := s.Count(context.Background(), "client-a", window, time.Hour, 1); err != nil || n != 5 {
+		t.Errorf("Count() = %d, %v; want 5", n, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -97,6 +98,34 @@ func TestPerAddressAllowanceGivenBack(t *testing.T) {
 	}
 	if n := f.store.count("address#"); n != 1 {
 		t.Errorf("address counted %d times, want 1", n)
+	}
+
+	// A submission the store answers as a repeat gives its count back too.
+	f.store.receipt = &appointment.Receipt{ID: "first", Reference: "AAAA-BBBB", Replayed: true}
+	for range 5 {
+		if resp := f.handle(t, jsonEvent(withEmail("jordan@example.com", "Jo"))); resp.StatusCode != 201 {
+			t.Fatalf("repeat: status %d, want 201", resp.StatusCode)
+		}
+	}
+	if n := f.store.count("address#"); n != 1 {
+		t.Errorf("after repeats the address counts %d, want 1", n)
+	}
+}
+
+// TestHoneypotMeetsTheClientLimit: a bot caught by the honeypot is limited
+// like a person, so that endless 201s do not tell it it was caught.
+func TestHoneypotMeetsTheClientLimit(t *testing.T) {
+	f := newFixture(t)
+	var statuses []int
+	for _, name := range givenNames[:4] {
+		body := strings.Replace(withEmail("bot@example.com", name), `"_gotcha":""`, `"_gotcha":"x"`, 1)
+		statuses = append(statuses, f.handle(t, jsonEvent(body)).StatusCode)
+	}
+	if want := []int{201, 201, 201, 429}; !slices.Equal(statuses, want) {
+		t.Errorf("statuses %v, want %v", statuses, want)
+	}
+	if n := f.store.count("address#"); n != 0 {
+		t.Errorf("honeypot submissions counted against the address %d times, want none", n)
 	}
 }
 
