@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,7 +26,6 @@ import (
 	"example.com/appointments/internal/metrics"
 	"example.com/appointments/internal/notify"
 	"example.com/appointments/internal/ses"
-	"example.com/appointments/internal/settings"
 )
 
 func main() {
@@ -52,14 +52,19 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	}
 	composer, err := email.NewComposer(profile, email.Settings{
 		Sender:    strings.TrimSpace(getenv("SENDER_EMAIL")),
-		FrontDesk: settings.List(getenv("FRONT_DESK_EMAIL")),
+		FrontDesk: email.ParseAddressList(getenv("FRONT_DESK_EMAIL")),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("email settings: %w", err)
 	}
-	confirmationsPerHour, err := settings.Count("CONFIRMATIONS_PER_HOUR", getenv("CONFIRMATIONS_PER_HOUR"), 200)
-	if err != nil {
-		return nil, err
+	// The hourly cap on confirmations: 0 turns it off.
+	confirmationsPerHour := 200
+	if s := getenv("CONFIRMATIONS_PER_HOUR"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("CONFIRMATIONS_PER_HOUR must be a whole number, not %q", s)
+		}
+		confirmationsPerHour = n
 	}
 	namespace := getenv("METRICS_NAMESPACE")
 	if namespace == "" {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -24,7 +25,6 @@ import (
 	"example.com/appointments/internal/httpapi"
 	"example.com/appointments/internal/metrics"
 	secretstore "example.com/appointments/internal/secretsmanager"
-	"example.com/appointments/internal/settings"
 	"example.com/appointments/internal/turnstile"
 )
 
@@ -46,7 +46,7 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if table == "" {
 		return nil, fmt.Errorf("TABLE_NAME is not set")
 	}
-	retention, err := settings.Count("RETENTION_DAYS", getenv("RETENTION_DAYS"), 365)
+	retention, err := wholeNumber(getenv, "RETENTION_DAYS", 365)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		{"ATTEMPTS_PER_HOUR", 60},
 		{"REQUESTS_PER_EMAIL_PER_DAY", 3},
 	} {
-		n, err := settings.Count(l.name, getenv(l.name), l.fallback)
+		n, err := wholeNumber(getenv, l.name, l.fallback)
 		if err != nil {
 			return nil, err
 		}
@@ -85,7 +85,7 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), table, retention)
-	origins := settings.List(getenv("ALLOWED_ORIGINS"))
+	origins := httpapi.ParseOrigins(getenv("ALLOWED_ORIGINS"))
 
 	// The secrets are read once, here, so that no request waits on Secrets
 	// Manager.
@@ -116,6 +116,20 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		Key:            key,
 		Challenge:      challenge,
 	}, profile, store, log, metrics.New(os.Stdout, namespace))
+}
+
+// wholeNumber reads the setting name, a whole number that is zero or more,
+// or returns fallback when it is empty.
+func wholeNumber(getenv func(string) string, name string, fallback int) (int, error) {
+	s := getenv(name)
+	if s == "" {
+		return fallback, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s must be a whole number, not %q", name, s)
+	}
+	return n, nil
 }
 
 // hashingKey reads the stack's hashing key from the secret with the given

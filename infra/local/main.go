@@ -45,9 +45,10 @@ import (
 	"example.com/appointments/internal/devserver"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/dynamostreams"
+	"example.com/appointments/internal/email"
+	"example.com/appointments/internal/httpapi"
 	"example.com/appointments/internal/samtemplate"
 	"example.com/appointments/internal/ses"
-	"example.com/appointments/internal/settings"
 )
 
 func main() {
@@ -82,10 +83,10 @@ func run(dir, templatePath, turnstileSiteKey, turnstileSecret string, log *slog.
 	origin := "http://localhost:" + port
 	opts := devserver.Options{
 		Origin:         origin,
-		AllowedOrigins: settings.List(os.Getenv("ALLOWED_ORIGINS")),
+		AllowedOrigins: httpapi.ParseOrigins(os.Getenv("ALLOWED_ORIGINS")),
 		Dir:            dir,
 		SenderEmail:    os.Getenv("SENDER_EMAIL"),
-		FrontDeskEmail: settings.List(os.Getenv("FRONT_DESK_EMAIL")),
+		FrontDeskEmail: email.ParseAddressList(os.Getenv("FRONT_DESK_EMAIL")),
 		Log:            log,
 
 		TurnstileSiteKey: turnstileSiteKey,

@@ -29,6 +29,7 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"time"
+	"unicode"
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
@@ -43,6 +44,13 @@ const (
 	Patient   = appointment.EmailPatient
 	FrontDesk = appointment.EmailFrontDesk
 )
+
+// ParseAddressList reads a comma-separated list of addresses, as the
+// FRONT_DESK_EMAIL setting holds them, dropping spaces and empty entries.
+// NewComposer checks each address.
+func ParseAddressList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+}
 
 // Settings say who sends and who receives at the clinic.
 type Settings struct {

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -126,6 +127,12 @@ func New(cfg Config, profile *clinic.Profile, store Store, log *slog.Logger, met
 	}
 	cfg.Key = slices.Clone(cfg.Key)
 	return &Handler{cfg: cfg, origins: origins, profile: profile, store: store, log: log, metrics: metrics, now: time.Now}, nil
+}
+
+// ParseOrigins reads a comma-separated list of origins, as the
+// ALLOWED_ORIGINS setting holds them, dropping spaces and empty entries.
+func ParseOrigins(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 }
 
 // NormalizeOrigin returns an origin in the form browsers send it:

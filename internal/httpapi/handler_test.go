@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"mime/multipart"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -618,5 +619,21 @@ func TestSlowStorageAnswersBeforeDeadline(t *testing.T) {
 	}
 	if ctx.Err() != nil {
 		t.Error("the handler answered only after the invocation's deadline")
+	}
+}
+
+func TestParseOrigins(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{"https://www.example.com", []string{"https://www.example.com"}},
+		{" https://a.example.com, https://b.example.com ,,", []string{"https://a.example.com", "https://b.example.com"}},
+	}
+	for _, tt := range tests {
+		if got := ParseOrigins(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("ParseOrigins(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
