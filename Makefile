@@ -28,12 +28,18 @@ define go-bootstrap
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(1)
 endef
 
-.PHONY: run build build-SubmitFunction build-NotifyFunction test unit fuzz lint fmt-check vet cfn-lint bench deploy clean invoke screenshots
+.PHONY: run bench-local build build-SubmitFunction build-NotifyFunction test unit fuzz lint fmt-check vet cfn-lint bench deploy clean invoke screenshots
 
 ## run: the local server on http://localhost:3000 (PORT overrides); embedded
-## store and outbox in .local/, or DynamoDB and SES at AWS_ENDPOINT_URL
+## database in .local/, or DynamoDB and SES at AWS_ENDPOINT_URL; ARGS passes
+## flags, such as ARGS="-data .local-2"
 run:
-	$(GO) run ./infra/local
+	$(GO) run ./infra/local $(ARGS)
+
+## bench-local: the local server's throughput, latency and restart time with
+## 20,000 requests stored (docs/performance.md)
+bench-local:
+	$(GO) run ./infra/benchlocal
 
 build-SubmitFunction:
 	$(call go-bootstrap,submit)

@@ -3,8 +3,9 @@
 // stored requests at /_dev/requests, on http://localhost:3000 (PORT
 // overrides).
 //
-// By default it keeps requests in an embedded store in .local/ and emails
-// in an outbox beside it, so it needs nothing but Go. With AWS_ENDPOINT_URL
+// By default it keeps requests, their change log and the outbox of emails
+// in an embedded database in .local/ (-data picks another folder), so it
+// needs nothing but Go. Only one server may use a folder at a time. With AWS_ENDPOINT_URL
 // set it uses DynamoDB and SES at that endpoint instead (moto_server or
 // DynamoDB Local), creating the table from template.yaml's definition when
 // it is missing and polling its stream.
@@ -31,6 +32,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -47,6 +49,7 @@ import (
 	"example.com/appointments/internal/dynamostreams"
 	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/httpapi"
+	"example.com/appointments/internal/localstore"
 	"example.com/appointments/internal/samtemplate"
 	"example.com/appointments/internal/ses"
 )
@@ -67,7 +70,13 @@ func main() {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if err := run(*dir, *template, *siteKey, *secret, log); err != nil {
-		log.Error("local server stopped", "error", err)
+		var folder folderError
+		if errors.As(err, &folder) {
+			// A sentence for the developer rather than a log entry.
+			fmt.Fprintln(os.Stderr, folder.Error())
+		} else {
+			log.Error("local server stopped", "error", err)
+		}
 		os.Exit(1)
 	}
 }
@@ -103,7 +112,7 @@ func run(dir, templatePath, turnstileSiteKey, turnstileSecret string, log *slog.
 	}
 	srv, err := devserver.New(ctx, opts)
 	if err != nil {
-		return err
+		return explainFolder(err, dir, port)
 	}
 	defer srv.Close()
 
@@ -138,6 +147,30 @@ func run(dir, templatePath, turnstileSiteKey, turnstileSecret string, log *slog.
 		}
 	}
 	return nil
+}
+
+// folderError says what is wrong with the data folder and what to do.
+type folderError struct{ msg string }
+
+func (e folderError) Error() string { return e.msg }
+
+// explainFolder turns the embedded database's refusals into what a
+// developer needs: which folder, why, and how to go on.
+func explainFolder(err error, dir, port string) error {
+	db := filepath.Join(dir, localstore.FileName)
+	switch {
+	case errors.Is(err, localstore.ErrLocked):
+		return folderError{fmt.Sprintf("Another local server is using the data folder %s (its database %s is locked).\n"+
+			"Stop that server, or give this one a folder of its own:\n\n"+
+			"  make run ARGS=\"-data %s-2\"\n\n"+
+			"and, if the other server keeps port %s, another port: PORT=3001 make run ...", dir, db, dir, port)}
+	case errors.Is(err, localstore.ErrDamaged):
+		return folderError{fmt.Sprintf("The local database %s is damaged and cannot be read:\n  %v\n\n"+
+			"Nothing was changed. To keep it for a look and start with an empty store, move it aside:\n\n"+
+			"  mv %s %s.damaged\n\n"+
+			"or start on another folder: make run ARGS=\"-data DIR\".", db, err, db, db)}
+	}
+	return err
 }
 
 // readTimeout bounds how long one request may take to arrive. A form is a

@@ -3,110 +3,27 @@ package devserver
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/json"
-	"fmt"
 	"html/template"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/mail"
-	"os"
-	"path/filepath"
-	"regexp"
-	"slices"
+	"strconv"
 	"strings"
-	"time"
 
+	"example.com/appointments/internal/localstore"
 	"example.com/appointments/internal/notify"
 )
 
-// Outbox keeps every email the local server sends, as its recipient would
-// receive it, in a folder: one JSON file per email with the envelope and
-// the raw MIME message. Locally it stands in for SES.
-type Outbox struct {
-	dir string
-}
-
-// OpenOutbox opens the outbox kept in dir.
-func OpenOutbox(dir string) (*Outbox, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create outbox: %w", err)
-	}
-	return &Outbox{dir: dir}, nil
-}
-
-// outboxEntry is one email in the outbox.
-type outboxEntry struct {
-	ID        string    `json:"id"`
-	MessageID string    `json:"messageId"`
-	At        time.Time `json:"at"`
-	From      string    `json:"from"`
-	To        []string  `json:"to"`
-	Raw       []byte    `json:"raw"`
-}
-
-var entryID = regexp.MustCompile(`^[0-9]{20}-[a-z2-7]{26}$`)
-
-// Send keeps the message and returns a local message ID.
-func (o *Outbox) Send(_ context.Context, from string, to []string, raw []byte) (string, error) {
-	return o.keep("", from, to, raw)
-}
-
-func (o *Outbox) keep(messageID, from string, to []string, raw []byte) (string, error) {
-	now := time.Now()
-	// The time first, so names sort in the order the emails were sent.
-	id := fmt.Sprintf("%020d-%s", now.UnixNano(), strings.ToLower(rand.Text()))
-	if messageID == "" {
-		messageID = "local-" + id
-	}
-	b, err := json.Marshal(outboxEntry{ID: id, MessageID: messageID, At: now.UTC(), From: from, To: to, Raw: raw})
-	if err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(filepath.Join(o.dir, id+".json"), b, 0o600); err != nil {
-		return "", fmt.Errorf("keep email: %w", err)
-	}
-	return messageID, nil
-}
-
-// entries returns the emails in the outbox, newest first.
-func (o *Outbox) entries() ([]outboxEntry, error) {
-	names, err := filepath.Glob(filepath.Join(o.dir, "*.json"))
-	if err != nil {
-		return nil, err
-	}
-	slices.Sort(names)
-	slices.Reverse(names)
-	var out []outboxEntry
-	for _, name := range names {
-		e, err := o.read(strings.TrimSuffix(filepath.Base(name), ".json"))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, nil
-}
-
-func (o *Outbox) read(id string) (outboxEntry, error) {
-	var e outboxEntry
-	if !entryID.MatchString(id) {
-		return e, os.ErrNotExist
-	}
-	b, err := os.ReadFile(filepath.Join(o.dir, id+".json"))
-	if err != nil {
-		return e, err
-	}
-	return e, json.Unmarshal(b, &e)
-}
+// outboxPageSize is how many emails one page of the outbox shows.
+const outboxPageSize = 20
 
 // keepingSender sends through another sender and keeps what it sent in the
 // outbox, so the outbox shows the emails whichever way they went out.
 type keepingSender struct {
 	next   notify.Sender
-	outbox *Outbox
+	outbox *localstore.Store
 }
 
 func (k *keepingSender) Send(ctx context.Context, from string, to []string, raw []byte) (string, error) {
@@ -114,13 +31,17 @@ func (k *keepingSender) Send(ctx context.Context, from string, to []string, raw 
 	if err != nil {
 		return "", err
 	}
-	_, _ = k.outbox.keep(id, from, to, raw)
+	// The email is out: a failure to keep a copy must not make it look
+	// unsent, which would send it again.
+	_, _ = k.outbox.Keep(context.WithoutCancel(ctx), id, from, to, raw)
 	return id, nil
 }
 
 // renderedEmail is an outbox entry taken apart for display.
 type renderedEmail struct {
-	outboxEntry
+	localstore.Email
+	// Problem says why the entry or its message cannot be shown.
+	Problem string
 	Headers []header
 	Subject string
 	Text    string
@@ -133,8 +54,8 @@ type header struct{ Name, Value string }
 var shownHeaders = []string{"From", "To", "Reply-To", "Subject", "Date", "Message-Id"}
 
 // parse reads the message's headers and its text and HTML parts.
-func (e outboxEntry) parse() (renderedEmail, error) {
-	out := renderedEmail{outboxEntry: e}
+func parseEmail(e localstore.Email) (renderedEmail, error) {
+	out := renderedEmail{Email: e}
 	msg, err := mail.ReadMessage(bytes.NewReader(e.Raw))
 	if err != nil {
 		return out, err
@@ -220,10 +141,17 @@ dt{font-weight:600;color:#4a5360}dd{margin:0;word-break:break-all}
 .parts{display:grid;gap:16px;grid-template-columns:repeat(auto-fit,minmax(320px,1fr))}
 iframe{width:100%;height:900px;border:1px solid #d6d9de;border-radius:4px;background:#fff}
 pre{white-space:pre-wrap;background:#f8f9fa;border:1px solid #d6d9de;border-radius:4px;padding:12px;margin:0;font-size:.85rem;max-height:900px;overflow:auto}
-h3{font-size:.95rem;margin:0 0 6px}{{end}}
+h3{font-size:.95rem;margin:0 0 6px}
+.bad{border-color:#a4161a}.bad h2{color:#a4161a}{{end}}
 {{define "content"}}<h1>Outbox</h1>
 <p>Every email sent, newest first, as its recipient sees it.</p>
-{{- range .}}
+{{- range .Emails}}
+{{- if .Problem}}
+<article id="email-{{.ID}}" class="bad">
+<h2>Unreadable email {{.ID}}</h2>
+<p>{{.Problem}}</p>
+</article>
+{{- else}}
 <article id="email-{{.ID}}">
 <h2>{{.Subject}}</h2>
 <dl>
@@ -238,26 +166,45 @@ h3{font-size:.95rem;margin:0 0 6px}{{end}}
 <section><h3>Plain text</h3><pre>{{.Text}}</pre></section>
 </div>
 </article>
+{{- end}}
 {{- else}}
 <p>No emails yet. Send the <a href="/">form</a>.</p>
+{{- end}}
+{{- if .Next}}
+<nav><a rel="next" href="/_dev/outbox?before={{.Next}}">Older emails</a></nav>
 {{- end}}{{end}}`)
 
 func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request) {
-	entries, err := s.outbox.entries()
+	var before uint64
+	if v := r.URL.Query().Get("before"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			http.Error(w, "before must be an email's number", http.StatusBadRequest)
+			return
+		}
+		before = n
+	}
+	entries, next, err := s.local.Emails(r.Context(), before, outboxPageSize)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+		s.log.Error("outbox page", "error", err)
+		http.Error(w, "The outbox cannot be read; the server's log says why.", http.StatusServiceUnavailable)
 		return
 	}
-	var emails []renderedEmail
+	data := struct {
+		Emails []renderedEmail
+		Next   uint64
+	}{Next: next}
 	for _, e := range entries {
-		m, err := e.parse()
-		if err != nil {
-			m.Subject = "(unreadable message: " + err.Error() + ")"
+		m := renderedEmail{Email: e}
+		if e.Err != nil {
+			m.Problem = "The entry cannot be read: " + e.Err.Error()
+		} else if m, err = parseEmail(e); err != nil {
+			m.Problem = "The message cannot be read: " + err.Error()
 		}
-		emails = append(emails, m)
+		data.Emails = append(data.Emails, m)
 	}
 	devPageHeaders(w)
-	if err := outboxTemplate.Execute(w, emails); err != nil {
+	if err := outboxTemplate.Execute(w, data); err != nil {
 		s.log.Error("outbox page", "error", err)
 	}
 }
@@ -265,14 +212,14 @@ func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request) {
 // outboxHTML serves one email's HTML part for the outbox's iframe. The
 // sandbox keeps anything in the email from running or reaching the page.
 func (s *Server) outboxHTML(w http.ResponseWriter, r *http.Request) {
-	e, err := s.outbox.read(r.PathValue("id"))
-	if err != nil {
+	e, ok, err := s.local.EmailByID(r.Context(), r.PathValue("id"))
+	if err != nil || !ok || e.Err != nil {
 		http.NotFound(w, r)
 		return
 	}
-	m, err := e.parse()
+	m, err := parseEmail(e)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+		http.Error(w, "The message cannot be read: "+err.Error(), http.StatusUnprocessableEntity)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

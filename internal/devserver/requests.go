@@ -1,11 +1,13 @@
 package devserver
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/email"
+	"example.com/appointments/internal/localstore"
 )
 
 // requestRow is one stored request as the requests page shows it.
@@ -13,7 +15,12 @@ type requestRow struct {
 	appointment.Request
 	Created string
 	Emails  []emailState
+	// Key and Problem name an entry that cannot be read, and say why.
+	Key, Problem string
 }
+
+// requestsPageSize is how many requests one page shows.
+const requestsPageSize = 50
 
 type emailState struct {
 	Kind, State, Detail string
@@ -23,13 +30,16 @@ var requestsTemplate = page(`{{define "title"}}Requests{{end}}
 {{define "style"}}table{border-collapse:collapse;background:#fff;width:100%;font-size:.9rem}
 th,td{border:1px solid #d6d9de;padding:6px 8px;text-align:left;vertical-align:top}
 th{background:#eef0f3}
-.sent{color:#1b6e2c}.failed{color:#a4161a}.sending{color:#8a5a00}{{end}}
+.sent{color:#1b6e2c}.failed{color:#a4161a}.sending{color:#8a5a00}.bad td{color:#a4161a}{{end}}
 {{define "content"}}<h1>Requests</h1>
-<p>Open requests, oldest first, with the state of their emails.</p>
+<p>{{.Intro}}</p>
 <table>
 <thead><tr><th scope="col">Reference</th><th scope="col">Received</th><th scope="col">Patient</th><th scope="col">Service</th><th scope="col">Location</th><th scope="col">Emails</th><th scope="col">ID</th></tr></thead>
 <tbody>
-{{- range .}}
+{{- range .Rows}}
+{{- if .Problem}}
+<tr class="bad"><td colspan="6">Unreadable request: {{.Problem}}</td><td><code>{{.Key}}</code></td></tr>
+{{- else}}
 <tr>
 <td class="reference">{{.Reference}}</td>
 <td>{{.Created}}</td>
@@ -39,40 +49,79 @@ th{background:#eef0f3}
 <td>{{range .Emails}}<div>{{.Kind}}: <span class="{{.State}}">{{.State}}</span>{{if .Detail}} ({{.Detail}}){{end}}</div>{{end}}</td>
 <td><code>{{.ID}}</code></td>
 </tr>
+{{- end}}
 {{- else}}
 <tr><td colspan="7">No requests yet.</td></tr>
 {{- end}}
 </tbody>
-</table>{{end}}`)
+</table>
+{{- if .Next}}
+<nav><a rel="next" href="/_dev/requests?after={{.Next}}">Older requests</a></nav>
+{{- end}}{{end}}`)
+
+// requestsData is what the requests page shows.
+type requestsData struct {
+	Intro string
+	Rows  []requestRow
+	Next  string
+}
 
 func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request) {
-	requests, err := s.store.List(r.Context(), appointment.StatusNew, 200)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+	data, err := s.requests(r)
+	if errors.Is(err, localstore.ErrCursor) {
+		http.Error(w, "after must be a cursor from the page before", http.StatusBadRequest)
 		return
 	}
-	rows := make([]requestRow, 0, len(requests))
-	for _, req := range requests {
-		row := requestRow{Request: req, Created: req.CreatedAt.In(s.profile.Zone()).Format("Mon Jan 2 2006, 3:04 PM MST")}
-		for _, kind := range []email.Kind{email.Patient, email.FrontDesk} {
-			d := req.Deliveries[kind]
-			st := emailState{Kind: string(kind), State: string(d.State)}
-			switch d.State {
-			case "":
-				st.State = "pending"
-			case appointment.DeliverySent:
-				st.Detail = d.MessageID
-			case appointment.DeliveryFailed:
-				st.Detail = d.Reason
-			case appointment.DeliverySending:
-				st.Detail = "lease until " + d.LeaseUntil.Format(time.TimeOnly)
-			}
-			row.Emails = append(row.Emails, st)
-		}
-		rows = append(rows, row)
+	if err != nil {
+		s.log.Error("requests page", "error", err)
+		http.Error(w, "The requests cannot be read; the server's log says why.", http.StatusServiceUnavailable)
+		return
 	}
 	devPageHeaders(w)
-	if err := requestsTemplate.Execute(w, rows); err != nil {
+	if err := requestsTemplate.Execute(w, data); err != nil {
 		s.log.Error("requests page", "error", err)
 	}
+}
+
+// requests reads one page of requests: every request, newest first, from
+// the embedded store, or the open ones from the backend's status index.
+func (s *Server) requests(r *http.Request) (requestsData, error) {
+	if s.stream != nil {
+		list, err := s.store.List(r.Context(), appointment.StatusNew, 200)
+		data := requestsData{Intro: "Open requests, oldest first, with the state of their emails."}
+		for _, req := range list {
+			data.Rows = append(data.Rows, s.requestRow(req))
+		}
+		return data, err
+	}
+	entries, next, err := s.local.Requests(r.Context(), r.URL.Query().Get("after"), requestsPageSize)
+	data := requestsData{Intro: "Every request, newest first, with the state of its emails.", Next: next}
+	for _, e := range entries {
+		if e.Err != nil {
+			data.Rows = append(data.Rows, requestRow{Key: e.Key, Problem: e.Err.Error()})
+			continue
+		}
+		data.Rows = append(data.Rows, s.requestRow(e.Request))
+	}
+	return data, err
+}
+
+func (s *Server) requestRow(req appointment.Request) requestRow {
+	row := requestRow{Request: req, Created: req.CreatedAt.In(s.profile.Zone()).Format("Mon Jan 2 2006, 3:04 PM MST")}
+	for _, kind := range []email.Kind{email.Patient, email.FrontDesk} {
+		d := req.Deliveries[kind]
+		st := emailState{Kind: string(kind), State: string(d.State)}
+		switch d.State {
+		case "":
+			st.State = "pending"
+		case appointment.DeliverySent:
+			st.Detail = d.MessageID
+		case appointment.DeliveryFailed:
+			st.Detail = d.Reason
+		case appointment.DeliverySending:
+			st.Detail = "lease until " + d.LeaseUntil.Format(time.TimeOnly)
+		}
+		row.Emails = append(row.Emails, st)
+	}
+	return row
 }

@@ -14,7 +14,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -25,8 +24,8 @@ import (
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/email"
-	"example.com/appointments/internal/filestore"
 	"example.com/appointments/internal/httpapi"
+	"example.com/appointments/internal/localstore"
 	"example.com/appointments/internal/metrics"
 	"example.com/appointments/internal/notify"
 	"example.com/appointments/internal/turnstile"
@@ -61,7 +60,8 @@ type Options struct {
 	Origin string
 	// AllowedOrigins are other website origins that may post the form.
 	AllowedOrigins []string
-	// Dir keeps the embedded store's data and the outbox.
+	// Dir keeps the embedded database: the requests, their change log and
+	// the outbox.
 	Dir string
 	// ThankYouURL is where plain form posts go; by default the server's own
 	// thank-you page.
@@ -81,7 +81,8 @@ type Options struct {
 	// TurnstileSiteverifyURL is where tokens are verified; by default
 	// Cloudflare's siteverify endpoint.
 	TurnstileSiteverifyURL string
-	// Backend, when set, replaces the embedded store and the outbox.
+	// Backend, when set, replaces the embedded store; the outbox stays in
+	// the embedded database.
 	Backend *Backend
 	// Log receives the handlers' logs; by default they are discarded.
 	Log *slog.Logger
@@ -94,11 +95,10 @@ type Server struct {
 	profile *clinic.Profile
 	siteKey string
 	store   Store
-	stream  Stream
-	outbox  *Outbox
+	stream  Stream // the backend's stream; nil for the embedded store
+	local   *localstore.Store
 	submit  *httpapi.Handler
 	notify  *notify.Handler
-	changed <-chan struct{}
 	log     *slog.Logger
 
 	cancel context.CancelFunc
@@ -136,22 +136,17 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	outbox, err := OpenOutbox(filepath.Join(opts.Dir, "outbox"))
+	local, err := localstore.Open(opts.Dir)
 	if err != nil {
 		return nil, err
 	}
-
-	s := &Server{mux: http.NewServeMux(), profile: profile, siteKey: opts.TurnstileSiteKey, outbox: outbox, log: log, done: make(chan struct{})}
-	var sender notify.Sender = outbox
+	s := &Server{mux: http.NewServeMux(), profile: profile, siteKey: opts.TurnstileSiteKey, local: local, log: log, done: make(chan struct{})}
+	var sender notify.Sender = local
 	if b := opts.Backend; b != nil {
 		s.store, s.stream = b.Store, b.Stream
-		sender = &keepingSender{next: b.Sender, outbox: outbox}
+		sender = &keepingSender{next: b.Sender, outbox: local}
 	} else {
-		fs, err := filestore.Open(filepath.Join(opts.Dir, "store"), 365)
-		if err != nil {
-			return nil, err
-		}
-		s.store, s.stream, s.changed = fs, fs, fs.Changed()
+		s.store = local
 	}
 
 	// A key of the server's own: counters start afresh when it restarts,
@@ -197,7 +192,11 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 
 	s.routes()
 	ctx, s.cancel = context.WithCancel(ctx)
-	go s.pump(ctx)
+	if s.stream != nil {
+		go s.pump(ctx)
+	} else {
+		go s.follow(ctx)
+	}
 	return s, nil
 }
 
@@ -233,16 +232,18 @@ func (s *Server) routes() {
 // ServeHTTP serves the server's pages and API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Close stops reading the stream.
+// Close stops reading the stream and closes the embedded database.
 func (s *Server) Close() error {
+	var err error
 	s.once.Do(func() {
 		s.cancel()
 		<-s.done
+		err = s.local.Close()
 	})
-	return nil
+	return err
 }
 
-// pump feeds the store's changes to the notify handler, the way Lambda's
+// pump feeds the backend's stream to the notify handler, the way Lambda's
 // event source mapping does: in batches, handing failed records over again
 // after a pause.
 func (s *Server) pump(ctx context.Context) {
@@ -256,7 +257,6 @@ func (s *Server) pump(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-		case <-s.changed:
 		}
 		recs, err := s.stream.Read(ctx)
 		if err != nil {

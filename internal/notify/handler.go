@@ -139,6 +139,17 @@ func (h *Handler) handleRecord(ctx context.Context, rec events.DynamoDBEventReco
 		log.ErrorContext(ctx, "unreadable request in stream record", "eventId", rec.EventID, "error", err)
 		return true
 	}
+	return h.deliverChange(ctx, change, log)
+}
+
+// Deliver sends the emails one change calls for, whatever stream reported
+// it. It returns false when the change must be handed over again: an email
+// could not be settled yet, because of throttling, a timeout or an outage.
+func (h *Handler) Deliver(ctx context.Context, change appointment.Change) bool {
+	return h.deliverChange(ctx, change, h.log)
+}
+
+func (h *Handler) deliverChange(ctx context.Context, change appointment.Change, log *slog.Logger) bool {
 	kinds := emailsFor(change)
 	if len(kinds) == 0 {
 		return true
@@ -151,6 +162,25 @@ func (h *Handler) handleRecord(ctx context.Context, rec events.DynamoDBEventReco
 		}
 	}
 	return done
+}
+
+// deliveryKey is the context key of the email being sent.
+type deliveryKey struct{}
+
+// DeliveryKey names the email a Send call carries: the request's ID and the
+// email's kind, the same for every attempt at the same email. SES has no
+// use for it; the local outbox, kept in the same database as the delivery
+// records, uses it to keep one copy of each email even when a crash fell
+// between sending and recording.
+func DeliveryKey(ctx context.Context) (string, bool) {
+	k, ok := ctx.Value(deliveryKey{}).(string)
+	return k, ok
+}
+
+// WithDeliveryKey names the email of request id of the given kind, for
+// DeliveryKey.
+func WithDeliveryKey(ctx context.Context, id string, kind appointment.EmailKind) context.Context {
+	return context.WithValue(ctx, deliveryKey{}, id+"/"+string(kind))
 }
 
 // deliver sends one email unless its record says it was sent or failed, or
@@ -202,7 +232,7 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 		log.ErrorContext(ctx, "cannot compose email", "error", err)
 		return h.fail(ctx, r.ID, kind, lease, "compose: "+err.Error(), "EmailsFailed", log)
 	}
-	messageID, err := h.sender.Send(ctx, msg.From, msg.To, msg.Raw)
+	messageID, err := h.sender.Send(WithDeliveryKey(ctx, r.ID, kind), msg.From, msg.To, msg.Raw)
 	if err != nil {
 		return h.sendFailed(ctx, r.ID, kind, lease, err, log)
 	}

@@ -100,13 +100,15 @@ var (
 type recordingSender struct {
 	mu   sync.Mutex
 	sent []string // "to:subject"
+	keys []string // the delivery key of each email sent
 	// errs are returned by successive sends, by recipient; nil means success.
 	errs map[string][]error
 }
 
-func (s *recordingSender) Send(_ context.Context, from string, to []string, raw []byte) (string, error) {
+func (s *recordingSender) Send(ctx context.Context, from string, to []string, raw []byte) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	key, _ := DeliveryKey(ctx)
 	rcpt := strings.Join(to, ",")
 	if errs := s.errs[rcpt]; len(errs) > 0 {
 		err := errs[0]
@@ -116,6 +118,7 @@ func (s *recordingSender) Send(_ context.Context, from string, to []string, raw 
 		}
 	}
 	s.sent = append(s.sent, rcpt+":"+string(raw))
+	s.keys = append(s.keys, key)
 	return fmt.Sprintf("msg-%d", len(s.sent)), nil
 }
 
@@ -217,9 +220,26 @@ func TestNewRequestSendsBothEmails(t *testing.T) {
 			t.Errorf("metrics = %v", f.metrics.counts)
 		}
 	}
+	// Each send names its email, for a sender that keeps one copy of each.
+	if got := strings.Join(f.sender.keys, " "); got != "a/patient a/frontDesk" {
+		t.Errorf("delivery keys = %q", got)
+	}
 	// The stream hands the record over again: nothing is sent twice.
 	if failed := f.handle(t, insert("a", "100")); len(failed) != 0 || f.sender.count() != 2 {
 		t.Errorf("redelivery: failures %v, %d sent", failed, f.sender.count())
+	}
+}
+
+// TestDeliverTakesAChange: the core that the stream handler wraps takes a
+// change from any stream, here the local server's change log.
+func TestDeliverTakesAChange(t *testing.T) {
+	f := newFixture()
+	r := appointment.Request{ID: "b", Reference: "REF-b", Email: "b@example.com", FirstName: "B"}
+	if !f.h.Deliver(context.Background(), appointment.Change{Event: appointment.ChangeModified, Before: &r, After: &r}) || f.sender.count() != 0 {
+		t.Fatalf("a modification sent %d emails", f.sender.count())
+	}
+	if !f.h.Deliver(context.Background(), appointment.Change{Event: appointment.ChangeCreated, After: &r}) || f.sender.count() != 2 {
+		t.Fatalf("a creation sent %d emails, want 2", f.sender.count())
 	}
 }
 
