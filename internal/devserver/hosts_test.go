@@ -63,6 +63,21 @@ func TestEveryLoopbackName(t *testing.T) {
 			t.Errorf("%s headers: %v", page, resp.Header)
 		}
 	}
+	// Every HTML page has a policy, and every answer, errors included,
+	// is nosniff.
+	for _, page := range []string{"/", "/thank-you?reference=ABCD-2345", "/_dev/requests?after=%21%21", "/_dev/outbox?before=x", "/_dev/outbox/1/html", "/assets/form.js", "/nowhere"} {
+		resp, err := http.Get(ts.URL + page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s (%d) is not nosniff", page, resp.StatusCode)
+		}
+		if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") && resp.Header.Get("Content-Security-Policy") == "" {
+			t.Errorf("%s (%d) is HTML without a policy", page, resp.StatusCode)
+		}
+	}
 }
 
 func noRedirect(t *testing.T, req *http.Request) *http.Response {

@@ -140,6 +140,14 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	requests, emails, err := local.ImportEarlier(opts.Dir)
+	if err != nil {
+		local.Close()
+		return nil, err
+	}
+	if requests+emails > 0 {
+		log.Info("imported the data of an earlier version of the local server", "requests", requests, "emails", emails, "folder", opts.Dir)
+	}
 	s := &Server{mux: http.NewServeMux(), profile: profile, siteKey: opts.TurnstileSiteKey, local: local, log: log, done: make(chan struct{})}
 	var sender notify.Sender = local
 	if b := opts.Backend; b != nil {

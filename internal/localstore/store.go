@@ -526,6 +526,14 @@ func putDelivery(tx *bolt.Tx, id string, kind appointment.EmailKind, d delivery)
 // putRequest stores a new request, encoded as v, keeps the indexes and
 // records the change in the change log.
 func putRequest(tx *bolt.Tx, r appointment.Request, v []byte, now time.Time) error {
+	if err := storeRequest(tx, r, v); err != nil {
+		return err
+	}
+	return recordChange(tx, changeRecord{Event: appointment.ChangeCreated, At: now, After: &r})
+}
+
+// storeRequest stores a new request, encoded as v, and keeps the indexes.
+func storeRequest(tx *bolt.Tx, r appointment.Request, v []byte) error {
 	if err := tx.Bucket(bucketRequests).Put([]byte(r.ID), v); err != nil {
 		return err
 	}
@@ -533,10 +541,7 @@ func putRequest(tx *bolt.Tx, r appointment.Request, v []byte, now time.Time) err
 	if err := tx.Bucket(bucketCreated).Put(created, []byte(r.ID)); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketStatus).Put(statusKey(r.Status, created), []byte(r.ID)); err != nil {
-		return err
-	}
-	return recordChange(tx, changeRecord{Event: appointment.ChangeCreated, At: now, After: &r})
+	return tx.Bucket(bucketStatus).Put(statusKey(r.Status, created), []byte(r.ID))
 }
 
 // Create stores r unless it repeats a request still remembered, with the

@@ -2,6 +2,7 @@ package localstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -398,5 +399,69 @@ func TestOutboxPagesNewestFirst(t *testing.T) {
 		if _, ok, _ := s.EmailByID(ctx, bad); ok {
 			t.Errorf("EmailByID(%q) found an email", bad)
 		}
+	}
+}
+
+// TestImportsAnEarlierFolder: the requests and emails an earlier version
+// kept in JSON files are brought in once; a request whose emails were not
+// all settled is logged so that they go out, the others are not.
+func TestImportsAnEarlierFolder(t *testing.T) {
+	dir := t.TempDir()
+	settled := storetest.Request("settled", storetest.T0)
+	settled.Deliveries = map[appointment.EmailKind]appointment.Delivery{
+		appointment.EmailPatient:   {State: appointment.DeliverySent, MessageID: "m1"},
+		appointment.EmailFrontDesk: {State: appointment.DeliveryFailed, Reason: "suppressed: hourly cap"},
+	}
+	pending := storetest.Request("pending", storetest.T0.Add(time.Minute))
+	pending.Deliveries = map[appointment.EmailKind]appointment.Delivery{
+		appointment.EmailPatient: {State: appointment.DeliverySending, Lease: "old", LeaseUntil: time.Now().Add(time.Hour)},
+	}
+	old, _ := json.Marshal(map[string]any{
+		"requests": map[string]appointment.Request{settled.ID: settled, pending.ID: pending},
+		"claims":   map[string]any{}, "counters": map[string]any{}, "stream": []any{}, "nextSeq": 7,
+	})
+	if err := os.MkdirAll(filepath.Join(dir, "store"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "store", "requests.json"), old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "outbox"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	mail, _ := json.Marshal(map[string]any{"id": "x", "messageId": "m1", "at": storetest.T0, "from": "a@example.com", "to": []string{"p@example.com"}, "raw": []byte("Subject: hi\r\n\r\nbody")})
+	if err := os.WriteFile(filepath.Join(dir, "outbox", "00000000000000000001-abc.json"), mail, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	s := open(t, dir)
+	ctx := context.Background()
+	requests, emails, err := s.ImportEarlier(dir)
+	if err != nil || requests != 2 || emails != 1 {
+		t.Fatalf("ImportEarlier() = %d, %d, %v; want 2, 1", requests, emails, err)
+	}
+	got, err := s.Get(ctx, settled.ID)
+	if err != nil || got.Deliveries[appointment.EmailPatient].MessageID != "m1" || got.Fingerprint() != settled.Fingerprint() {
+		t.Errorf("imported request = %+v, %v", got, err)
+	}
+	changes, _ := s.Changes(ctx, 10)
+	if len(changes) != 1 || changes[0].After.ID != pending.ID {
+		t.Errorf("changes logged = %+v; want only the request with emails to send", changes)
+	}
+	// The earlier server's lease is taken over at once.
+	if ok, _, err := s.ClaimEmail(ctx, pending.ID, appointment.EmailPatient, "new", time.Now().Add(time.Minute), time.Now()); !ok || err != nil {
+		t.Errorf("claim of the earlier lease = %v, %v", ok, err)
+	}
+	list, _, err := s.Emails(ctx, 0, 10)
+	if err != nil || len(list) != 1 || list[0].MessageID != "m1" || string(list[0].Raw) != "Subject: hi\r\n\r\nbody" {
+		t.Errorf("imported outbox = %+v, %v", list, err)
+	}
+	for _, p := range []string{"store.imported", "outbox.imported"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	if requests, emails, err := s.ImportEarlier(dir); requests+emails != 0 || err != nil {
+		t.Errorf("second import = %d, %d, %v", requests, emails, err)
 	}
 }
