@@ -2,11 +2,13 @@ package devserver
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,9 +16,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
+	bolt "go.etcd.io/bbolt"
 
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/dynamostreams"
+	"example.com/appointments/internal/localstore"
 	"example.com/appointments/internal/mototest"
 	"example.com/appointments/internal/ses"
 )
@@ -191,5 +195,50 @@ func TestAgainstEmulatedAWS(t *testing.T) {
 	outbox := get(t, ts.URL+"/_dev/outbox")
 	if strings.Count(outbox, "<article") != 2 || !strings.Contains(outbox, receipt["reference"]) {
 		t.Errorf("outbox does not show the two emails sent through SES")
+	}
+}
+
+// TestPagesShowBadEntries: one unreadable request and one unreadable email
+// in the database are shown as such, and the rest of each page still
+// shows; older entries are a page away, newest first.
+func TestPagesShowBadEntries(t *testing.T) {
+	dir := t.TempDir()
+	ts, stop := startStoppable(t, Options{Dir: dir})
+	first := submitJSON(t, ts, jsonBody)
+	waitFor(t, "both emails sent", func() bool {
+		return strings.Count(get(t, ts.URL+"/_dev/requests"), `class="sent"`) == 2
+	})
+	second := submitJSON(t, ts, strings.Replace(jsonBody, "jordan@", "sam@", 1))
+	stop()
+
+	// Damage the first request and the first email where they are stored.
+	db, err := bolt.Open(filepath.Join(dir, localstore.FileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket([]byte("requests")).Put([]byte(first["id"]), []byte("{damaged")); err != nil {
+			return err
+		}
+		return tx.Bucket([]byte("outbox")).Put(binary.BigEndian.AppendUint64(nil, 1), []byte("{damaged"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	again := start(t, Options{Dir: dir})
+	requests := get(t, again.URL+"/_dev/requests")
+	if !strings.Contains(requests, "Unreadable request") || !strings.Contains(requests, first["id"]) || !strings.Contains(requests, second["reference"]) {
+		t.Errorf("the requests page does not show the bad entry beside the good one:\n%s", requests)
+	}
+	if strings.Index(requests, second["reference"]) > strings.Index(requests, first["id"]) {
+		t.Error("the requests page is not newest first")
+	}
+	outbox := get(t, again.URL+"/_dev/outbox")
+	if !strings.Contains(outbox, "Unreadable email 1") || strings.Count(outbox, "<article") < 2 {
+		t.Errorf("the outbox does not show the bad entry beside the good ones:\n%s", outbox)
+	}
+	if resp, _ := http.Get(again.URL + "/_dev/outbox/1/html"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the bad email's HTML: %d", resp.StatusCode)
 	}
 }
