@@ -105,7 +105,7 @@ func (f Form) IsSpam() bool {
 // once. The request has no ID, reference or creation time yet.
 func (f Form) Validate(p *clinic.Profile) (Request, error) {
 	v := validator{form: f}
-	r := Request{Status: StatusNew}
+	r := Request{Status: StatusReceived}
 
 	r.FirstName = v.name(FieldFirstName, "first name")
 	r.LastName = v.name(FieldLastName, "last name")

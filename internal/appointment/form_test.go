@@ -82,7 +82,7 @@ func TestValidateNormalises(t *testing.T) {
 	if r.NewPatient == nil || !*r.NewPatient {
 		t.Errorf("NewPatient = %v, want true", r.NewPatient)
 	}
-	if r.Status != StatusNew {
+	if r.Status != StatusReceived {
 		t.Errorf("Status = %q", r.Status)
 	}
 }

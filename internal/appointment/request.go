@@ -14,9 +14,6 @@ import (
 // Status is where a request stands with the front desk.
 type Status string
 
-// StatusNew is a request nobody has acted on yet.
-const StatusNew Status = "new"
-
 // Request is a validated, normalised appointment request.
 type Request struct {
 	ID        string
@@ -42,6 +39,10 @@ type Request struct {
 
 	Status    Status
 	CreatedAt time.Time
+	// Booking is the appointment made for the request, if any; History
+	// lists the changes of its status, oldest first.
+	Booking *Booking
+	History []Transition
 
 	// Deliveries are the states of the request's emails, by kind, as far
 	// as they have been recorded.

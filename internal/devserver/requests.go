@@ -87,7 +87,7 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request) {
 // the embedded store, or the open ones from the backend's status index.
 func (s *Server) requests(r *http.Request) (requestsData, error) {
 	if s.stream != nil {
-		list, err := s.store.List(r.Context(), appointment.StatusNew, 200)
+		list, err := s.store.List(r.Context(), appointment.StatusReceived, 200)
 		data := requestsData{Intro: "Open requests, oldest first, with the state of their emails."}
 		for _, req := range list {
 			data.Rows = append(data.Rows, s.requestRow(req))

@@ -88,6 +88,12 @@ func requestItem(r appointment.Request, expires time.Time) map[string]types.Attr
 		emails[string(kind)] = deliveryValue(d)
 	}
 	item["emails"] = &types.AttributeValueMemberM{Value: emails}
+	if r.Booking != nil {
+		item["booking"] = bookingValue(*r.Booking)
+	}
+	if len(r.History) > 0 {
+		item["history"] = historyValue(r.History)
+	}
 	item[attrExpiresAt] = number(expires.Unix())
 	return item
 }
@@ -112,7 +118,7 @@ func requestFromItem(item map[string]types.AttributeValue) appointment.Request {
 	r := appointment.Request{
 		ID:             stringAttr(item, "id"),
 		Reference:      stringAttr(item, "reference"),
-		Status:         appointment.Status(stringAttr(item, "status")),
+		Status:         appointment.Status(stringAttr(item, "status")).Normal(),
 		FirstName:      stringAttr(item, "firstName"),
 		LastName:       stringAttr(item, "lastName"),
 		Email:          stringAttr(item, "email"),
@@ -128,6 +134,8 @@ func requestFromItem(item map[string]types.AttributeValue) appointment.Request {
 	if t, err := time.Parse(timeLayout, stringAttr(item, "createdAt")); err == nil {
 		r.CreatedAt = t
 	}
+	r.Booking = bookingFromValue(item["booking"])
+	r.History = historyFromValue(item["history"])
 	if b, ok := item["newPatient"].(*types.AttributeValueMemberBOOL); ok {
 		v := b.Value
 		r.NewPatient = &v

@@ -89,7 +89,7 @@ func completeRequest() appointment.Request {
 		NewPatient:     ptr(true),
 		ContactMethod:  "phone",
 		Reason:         "Right shoulder pain since a ski fall in March.\n\nWorse when reaching overhead <b>& \"lifting\"</b>.",
-		Status:         appointment.StatusNew,
+		Status:         appointment.StatusReceived,
 		CreatedAt:      time.Date(2026, 11, 27, 16, 30, 0, 0, time.UTC), // Friday 9:30 AM MST
 	}
 }
@@ -105,7 +105,7 @@ func minimalRequest() appointment.Request {
 		Phone:     "+13035550199",
 		Service:   "evaluation",
 		Location:  "main",
-		Status:    appointment.StatusNew,
+		Status:    appointment.StatusReceived,
 		CreatedAt: time.Date(2026, 11, 24, 5, 0, 0, 0, time.UTC), // Monday 10:00 PM MST
 	}
 }
@@ -127,7 +127,7 @@ func notANameRequest() appointment.Request {
 		NewPatient:     ptr(false),
 		ContactMethod:  "email",
 		Reason:         "Visit http://x.example \"><img src=x onerror=alert(1)>",
-		Status:         appointment.StatusNew,
+		Status:         appointment.StatusReceived,
 		CreatedAt:      time.Date(2026, 11, 29, 2, 0, 0, 0, time.UTC), // Saturday 7:00 PM MST
 	}
 }
@@ -148,7 +148,7 @@ func northRequest() appointment.Request {
 		PreferredTimes: []string{"morning", "afternoon"},
 		ContactMethod:  "text",
 		Reason:         "Knee pain when running downhill.",
-		Status:         appointment.StatusNew,
+		Status:         appointment.StatusReceived,
 		CreatedAt:      time.Date(2026, 11, 29, 19, 0, 0, 0, time.UTC), // Sunday noon MST
 	}
 }

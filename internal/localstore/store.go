@@ -795,3 +795,45 @@ func (s *Store) Count(_ context.Context, name string, windowStart time.Time, win
 	c.counts[key] = v
 	return v.n, nil
 }
+
+// Transition writes after over before, on the condition that the stored
+// request is still as before left it: the same status and the same number
+// of recorded changes, as the DynamoDB adapter's conditional write. The
+// change is logged, so that the emails it calls for go out.
+func (s *Store) Transition(_ context.Context, before, after appointment.Request) error {
+	now := s.now()
+	after.Deliveries = nil
+	v, err := json.Marshal(after)
+	if err != nil {
+		return err
+	}
+	err = s.write(func(tx *bolt.Tx) error {
+		cur, ok, err := getRequest(tx, before.ID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return outcomeError{appointment.ErrNotFound}
+		}
+		if cur.Status.Normal() != before.Status.Normal() || len(cur.History) != len(before.History) {
+			return outcomeError{appointment.ErrConflict}
+		}
+		if err := tx.Bucket(bucketRequests).Put([]byte(after.ID), v); err != nil {
+			return err
+		}
+		created := createdKey(cur)
+		if err := tx.Bucket(bucketStatus).Delete(statusKey(cur.Status, created)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketStatus).Put(statusKey(after.Status, created), []byte(after.ID)); err != nil {
+			return err
+		}
+		withEmails := after
+		withEmails.Deliveries = cur.Deliveries
+		return recordChange(tx, changeRecord{Event: appointment.ChangeModified, At: now, Before: &cur, After: &withEmails})
+	})
+	if err == nil {
+		s.signal()
+	}
+	return err
+}

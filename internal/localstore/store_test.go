@@ -276,7 +276,7 @@ func TestListReadsTheStatusIndex(t *testing.T) {
 	for i := range 4 {
 		ids = append(ids, create(t, s, fmt.Sprint("r", i), storetest.T0.Add(-time.Duration(i)*time.Minute)).ID)
 	}
-	got, err := s.List(ctx, appointment.StatusNew, 3)
+	got, err := s.List(ctx, appointment.StatusReceived, 3)
 	if err != nil || len(got) != 3 || got[0].ID != ids[3] || got[2].ID != ids[1] {
 		t.Fatalf("List() = %d requests, %v", len(got), err)
 	}

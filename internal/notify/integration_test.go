@@ -84,7 +84,7 @@ func (w *world) submit(t *testing.T, firstName string) appointment.Request {
 	r := appointment.Request{
 		FirstName: firstName, LastName: "Rivera", Email: strings.ToLower(firstName) + "@example.com", Phone: "+13035550142",
 		Service: "dry-needling", Location: "main", PreferredDays: []string{"mon"}, NewPatient: &yes,
-		Reason: "Tight shoulder.", Status: appointment.StatusNew,
+		Reason: "Tight shoulder.", Status: appointment.StatusReceived,
 	}
 	r.Stamp(time.Now())
 	if _, err := w.store.Create(context.Background(), r, appointment.Dedupe{Fingerprint: r.Fingerprint()}); err != nil {
@@ -293,7 +293,7 @@ func TestConfirmationCapThroughDynamoDB(t *testing.T) {
 	if patients != 2 || desks != 3 {
 		t.Errorf("SES got %d confirmations and %d front-desk emails, want 2 and 3", patients, desks)
 	}
-	requests, err := w.store.List(context.Background(), appointment.StatusNew, 10)
+	requests, err := w.store.List(context.Background(), appointment.StatusReceived, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,7 @@ type Store interface {
 	MarkEmailFailed(ctx context.Context, id string, kind appointment.EmailKind, lease, reason string, at time.Time) error
 	ReleaseEmail(ctx context.Context, id string, kind appointment.EmailKind, lease string) error
 	Delivery(ctx context.Context, id string, kind appointment.EmailKind) (appointment.Delivery, error)
+	Transition(ctx context.Context, before, after appointment.Request) error
 }
 
 // Open returns a new, empty store whose clock is now.
@@ -47,6 +48,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("ReleaseEmail", func(t *testing.T) { testReleaseEmail(t, open) })
 	t.Run("ClaimEmailOfMissingRequest", func(t *testing.T) { testClaimEmailOfMissingRequest(t, open) })
 	t.Run("List", func(t *testing.T) { testList(t, open) })
+	t.Run("Transition", func(t *testing.T) { testTransition(t, open) })
 }
 
 // Request returns a valid request stamped at the given time.
@@ -56,7 +58,7 @@ func Request(reason string, at time.Time) appointment.Request {
 		FirstName: "Jordan", LastName: "Rivera", Email: "jordan@example.com", Phone: "+13035550142",
 		PhoneExtension: "12", Service: "dry-needling", Location: "main", PreferredDays: []string{"mon", "wed"},
 		PreferredTimes: []string{"morning"}, NewPatient: &yes, ContactMethod: "phone",
-		Reason: reason, Status: appointment.StatusNew,
+		Reason: reason, Status: appointment.StatusReceived,
 	}
 	r.Stamp(at)
 	return r
@@ -99,7 +101,7 @@ func testCreateAndGet(t *testing.T, open Open) {
 		t.Fatal(err)
 	}
 	if got.ID != r.ID || got.Reference != r.Reference || got.Fingerprint() != r.Fingerprint() ||
-		!got.CreatedAt.Equal(r.CreatedAt) || got.Status != appointment.StatusNew || got.PhoneExtension != "12" {
+		!got.CreatedAt.Equal(r.CreatedAt) || got.Status != appointment.StatusReceived || got.PhoneExtension != "12" {
 		t.Errorf("Get() = %+v, want %+v", got, r)
 	}
 	if _, err := s.Get(context.Background(), "missing"); !errors.Is(err, appointment.ErrNotFound) {
@@ -353,7 +355,7 @@ func testList(t *testing.T, open Open) {
 		}
 		want = append(want, r.ID)
 	}
-	got, err := s.List(context.Background(), appointment.StatusNew, 10)
+	got, err := s.List(context.Background(), appointment.StatusReceived, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,7 +366,68 @@ func testList(t *testing.T, open Open) {
 	if fmt.Sprint(ids) != fmt.Sprint(want) {
 		t.Errorf("List() = %v, want %v (oldest first)", ids, want)
 	}
-	if got, _ := s.List(context.Background(), appointment.StatusNew, 2); len(got) != 2 {
+	if got, _ := s.List(context.Background(), appointment.StatusReceived, 2); len(got) != 2 {
 		t.Errorf("List(limit 2) = %d requests", len(got))
+	}
+}
+
+// testTransition: a transition is written only over the request as it was
+// read; a second writer working from the same read gets ErrConflict, and
+// the status index follows the new status.
+func testTransition(t *testing.T, open Open) {
+	now := T0
+	s := open(t, func() time.Time { return now })
+	ctx := context.Background()
+	r := Request("transition", now)
+	if _, err := s.Create(ctx, r, appointment.Dedupe{Fingerprint: r.Fingerprint()}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := s.Get(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contacted, _, err := before.Apply(appointment.Command{Action: appointment.ActionContact, Audience: appointment.AudienceFrontDesk}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Transition(ctx, before, contacted); err != nil {
+		t.Fatalf("Transition() = %v", err)
+	}
+	// Another front-desk member acted on the same read.
+	booking := &appointment.Booking{Start: now.Add(48 * time.Hour), Length: 45 * time.Minute, Clinician: "Dr. Kim"}
+	scheduled, _, err := before.Apply(appointment.Command{Action: appointment.ActionSchedule, Audience: appointment.AudienceFrontDesk, Booking: booking}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Transition(ctx, before, scheduled); !errors.Is(err, appointment.ErrConflict) {
+		t.Fatalf("Transition() from a stale read = %v, want ErrConflict", err)
+	}
+	got, err := s.Get(ctx, r.ID)
+	if err != nil || got.Status != appointment.StatusContacted || len(got.History) != 1 || got.History[0].Action != appointment.ActionContact || !got.History[0].At.Equal(now) {
+		t.Fatalf("after the transition: %+v, %v", got, err)
+	}
+	// From the fresh read, scheduling goes through, booking and all.
+	scheduled, _, err = got.Apply(appointment.Command{Action: appointment.ActionSchedule, Audience: appointment.AudienceFrontDesk, Booking: booking}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Transition(ctx, got, scheduled); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.Get(ctx, r.ID)
+	if err != nil || got.Status != appointment.StatusScheduled || got.Booking == nil || !got.Booking.Start.Equal(booking.Start) ||
+		got.Booking.Length != booking.Length || got.Booking.Clinician != "Dr. Kim" || len(got.History) != 2 || got.History[1].Booking == nil {
+		t.Fatalf("after scheduling: %+v, %v", got, err)
+	}
+	if open, err := s.List(ctx, appointment.StatusReceived, 10); err != nil || len(open) != 0 {
+		t.Errorf("List(received) = %d, %v; want none", len(open), err)
+	}
+	if booked, err := s.List(ctx, appointment.StatusScheduled, 10); err != nil || len(booked) != 1 || booked[0].ID != r.ID {
+		t.Errorf("List(scheduled) = %d, %v; want the request", len(booked), err)
+	}
+	missing := before
+	missing.ID = "nosuchrequestnosuchrequest"
+	if err := s.Transition(ctx, missing, contacted); !errors.Is(err, appointment.ErrNotFound) {
+		t.Errorf("Transition() of a missing request = %v, want ErrNotFound", err)
 	}
 }

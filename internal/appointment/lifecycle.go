@@ -1,0 +1,268 @@
+package appointment
+
+import (
+	"errors"
+	"fmt"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Where a request stands with the front desk. A request is received when
+// stored; the front desk marks it contacted, schedules it (again, on a
+// reschedule) or declines it; the patient may cancel it while it is open or
+// scheduled.
+const (
+	StatusReceived  Status = "received"
+	StatusContacted Status = "contacted"
+	StatusScheduled Status = "scheduled"
+	StatusDeclined  Status = "declined"
+	StatusCancelled Status = "cancelled"
+)
+
+// Open reports whether the front desk still owes the patient an answer.
+func (s Status) Open() bool { return s == StatusReceived || s == StatusContacted }
+
+// Audience is who acts on a request: the front desk, or the patient.
+type Audience string
+
+// The audiences, each of which gets links of its own in its emails.
+const (
+	AudienceFrontDesk Audience = "frontDesk"
+	AudiencePatient   Audience = "patient"
+)
+
+// Action is what someone does to a request.
+type Action string
+
+// The actions, with the audience each belongs to (Audience).
+const (
+	ActionContact    Action = "contact"
+	ActionSchedule   Action = "schedule"
+	ActionReschedule Action = "reschedule"
+	ActionDecline    Action = "decline"
+	ActionCancel     Action = "cancel"
+)
+
+// Actions lists every action.
+var Actions = []Action{ActionContact, ActionSchedule, ActionReschedule, ActionDecline, ActionCancel}
+
+// Audience is who may take the action: the patient cancels, the front desk
+// does the rest.
+func (a Action) Audience() Audience {
+	if a == ActionCancel {
+		return AudiencePatient
+	}
+	return AudienceFrontDesk
+}
+
+// transitions lists, for each action, the states it may start from and
+// the state it leads to.
+var transitions = map[Action]struct {
+	from []Status
+	to   Status
+}{
+	ActionContact:    {[]Status{StatusReceived}, StatusContacted},
+	ActionSchedule:   {[]Status{StatusReceived, StatusContacted}, StatusScheduled},
+	ActionReschedule: {[]Status{StatusScheduled}, StatusScheduled},
+	ActionDecline:    {[]Status{StatusReceived, StatusContacted}, StatusDeclined},
+	ActionCancel:     {[]Status{StatusReceived, StatusContacted, StatusScheduled}, StatusCancelled},
+}
+
+// Allows reports whether the action may be taken on a request in status s.
+func (a Action) Allows(s Status) bool {
+	t, ok := transitions[a]
+	if !ok {
+		return false
+	}
+	for _, from := range t.from {
+		if from == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Booking is an appointment the front desk made for a request.
+type Booking struct {
+	// Start is when the appointment begins; the front desk enters it in the
+	// clinic's time zone.
+	Start time.Time
+	// Length is how long it lasts.
+	Length time.Duration
+	// Clinician and Note are optional, shown to the patient.
+	Clinician string
+	Note      string
+	// Sequence counts the changes to the booking, for calendar invitations:
+	// 0 when first made, one more on each reschedule and on cancelling.
+	Sequence int
+}
+
+// End is when the appointment ends.
+func (b Booking) End() time.Time { return b.Start.Add(b.Length) }
+
+// Transition is one recorded change of a request's status.
+type Transition struct {
+	Action   Action
+	Audience Audience
+	From, To Status
+	At       time.Time
+	// Booking is the booking a schedule, a reschedule or the cancelling of
+	// a booked request made or ended.
+	Booking *Booking
+	// Message is the front desk's note to the patient with a decline.
+	Message string
+}
+
+// Command is an action with what it needs.
+type Command struct {
+	Action   Action
+	Audience Audience
+	// Booking is required to schedule and reschedule.
+	Booking *Booking
+	// Message is optional with a decline.
+	Message string
+}
+
+// Limits of what the front desk types into a booking or a decline.
+const (
+	MinBookingLength  = 5 * time.Minute
+	MaxBookingLength  = 8 * time.Hour
+	maxClinicianChars = 80
+	maxNoteChars      = 500
+	maxMessageChars   = 1000
+)
+
+// Errors of the lifecycle.
+var (
+	// ErrWrongAudience means the action belongs to the other audience.
+	ErrWrongAudience = errors.New("this action is not for this audience")
+	// ErrConflict means the request changed between reading and writing
+	// it; read it again and decide again.
+	ErrConflict = errors.New("the request changed meanwhile")
+)
+
+// TransitionError means the action cannot be taken in the request's
+// status, as when a link was used already. Last, when set, is the change
+// that got there first, for saying what happened.
+type TransitionError struct {
+	Action Action
+	Status Status
+	Last   *Transition
+}
+
+func (e *TransitionError) Error() string {
+	return fmt.Sprintf("cannot %s a request that is %s", e.Action, e.Status)
+}
+
+// Apply returns the request as the command leaves it at the given time, and
+// the transition it records. It checks who may act, whether the request's
+// status allows the action, and what the command carries; it changes
+// nothing on a refusal.
+func (r Request) Apply(c Command, at time.Time) (Request, Transition, error) {
+	t, ok := transitions[c.Action]
+	if !ok {
+		return r, Transition{}, fmt.Errorf("unknown action %q", c.Action)
+	}
+	if c.Audience != c.Action.Audience() {
+		return r, Transition{}, ErrWrongAudience
+	}
+	status := r.Status.Normal()
+	if !c.Action.Allows(status) {
+		e := &TransitionError{Action: c.Action, Status: status}
+		if n := len(r.History); n > 0 {
+			last := r.History[n-1]
+			e.Last = &last
+		}
+		return r, Transition{}, e
+	}
+	tr := Transition{Action: c.Action, Audience: c.Audience, From: status, To: t.to, At: at.UTC()}
+	switch c.Action {
+	case ActionSchedule, ActionReschedule:
+		if c.Booking == nil {
+			return r, Transition{}, &ValidationError{Errors: []FieldError{{Field: "start", Code: CodeRequired, Message: "Enter the appointment's date and time."}}}
+		}
+		b := *c.Booking
+		if err := b.check(at); err != nil {
+			return r, Transition{}, err
+		}
+		b.Start = b.Start.UTC()
+		b.Sequence = 0
+		if r.Booking != nil {
+			b.Sequence = r.Booking.Sequence + 1
+		}
+		tr.Booking = &b
+		r.Booking = &b
+	case ActionDecline:
+		msg, fe := cleanText("message", "message", c.Message, maxMessageChars)
+		if fe != nil {
+			return r, Transition{}, &ValidationError{Errors: []FieldError{*fe}}
+		}
+		tr.Message = msg
+	case ActionCancel:
+		if r.Booking != nil && status == StatusScheduled {
+			b := *r.Booking
+			b.Sequence++
+			tr.Booking = &b
+			r.Booking = &b
+		}
+	}
+	r.Status = t.to
+	r.History = append(append([]Transition(nil), r.History...), tr)
+	return r, tr, nil
+}
+
+// Normal reads the status the first versions stored for a received
+// request, "new", as received.
+func (s Status) Normal() Status {
+	if s == statusNewLegacy {
+		return StatusReceived
+	}
+	return s
+}
+
+// statusNewLegacy is how the first versions stored a received request.
+const statusNewLegacy Status = "new"
+
+func (b *Booking) check(now time.Time) error {
+	var errs []FieldError
+	if b.Start.IsZero() {
+		errs = append(errs, FieldError{Field: "start", Code: CodeRequired, Message: "Enter the appointment's date and time."})
+	} else if b.Start.Before(now.Add(-time.Hour)) {
+		errs = append(errs, FieldError{Field: "start", Code: CodeInvalid, Message: "That time has passed; enter a time still to come."})
+	}
+	if b.Length < MinBookingLength || b.Length > MaxBookingLength {
+		errs = append(errs, FieldError{Field: "length", Code: CodeInvalid, Message: fmt.Sprintf("Enter a length from %d minutes to %d hours.", int(MinBookingLength.Minutes()), int(MaxBookingLength.Hours()))})
+	}
+	var fe *FieldError
+	if b.Clinician, fe = cleanText("clinician", "clinician's name", b.Clinician, maxClinicianChars); fe != nil {
+		errs = append(errs, *fe)
+	}
+	if b.Note, fe = cleanText("note", "note", b.Note, maxNoteChars); fe != nil {
+		errs = append(errs, *fe)
+	}
+	if len(errs) > 0 {
+		return &ValidationError{Errors: errs}
+	}
+	return nil
+}
+
+// cleanText trims and checks a free-text field the front desk typed: valid
+// UTF-8, no control or invisible format characters but line breaks, at
+// most max characters.
+func cleanText(field, label, s string, max int) (string, *FieldError) {
+	s = NormalizeLines(s)
+	bad := !utf8.ValidString(s)
+	for _, r := range s {
+		if r != '\n' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r)) {
+			bad = true
+		}
+	}
+	if bad {
+		return "", &FieldError{Field: field, Code: CodeControlCharacter, Message: "The " + label + " has characters that cannot be sent; type it again."}
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return "", &FieldError{Field: field, Code: CodeTooLong, Message: fmt.Sprintf("Shorten the %s to %d characters (it has %d).", label, max, n)}
+	}
+	return s, nil
+}

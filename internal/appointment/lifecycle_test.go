@@ -1,0 +1,184 @@
+package appointment
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+var lifecycleNow = time.Date(2026, 11, 27, 16, 30, 0, 0, time.UTC)
+
+func booking(start time.Time) *Booking {
+	return &Booking{Start: start, Length: 45 * time.Minute, Clinician: "Dr. Kim", Note: "Bring shorts."}
+}
+
+func command(a Action) Command {
+	c := Command{Action: a, Audience: a.Audience()}
+	if a == ActionSchedule || a == ActionReschedule {
+		c.Booking = booking(lifecycleNow.Add(72 * time.Hour))
+	}
+	if a == ActionDecline {
+		c.Message = "We do not treat this condition; your doctor can refer you."
+	}
+	return c
+}
+
+// TestEveryTransition tries every action from every status: the allowed
+// ones lead where the lifecycle says and are recorded; the others are
+// refused with a TransitionError naming the last change, and change
+// nothing.
+func TestEveryTransition(t *testing.T) {
+	allowed := map[Action]map[Status]Status{
+		ActionContact:    {StatusReceived: StatusContacted},
+		ActionSchedule:   {StatusReceived: StatusScheduled, StatusContacted: StatusScheduled},
+		ActionReschedule: {StatusScheduled: StatusScheduled},
+		ActionDecline:    {StatusReceived: StatusDeclined, StatusContacted: StatusDeclined},
+		ActionCancel:     {StatusReceived: StatusCancelled, StatusContacted: StatusCancelled, StatusScheduled: StatusCancelled},
+	}
+	statuses := []Status{StatusReceived, StatusContacted, StatusScheduled, StatusDeclined, StatusCancelled}
+	for _, a := range Actions {
+		for _, from := range statuses {
+			t.Run(fmt.Sprintf("%s from %s", a, from), func(t *testing.T) {
+				earlier := Transition{Action: ActionContact, Audience: AudienceFrontDesk, From: StatusReceived, To: from, At: lifecycleNow.Add(-time.Hour)}
+				r := Request{ID: "r", Status: from, History: []Transition{earlier}}
+				if from == StatusScheduled {
+					r.Booking = booking(lifecycleNow.Add(24 * time.Hour))
+				}
+				got, tr, err := r.Apply(command(a), lifecycleNow)
+				to, ok := allowed[a][from]
+				if !ok {
+					var te *TransitionError
+					if !errors.As(err, &te) || te.Status != from || te.Last == nil || te.Last.At != earlier.At {
+						t.Fatalf("Apply() error = %v, want a TransitionError with the last change", err)
+					}
+					if got.Status != from || len(got.History) != 1 {
+						t.Errorf("a refused action changed the request: %+v", got)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("Apply() error = %v", err)
+				}
+				if got.Status != to || tr.From != from || tr.To != to || tr.Action != a || tr.Audience != a.Audience() || !tr.At.Equal(lifecycleNow) {
+					t.Errorf("transition = %+v, status %s", tr, got.Status)
+				}
+				if len(got.History) != 2 || got.History[1].Action != a {
+					t.Errorf("history = %+v", got.History)
+				}
+				if len(r.History) != 1 {
+					t.Error("Apply changed the history of the request it was called on")
+				}
+			})
+		}
+	}
+}
+
+// TestWrongAudienceIsRefused: the patient cannot act as the front desk,
+// nor the front desk cancel as the patient.
+func TestWrongAudienceIsRefused(t *testing.T) {
+	r := Request{Status: StatusReceived}
+	for _, a := range Actions {
+		c := command(a)
+		c.Audience = AudiencePatient
+		if a == ActionCancel {
+			c.Audience = AudienceFrontDesk
+		}
+		if _, _, err := r.Apply(c, lifecycleNow); !errors.Is(err, ErrWrongAudience) {
+			t.Errorf("%s by %s: %v, want ErrWrongAudience", a, c.Audience, err)
+		}
+	}
+	if _, _, err := r.Apply(Command{Action: "delete", Audience: AudienceFrontDesk}, lifecycleNow); err == nil {
+		t.Error("an unknown action was applied")
+	}
+}
+
+// TestBookingSequence: a booking starts at sequence 0, each reschedule and
+// the cancelling of a booked request raise it, so that calendars replace
+// the invitation they hold.
+func TestBookingSequence(t *testing.T) {
+	r := Request{Status: StatusReceived}
+	r, _, err := r.Apply(command(ActionSchedule), lifecycleNow)
+	if err != nil || r.Booking.Sequence != 0 {
+		t.Fatalf("schedule: %+v, %v", r.Booking, err)
+	}
+	r, tr, err := r.Apply(command(ActionReschedule), lifecycleNow)
+	if err != nil || r.Booking.Sequence != 1 || tr.Booking.Sequence != 1 {
+		t.Fatalf("reschedule: %+v, %v", r.Booking, err)
+	}
+	r, tr, err = r.Apply(command(ActionCancel), lifecycleNow)
+	if err != nil || r.Booking.Sequence != 2 || tr.Booking == nil || tr.Booking.Sequence != 2 {
+		t.Fatalf("cancel: %+v, %v", r.Booking, err)
+	}
+	// Cancelling a request never booked carries no booking.
+	open := Request{Status: StatusContacted}
+	if _, tr, err := open.Apply(command(ActionCancel), lifecycleNow); err != nil || tr.Booking != nil {
+		t.Errorf("cancel of an open request: %+v, %v", tr, err)
+	}
+}
+
+// TestBookingIsChecked: what the front desk types into a booking is
+// checked field by field, with messages it can act on.
+func TestBookingIsChecked(t *testing.T) {
+	tests := []struct {
+		name  string
+		b     *Booking
+		field string
+	}{
+		{"missing", nil, "start"},
+		{"no start", &Booking{Length: time.Hour}, "start"},
+		{"past", &Booking{Start: lifecycleNow.Add(-2 * time.Hour), Length: time.Hour}, "start"},
+		{"too short", &Booking{Start: lifecycleNow.Add(time.Hour), Length: time.Minute}, "length"},
+		{"too long", &Booking{Start: lifecycleNow.Add(time.Hour), Length: 9 * time.Hour}, "length"},
+		{"long clinician", &Booking{Start: lifecycleNow.Add(time.Hour), Length: time.Hour, Clinician: strings.Repeat("x", 81)}, "clinician"},
+		{"control in note", &Booking{Start: lifecycleNow.Add(time.Hour), Length: time.Hour, Note: "a\x1bb"}, "note"},
+		{"header in clinician", &Booking{Start: lifecycleNow.Add(time.Hour), Length: time.Hour, Clinician: "Kim\u200b"}, "clinician"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Request{Status: StatusReceived}
+			got, _, err := r.Apply(Command{Action: ActionSchedule, Audience: AudienceFrontDesk, Booking: tt.b}, lifecycleNow)
+			var ve *ValidationError
+			if !errors.As(err, &ve) || len(ve.Errors) == 0 || ve.Errors[0].Field != tt.field || ve.Errors[0].Message == "" {
+				t.Fatalf("Apply() error = %v, want a problem with %s", err, tt.field)
+			}
+			if got.Status != StatusReceived {
+				t.Error("a refused booking changed the status")
+			}
+		})
+	}
+	r := Request{Status: StatusReceived}
+	b := booking(lifecycleNow.Add(time.Hour))
+	b.Note = "  Line one\r\nline two  "
+	got, _, err := r.Apply(Command{Action: ActionSchedule, Audience: AudienceFrontDesk, Booking: b}, lifecycleNow)
+	if err != nil || got.Booking.Note != "Line one\nline two" {
+		t.Errorf("note = %q, %v", got.Booking.Note, err)
+	}
+}
+
+// TestDeclineMessage: the front desk's note is kept with the decline, and
+// checked like any text it types.
+func TestDeclineMessage(t *testing.T) {
+	r := Request{Status: StatusContacted}
+	_, tr, err := r.Apply(Command{Action: ActionDecline, Audience: AudienceFrontDesk, Message: " We are full until March. "}, lifecycleNow)
+	if err != nil || tr.Message != "We are full until March." {
+		t.Errorf("decline = %+v, %v", tr, err)
+	}
+	if _, _, err := r.Apply(Command{Action: ActionDecline, Audience: AudienceFrontDesk, Message: strings.Repeat("x", 1001)}, lifecycleNow); err == nil {
+		t.Error("an overlong message was accepted")
+	}
+}
+
+// TestLegacyStatus: a request stored as "new" by the first versions is
+// received.
+func TestLegacyStatus(t *testing.T) {
+	r := Request{Status: "new"}
+	got, tr, err := r.Apply(command(ActionContact), lifecycleNow)
+	if err != nil || tr.From != StatusReceived || got.Status != StatusContacted {
+		t.Errorf("contact of a legacy request: %+v, %v", tr, err)
+	}
+	if !StatusReceived.Open() || !StatusContacted.Open() || StatusScheduled.Open() || StatusDeclined.Open() {
+		t.Error("Open() is wrong")
+	}
+}
