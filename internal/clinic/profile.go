@@ -82,6 +82,22 @@ type Service struct {
 	// WhatToExpect are short paragraphs telling the patient how to prepare
 	// and what the visit is like.
 	WhatToExpect []string `json:"whatToExpect"`
+	// Minutes is how long an appointment for the service usually lasts: the
+	// length the front desk's schedule page starts from. When left out, it
+	// is DefaultAppointmentMinutes.
+	Minutes int `json:"minutes,omitempty"`
+}
+
+// DefaultAppointmentMinutes is the length of an appointment for a service
+// whose profile does not say.
+const DefaultAppointmentMinutes = 45
+
+// Length is how long an appointment for the service usually lasts.
+func (s Service) Length() time.Duration {
+	if s.Minutes == 0 {
+		return DefaultAppointmentMinutes * time.Minute
+	}
+	return time.Duration(s.Minutes) * time.Minute
 }
 
 // Location is one of the clinic's sites.
@@ -179,6 +195,9 @@ func (p *Profile) Validate() error {
 		seen["s:"+s.ID] = true
 		if strings.TrimSpace(s.Label) == "" {
 			problem("services[%d]: label is required", i)
+		}
+		if s.Minutes != 0 && (s.Minutes < 5 || s.Minutes > 480) {
+			problem("services[%d]: minutes must be from 5 to 480, or left out", i)
 		}
 	}
 	if len(p.Locations) == 0 {

@@ -3,6 +3,7 @@ package clinic
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDefaultProfile(t *testing.T) {
@@ -61,5 +62,24 @@ func TestParseRefuses(t *testing.T) {
 				t.Errorf("Parse() error = %v, want one mentioning %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestServiceLength(t *testing.T) {
+	p, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := p.Service("evaluation"); s.Length() != time.Hour {
+		t.Errorf("evaluation lasts %v, want 1h", s.Length())
+	}
+	if got := (Service{}).Length(); got != DefaultAppointmentMinutes*time.Minute {
+		t.Errorf("a service without minutes lasts %v", got)
+	}
+	bad := *p
+	bad.Services = append([]Service(nil), p.Services...)
+	bad.Services[0].Minutes = 2
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "minutes") {
+		t.Errorf("Validate() with 2 minutes = %v", err)
 	}
 }
