@@ -64,7 +64,7 @@ func TestCoreDependsOnNoAdapter(t *testing.T) {
 		"example.com/appointments/internal/turnstile",
 		"github.com/aws/aws-sdk-go-v2/service/",
 	}
-	for _, pkg := range []string{"appointment", "clinic", "email", "httpapi", "notify", "localstore"} {
+	for _, pkg := range []string{"appointment", "clinic", "email", "httpapi", "notify", "manage", "actionlink", "calendar", "localstore"} {
 		cmd := exec.Command("go", "list", "-deps", "./internal/"+pkg)
 		cmd.Dir = RepoRoot(t)
 		out, err := cmd.Output()

@@ -1,0 +1,289 @@
+// Package calendar builds the calendar invitation (an iCalendar object,
+// RFC 5545, sent as an iTIP message, RFC 5546) attached to the email that
+// tells a patient their appointment is booked, moved or cancelled, so that
+// the appointment lands in, moves in or leaves the patient's calendar.
+package calendar
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	ics "github.com/arran4/golang-ical"
+
+	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/clinic"
+)
+
+// Method is the iTIP method of an invitation: what the patient's calendar
+// is asked to do with the event.
+type Method string
+
+// The methods the clinic sends. A reschedule is a REQUEST with the same UID
+// and a higher SEQUENCE, which calendars apply as an update.
+const (
+	Request Method = "REQUEST" // a booking or a reschedule
+	Cancel  Method = "CANCEL"  // the booking is cancelled
+)
+
+// Invite is what an invitation is built from.
+type Invite struct {
+	Method  Method
+	Profile *clinic.Profile
+	Request appointment.Request
+	Booking appointment.Booking
+	// Organizer is the clinic's sending address, bare and ASCII. Calendars
+	// send their replies to it and use its domain to scope the UID.
+	Organizer string
+	// Stamp is when the invitation is made (DTSTAMP).
+	Stamp time.Time
+}
+
+// Errors for an invitation that cannot be built.
+var (
+	ErrNoOrganizer     = errors.New("calendar: organizer address is required")
+	ErrNoStart         = errors.New("calendar: booking start is required")
+	ErrUnknownService  = errors.New("calendar: unknown service")
+	ErrUnknownLocation = errors.New("calendar: unknown location")
+)
+
+const (
+	// localFormat is a DATE-TIME in local ("floating" or TZID) form.
+	localFormat = "20060102T150405"
+	// epochOnset is the customary onset of a time zone observance that has
+	// no transition to start from.
+	epochOnset = "19700101T000000"
+)
+
+// Build returns the invitation as an .ics file: CRLF line ends, lines folded
+// at 75 octets.
+func Build(in Invite) ([]byte, error) {
+	var status ics.ObjectStatus
+	switch in.Method {
+	case Request:
+		status = ics.ObjectStatusConfirmed
+	case Cancel:
+		status = ics.ObjectStatusCancelled
+	default:
+		return nil, fmt.Errorf("calendar: unknown method %q", in.Method)
+	}
+	if strings.TrimSpace(in.Organizer) == "" {
+		return nil, ErrNoOrganizer
+	}
+	// The same rule as every address that leaves the system: it also keeps
+	// the address free of anything that would need escaping, since
+	// CAL-ADDRESS values are written as they are.
+	organizer, err := appointment.SESAddress(in.Organizer)
+	if err != nil {
+		return nil, fmt.Errorf("calendar: organizer: %w", err)
+	}
+	attendee, err := appointment.SESAddress(in.Request.Email)
+	if err != nil {
+		return nil, fmt.Errorf("calendar: patient: %w", err)
+	}
+	if in.Booking.Start.IsZero() {
+		return nil, ErrNoStart
+	}
+	if in.Booking.Length <= 0 {
+		// RFC 5545 wants DTEND after DTSTART.
+		return nil, fmt.Errorf("calendar: booking length %v is not positive", in.Booking.Length)
+	}
+	if in.Stamp.IsZero() {
+		return nil, errors.New("calendar: stamp is required")
+	}
+	if in.Request.ID == "" {
+		return nil, errors.New("calendar: request ID is required")
+	}
+	p := in.Profile
+	if p == nil {
+		return nil, errors.New("calendar: clinic profile is required")
+	}
+	service, ok := p.Service(in.Request.Service)
+	if !ok {
+		return nil, fmt.Errorf("%w %q", ErrUnknownService, in.Request.Service)
+	}
+	location, ok := p.Location(in.Request.Location)
+	if !ok {
+		return nil, fmt.Errorf("%w %q", ErrUnknownLocation, in.Request.Location)
+	}
+	zone := p.Zone()
+	clinicName := oneLine(p.Name)
+
+	cal := ics.NewCalendarFor(clinicName)
+	cal.SetProductId("-//" + clinicName + "//Appointments//EN")
+	cal.SetMethod(ics.Method(in.Method))
+	cal.SetCalscale("GREGORIAN")
+
+	// A calendar that does not know the zone by its IANA name places the
+	// event by the VTIMEZONE alone, so it must describe the zone as Go
+	// knows it around the booking.
+	addTimezone(cal, zone, in.Booking.Start)
+
+	// The UID stays the same through every reschedule and the cancel, so
+	// that each message updates the one event; the organizer's domain keeps
+	// it apart from other senders' UIDs.
+	domain := organizer[strings.LastIndexByte(organizer, '@')+1:]
+	event := ics.NewEvent(in.Request.ID + "@" + domain)
+	event.SetSequence(in.Booking.Sequence)
+	event.SetDtStampTime(in.Stamp)
+	// SetStartAt and SetEndAt write UTC; the wall time with TZID keeps the
+	// appointment at the clinic's hour in the patient's calendar, whatever
+	// zone the patient is in.
+	event.SetProperty(ics.ComponentPropertyDtStart, in.Booking.Start.In(zone).Format(localFormat), ics.WithTZID(zone.String()))
+	event.SetProperty(ics.ComponentPropertyDtEnd, in.Booking.End().In(zone).Format(localFormat), ics.WithTZID(zone.String()))
+	event.SetSummary(oneLine(service.Label) + " at " + clinicName)
+	event.SetLocation(oneLine(location.Label) + ", " + oneLine(location.Address))
+	event.SetDescription(description(in, p))
+	event.SetStatus(status)
+	event.SetOrganizer("mailto:"+organizer, ics.WithCN(paramText(p.Name)))
+	params := []ics.PropertyParameter{
+		ics.WithCN(paramText(in.Request.FirstName + " " + in.Request.LastName)),
+		ics.ParticipationRoleReqParticipant,
+	}
+	if in.Method == Request {
+		params = append(params, ics.ParticipationStatusNeedsAction)
+	}
+	event.AddAttendee("mailto:"+attendee, params...)
+	cal.AddVEvent(event)
+
+	var b strings.Builder
+	if err := cal.SerializeTo(&b, ics.WithNewLineWindows); err != nil {
+		return nil, fmt.Errorf("calendar: serialize: %w", err)
+	}
+	return []byte(b.String()), nil
+}
+
+// description is the event's notes: what the patient may need at hand when
+// looking at the appointment in their calendar.
+func description(in Invite, p *clinic.Profile) string {
+	var lines []string
+	if in.Method == Cancel {
+		lines = append(lines, "This appointment is cancelled.")
+	}
+	if ref := oneLine(in.Request.Reference); ref != "" {
+		lines = append(lines, "Reference: "+ref)
+	}
+	if c := oneLine(in.Booking.Clinician); c != "" {
+		lines = append(lines, "Clinician: "+c)
+	}
+	if n := multiLine(in.Booking.Note); n != "" {
+		lines = append(lines, "Note: "+n)
+	}
+	lines = append(lines, "To change or cancel, call "+oneLine(p.Name)+" at "+oneLine(p.Phone)+".")
+	return strings.Join(lines, "\n")
+}
+
+// addTimezone adds a VTIMEZONE for loc with one observance per transition,
+// each with its explicit onset, from the start of the year before the
+// booking's to the end of the year after it. Explicit onsets rather than
+// RRULEs describe the zone exactly as Go's database has it, including
+// changes of rule, and three years cover the booking wherever it falls in
+// its year. The observance in force when that span begins is included too,
+// so that no instant of the span is left without one.
+func addTimezone(cal *ics.Calendar, loc *time.Location, around time.Time) {
+	tz := cal.AddTimezone(loc.String())
+	year := around.In(loc).Year()
+	from := time.Date(year-1, time.January, 1, 0, 0, 0, 0, loc)
+	until := time.Date(year+2, time.January, 1, 0, 0, 0, 0, loc)
+
+	var onsets []time.Time
+	if start, _ := from.ZoneBounds(); !start.IsZero() {
+		onsets = append(onsets, start)
+	}
+	for t := from; ; {
+		_, end := t.ZoneBounds()
+		if end.IsZero() || !end.Before(until) {
+			break
+		}
+		onsets = append(onsets, end)
+		t = end
+	}
+
+	if len(onsets) == 0 {
+		// A zone that has never changed, such as UTC: one observance,
+		// offset to itself.
+		name, offset := around.In(loc).Zone()
+		addObservance(tz, false, epochOnset, offset, offset, name)
+		return
+	}
+	for _, onset := range onsets {
+		_, before := onset.Add(-time.Nanosecond).Zone()
+		name, after := onset.Zone()
+		// DTSTART of an observance is its onset in the wall time that was
+		// in force until then (RFC 5545, 3.6.5).
+		local := onset.In(time.FixedZone("", before)).Format(localFormat)
+		addObservance(tz, onset.IsDST(), local, before, after, name)
+	}
+}
+
+// addObservance adds a STANDARD or DAYLIGHT sub-component. The library has
+// AddStandard but no counterpart for DAYLIGHT, so both are built the same
+// way from its types.
+func addObservance(tz *ics.VTimezone, daylight bool, dtstart string, from, to int, name string) {
+	var c *ics.ComponentBase
+	if daylight {
+		d := &ics.Daylight{}
+		tz.Components = append(tz.Components, d)
+		c = &d.ComponentBase
+	} else {
+		c = &tz.AddStandard().ComponentBase
+	}
+	c.AddProperty(ics.ComponentPropertyDtStart, dtstart)
+	c.AddProperty(ics.ComponentProperty(ics.PropertyTzoffsetfrom), utcOffset(from))
+	c.AddProperty(ics.ComponentProperty(ics.PropertyTzoffsetto), utcOffset(to))
+	if name != "" {
+		c.AddProperty(ics.ComponentProperty(ics.PropertyTzname), oneLine(name))
+	}
+}
+
+// utcOffset formats seconds east of UTC as a UTC-OFFSET: ±hhmm, with
+// seconds only when there are some (local mean times have them). RFC 5545
+// does not allow -0000.
+func utcOffset(seconds int) string {
+	sign := '+'
+	if seconds < 0 {
+		sign = '-'
+		seconds = -seconds
+	}
+	h, m, s := seconds/3600, seconds/60%60, seconds%60
+	if s != 0 {
+		return fmt.Sprintf("%c%02d%02d%02d", sign, h, m, s)
+	}
+	return fmt.Sprintf("%c%02d%02d", sign, h, m)
+}
+
+// oneLine returns s with each run of control characters and line or
+// paragraph separators replaced by one space, trimmed. The library escapes
+// "\n" in TEXT values but writes a "\r" as it is, and a bare CR ends a line
+// for some readers, so nothing a person typed may keep one.
+func oneLine(s string) string {
+	return strings.TrimSpace(strings.Join(strings.FieldsFunc(s, isBreak), " "))
+}
+
+// multiLine keeps the lines of s, with every line end made "\n" for the
+// library to escape, and each line cleaned as oneLine does.
+func multiLine(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = oneLine(l)
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}
+
+// paramText makes s fit for a parameter such as CN. A parameter value can
+// hold no control character and no DQUOTE in any form (RFC 5545, 3.1), so
+// those go. The library backslash-escapes the apostrophe in parameters,
+// which calendars show as written, so a name such as O'Brien gets the
+// typographic apostrophe instead.
+func paramText(s string) string {
+	s = strings.ReplaceAll(oneLine(s), `"`, "")
+	return strings.ReplaceAll(s, "'", "\u2019")
+}
+
+func isBreak(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+}
