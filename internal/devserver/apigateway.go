@@ -77,6 +77,14 @@ func gatewayEvent(r *http.Request) (events.APIGatewayV2HTTPRequest, error) {
 			},
 		},
 	}
+	// API Gateway also parses the query string, joining repeated
+	// parameters with commas.
+	if q := r.URL.Query(); len(q) > 0 {
+		e.QueryStringParameters = make(map[string]string, len(q))
+		for k, v := range q {
+			e.QueryStringParameters[k] = strings.Join(v, ",")
+		}
+	}
 	// API Gateway passes text bodies as they are and base64-encodes the
 	// rest, form posts included.
 	if len(body) > 0 {

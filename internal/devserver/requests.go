@@ -2,12 +2,15 @@ package devserver
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/localstore"
+	"example.com/appointments/internal/manage"
 )
 
 // requestRow is one stored request as the requests page shows it.
@@ -15,6 +18,11 @@ type requestRow struct {
 	appointment.Request
 	Created string
 	Emails  []emailState
+	// State says where the request stands; History lists its changes;
+	// Actions are the front desk's links for what can be done now.
+	State   string
+	History []string
+	Actions []actionLink
 	// Key and Problem name an entry that cannot be read, and say why.
 	Key, Problem string
 }
@@ -26,6 +34,8 @@ type emailState struct {
 	Kind, State, Detail string
 }
 
+type actionLink struct{ Label, Href string }
+
 var requestsTemplate = page(`{{define "title"}}Requests{{end}}
 {{define "style"}}table{border-collapse:collapse;background:#fff;width:100%;font-size:.9rem}
 th,td{border:1px solid #d6d9de;padding:6px 8px;text-align:left;vertical-align:top}
@@ -34,11 +44,11 @@ th{background:#eef0f3}
 {{define "content"}}<h1>Requests</h1>
 <p>{{.Intro}}</p>
 <table>
-<thead><tr><th scope="col">Reference</th><th scope="col">Received</th><th scope="col">Patient</th><th scope="col">Service</th><th scope="col">Location</th><th scope="col">Emails</th><th scope="col">ID</th></tr></thead>
+<thead><tr><th scope="col">Reference</th><th scope="col">Received</th><th scope="col">Patient</th><th scope="col">Service</th><th scope="col">Location</th><th scope="col">State</th><th scope="col">Emails</th><th scope="col">ID</th></tr></thead>
 <tbody>
 {{- range .Rows}}
 {{- if .Problem}}
-<tr class="bad"><td colspan="6">Unreadable request: {{.Problem}}</td><td><code>{{.Key}}</code></td></tr>
+<tr class="bad"><td colspan="7">Unreadable request: {{.Problem}}</td><td><code>{{.Key}}</code></td></tr>
 {{- else}}
 <tr>
 <td class="reference">{{.Reference}}</td>
@@ -46,12 +56,13 @@ th{background:#eef0f3}
 <td>{{.FirstName}} {{.LastName}}<br>{{.Email}}<br>{{.Phone}}</td>
 <td>{{.Service}}</td>
 <td>{{.Location}}</td>
+<td><span class="state">{{.State}}</span>{{range .History}}<div class="history">{{.}}</div>{{end}}{{range .Actions}}<div><a href="{{.Href}}">{{.Label}}</a></div>{{end}}</td>
 <td>{{range .Emails}}<div>{{.Kind}}: <span class="{{.State}}">{{.State}}</span>{{if .Detail}} ({{.Detail}}){{end}}</div>{{end}}</td>
 <td><code>{{.ID}}</code></td>
 </tr>
 {{- end}}
 {{- else}}
-<tr><td colspan="7">No requests yet.</td></tr>
+<tr><td colspan="8">No requests yet.</td></tr>
 {{- end}}
 </tbody>
 </table>
@@ -107,8 +118,29 @@ func (s *Server) requests(r *http.Request) (requestsData, error) {
 }
 
 func (s *Server) requestRow(req appointment.Request) requestRow {
-	row := requestRow{Request: req, Created: req.CreatedAt.In(s.profile.Zone()).Format("Mon Jan 2 2006, 3:04 PM MST")}
-	for _, kind := range []email.Kind{email.Patient, email.FrontDesk} {
+	zone := s.profile.Zone()
+	row := requestRow{Request: req, Created: req.CreatedAt.In(zone).Format("Mon Jan 2 2006, 3:04 PM MST"), State: string(req.Status.Normal())}
+	if req.Booking != nil {
+		row.State += ", " + req.Booking.Start.In(zone).Format("Mon Jan 2, 3:04 PM")
+	}
+	for _, t := range req.History {
+		row.History = append(row.History, fmt.Sprintf("%s by %s, %s", t.Action, t.Audience, t.At.In(zone).Format("Mon Jan 2, 3:04 PM")))
+	}
+	// The local server plays every part: the patient's cancel link is here
+	// beside the front desk's.
+	for _, a := range appointment.Actions {
+		if a.Allows(req.Status.Normal()) {
+			row.Actions = append(row.Actions, actionLink{Label: string(a), Href: manage.Link(s.links, req.ID, a, time.Now())})
+		}
+	}
+	kinds := []email.Kind{email.Patient, email.FrontDesk}
+	for kind := range req.Deliveries {
+		if kind != email.Patient && kind != email.FrontDesk {
+			kinds = append(kinds, kind)
+		}
+	}
+	slices.Sort(kinds[2:])
+	for _, kind := range kinds {
 		d := req.Deliveries[kind]
 		st := emailState{Kind: string(kind), State: string(d.State)}
 		switch d.State {

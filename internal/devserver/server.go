@@ -20,12 +20,14 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"example.com/appointments/internal/actionlink"
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/httpapi"
 	"example.com/appointments/internal/localstore"
+	"example.com/appointments/internal/manage"
 	"example.com/appointments/internal/metrics"
 	"example.com/appointments/internal/notify"
 	"example.com/appointments/internal/turnstile"
@@ -36,6 +38,7 @@ import (
 type Store interface {
 	httpapi.Store
 	notify.Deliveries
+	manage.Store
 	List(ctx context.Context, status appointment.Status, limit int) ([]appointment.Request, error)
 }
 
@@ -99,6 +102,9 @@ type Server struct {
 	local   *localstore.Store
 	submit  *httpapi.Handler
 	notify  *notify.Handler
+	manage  *manage.Handler
+	links   *actionlink.Signer
+	origin  string
 	log     *slog.Logger
 
 	cancel context.CancelFunc
@@ -198,6 +204,18 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	s.notify = notify.New(dynamo.ChangeOf, s.store, sender, composer, log, quiet)
 	s.notify.CapConfirmations(s.store, 200, time.Hour)
 
+	// The action links' key is kept in the embedded database, so that the
+	// links in the outbox work after a restart.
+	linkKey, err := local.ActionLinkKey()
+	if err != nil {
+		return nil, err
+	}
+	if s.links, err = actionlink.New(linkKey); err != nil {
+		return nil, err
+	}
+	s.manage = manage.New(s.links, profile, s.store, log)
+	s.origin = strings.TrimSuffix(opts.Origin, "/")
+
 	s.routes()
 	ctx, s.cancel = context.WithCancel(ctx)
 	if s.stream != nil {
@@ -235,6 +253,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /_dev/outbox", s.outboxPage)
 	s.mux.HandleFunc("GET /_dev/outbox/{id}/html", s.outboxHTML)
 	s.mux.HandleFunc("GET /_dev/requests", s.requestsPage)
+	s.mux.Handle(manage.PathPrefix, lambdaHTTP(s.manage.Handle))
 }
 
 // ServeHTTP serves the server's pages and API.

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -240,5 +241,41 @@ func TestPagesShowBadEntries(t *testing.T) {
 	}
 	if resp, _ := http.Get(again.URL + "/_dev/outbox/1/html"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("the bad email's HTML: %d", resp.StatusCode)
+	}
+}
+
+// TestActionLinksWorkLocally: the requests page offers the actions a
+// request allows; following one shows its page without changing anything,
+// and sending its form changes the state the requests page shows, with
+// the change in its history.
+func TestActionLinksWorkLocally(t *testing.T) {
+	ts := start(t, Options{})
+	receipt := submitJSON(t, ts, jsonBody)
+	requests := get(t, ts.URL+"/_dev/requests")
+	m := regexp.MustCompile(`href="(/manage/contact/[A-Za-z0-9_-]+)"`).FindStringSubmatch(requests)
+	if m == nil || !strings.Contains(requests, "/manage/cancel/") || !strings.Contains(requests, `<span class="state">received</span>`) {
+		t.Fatalf("the requests page offers no action links:\n%s", requests)
+	}
+	page := get(t, ts.URL+m[1])
+	if !strings.Contains(page, receipt["reference"]) || !strings.Contains(page, "Mark as contacted") {
+		t.Fatalf("the contact page:\n%s", page)
+	}
+	if !strings.Contains(get(t, ts.URL+"/_dev/requests"), `<span class="state">received</span>`) {
+		t.Fatal("opening the link changed the request")
+	}
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+m[1], strings.NewReader(""))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Done. Marked as contacted") {
+		t.Fatalf("after posting: %d\n%s", resp.StatusCode, body)
+	}
+	requests = get(t, ts.URL+"/_dev/requests")
+	if !strings.Contains(requests, `<span class="state">contacted</span>`) || !strings.Contains(requests, "contact by frontDesk") || strings.Contains(requests, "/manage/contact/") {
+		t.Errorf("the requests page after the action:\n%s", requests)
 	}
 }

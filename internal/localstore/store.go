@@ -25,6 +25,7 @@ package localstore
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -836,4 +837,26 @@ func (s *Store) Transition(_ context.Context, before, after appointment.Request)
 		s.signal()
 	}
 	return err
+}
+
+var keyActionLinks = []byte("actionLinkKey")
+
+// ActionLinkKey returns the key the local server signs action links with,
+// made at random the first time and kept in the database, so that the
+// links in the outbox still work after a restart.
+func (s *Store) ActionLinkKey() ([]byte, error) {
+	var key []byte
+	err := s.write(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if v := meta.Get(keyActionLinks); len(v) == 32 {
+			key = bytes.Clone(v)
+			return nil
+		}
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return err
+		}
+		return meta.Put(keyActionLinks, key)
+	})
+	return key, err
 }

@@ -1,6 +1,7 @@
 package localstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -463,5 +464,23 @@ func TestImportsAnEarlierFolder(t *testing.T) {
 	}
 	if requests, emails, err := s.ImportEarlier(dir); requests+emails != 0 || err != nil {
 		t.Errorf("second import = %d, %d, %v", requests, emails, err)
+	}
+}
+
+// TestActionLinkKeyIsKept: the key is made once and kept across restarts.
+func TestActionLinkKeyIsKept(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.ActionLinkKey()
+	if err != nil || len(first) != 32 {
+		t.Fatalf("ActionLinkKey() = %x, %v", first, err)
+	}
+	s.Close()
+	again := open(t, dir)
+	if second, err := again.ActionLinkKey(); err != nil || !bytes.Equal(first, second) {
+		t.Errorf("after a restart the key is %x, %v; want %x", second, err, first)
 	}
 }
