@@ -1,6 +1,7 @@
 package appointment
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -22,6 +23,38 @@ func TestDeliveryClaimable(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.d.Claimable(now); got != tt.want {
 			t.Errorf("%s: Claimable() = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestTransitionEmailKinds(t *testing.T) {
+	k := TransitionEmail(EmailBooking, 2)
+	if k != "booking-2" {
+		t.Errorf("TransitionEmail() = %q", k)
+	}
+	if base, i, ok := k.Transition(); base != EmailBooking || i != 2 || !ok {
+		t.Errorf("Transition() = %q, %d, %v", base, i, ok)
+	}
+	for _, k := range []EmailKind{EmailPatient, EmailFrontDesk, "booking", "booking-", "booking-x", "booking--1", "booking-01", "other-1"} {
+		if _, _, ok := k.Transition(); ok {
+			t.Errorf("%q read as a transition email", k)
+		}
+	}
+	booked := &Booking{Start: time.Now(), Length: time.Hour}
+	tests := []struct {
+		t    Transition
+		want string
+	}{
+		{Transition{Action: ActionContact}, "[]"},
+		{Transition{Action: ActionSchedule, Booking: booked}, "[booking]"},
+		{Transition{Action: ActionReschedule, Booking: booked}, "[booking]"},
+		{Transition{Action: ActionDecline}, "[declined]"},
+		{Transition{Action: ActionCancel}, "[cancelNotice]"},
+		{Transition{Action: ActionCancel, Booking: booked}, "[cancelNotice cancelled]"},
+	}
+	for _, tt := range tests {
+		if got := fmt.Sprint(TransitionEmails(tt.t)); got != tt.want {
+			t.Errorf("TransitionEmails(%s) = %s, want %s", tt.t.Action, got, tt.want)
 		}
 	}
 }
