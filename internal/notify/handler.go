@@ -106,13 +106,29 @@ func (h *Handler) CapConfirmations(c Counter, max int, window time.Duration) {
 	h.confirmations = &confirmationCap{counter: c, max: max, window: window}
 }
 
-// emailsFor lists the emails a change calls for: both for a new request,
-// none for anything else.
+// emailsFor lists the emails a change calls for: the confirmation and the
+// front desk's notification for a new request, and for a request that
+// changed status, the emails of each transition it went through since the
+// version before (appointment.TransitionEmails). Anything else, such as
+// the handler's own records of its emails, calls for none.
 func emailsFor(c appointment.Change) []email.Kind {
 	if c.IsCreation() {
 		return []email.Kind{email.Patient, email.FrontDesk}
 	}
-	return nil
+	if c.Event != appointment.ChangeModified || c.After == nil {
+		return nil
+	}
+	seen := 0
+	if c.Before != nil {
+		seen = len(c.Before.History)
+	}
+	var kinds []email.Kind
+	for i := seen; i < len(c.After.History); i++ {
+		for _, base := range appointment.TransitionEmails(c.After.History[i]) {
+			kinds = append(kinds, appointment.TransitionEmail(base, i))
+		}
+	}
+	return kinds
 }
 
 // Handle sends what each record calls for. Records whose emails could not

@@ -243,6 +243,51 @@ func TestDeliverTakesAChange(t *testing.T) {
 	}
 }
 
+// TestTransitionsSendTheirEmails: a change of status sends the emails of
+// each transition since the version before, once each, and a change that
+// only records emails sends none.
+func TestTransitionsSendTheirEmails(t *testing.T) {
+	f := newFixture()
+	at := time.Date(2026, 11, 27, 16, 0, 0, 0, time.UTC)
+	booked := &appointment.Booking{Start: at.Add(72 * time.Hour), Length: time.Hour}
+	before := appointment.Request{ID: "c", Reference: "REF-c", Email: "c@example.com", Status: appointment.StatusReceived}
+	after := before
+	after.Status = appointment.StatusScheduled
+	after.History = []appointment.Transition{
+		{Action: appointment.ActionContact, To: appointment.StatusContacted, At: at},
+		{Action: appointment.ActionSchedule, To: appointment.StatusScheduled, At: at, Booking: booked},
+	}
+	change := appointment.Change{Event: appointment.ChangeModified, Before: &before, After: &after}
+	if !f.h.Deliver(context.Background(), change) || f.sender.count() != 1 {
+		t.Fatalf("scheduling sent %d emails, want the booking", f.sender.count())
+	}
+	if d := f.deliveries.state("c", appointment.TransitionEmail(appointment.EmailBooking, 1)); d.State != appointment.DeliverySent {
+		t.Errorf("booking-1 = %+v", d)
+	}
+	// Handed over again, it sends nothing more.
+	if !f.h.Deliver(context.Background(), change) || f.sender.count() != 1 {
+		t.Errorf("redelivery: %d sent", f.sender.count())
+	}
+	// The patient cancels the booking: the front desk is told, and the
+	// patient's calendar gets the cancellation.
+	cancelled := after
+	cancelled.Status = appointment.StatusCancelled
+	cancelled.History = append(append([]appointment.Transition(nil), after.History...),
+		appointment.Transition{Action: appointment.ActionCancel, To: appointment.StatusCancelled, At: at, Booking: booked})
+	if !f.h.Deliver(context.Background(), appointment.Change{Event: appointment.ChangeModified, Before: &after, After: &cancelled}) || f.sender.count() != 3 {
+		t.Fatalf("cancelling sent %d emails in all, want 3", f.sender.count())
+	}
+	for _, k := range []appointment.EmailKind{appointment.EmailCancelNotice, appointment.EmailCancelled} {
+		if d := f.deliveries.state("c", appointment.TransitionEmail(k, 2)); d.State != appointment.DeliverySent {
+			t.Errorf("%s-2 = %+v", k, d)
+		}
+	}
+	// A change that only recorded an email, history unchanged, sends none.
+	if !f.h.Deliver(context.Background(), appointment.Change{Event: appointment.ChangeModified, Before: &cancelled, After: &cancelled}) || f.sender.count() != 3 {
+		t.Errorf("a bookkeeping change sent emails: %d in all", f.sender.count())
+	}
+}
+
 func TestRecordsThatNeedNoEmail(t *testing.T) {
 	f := newFixture()
 	modify := insert("a", "1")
