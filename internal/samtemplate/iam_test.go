@@ -301,23 +301,8 @@ func TestNotifyFunctionRole(t *testing.T) {
 	if arns := leaves(props["ManagedPolicyArns"]); len(arns) != 0 {
 		t.Errorf("NotifyFunctionRole attaches managed policies %s, want none", compact(arns))
 	}
-	// granted lists, for each action allowed, the resources it is allowed on.
-	granted := map[string][]any{}
-	for _, p := range leaves(props["Policies"]) {
-		doc, _ := p.(map[string]any)["PolicyDocument"].(map[string]any)
-		for _, st := range leaves(doc["Statement"]) {
-			st, _ := st.(map[string]any)
-			if st["Effect"] != "Allow" {
-				continue
-			}
-			for _, action := range leaves(st["Action"]) {
-				a := fmt.Sprint(action)
-				granted[a] = append(granted[a], leaves(st["Resource"])...)
-			}
-		}
-	}
+	granted := grants(props)
 
-	getAtt := func(id, attr string) any { return map[string]any{"Fn::GetAtt": []any{id, attr}} }
 	tests := []struct {
 		action   string
 		resource any
@@ -331,6 +316,8 @@ func TestNotifyFunctionRole(t *testing.T) {
 		{"logs:PutLogEvents", getAtt("NotifyFunctionLogGroup", "Arn")},
 		{"dynamodb:GetItem", getAtt("RequestsTable", "Arn")},
 		{"dynamodb:UpdateItem", getAtt("RequestsTable", "Arn")},
+		// To sign the action links in the emails with ManageFunction's key.
+		{"secretsmanager:GetSecretValue", ref("ActionLinkKeySecret")},
 	}
 	for _, tt := range tests {
 		got := granted[tt.action]
@@ -338,7 +325,72 @@ func TestNotifyFunctionRole(t *testing.T) {
 			t.Errorf("%s allowed on %s, want on %s", tt.action, compact(got), compact(tt.resource))
 		}
 	}
+	// The link key is the only secret: the hashing key is SubmitFunction's.
+	if got := granted["secretsmanager:GetSecretValue"]; len(got) != 1 {
+		t.Errorf("secretsmanager:GetSecretValue allowed on %s, want only on ActionLinkKeySecret", compact(got))
+	}
 }
+
+// TestManageFunctionRole: ManageFunction, which anyone holding a link can
+// call, may read and update single items of RequestsTable and read the link
+// key, and nothing else: no PutItem or DeleteItem, no index, stream, SES or
+// other secret. The role is the one SAM generates from the function's
+// Policies, with only AWSLambdaBasicExecutionRole attached for its logs.
+func TestManageFunctionRole(t *testing.T) {
+	tmpl := translatedTemplate(t)
+	resources, _ := tmpl["Resources"].(map[string]any)
+	fn, _ := resources["ManageFunction"].(map[string]any)
+	if resourceType(fn) != "AWS::Lambda::Function" {
+		t.Fatal("the translated template has no function ManageFunction")
+	}
+	roleRef, _ := dig(fn, "Properties", "Role")["Fn::GetAtt"].([]any)
+	if len(roleRef) != 2 {
+		t.Fatalf("ManageFunction's role is %s, not a role of the template", compact(dig(fn, "Properties")["Role"]))
+	}
+	role, _ := resources[fmt.Sprint(roleRef[0])].(map[string]any)
+	if resourceType(role) != "AWS::IAM::Role" {
+		t.Fatalf("ManageFunction runs with %v, which is not a role of the template", roleRef[0])
+	}
+	props, _ := role["Properties"].(map[string]any)
+	for _, arn := range leaves(props["ManagedPolicyArns"]) {
+		if s, _ := arn.(string); !basicExecutionRole.MatchString(s) {
+			t.Errorf("ManageFunction's role attaches %s, want only AWSLambdaBasicExecutionRole", compact(arn))
+		}
+	}
+
+	want := map[string][]any{
+		"dynamodb:GetItem":              {getAtt("RequestsTable", "Arn")},
+		"dynamodb:UpdateItem":           {getAtt("RequestsTable", "Arn")},
+		"secretsmanager:GetSecretValue": {ref("ActionLinkKeySecret")},
+	}
+	if got := grants(props); !reflect.DeepEqual(got, want) {
+		t.Errorf("ManageFunction's role allows %s, want exactly %s", compact(got), compact(want))
+	}
+}
+
+// grants lists, for each action a role's inline policies allow, the
+// resources it is allowed on.
+func grants(roleProps map[string]any) map[string][]any {
+	granted := map[string][]any{}
+	for _, p := range leaves(roleProps["Policies"]) {
+		doc, _ := p.(map[string]any)["PolicyDocument"].(map[string]any)
+		for _, st := range leaves(doc["Statement"]) {
+			st, _ := st.(map[string]any)
+			if st["Effect"] != "Allow" {
+				continue
+			}
+			for _, action := range leaves(st["Action"]) {
+				a := fmt.Sprint(action)
+				granted[a] = append(granted[a], leaves(st["Resource"])...)
+			}
+		}
+	}
+	return granted
+}
+
+func getAtt(id, attr string) any { return map[string]any{"Fn::GetAtt": []any{id, attr}} }
+
+func ref(id string) any { return map[string]any{"Ref": id} }
 
 // TestAuditIAM checks the audit itself on small templates.
 func TestAuditIAM(t *testing.T) {

@@ -177,6 +177,9 @@ func TestFunctionEnvironmentOfTemplate(t *testing.T) {
 		params   map[string]string
 		refs     map[string]string
 		want     map[string]string
+		// unresolved are the variables whose values are computed on
+		// deployment (!Sub), which FunctionEnvironment leaves out.
+		unresolved []string
 	}{
 		{
 			function: "SubmitFunction",
@@ -206,15 +209,28 @@ func TestFunctionEnvironmentOfTemplate(t *testing.T) {
 		{
 			function: "NotifyFunction",
 			params:   map[string]string{"SenderEmail": "appointments@example.com", "FrontDeskEmail": "frontdesk@example.com"},
-			refs:     map[string]string{"RequestsTable": "appointments-local", "EmailConfigurationSet": "appointments-local"},
+			refs: map[string]string{"RequestsTable": "appointments-local", "EmailConfigurationSet": "appointments-local",
+				"ActionLinkKeySecret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links"},
 			want: map[string]string{
-				"TABLE_NAME":             "appointments-local",
-				"SENDER_EMAIL":           "appointments@example.com",
-				"FRONT_DESK_EMAIL":       "frontdesk@example.com",
-				"CONFIGURATION_SET_NAME": "appointments-local",
-				"CONFIRMATIONS_PER_HOUR": "200",
-				"METRICS_NAMESPACE":      "ClinicAppointments",
-				"AWS_ENDPOINT_URL":       "",
+				"TABLE_NAME":                 "appointments-local",
+				"SENDER_EMAIL":               "appointments@example.com",
+				"FRONT_DESK_EMAIL":           "frontdesk@example.com",
+				"CONFIGURATION_SET_NAME":     "appointments-local",
+				"CONFIRMATIONS_PER_HOUR":     "200",
+				"METRICS_NAMESPACE":          "ClinicAppointments",
+				"ACTION_LINK_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links",
+				"AWS_ENDPOINT_URL":           "",
+			},
+			// The API's address; TestManageBaseURLIsTheAPIs checks it.
+			unresolved: []string{"MANAGE_BASE_URL"},
+		},
+		{
+			function: "ManageFunction",
+			refs:     map[string]string{"RequestsTable": "appointments-local", "ActionLinkKeySecret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links"},
+			want: map[string]string{
+				"TABLE_NAME":                 "appointments-local",
+				"ACTION_LINK_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links",
+				"AWS_ENDPOINT_URL":           "",
 			},
 		},
 	}
@@ -222,8 +238,20 @@ func TestFunctionEnvironmentOfTemplate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.function, func(t *testing.T) {
 			got, err := samtemplate.FunctionEnvironment(template, tt.function, tt.params, tt.refs)
-			if err != nil {
+			var unresolved *samtemplate.UnresolvedError
+			switch {
+			case errors.As(err, &unresolved):
+				var names []string
+				for _, u := range unresolved.Variables {
+					names = append(names, u.Variable)
+				}
+				if !slices.Equal(names, tt.unresolved) {
+					t.Fatal(err)
+				}
+			case err != nil:
 				t.Fatal(err)
+			case len(tt.unresolved) > 0:
+				t.Errorf("%v resolved, want them left to deployment", tt.unresolved)
 			}
 			for k, want := range tt.want {
 				if v, ok := got[k]; !ok || v != want {

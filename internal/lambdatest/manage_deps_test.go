@@ -1,0 +1,34 @@
+package lambdatest
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestManageFunctionLinksNoLocalTooling holds ManageFunction to the rule
+// TestFunctionsLinkNoLocalTooling keeps for the others: nothing only local
+// development or tests need is linked into its bootstrap. It also links no
+// SES client, since the emails an action calls for go out from the table's
+// stream.
+func TestManageFunctionLinksNoLocalTooling(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", "./functions/manage")
+	cmd.Dir = RepoRoot(t)
+	cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0", "GOOS=linux")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps ./functions/manage: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 10 {
+		t.Fatalf("go list -deps ./functions/manage listed only %v", deps)
+	}
+	banned := append([]string{"github.com/aws/aws-sdk-go-v2/service/ses", "github.com/aws/aws-sdk-go-v2/service/sesv2"}, localOnly...)
+	for _, dep := range deps {
+		for _, b := range banned {
+			if dep == b || strings.HasPrefix(dep, b+"/") {
+				t.Errorf("functions/manage links %s", dep)
+			}
+		}
+	}
+}
