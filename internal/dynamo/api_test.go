@@ -101,7 +101,7 @@ func TestSubmitStoresNormalisedRequest(t *testing.T) {
 	}
 	want := map[string]string{
 		"pk": "REQ#" + body.ID, "id": body.ID, "reference": body.Reference, "phone": "+13035550142",
-		"contactMethod": "text", "reason": "Tight shoulder.\nWorse at night.", "status": "new", "location": "main",
+		"contactMethod": "text", "reason": "Tight shoulder.\nWorse at night.", "status": "received", "location": "main",
 	}
 	for k, v := range want {
 		if got[k] != v {

@@ -110,7 +110,7 @@ func TestCreateStoresRequest(t *testing.T) {
 	}
 	item := stored[0]
 	want := map[string]string{
-		"pk": "REQ#" + r.ID, "sk": "REQUEST", "id": r.ID, "reference": r.Reference, "status": "new",
+		"pk": "REQ#" + r.ID, "sk": "REQUEST", "id": r.ID, "reference": r.Reference, "status": "received",
 		"createdAt": "2026-11-27T16:30:00.000Z", "consentedAt": "2026-11-27T16:30:00.000Z",
 		"firstName": "Jordan", "lastName": "Rivera", "email": "jordan@example.com", "phone": "+13035550142",
 		"phoneExtension": "12", "service": "dry-needling", "location": "main", "contactMethod": "phone",
@@ -333,5 +333,39 @@ func TestClaimLeftBehindIsCompleted(t *testing.T) {
 	stored := tb.items(t, "request")
 	if len(stored) != 1 || stringAttr(stored[0], "id") != first.ID {
 		t.Errorf("stored %d requests, want exactly the claimed one", len(stored))
+	}
+}
+
+// TestLegacyStatusTransitions: a request the first versions stored as
+// "new" reads as received, and a transition from it is written.
+func TestLegacyStatusTransitions(t *testing.T) {
+	tb := newTable(t)
+	s := newStore(tb.client, tb.name, now)
+	ctx := context.Background()
+	r := storetest.Request("legacy", now)
+	if _, err := s.Create(ctx, r, dedupe(r, "")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tb.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &tb.name, Key: requestKey(r.ID),
+		UpdateExpression:          aws.String("SET #status = :new"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":new": str("new")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := s.Get(ctx, r.ID)
+	if err != nil || before.Status != appointment.StatusReceived {
+		t.Fatalf("Get() = %s, %v; want received", before.Status, err)
+	}
+	after, _, err := before.Apply(appointment.Command{Action: appointment.ActionContact, Audience: appointment.AudienceFrontDesk}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Transition(ctx, before, after); err != nil {
+		t.Fatalf("Transition() from a legacy status = %v", err)
+	}
+	if got, _ := s.Get(ctx, r.ID); got.Status != appointment.StatusContacted || len(got.History) != 1 || got.History[0].From != appointment.StatusReceived {
+		t.Errorf("after the transition: %+v", got)
 	}
 }
