@@ -21,7 +21,6 @@ import (
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/lambdatest"
-	"example.com/appointments/internal/manage"
 	"example.com/appointments/internal/mototest"
 )
 
@@ -134,7 +133,7 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := manage.Link(signer, b.requestID, appointment.ActionContact, time.Now())
+	path := signer.Path(b.requestID, appointment.ActionContact, time.Now())
 	token := path[strings.LastIndex(path, "/")+1:]
 	get, post := readEvent(t, "manage-get.json"), readEvent(t, "manage-post.json")
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -8,14 +9,20 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"example.com/appointments/internal/actionlink"
+	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/dynamostreams"
 	"example.com/appointments/internal/lambdatest"
@@ -46,15 +53,15 @@ func newBackend(t *testing.T) *backend {
 	return &backend{moto: srv, db: db, streamARN: streamARN}
 }
 
-func (b *backend) startNotify(t *testing.T) *lambdatest.Function {
+func (b *backend) startNotify(t *testing.T, env ...string) *lambdatest.Function {
 	t.Helper()
-	return lambdatest.Start(t, lambdatest.BuildBootstrap(t, "NotifyFunction"), append(b.moto.Env(),
+	return lambdatest.Start(t, lambdatest.BuildBootstrap(t, "NotifyFunction"), append(append(b.moto.Env(),
 		"TABLE_NAME="+table,
 		"SENDER_EMAIL="+sender,
 		"FRONT_DESK_EMAIL="+frontDesk,
 		"CONFIGURATION_SET_NAME="+confSet,
 		"METRICS_NAMESPACE=ClinicAppointments",
-	))
+	), env...))
 }
 
 // emails returns the messages moto's SES received, by recipient.
@@ -105,7 +112,14 @@ func TestSampleEventsUnderEmulator(t *testing.T) {
 	if _, err := b.db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
 		t.Fatal(err)
 	}
-	fn := b.startNotify(t)
+	// With the stack's action-link key, as on AWS.
+	const key = "a-key-of-the-stack-for-action-links-0123456789"
+	secret, err := secretsmanager.NewFromConfig(b.moto.AWSConfig()).CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
+		Name: aws.String("action-link-key"), SecretString: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := b.startNotify(t, "ACTION_LINK_KEY_SECRET_ARN="+*secret.ARN, "MANAGE_BASE_URL=https://api.example.com")
 
 	for range 2 {
 		if resp := invoke(t, fn, payload); len(resp.BatchItemFailures) != 0 {
@@ -117,7 +131,21 @@ func TestSampleEventsUnderEmulator(t *testing.T) {
 	}
 	got := b.emails(t)
 	if len(got["jordan.rivera@example.com"]) != 1 || len(got[frontDesk]) != 1 || len(got) != 2 {
-		t.Errorf("emails by recipient: %v, want one to the patient and one to the front desk", counts(got))
+		t.Fatalf("emails by recipient: %v, want one to the patient and one to the front desk", counts(got))
+	}
+	// The front desk's email links to the action pages, signed with the
+	// stack's key.
+	body, _ := io.ReadAll(got[frontDesk][0].Body)
+	m := regexp.MustCompile(`https://api\.example\.com/manage/contact/([A-Za-z0-9_-]+)`).FindSubmatch(bytes.ReplaceAll(body, []byte("=\r\n"), nil))
+	if m == nil {
+		t.Fatalf("the front desk's email has no contact link:\n%s", body)
+	}
+	signer, err := actionlink.New([]byte(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := signer.Verify(string(m[1]), appointment.ActionContact, time.Now()); err != nil || c.RequestID != item["id"].(*types.AttributeValueMemberS).Value {
+		t.Errorf("the contact link's token = %+v, %v", c, err)
 	}
 	out := fn.Output()
 	checkLogs(t, out)
@@ -220,6 +248,8 @@ func TestSetupRefusesBadSettings(t *testing.T) {
 		{"FRONT_DESK_EMAIL", ""},
 		{"FRONT_DESK_EMAIL", "desk@example.com;other@example.com"},
 		{"CONFIRMATIONS_PER_HOUR", "lots"},
+		// A key without the API's address cannot make links.
+		{"ACTION_LINK_KEY_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:k"},
 	} {
 		getenv := func(k string) string {
 			if k == tt.key {

@@ -293,3 +293,15 @@ func (s *Signer) Verify(token string, action appointment.Action, now time.Time) 
 	}
 	return c, nil
 }
+
+// PathPrefix is where the action pages live, under the API's base URL.
+const PathPrefix = "/manage/"
+
+// Path returns the path of the link for one action on a request,
+// /manage/{action}/{token}, signed until the action's expiry from now. The
+// emails put it after the API's base URL; the pages link to each other
+// with it.
+func (s *Signer) Path(id string, a appointment.Action, now time.Time) string {
+	token := s.Sign(Claims{RequestID: id, Action: a, Audience: a.Audience(), Expires: Expiry(a, now)})
+	return PathPrefix + string(a) + "/" + token
+}

@@ -451,3 +451,20 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func TestPath(t *testing.T) {
+	s, err := New([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 27, 16, 30, 0, 0, time.UTC)
+	p := s.Path("abcdefghijklmnopqrstuvwxyz", appointment.ActionCancel, now)
+	token, ok := strings.CutPrefix(p, "/manage/cancel/")
+	if !ok {
+		t.Fatalf("Path() = %q", p)
+	}
+	c, err := s.Verify(token, appointment.ActionCancel, now)
+	if err != nil || c.Audience != appointment.AudiencePatient || !c.Expires.Equal(Expiry(appointment.ActionCancel, now)) {
+		t.Errorf("the path's token = %+v, %v", c, err)
+	}
+}

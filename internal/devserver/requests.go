@@ -10,7 +10,6 @@ import (
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/localstore"
-	"example.com/appointments/internal/manage"
 )
 
 // requestRow is one stored request as the requests page shows it.
@@ -130,7 +129,7 @@ func (s *Server) requestRow(req appointment.Request) requestRow {
 	// beside the front desk's.
 	for _, a := range appointment.Actions {
 		if a.Allows(req.Status.Normal()) {
-			row.Actions = append(row.Actions, actionLink{Label: string(a), Href: manage.Link(s.links, req.ID, a, time.Now())})
+			row.Actions = append(row.Actions, actionLink{Label: string(a), Href: s.links.Path(req.ID, a, time.Now())})
 		}
 	}
 	kinds := []email.Kind{email.Patient, email.FrontDesk}

@@ -196,14 +196,6 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	composer, err := email.NewComposer(profile, email.Settings{Sender: opts.SenderEmail, FrontDesk: opts.FrontDeskEmail})
-	if err != nil {
-		return nil, err
-	}
-	// Both stores' streams carry records shaped as DynamoDB's are.
-	s.notify = notify.New(dynamo.ChangeOf, s.store, sender, composer, log, quiet)
-	s.notify.CapConfirmations(s.store, 200, time.Hour)
-
 	// The action links' key is kept in the embedded database, so that the
 	// links in the outbox work after a restart.
 	linkKey, err := local.ActionLinkKey()
@@ -215,6 +207,15 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	}
 	s.manage = manage.New(s.links, profile, s.store, log)
 	s.origin = strings.TrimSuffix(opts.Origin, "/")
+	// The emails' links lead to this server's own action pages.
+	links := func(id string, a appointment.Action) string { return s.origin + s.links.Path(id, a, time.Now()) }
+	composer, err := email.NewComposer(profile, email.Settings{Sender: opts.SenderEmail, FrontDesk: opts.FrontDeskEmail, Links: links})
+	if err != nil {
+		return nil, err
+	}
+	// Both stores' streams carry records shaped as DynamoDB's are.
+	s.notify = notify.New(dynamo.ChangeOf, s.store, sender, composer, log, quiet)
+	s.notify.CapConfirmations(s.store, 200, time.Hour)
 
 	s.routes()
 	ctx, s.cancel = context.WithCancel(ctx)

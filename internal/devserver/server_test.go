@@ -279,3 +279,45 @@ func TestActionLinksWorkLocally(t *testing.T) {
 		t.Errorf("the requests page after the action:\n%s", requests)
 	}
 }
+
+// TestEmailLinksWorkLocally: the links in the outbox's emails lead to this
+// server's action pages; scheduling from the front desk's email sends the
+// patient the booking with its invitation, and cancelling from that email
+// tells the front desk.
+func TestEmailLinksWorkLocally(t *testing.T) {
+	ts := start(t, Options{})
+	receipt := submitJSON(t, ts, jsonBody)
+	waitFor(t, "both emails sent", func() bool {
+		return strings.Count(get(t, ts.URL+"/_dev/requests"), `class="sent"`) == 2
+	})
+	link := regexp.MustCompile(regexp.QuoteMeta(ts.URL) + `/manage/(schedule|cancel)/[A-Za-z0-9_-]+`)
+	links := map[string]string{}
+	for _, m := range link.FindAllStringSubmatch(get(t, ts.URL+"/_dev/outbox"), -1) {
+		links[m[1]] = m[0]
+	}
+	if links["schedule"] == "" || links["cancel"] == "" {
+		t.Fatalf("the outbox's emails carry no schedule and cancel links: %v", links)
+	}
+	post := func(u string, form url.Values) {
+		t.Helper()
+		resp, err := http.PostForm(u, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Done.") {
+			t.Fatalf("POST %s: %d\n%s", u, resp.StatusCode, body)
+		}
+	}
+	post(links["schedule"], url.Values{"date": {time.Now().AddDate(0, 0, 7).Format("2006-01-02")}, "time": {"09:30"}, "minutes": {"45"}})
+	waitFor(t, "the booking email", func() bool { return strings.Contains(get(t, ts.URL+"/_dev/outbox"), "Your appointment is booked") })
+	post(links["cancel"], url.Values{})
+	waitFor(t, "the cancel notice and the cancellation", func() bool {
+		outbox := get(t, ts.URL+"/_dev/outbox")
+		return strings.Contains(outbox, "Cancelled by the patient: "+receipt["reference"]) && strings.Contains(outbox, "is cancelled")
+	})
+	if n := strings.Count(get(t, ts.URL+"/_dev/outbox"), "<article"); n != 5 {
+		t.Errorf("the outbox holds %d emails, want 5: confirmation, notification, booking, cancel notice, cancellation", n)
+	}
+}

@@ -1,17 +1,25 @@
 // Package email renders the emails an appointment request calls for: the
 // confirmation the patient receives and the notification that tells the
-// front desk whom to call back.
+// front desk whom to call back, then one for each change of status that
+// someone must hear about (the booking, the decline, the cancellation and
+// the front desk's notice of it).
 //
 // Each email is a complete MIME message, ready for SES's raw sending: a
 // multipart/alternative body with a plain-text part and an HTML part, both
-// UTF-8 and quoted-printable. The HTML is laid out for phones and for the
-// mail clients clinics and patients use (Gmail, Outlook, Apple Mail): one
-// column, tables for layout, inline styles, no images and nothing fetched
-// from elsewhere.
+// UTF-8 and quoted-printable. An email that carries a calendar invitation
+// is multipart/mixed instead: the alternative body gains the invitation as
+// a third, text/calendar, part, which is what makes mail clients offer to
+// add it to the calendar, and the same invitation follows as an invite.ics
+// attachment for the clients that only look there.
+//
+// The HTML is laid out for phones and for the mail clients clinics and
+// patients use (Gmail, Outlook, Apple Mail): one column, tables for layout,
+// inline styles, no images and nothing fetched from elsewhere.
 //
 // Nothing a patient typed ever reaches a header, apart from the validated
-// patient address: it is the recipient of the confirmation and the Reply-To
-// of the notification, so that the front desk can answer with one click.
+// patient address: it is the recipient of the emails to the patient and the
+// Reply-To of those to the front desk, so that the front desk can answer
+// with one click.
 // Every address leaves in the form appointment.SESAddress gives, 7-bit
 // ASCII with the domain in Punycode, which is all SES sends to; the
 // notification's text still shows the address as the patient typed it.
@@ -32,6 +40,7 @@ import (
 	"unicode"
 
 	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/calendar"
 	"example.com/appointments/internal/clinic"
 )
 
@@ -61,6 +70,10 @@ type Settings struct {
 	// internationalised domain may be written either way; it is sent in
 	// Punycode.
 	FrontDesk []string
+	// Links returns the absolute URL of the signed link that takes action a
+	// on request id. When it is nil the emails carry no action links, and
+	// tell the reader to call or reply instead.
+	Links func(id string, a appointment.Action) string
 }
 
 // Message is one rendered email.
@@ -76,6 +89,9 @@ type Message struct {
 	Text string
 	// HTML is the HTML part.
 	HTML string
+	// Calendar is the invitation the message carries, an iCalendar object,
+	// or nil when it carries none.
+	Calendar []byte
 	// Raw is the whole message as sent: headers and body, CRLF line endings.
 	Raw []byte
 }
@@ -153,7 +169,7 @@ func NewComposer(p *clinic.Profile, s Settings) (*Composer, error) {
 
 	c := &Composer{
 		profile:       p,
-		settings:      Settings{Sender: s.Sender, FrontDesk: frontDesk},
+		settings:      Settings{Sender: s.Sender, FrontDesk: frontDesk, Links: s.Links},
 		locationDesks: locationDesks,
 		senderDomain:  s.Sender[strings.LastIndexByte(s.Sender, '@')+1:],
 		palette:       pal,
@@ -163,13 +179,14 @@ func NewComposer(p *clinic.Profile, s Settings) (*Composer, error) {
 		now:           time.Now,
 		newMessageID:  func() string { return strings.ToLower(rand.Text()) },
 	}
-	for kind, name := range map[Kind]string{Patient: "patient", FrontDesk: "frontdesk"} {
+	for kind, name := range templateNames {
 		h, err := htmltemplate.New("layout.html.tmpl").Funcs(htmlFuncs).ParseFS(templateFS,
 			"templates/layout.html.tmpl", "templates/"+name+".html.tmpl")
 		if err != nil {
 			return nil, fmt.Errorf("parse %s html template: %w", name, err)
 		}
-		t, err := texttemplate.New(name+".txt.tmpl").ParseFS(templateFS, "templates/"+name+".txt.tmpl")
+		t, err := texttemplate.New(name+".txt.tmpl").ParseFS(templateFS,
+			"templates/"+name+".txt.tmpl", "templates/common.txt.tmpl")
 		if err != nil {
 			return nil, fmt.Errorf("parse %s text template: %w", name, err)
 		}
@@ -178,15 +195,32 @@ func NewComposer(p *clinic.Profile, s Settings) (*Composer, error) {
 	return c, nil
 }
 
+// templateNames are the templates' file names, by the kind of email
+// they render: for the emails of a transition, by the base kind.
+var templateNames = map[Kind]string{
+	Patient:                       "patient",
+	FrontDesk:                     "frontdesk",
+	appointment.EmailBooking:      "booking",
+	appointment.EmailDeclined:     "declined",
+	appointment.EmailCancelled:    "cancelled",
+	appointment.EmailCancelNotice: "cancelnotice",
+}
+
 // Compose renders the kind of email for request r. The request must be
 // validated and normalised: Phone in E.164, PreferredDays and PreferredTimes
 // as IDs, Location a profile location ID and CreatedAt set.
+//
+// Besides Patient and FrontDesk, kind may be one that
+// appointment.TransitionEmail makes for a transition in r.History; the
+// email is then about that transition, which must be one the email is
+// for (a booking email needs a schedule or a reschedule, and so on).
 func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
-	if kind != Patient && kind != FrontDesk {
-		return Message{}, fmt.Errorf("unknown email kind %q", kind)
-	}
 	// Errors below name fields, never their values: they end up in logs,
 	// and logs carry no patient details.
+	base, index, tr, err := transitionOf(kind, r)
+	if err != nil {
+		return Message{}, err
+	}
 	patientAddress, err := appointment.SESAddress(r.Email)
 	if err != nil {
 		return Message{}, fmt.Errorf("request email: %w", err)
@@ -208,37 +242,85 @@ func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
+	links, err := c.links(base, r)
+	if err != nil {
+		return Message{}, err
+	}
 
 	d := c.details(r, service, location)
 	frontDesk := c.frontDeskAddresses(location)
 	msg := Message{Kind: kind, From: c.settings.Sender}
 	var replyTo []string
 	var data any
-	switch kind {
+	var method calendar.Method
+	switch base {
 	case Patient:
 		msg.To = []string{patientAddress}
 		replyTo = frontDesk
 		msg.Subject = "We received your appointment request"
-		data = c.patientView(r, d, msg.Subject)
+		data = c.patientView(r, d, msg.Subject, links)
 	case FrontDesk:
 		msg.To = frontDesk
 		replyTo = []string{patientAddress}
 		msg.Subject = fmt.Sprintf("New appointment request %s: %s, %s", r.Reference, service.Label, location.Label)
-		data = c.frontDeskView(r, d, msg.Subject)
+		data = c.frontDeskView(r, d, msg.Subject, links)
+	case appointment.EmailBooking:
+		msg.To = []string{patientAddress}
+		replyTo = frontDesk
+		v := c.bookingView(r, d, index, tr, links)
+		msg.Subject = v.Title
+		data = v
+		method = calendar.Request
+	case appointment.EmailCancelled:
+		msg.To = []string{patientAddress}
+		replyTo = frontDesk
+		v := c.cancelledView(r, d, tr)
+		msg.Subject = v.Title
+		data = v
+		method = calendar.Cancel
+	case appointment.EmailDeclined:
+		msg.To = []string{patientAddress}
+		replyTo = frontDesk
+		msg.Subject = "About your appointment request " + r.Reference
+		data = c.declinedView(r, d, tr, msg.Subject)
+	case appointment.EmailCancelNotice:
+		msg.To = frontDesk
+		replyTo = []string{patientAddress}
+		msg.Subject = fmt.Sprintf("Cancelled by the patient: %s, %s", r.Reference, service.Label)
+		data = c.cancelNoticeView(r, d, tr, msg.Subject)
 	}
 
 	var text, html strings.Builder
-	if err := c.text[kind].Execute(&text, data); err != nil {
-		return Message{}, fmt.Errorf("render %s text: %w", kind, err)
+	if err := c.text[base].Execute(&text, data); err != nil {
+		return Message{}, fmt.Errorf("render %s text: %w", base, err)
 	}
-	if err := c.html[kind].Execute(&html, data); err != nil {
-		return Message{}, fmt.Errorf("render %s html: %w", kind, err)
+	if err := c.html[base].Execute(&html, data); err != nil {
+		return Message{}, fmt.Errorf("render %s html: %w", base, err)
 	}
 	msg.Text, msg.HTML = text.String(), html.String()
 
-	raw, err := c.encode(msg, replyTo)
+	if method != "" {
+		// The invitation names the location by ID; a request from a
+		// single-site clinic may leave it out, and means that site.
+		invited := r
+		invited.Location = location.ID
+		ics, err := calendar.Build(calendar.Invite{
+			Method:    method,
+			Profile:   c.profile,
+			Request:   invited,
+			Booking:   *tr.Booking,
+			Organizer: c.settings.Sender,
+			Stamp:     c.now(),
+		})
+		if err != nil {
+			return Message{}, fmt.Errorf("%s calendar invitation: %w", base, err)
+		}
+		msg.Calendar = ics
+	}
+
+	raw, err := c.encode(msg, replyTo, method)
 	if err != nil {
-		return Message{}, fmt.Errorf("encode %s email: %w", kind, err)
+		return Message{}, fmt.Errorf("encode %s email: %w", base, err)
 	}
 	msg.Raw = raw
 	return msg, nil

@@ -2,6 +2,7 @@ package email
 
 import (
 	"bytes"
+	"encoding/base64"
 	"flag"
 	"io"
 	"mime"
@@ -25,7 +26,15 @@ var update = flag.Bool("update", false, "rewrite golden files")
 const (
 	testSender    = "appointments@example.com"
 	testMessageID = "0123456789abcdefghijklmnop"
+	// testLinkBase starts every action link the tests' composers make.
+	testLinkBase = "https://api.example.com/manage/"
 )
+
+// testLinks makes action links the way the callers do, with a fixed token
+// in place of the signed one, so that golden files stay the same.
+func testLinks(id string, a appointment.Action) string {
+	return testLinkBase + string(a) + "/TOKEN-" + id
+}
 
 var (
 	testFrontDesk = []string{"frontdesk@example.com", "manager@example.com"}
@@ -60,9 +69,16 @@ func twoSiteProfile(t testing.TB) *clinic.Profile {
 	return &p
 }
 
+// newTestComposer makes a composer with action links, a fixed clock and a
+// fixed Message-ID.
 func newTestComposer(t testing.TB, p *clinic.Profile) *Composer {
 	t.Helper()
-	c, err := NewComposer(p, Settings{Sender: testSender, FrontDesk: testFrontDesk})
+	return newTestComposerWith(t, p, Settings{Sender: testSender, FrontDesk: testFrontDesk, Links: testLinks})
+}
+
+func newTestComposerWith(t testing.TB, p *clinic.Profile, s Settings) *Composer {
+	t.Helper()
+	c, err := NewComposer(p, s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,15 +176,29 @@ type composeCase struct {
 	// wantPatientReplyTo is also who the front desk email goes to.
 	wantFrontDesk []string
 	wantGreeting  string
+	// noLinks leaves Settings.Links nil, as a deployment without action
+	// pages has it.
+	noLinks bool
 }
 
 func composeCases() []composeCase {
 	return []composeCase{
-		{"complete", defaultProfile, completeRequest(), testFrontDesk, "Hi Jordan,"},
-		{"minimal", defaultProfile, minimalRequest(), testFrontDesk, "Hi Ana,"},
-		{"not-a-name", defaultProfile, notANameRequest(), testFrontDesk, "Hello,"},
-		{"location", twoSiteProfile, northRequest(), []string{"north@example.com"}, "Hi Zoë O'Brien-Šimić,"},
+		{"complete", defaultProfile, completeRequest(), testFrontDesk, "Hi Jordan,", false},
+		{"minimal", defaultProfile, minimalRequest(), testFrontDesk, "Hi Ana,", false},
+		{"not-a-name", defaultProfile, notANameRequest(), testFrontDesk, "Hello,", false},
+		{"location", twoSiteProfile, northRequest(), []string{"north@example.com"}, "Hi Zoë O'Brien-Šimić,", false},
+		{"no-links", defaultProfile, completeRequest(), testFrontDesk, "Hi Jordan,", true},
 	}
+}
+
+// composer makes the composer a case calls for.
+func (tc composeCase) composer(t testing.TB) *Composer {
+	t.Helper()
+	s := Settings{Sender: testSender, FrontDesk: testFrontDesk, Links: testLinks}
+	if tc.noLinks {
+		s.Links = nil
+	}
+	return newTestComposerWith(t, tc.profile(t), s)
 }
 
 func goldenName(kind Kind) string {
@@ -214,7 +244,7 @@ func firstDifference(got, want string) string {
 
 func TestComposeGolden(t *testing.T) {
 	for _, tc := range composeCases() {
-		c := newTestComposer(t, tc.profile(t))
+		c := tc.composer(t)
 		for _, kind := range []Kind{Patient, FrontDesk} {
 			t.Run(goldenName(kind)+"-"+tc.name, func(t *testing.T) {
 				msg, err := c.Compose(kind, tc.request)
@@ -231,7 +261,7 @@ func TestComposeGolden(t *testing.T) {
 
 func TestComposeMessage(t *testing.T) {
 	for _, tc := range composeCases() {
-		c := newTestComposer(t, tc.profile(t))
+		c := tc.composer(t)
 		r := tc.request
 		t.Run(tc.name, func(t *testing.T) {
 			patient, err := c.Compose(Patient, r)
@@ -356,15 +386,43 @@ func checkRaw(t *testing.T, m Message, r appointment.Request, wantTo, wantReplyT
 		}
 	}
 
-	mediaType, params, err := mime.ParseMediaType(h.Get("Content-Type"))
-	if err != nil || mediaType != "multipart/alternative" {
-		t.Fatalf("%s: Content-Type = %q (%v), want multipart/alternative", m.Kind, h.Get("Content-Type"), err)
+	checkBody(t, m, h.Get("Content-Type"), msg.Body)
+}
+
+// checkBody checks the MIME structure of a message's body: multipart/
+// alternative with the text and the HTML part, or, for a message with an
+// invitation, multipart/mixed holding that alternative with the
+// invitation as a third part, followed by the invitation as an attachment.
+func checkBody(t *testing.T, m Message, contentType string, body io.Reader) {
+	t.Helper()
+	mediaType, params, err := mime.ParseMediaType(contentType)
+	wantType := "multipart/alternative"
+	if m.Calendar != nil {
+		wantType = "multipart/mixed"
 	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for i, want := range []struct{ mediaType, body string }{
+	if err != nil || mediaType != wantType {
+		t.Fatalf("%s: Content-Type = %q (%v), want %s", m.Kind, contentType, err, wantType)
+	}
+	want := []struct{ mediaType, body string }{
 		{"text/plain", m.Text},
 		{"text/html", m.HTML},
-	} {
+	}
+	var mixed *multipart.Reader
+	if m.Calendar != nil {
+		mixed = multipart.NewReader(body, params["boundary"])
+		p, err := mixed.NextRawPart()
+		if err != nil {
+			t.Fatalf("%s: first part of the mixed body: %v", m.Kind, err)
+		}
+		mediaType, params, err = mime.ParseMediaType(p.Header.Get("Content-Type"))
+		if err != nil || mediaType != "multipart/alternative" {
+			t.Fatalf("%s: first part Content-Type = %q (%v), want multipart/alternative", m.Kind, p.Header.Get("Content-Type"), err)
+		}
+		body = p
+		want = append(want, struct{ mediaType, body string }{"text/calendar", string(m.Calendar)})
+	}
+	mr := multipart.NewReader(body, params["boundary"])
+	for i, want := range want {
 		// NextRawPart leaves the transfer encoding for the test to undo.
 		p, err := mr.NextRawPart()
 		if err != nil {
@@ -374,6 +432,9 @@ func checkRaw(t *testing.T, m Message, r appointment.Request, wantTo, wantReplyT
 		if err != nil || mt != want.mediaType || !strings.EqualFold(ps["charset"], "utf-8") {
 			t.Errorf("%s: part %d Content-Type = %q, want %s; charset=utf-8", m.Kind, i+1, p.Header.Get("Content-Type"), want.mediaType)
 		}
+		if mt == "text/calendar" && (ps["method"] == "" || !bytes.Contains(m.Calendar, []byte("\r\nMETHOD:"+ps["method"]+"\r\n"))) {
+			t.Errorf("%s: calendar part method=%q, want the invitation's METHOD", m.Kind, ps["method"])
+		}
 		if got := p.Header.Get("Content-Transfer-Encoding"); got != "quoted-printable" {
 			t.Errorf("%s: part %d Content-Transfer-Encoding = %q, want quoted-printable", m.Kind, i+1, got)
 		}
@@ -381,12 +442,40 @@ func checkRaw(t *testing.T, m Message, r appointment.Request, wantTo, wantReplyT
 		if err != nil {
 			t.Fatalf("%s: part %d: %v", m.Kind, i+1, err)
 		}
-		if got, want := string(body), strings.ReplaceAll(want.body, "\n", "\r\n"); got != want {
-			t.Errorf("%s: part %d decodes to something else than the %s field\n%s", m.Kind, i+1, want, firstDifference(got, want))
+		// Every line ends in CRLF on the wire, whichever ends the field has.
+		wantBody := strings.ReplaceAll(strings.ReplaceAll(want.body, "\r\n", "\n"), "\n", "\r\n")
+		if got := string(body); got != wantBody {
+			t.Errorf("%s: part %d decodes to something else than the %s field\n%s", m.Kind, i+1, want.mediaType, firstDifference(got, wantBody))
 		}
 	}
 	if _, err := mr.NextRawPart(); err != io.EOF {
-		t.Errorf("%s: want exactly two parts, next part: %v", m.Kind, err)
+		t.Errorf("%s: want exactly %d alternatives, next part: %v", m.Kind, len(want), err)
+	}
+	if mixed == nil {
+		return
+	}
+	p, err := mixed.NextRawPart()
+	if err != nil {
+		t.Fatalf("%s: no attachment after the body: %v", m.Kind, err)
+	}
+	if mt, ps, err := mime.ParseMediaType(p.Header.Get("Content-Type")); err != nil || mt != "application/ics" || ps["name"] != "invite.ics" {
+		t.Errorf("%s: attachment Content-Type = %q, want application/ics; name=invite.ics", m.Kind, p.Header.Get("Content-Type"))
+	}
+	if d, ps, err := mime.ParseMediaType(p.Header.Get("Content-Disposition")); err != nil || d != "attachment" || ps["filename"] != "invite.ics" {
+		t.Errorf("%s: attachment Content-Disposition = %q, want attachment; filename=invite.ics", m.Kind, p.Header.Get("Content-Disposition"))
+	}
+	if got := p.Header.Get("Content-Transfer-Encoding"); got != "base64" {
+		t.Errorf("%s: attachment Content-Transfer-Encoding = %q, want base64", m.Kind, got)
+	}
+	attached, err := io.ReadAll(base64.NewDecoder(base64.StdEncoding, p))
+	if err != nil {
+		t.Fatalf("%s: attachment: %v", m.Kind, err)
+	}
+	if !bytes.Equal(attached, m.Calendar) {
+		t.Errorf("%s: the attachment is not the invitation", m.Kind)
+	}
+	if _, err := mixed.NextRawPart(); err != io.EOF {
+		t.Errorf("%s: want nothing after the attachment, next part: %v", m.Kind, err)
 	}
 }
 
@@ -443,12 +532,29 @@ func TestNewComposerRejectsLocationFrontDesk(t *testing.T) {
 
 func TestComposeRejectsRequests(t *testing.T) {
 	c := newTestComposer(t, defaultProfile(t))
+	booking := appointment.TransitionEmail(appointment.EmailBooking, 1)
 	tests := []struct {
 		name   string
 		kind   Kind
 		change func(*appointment.Request)
 	}{
 		{"unknown kind", "reminder", func(*appointment.Request) {}},
+		{"unknown transition kind", "reminder-1", func(*appointment.Request) {}},
+		{"transition index with a leading zero", "booking-01", func(*appointment.Request) {}},
+		{"negative transition index", "booking--1", func(*appointment.Request) {}},
+		{"transition out of range", appointment.TransitionEmail(appointment.EmailBooking, 2), func(*appointment.Request) {}},
+		{"transition far out of range", appointment.TransitionEmail(appointment.EmailBooking, 1<<40), func(*appointment.Request) {}},
+		{"transition without history", booking, func(r *appointment.Request) { r.History = nil }},
+		{"booking for a contact", appointment.TransitionEmail(appointment.EmailBooking, 0), func(*appointment.Request) {}},
+		{"declined for a schedule", appointment.TransitionEmail(appointment.EmailDeclined, 1), func(*appointment.Request) {}},
+		{"cancelled for a schedule", appointment.TransitionEmail(appointment.EmailCancelled, 1), func(*appointment.Request) {}},
+		{"cancel notice for a schedule", appointment.TransitionEmail(appointment.EmailCancelNotice, 1), func(*appointment.Request) {}},
+		{"booking without a booking", booking, func(r *appointment.Request) { r.History[1].Booking = nil }},
+		{"booking without a start", booking, func(r *appointment.Request) { r.History[1].Booking.Start = time.Time{} }},
+		{"booking without a length", booking, func(r *appointment.Request) { r.History[1].Booking.Length = 0 }},
+		{"booking without an ID", booking, func(r *appointment.Request) { r.ID = "" }},
+		{"front desk without an ID", FrontDesk, func(r *appointment.Request) { r.ID = "" }},
+		{"booking email with name", booking, func(r *appointment.Request) { r.Email = "Jordan <jordan@example.com>" }},
 		{"email with name", Patient, func(r *appointment.Request) { r.Email = "Jordan <jordan@example.com>" }},
 		{"email with header", FrontDesk, func(r *appointment.Request) { r.Email = "jordan@example.com\r\nBcc: x@example.com" }},
 		{"email list", Patient, func(r *appointment.Request) { r.Email = "a@example.com,b@example.com" }},
@@ -459,16 +565,41 @@ func TestComposeRejectsRequests(t *testing.T) {
 		{"phone not E.164", FrontDesk, func(r *appointment.Request) { r.Phone = "303-555-0123" }},
 		{"unknown service", Patient, func(r *appointment.Request) { r.Service = "massage" }},
 		{"unknown location", Patient, func(r *appointment.Request) { r.Location = "south" }},
+		{"booking at an unknown location", booking, func(r *appointment.Request) { r.Location = "south" }},
 		{"no creation time", Patient, func(r *appointment.Request) { r.CreatedAt = time.Time{} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := completeRequest()
+			// A request the front desk has contacted and then booked, so
+			// that transition emails have a history to point into.
+			r := scheduledRequest(t)
 			tt.change(&r)
-			if _, err := c.Compose(tt.kind, r); err == nil {
-				t.Errorf("Compose succeeded, want an error")
+			_, err := c.Compose(tt.kind, r)
+			if err == nil {
+				t.Fatalf("Compose succeeded, want an error")
 			}
+			checkNoPatientDetails(t, err, r)
 		})
+	}
+}
+
+// checkNoPatientDetails checks that an error, which ends up in logs, holds
+// nothing the patient or the front desk wrote about the patient.
+func checkNoPatientDetails(t *testing.T, err error, r appointment.Request) {
+	t.Helper()
+	details := []string{r.FirstName, r.LastName, r.Email, r.Phone, r.PhoneExtension}
+	details = append(details, strings.Split(r.Reason, "\n")...)
+	for _, tr := range r.History {
+		details = append(details, strings.Split(tr.Message, "\n")...)
+		if tr.Booking != nil {
+			details = append(details, tr.Booking.Clinician)
+			details = append(details, strings.Split(tr.Booking.Note, "\n")...)
+		}
+	}
+	for _, d := range details {
+		if d = strings.TrimSpace(d); len(d) >= 3 && strings.Contains(err.Error(), d) {
+			t.Errorf("error %q holds the patient detail %q", err, d)
+		}
 	}
 }
 

@@ -4,22 +4,41 @@ import (
 	"bytes"
 	"mime"
 	"net/mail"
+	"slices"
 	"strings"
 	"testing"
 
 	"example.com/appointments/internal/appointment"
 )
 
-// FuzzCompose feeds arbitrary names and reasons to both emails and checks
+// FuzzCompose feeds arbitrary names and reasons to every email and checks
 // what must hold whatever a patient types: no header depends on it, the
-// HTML gains no markup from it, and the patient's confirmation never
-// repeats the reason or the last name.
+// HTML gains no markup from it, and the emails to the patient never repeat
+// the reason or the last name. The same text as the front desk's note or
+// decline message, which the patient reads, must not add markup either.
 func FuzzCompose(f *testing.F) {
 	f.Add("Jordan", "Rivera", "Shoulder pain.\nWorse at night.", "jordan")
 	f.Add("<script>alert(1)</script>", `"><img src=x onerror=alert(1)>`, `</p><a href="https://evil.example">Pay here</a>`, "x")
 	f.Add("J0rdan123", "http://x", "line one\r\nline two\r\rBcc: someone@example.com", "a.b")
 	f.Add("Zoë", "Núñez", "=?utf-8?q?Hello?= \u202e", "zoe")
 	c := newTestComposer(f, defaultProfile(f))
+
+	// Histories that call for every transition email: contacted, booked
+	// and cancelled by the patient; and contacted and declined.
+	cancelled := apply(f, scheduledRequest(f), cancelledAt, appointment.Command{Action: appointment.ActionCancel}).History
+	declined := apply(f, apply(f, completeRequest(), contactedAt, appointment.Command{Action: appointment.ActionContact}), scheduledAt,
+		appointment.Command{Action: appointment.ActionDecline, Message: "Please call us."}).History
+	transitions := []struct {
+		kind    Kind
+		history []appointment.Transition
+		// toPatient says the patient reads the email.
+		toPatient bool
+	}{
+		{appointment.TransitionEmail(appointment.EmailBooking, 1), cancelled, true},
+		{appointment.TransitionEmail(appointment.EmailCancelled, 2), cancelled, true},
+		{appointment.TransitionEmail(appointment.EmailCancelNotice, 2), cancelled, false},
+		{appointment.TransitionEmail(appointment.EmailDeclined, 1), declined, true},
+	}
 
 	f.Fuzz(func(t *testing.T, first, last, reason, local string) {
 		if len(first)+len(last)+len(reason) > 4096 {
@@ -35,24 +54,42 @@ func FuzzCompose(f *testing.F) {
 		base.FirstName, base.LastName, base.Reason = "Ann", "Lee", maskLines(reason)
 
 		for _, kind := range []Kind{Patient, FrontDesk} {
-			got, err := c.Compose(kind, r)
-			if err != nil {
-				t.Fatalf("Compose(%s): %v", kind, err)
+			compareToBaseline(t, c, kind, r, base)
+		}
+		for _, tr := range transitions {
+			r.History, base.History = tr.history, tr.history
+			compareToBaseline(t, c, tr.kind, r, base)
+			if !tr.toPatient {
+				continue
 			}
-			want, err := c.Compose(kind, base)
-			if err != nil {
-				t.Fatalf("Compose(%s) baseline: %v", kind, err)
+			without := r
+			without.Reason, without.LastName = "", ""
+			compareToBaseline(t, c, tr.kind, r, without)
+			if a, b := compose(t, c, tr.kind, r), compose(t, c, tr.kind, without); a.Text != b.Text || a.HTML != b.HTML {
+				t.Errorf("the %s email changes with the reason or the last name", tr.kind)
 			}
-			if g, w := headerFields(t, got.Raw), headerFields(t, want.Raw); g != w {
-				t.Errorf("%s headers depend on what the patient typed:\n got: %s\nwant: %s", kind, g, w)
-			}
-			for _, mark := range []string{"<", ">"} {
-				if g, w := strings.Count(got.HTML, mark), strings.Count(want.HTML, mark); g != w {
-					t.Errorf("%s HTML has %d %q, want %d: patient text was not escaped", kind, g, mark, w)
+
+			// The front desk's words, which the patient reads, are escaped
+			// as the patient's own are.
+			written, masked := r, base
+			written.History, masked.History = slices.Clone(tr.history), slices.Clone(tr.history)
+			for i := range written.History {
+				if b := written.History[i].Booking; b != nil {
+					wb, mb := *b, *b
+					wb.Clinician, wb.Note = first, reason
+					mb.Clinician, mb.Note = "", maskLines(reason)
+					if strings.TrimSpace(first) != "" {
+						mb.Clinician = "Ann Lee"
+					}
+					written.History[i].Booking, masked.History[i].Booking = &wb, &mb
+				}
+				if written.History[i].Message != "" {
+					written.History[i].Message, masked.History[i].Message = reason, maskLines(reason)
 				}
 			}
-			checkLines(t, got)
+			compareToBaseline(t, c, tr.kind, written, masked)
 		}
+		r.History = nil
 
 		// Only the first name, and only when it looks like one, may reach
 		// the patient.
@@ -69,6 +106,32 @@ func FuzzCompose(f *testing.F) {
 			t.Errorf("the patient email changes with the reason or the last name")
 		}
 	})
+}
+
+func compose(t *testing.T, c *Composer, kind Kind, r appointment.Request) Message {
+	t.Helper()
+	m, err := c.Compose(kind, r)
+	if err != nil {
+		t.Fatalf("Compose(%s): %v", kind, err)
+	}
+	return m
+}
+
+// compareToBaseline composes the kind for r and for a baseline request
+// that differs only in harmless text of the same shape, and checks that the
+// headers are the same and the HTML has the same markup.
+func compareToBaseline(t *testing.T, c *Composer, kind Kind, r, baseline appointment.Request) {
+	t.Helper()
+	got, want := compose(t, c, kind, r), compose(t, c, kind, baseline)
+	if g, w := headerFields(t, got.Raw), headerFields(t, want.Raw); g != w {
+		t.Errorf("%s headers depend on what was typed:\n got: %s\nwant: %s", kind, g, w)
+	}
+	for _, mark := range []string{"<", ">"} {
+		if g, w := strings.Count(got.HTML, mark), strings.Count(want.HTML, mark); g != w {
+			t.Errorf("%s HTML has %d %q, want %d: typed text was not escaped", kind, g, mark, w)
+		}
+	}
+	checkLines(t, got)
 }
 
 // fuzzAddress makes a valid bare address from fuzzed text, as validation

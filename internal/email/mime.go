@@ -5,12 +5,20 @@ import (
 	"io"
 
 	"github.com/emersion/go-message/mail"
+
+	"example.com/appointments/internal/calendar"
 )
 
 // encode writes msg as a MIME message: the headers, then a
 // multipart/alternative body with the plain-text part first, so that
 // clients able to show HTML pick the last, richer part.
-func (c *Composer) encode(msg Message, replyTo []string) ([]byte, error) {
+//
+// A message with a calendar invitation (method set) is multipart/mixed:
+// the alternative body, which then ends with the invitation as a
+// text/calendar part whose method parameter makes Gmail, Outlook and Apple
+// Mail offer to accept it, and the same invitation again as an invite.ics
+// attachment, which is what other clients and calendar apps open.
+func (c *Composer) encode(msg Message, replyTo []string, method calendar.Method) ([]byte, error) {
 	var h mail.Header
 	// The library writes header fields in the reverse order of setting
 	// them; setting them backwards makes the message read naturally.
@@ -21,35 +29,84 @@ func (c *Composer) encode(msg Message, replyTo []string) ([]byte, error) {
 	h.SetAddressList("From", []*mail.Address{{Name: c.profile.Name, Address: msg.From}})
 	h.SetDate(c.now().In(c.profile.Zone()))
 
-	var buf bytes.Buffer
-	w, err := mail.CreateInlineWriter(&buf, h)
-	if err != nil {
-		return nil, err
+	parts := []inlinePart{
+		{"text/plain", map[string]string{"charset": "utf-8"}, msg.Text},
+		{"text/html", map[string]string{"charset": "utf-8"}, msg.HTML},
 	}
-	for _, part := range []struct{ mediaType, body string }{
-		{"text/plain", msg.Text},
-		{"text/html", msg.HTML},
-	} {
-		var ph mail.InlineHeader
-		ph.SetContentType(part.mediaType, map[string]string{"charset": "utf-8"})
-		// Quoted-printable keeps the mostly-ASCII text readable in the raw
-		// message and its lines short, whatever the template produced.
-		ph.Set("Content-Transfer-Encoding", "quoted-printable")
-		pw, err := w.CreatePart(ph)
+	var buf bytes.Buffer
+	if method == "" {
+		w, err := mail.CreateInlineWriter(&buf, h)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := io.WriteString(pw, part.body); err != nil {
+		if err := writeAlternatives(w, parts); err != nil {
 			return nil, err
 		}
-		if err := pw.Close(); err != nil {
-			return nil, err
-		}
+		return buf.Bytes(), nil
+	}
+
+	w, err := mail.CreateWriter(&buf, h)
+	if err != nil {
+		return nil, err
+	}
+	iw, err := w.CreateInline()
+	if err != nil {
+		return nil, err
+	}
+	parts = append(parts, inlinePart{"text/calendar", map[string]string{"charset": "utf-8", "method": string(method)}, string(msg.Calendar)})
+	if err := writeAlternatives(iw, parts); err != nil {
+		return nil, err
+	}
+	var ah mail.AttachmentHeader
+	// application/ics rather than text/calendar, so that no client takes
+	// the attachment for a second invitation to act on.
+	ah.SetContentType("application/ics", map[string]string{"name": "invite.ics"})
+	ah.SetFilename("invite.ics")
+	ah.Set("Content-Transfer-Encoding", "base64")
+	aw, err := w.CreateAttachment(ah)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := aw.Write(msg.Calendar); err != nil {
+		return nil, err
+	}
+	if err := aw.Close(); err != nil {
+		return nil, err
 	}
 	if err := w.Close(); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// inlinePart is one of the alternative forms of a message's body.
+type inlinePart struct {
+	mediaType string
+	params    map[string]string
+	body      string
+}
+
+// writeAlternatives writes the parts into the multipart/alternative body
+// and closes it.
+func writeAlternatives(w *mail.InlineWriter, parts []inlinePart) error {
+	for _, part := range parts {
+		var ph mail.InlineHeader
+		ph.SetContentType(part.mediaType, part.params)
+		// Quoted-printable keeps the mostly-ASCII text readable in the raw
+		// message and its lines short, whatever the template produced.
+		ph.Set("Content-Transfer-Encoding", "quoted-printable")
+		pw, err := w.CreatePart(ph)
+		if err != nil {
+			return err
+		}
+		if _, err := io.WriteString(pw, part.body); err != nil {
+			return err
+		}
+		if err := pw.Close(); err != nil {
+			return err
+		}
+	}
+	return w.Close()
 }
 
 // bareAddresses turns addresses into header addresses without display

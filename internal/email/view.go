@@ -64,6 +64,9 @@ type patientView struct {
 	// NextSteps are the sentences saying who gets in touch, how and when.
 	NextSteps       []string
 	EmergencyNotice string
+	// CancelURL is the patient's link to cancel the request, or empty when
+	// the emails carry no links.
+	CancelURL string
 }
 
 // frontDeskView is the data of the front desk's notification.
@@ -84,6 +87,15 @@ type frontDeskView struct {
 	// they gave none.
 	Reason   []string
 	Received string
+	// Actions are the links that act on the request, in the order the
+	// front desk usually takes them; empty when the emails carry no links.
+	Actions []actionLink
+}
+
+// actionLink is a link that acts on a request.
+type actionLink struct {
+	Label string
+	URL   string
 }
 
 func newClinicContact(p *clinic.Profile) clinicContact {
@@ -171,11 +183,16 @@ func (c *Composer) layout(subject, heading string) layoutView {
 	}
 }
 
-func (c *Composer) patientView(r appointment.Request, d requestDetails, subject string) patientView {
-	greeting := "Hello,"
+// greeting opens a patient's email by first name when the name is one
+// appointment.GreetingName accepts, and without a name otherwise.
+func greeting(r appointment.Request) string {
 	if name, ok := appointment.GreetingName(r.FirstName); ok {
-		greeting = "Hi " + name + ","
+		return "Hi " + name + ","
 	}
+	return "Hello,"
+}
+
+func (c *Composer) patientView(r appointment.Request, d requestDetails, subject string, links map[appointment.Action]string) patientView {
 	verb := map[string]string{"phone": "call", "email": "email", "text": "text"}[r.ContactMethod]
 	if verb == "" {
 		verb = "contact"
@@ -191,17 +208,29 @@ func (c *Composer) patientView(r appointment.Request, d requestDetails, subject 
 	return patientView{
 		layoutView:     c.layout(subject, "We received your appointment request"),
 		requestDetails: d,
-		Greeting:       greeting,
+		Greeting:       greeting(r),
 		NextSteps: []string{
 			fmt.Sprintf("Our front desk will %s you to find an appointment time that suits you.", verb),
 			promise + ".",
 			"Your appointment is booked once we have agreed on a time with you.",
 		},
 		EmergencyNotice: c.profile.EmergencyNotice,
+		CancelURL:       links[appointment.ActionCancel],
 	}
 }
 
-func (c *Composer) frontDeskView(r appointment.Request, d requestDetails, subject string) frontDeskView {
+// frontDeskActions are the front desk's first steps with a new request,
+// with their links' words, which are the action pages' own.
+var frontDeskActions = []struct {
+	label  string
+	action appointment.Action
+}{
+	{"Mark as contacted", appointment.ActionContact},
+	{"Schedule", appointment.ActionSchedule},
+	{"Decline", appointment.ActionDecline},
+}
+
+func (c *Composer) frontDeskView(r appointment.Request, d requestDetails, subject string, links map[appointment.Action]string) frontDeskView {
 	v := frontDeskView{
 		requestDetails: d,
 		FullName:       strings.TrimSpace(r.FirstName + " " + r.LastName),
@@ -218,11 +247,25 @@ func (c *Composer) frontDeskView(r appointment.Request, d requestDetails, subjec
 	if r.ContactMethod != "" {
 		v.ContactPreference = appointment.ContactMethodLabel(r.ContactMethod)
 	}
-	if reason := appointment.NormalizeLines(r.Reason); reason != "" {
-		v.Reason = strings.Split(reason, "\n")
+	v.Reason = lines(r.Reason)
+	for _, a := range frontDeskActions {
+		if u := links[a.action]; u != "" {
+			v.Actions = append(v.Actions, actionLink{Label: a.label, URL: u})
+		}
 	}
 	v.layoutView = c.layout(subject, "New appointment request")
 	return v
+}
+
+// lines splits text someone typed into its lines, with line ends made
+// alike and the whole trimmed, for the templates to join with breaks; nil
+// when there is no text.
+func lines(s string) []string {
+	s = appointment.NormalizeLines(s)
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
 }
 
 // preferredWhen puts the preferred days and times in words, such as

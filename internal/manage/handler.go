@@ -51,19 +51,12 @@ func New(links *actionlink.Signer, profile *clinic.Profile, store Store, log *sl
 }
 
 // PathPrefix is where the action pages live.
-const PathPrefix = "/manage/"
+const PathPrefix = actionlink.PathPrefix
 
 // Link returns the path of the link for one action on a request, signed
 // until the action's expiry from now.
 func (h *Handler) Link(id string, a appointment.Action, now time.Time) string {
-	return Link(h.links, id, a, now)
-}
-
-// Link returns the path of the link for one action on a request, signed
-// with links until the action's expiry from now.
-func Link(links *actionlink.Signer, id string, a appointment.Action, now time.Time) string {
-	token := links.Sign(actionlink.Claims{RequestID: id, Action: a, Audience: a.Audience(), Expires: actionlink.Expiry(a, now)})
-	return PathPrefix + string(a) + "/" + token
+	return h.links.Path(id, a, now)
 }
 
 // maxBody bounds a form post: a few short fields.
