@@ -6,6 +6,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"example.com/appointments/internal/clinic"
 )
 
 // Where a request stands with the front desk. A request is received when
@@ -265,4 +267,16 @@ func cleanText(field, label, s string, max int) (string, *FieldError) {
 		return "", &FieldError{Field: field, Code: CodeTooLong, Message: fmt.Sprintf("Shorten the %s to %d characters (it has %d).", label, max, n)}
 	}
 	return s, nil
+}
+
+// Overdue reports whether the front desk has not answered the request in
+// the time its confirmation promised the patient: it is still received,
+// and the reply time, counted in the clinic's opening hours from when it
+// came in, has passed. A request already contacted is not overdue.
+func (r Request) Overdue(p *clinic.Profile, now time.Time) bool {
+	if r.Status.Normal() != StatusReceived {
+		return false
+	}
+	by, ok := p.ReplyBy(r.CreatedAt)
+	return ok && now.After(by)
 }

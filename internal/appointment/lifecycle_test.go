@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"example.com/appointments/internal/clinic"
 )
 
 var lifecycleNow = time.Date(2026, 11, 27, 16, 30, 0, 0, time.UTC)
@@ -180,5 +182,55 @@ func TestLegacyStatus(t *testing.T) {
 	}
 	if !StatusReceived.Open() || !StatusContacted.Open() || StatusScheduled.Open() || StatusDeclined.Open() {
 		t.Error("Open() is wrong")
+	}
+}
+
+// TestOverdue: a received request is overdue once the reply time its
+// confirmation promised has passed, counted in opening hours: nights,
+// Sundays and the short Saturday do not count against the front desk.
+func TestOverdue(t *testing.T) {
+	p, err := clinic.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	denver := p.Zone()
+	at := func(month time.Month, day, hour, minute int) time.Time {
+		return time.Date(2026, month, day, hour, minute, 0, 0, denver)
+	}
+	// The default profile promises 8 business hours; it opens Monday to
+	// Thursday 7:00-19:00, Friday 7:00-17:00, Saturday 8:00-12:00.
+	tests := []struct {
+		name     string
+		received time.Time
+		now      time.Time
+		want     bool
+	}{
+		{"same day, in time", at(11, 23, 9, 0), at(11, 23, 16, 59), false},
+		{"same day, late", at(11, 23, 9, 0), at(11, 23, 17, 1), true},
+		{"overnight is not counted", at(11, 23, 18, 0), at(11, 24, 13, 59), false},
+		{"overnight, late", at(11, 23, 18, 0), at(11, 24, 14, 1), true},
+		{"Friday evening, Saturday morning counts", at(11, 27, 18, 0), at(11, 30, 10, 59), false},
+		{"Friday evening, Monday late", at(11, 27, 18, 0), at(11, 30, 11, 1), true},
+		{"Saturday afternoon, Sunday not counted", at(11, 28, 13, 0), at(11, 29, 23, 0), false},
+		{"Saturday afternoon, Monday late", at(11, 28, 13, 0), at(11, 30, 15, 1), true},
+		{"across the change from daylight time", at(10, 30, 16, 0), at(11, 2, 9, 59), false},
+		{"across the change, late", at(10, 30, 16, 0), at(11, 2, 10, 1), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Request{Status: StatusReceived, CreatedAt: tt.received.UTC()}
+			if got := r.Overdue(p, tt.now); got != tt.want {
+				by, _ := p.ReplyBy(r.CreatedAt)
+				t.Errorf("Overdue() = %v, want %v (reply due %v)", got, tt.want, by.In(denver))
+			}
+		})
+	}
+	late := Request{Status: StatusContacted, CreatedAt: at(11, 2, 9, 0)}
+	if late.Overdue(p, at(11, 27, 9, 0)) {
+		t.Error("a contacted request is overdue")
+	}
+	legacy := Request{Status: "new", CreatedAt: at(11, 2, 9, 0)}
+	if !legacy.Overdue(p, at(11, 27, 9, 0)) {
+		t.Error("a request stored as new is not overdue")
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/nyaruka/phonenumbers"
 
@@ -160,9 +159,8 @@ func (c *Composer) details(r appointment.Request, s clinic.Service, l clinic.Loc
 		LocationAddress: l.Address,
 		PreferredWhen:   preferredWhen(r.PreferredDays, r.PreferredTimes),
 	}
-	within := time.Duration(c.profile.ReplyWithinBusinessHours) * time.Hour
-	if by, ok := replyBy(r.CreatedAt, c.profile.Hours, c.profile.Zone(), within); ok {
-		d.ReplyBy = roundUpToQuarterHour(by).Format(deadlineLayout)
+	if by, ok := c.profile.ReplyBy(r.CreatedAt); ok {
+		d.ReplyBy = by.Format(deadlineLayout)
 	}
 	return d
 }

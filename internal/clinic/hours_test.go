@@ -1,14 +1,12 @@
-package email
+package clinic
 
 import (
 	"testing"
 	"time"
-
-	"example.com/appointments/internal/clinic"
 )
 
 func TestReplyBy(t *testing.T) {
-	p := defaultProfile(t)
+	p := mustDefault(t)
 	denver := p.Zone()
 	at := func(year int, month time.Month, day, hour, minute int) time.Time {
 		return time.Date(year, month, day, hour, minute, 0, 0, denver)
@@ -51,7 +49,7 @@ func TestReplyBy(t *testing.T) {
 func TestReplyByDSTClockTimes(t *testing.T) {
 	// Around a change of clocks the answer must still land on the opening
 	// hours as the wall clock shows them.
-	p := defaultProfile(t)
+	p := mustDefault(t)
 	got, ok := replyBy(time.Date(2026, 3, 7, 18, 0, 0, 0, time.UTC), p.Hours, p.Zone(), 13*time.Hour)
 	if !ok {
 		t.Fatal("no deadline")
@@ -66,7 +64,7 @@ func TestReplyByUnusualHours(t *testing.T) {
 	monday := time.Date(2026, 11, 23, 0, 0, 0, 0, utc)
 	tests := []struct {
 		name   string
-		hours  []clinic.Hours
+		hours  []Hours
 		within time.Duration
 		want   time.Time
 		wantOK bool
@@ -74,7 +72,7 @@ func TestReplyByUnusualHours(t *testing.T) {
 		{"no hours", nil, time.Hour, time.Time{}, false},
 		{
 			"overlapping rules count once",
-			[]clinic.Hours{
+			[]Hours{
 				{Days: []string{"mon"}, Opens: "09:00", Closes: "12:00"},
 				{Days: []string{"mon"}, Opens: "11:00", Closes: "13:00"},
 			},
@@ -84,7 +82,7 @@ func TestReplyByUnusualHours(t *testing.T) {
 		},
 		{
 			"split day",
-			[]clinic.Hours{
+			[]Hours{
 				{Days: []string{"mon"}, Opens: "14:00", Closes: "18:00"},
 				{Days: []string{"mon"}, Opens: "08:00", Closes: "12:00"},
 			},
@@ -122,5 +120,27 @@ func TestRoundUpToQuarterHour(t *testing.T) {
 		if got := roundUpToQuarterHour(tt.in).Format("15:04"); got != tt.want {
 			t.Errorf("roundUpToQuarterHour(%v) = %s, want %s", tt.in, got, tt.want)
 		}
+	}
+}
+
+func mustDefault(t *testing.T) *Profile {
+	t.Helper()
+	p, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestProfileReplyBy: the promise is the profile's business hours from the
+// time received, rounded up to a time people say.
+func TestProfileReplyBy(t *testing.T) {
+	p := mustDefault(t)
+	denver := p.Zone()
+	// Friday 4:07 PM: 53 minutes left on Friday, 4 hours on Saturday, and
+	// the rest from Monday 7:00, rounded up to the quarter hour.
+	got, ok := p.ReplyBy(time.Date(2026, 11, 27, 16, 7, 0, 0, denver))
+	if want := time.Date(2026, 11, 30, 10, 15, 0, 0, denver); !ok || !got.Equal(want) {
+		t.Errorf("ReplyBy() = %v, %v; want %v", got, ok, want)
 	}
 }

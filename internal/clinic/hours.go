@@ -1,11 +1,21 @@
-package email
+package clinic
 
 import (
 	"slices"
 	"time"
-
-	"example.com/appointments/internal/clinic"
 )
+
+// ReplyBy returns when the front desk's answer to a request received at
+// from is due, as the patient's confirmation promises it: after the
+// profile's ReplyWithinBusinessHours of opening hours, rounded up to the
+// quarter hour. It reports false when the hours never add up to that.
+func (p *Profile) ReplyBy(from time.Time) (time.Time, bool) {
+	by, ok := replyBy(from, p.Hours, p.Zone(), time.Duration(p.ReplyWithinBusinessHours)*time.Hour)
+	if !ok {
+		return time.Time{}, false
+	}
+	return roundUpToQuarterHour(by), true
+}
 
 // searchDays bounds the search for a deadline, so that opening hours with
 // hardly any time in them cannot keep a render busy.
@@ -17,7 +27,7 @@ const searchDays = 400
 // are placed on that day's calendar, so a change to or from daylight
 // saving time moves them with the clocks. It reports false when the hours
 // do not add up to within in reasonable time, as when there are none.
-func replyBy(from time.Time, hours []clinic.Hours, zone *time.Location, within time.Duration) (time.Time, bool) {
+func replyBy(from time.Time, hours []Hours, zone *time.Location, within time.Duration) (time.Time, bool) {
 	from = from.In(zone)
 	left := within
 	y, m, d := from.Date()
@@ -45,8 +55,8 @@ type span struct{ start, end time.Time }
 
 // openSpans returns the day's opening hours in time order, with
 // overlapping rules merged so that no time is counted twice.
-func openSpans(day time.Time, hours []clinic.Hours, zone *time.Location) []span {
-	id := clinic.Weekdays[(int(day.Weekday())+6)%7]
+func openSpans(day time.Time, hours []Hours, zone *time.Location) []span {
+	id := Weekdays[(int(day.Weekday())+6)%7]
 	var spans []span
 	for _, h := range hours {
 		if !slices.Contains(h.Days, id) {
