@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -309,5 +310,91 @@ func TestConfirmationCapThroughDynamoDB(t *testing.T) {
 	}
 	if suppressed != 1 {
 		t.Errorf("%d confirmations recorded as suppressed, want 1", suppressed)
+	}
+}
+
+// TestTransitionEmailsThroughMoto: each transition written by the real
+// store reaches the handler through moto's stream and sends its emails,
+// exactly once though the stream hands every record over twice: the
+// booking with its invitation, then on the patient's cancel, the front
+// desk's notice and the calendar's cancellation.
+func TestTransitionEmailsThroughMoto(t *testing.T) {
+	w := newWorld(t)
+	h := w.handler(t, sender, nil)
+	ctx := context.Background()
+	r := w.submit(t, "Morgan")
+	twice := func() {
+		t.Helper()
+		e := w.records(t)
+		for range 2 {
+			if failed := handle(t, h, e); len(failed) != 0 {
+				t.Fatalf("batch failures %v", failed)
+			}
+		}
+	}
+	twice()
+	act := func(c appointment.Command) {
+		t.Helper()
+		before, err := w.store.Get(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, _, err := before.Apply(c, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.store.Transition(ctx, before, after); err != nil {
+			t.Fatal(err)
+		}
+		twice()
+	}
+	start := time.Now().Add(7 * 24 * time.Hour).Truncate(time.Hour)
+	act(appointment.Command{Action: appointment.ActionContact, Audience: appointment.AudienceFrontDesk})
+	act(appointment.Command{Action: appointment.ActionSchedule, Audience: appointment.AudienceFrontDesk,
+		Booking: &appointment.Booking{Start: start, Length: 30 * time.Minute, Clinician: "Dr. Kim"}})
+	act(appointment.Command{Action: appointment.ActionCancel, Audience: appointment.AudiencePatient})
+
+	var subjects []string
+	methods := map[string]string{}
+	for _, e := range w.moto.RawEmails(t) {
+		subject, _ := new(mime.WordDecoder).DecodeHeader(e.Message.Header.Get("Subject"))
+		subjects = append(subjects, strings.Join(e.Destinations, ",")+": "+subject)
+		body, _ := io.ReadAll(e.Message.Body)
+		if m := regexp.MustCompile(`(?m)^METHOD:(\w+)`).FindSubmatch(body); m != nil {
+			methods[subject] = string(m[1])
+		}
+	}
+	want := []string{
+		"morgan@example.com: We received your appointment request",
+		frontDesk + ": New appointment request " + r.Reference,
+		"morgan@example.com: Your appointment is booked",
+		frontDesk + ": Cancelled by the patient: " + r.Reference,
+		"morgan@example.com: Your appointment on",
+	}
+	if len(subjects) != len(want) {
+		t.Fatalf("emails sent:\n%s\nwant %d", strings.Join(subjects, "\n"), len(want))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(subjects[i], w) {
+			t.Errorf("email %d = %q, want it to start %q", i, subjects[i], w)
+		}
+	}
+	var booked, cancelled string
+	for s, m := range methods {
+		switch {
+		case strings.HasPrefix(s, "Your appointment is booked"):
+			booked = m
+		case strings.HasSuffix(s, "is cancelled"):
+			cancelled = m
+		}
+	}
+	if booked != "REQUEST" || cancelled != "CANCEL" {
+		t.Errorf("invitation methods: booking %q, cancellation %q", booked, cancelled)
+	}
+	got, _ := w.store.Get(ctx, r.ID)
+	for _, k := range []appointment.EmailKind{appointment.TransitionEmail(appointment.EmailBooking, 1), appointment.TransitionEmail(appointment.EmailCancelNotice, 2), appointment.TransitionEmail(appointment.EmailCancelled, 2)} {
+		if got.Deliveries[k].State != appointment.DeliverySent {
+			t.Errorf("%s = %+v", k, got.Deliveries[k])
+		}
 	}
 }
