@@ -808,7 +808,7 @@ func TestBrowserScreenshots(t *testing.T) {
 	for _, e := range emails {
 		name := "email-front-desk"
 		if strings.Contains(e.to, jordan.email) {
-			name = "email-formInput"
+			name = "email-patient"
 		}
 		browserDo(t, ctx, "open "+name, chromedp.Navigate(origin+"/_dev/outbox/"+e.id+"/html"))
 		shoot(name)

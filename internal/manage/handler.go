@@ -186,7 +186,7 @@ func (h *Handler) command(a appointment.Action, audience appointment.Audience, r
 		}
 		clock, err := time.Parse("15:04", strings.TrimSpace(form.Get("time")))
 		if err != nil {
-			problems = append(problems, appointment.FieldError{Field: "time", Code: appointment.CodeInvalid, Message: "Enter the time as HH:MM, on a 24-hour clock."})
+			problems = append(problems, appointment.FieldError{Field: "time", Code: appointment.CodeInvalid, Message: "Enter the time of day, such as 09:30 or 14:00."})
 		}
 		minutes, err := strconv.Atoi(strings.TrimSpace(form.Get("minutes")))
 		if err != nil {

@@ -284,3 +284,16 @@ func TestConcurrentActionsDoNotBothWin(t *testing.T) {
 		t.Errorf("stored = %s with %d changes", r.Status, len(r.History))
 	}
 }
+
+// TestPastStartMarksTheFields: a time that has passed is explained at the
+// date and time fields, which are marked for assistive technology.
+func TestPastStartMarksTheFields(t *testing.T) {
+	f := newFixture(t)
+	link := f.h.Link(f.r.ID, appointment.ActionSchedule, f.now)
+	yesterday := f.now.Add(-48 * time.Hour).In(f.h.profile.Zone()).Format("2006-01-02")
+	resp := f.do(t, http.MethodPost, link, url.Values{"date": {yesterday}, "time": {"09:30"}, "minutes": {"45"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.Body, `id="start-error"`) ||
+		strings.Count(resp.Body, `aria-describedby="start-error"`) != 2 {
+		t.Errorf("a past start: %d\n%s", resp.StatusCode, resp.Body)
+	}
+}
