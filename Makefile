@@ -28,7 +28,7 @@ define go-bootstrap
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(1)
 endef
 
-.PHONY: run bench-local build build-SubmitFunction build-NotifyFunction build-ManageFunction test unit fuzz lint fmt-check vet cfn-lint bench deploy clean invoke screenshots
+.PHONY: run bench-local build build-SubmitFunction build-NotifyFunction build-ManageFunction build-DigestFunction test unit fuzz lint fmt-check vet cfn-lint bench deploy clean invoke screenshots
 
 ## run: the local server on http://localhost:3000 (PORT overrides); embedded
 ## database in .local/, or DynamoDB and SES at AWS_ENDPOINT_URL; ARGS passes
@@ -50,6 +50,9 @@ build-NotifyFunction:
 build-ManageFunction:
 	$(call go-bootstrap,manage)
 
+build-DigestFunction:
+	$(call go-bootstrap,digest)
+
 build:
 	sam build
 
@@ -68,7 +71,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 ## screenshots: refresh docs/screenshots from the browser test
 screenshots: node_modules/.package-lock.json
-	$(GO) test -count=1 -run '^TestBrowserScreenshots$$' ./internal/devserver -update-screenshots
+	$(GO) test -count=1 -run '^TestBrowser(ActionPage)?Screenshots$$' ./internal/devserver -update-screenshots
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZ_DECODE) ./internal/httpapi

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -22,8 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
 
-	"example.com/appointments/internal/actionlink"
-	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/email"
@@ -59,7 +56,7 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	links, err := actionLinks(ctx, secretsmanager.NewFromConfig(awsCfg), getenv("ACTION_LINK_KEY_SECRET_ARN"), getenv("MANAGE_BASE_URL"), log)
+	links, err := secretstore.ActionLinks(ctx, secretsmanager.NewFromConfig(awsCfg), getenv("ACTION_LINK_KEY_SECRET_ARN"), getenv("MANAGE_BASE_URL"), log)
 	if err != nil {
 		return nil, err
 	}
@@ -114,31 +111,4 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		h.CapConfirmations(store, confirmationsPerHour, time.Hour)
 	}
 	return h, nil
-}
-
-// actionLinks returns what makes the emails' action links: the API's base
-// URL followed by a path signed with the stack's action-link key, read
-// once, here. Without a key the emails carry no links, as under a bare
-// sam local invoke; the warning says so.
-func actionLinks(ctx context.Context, c secretstore.Client, arn, base string, log *slog.Logger) (func(string, appointment.Action) string, error) {
-	if arn == "" {
-		log.Warn("ACTION_LINK_KEY_SECRET_ARN is not set; the emails carry no action links")
-		return nil, nil
-	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("MANAGE_BASE_URL must be the API's absolute URL, not %q", base)
-	}
-	key, err := secretstore.Read(ctx, c, arn)
-	if err != nil {
-		return nil, err
-	}
-	signer, err := actionlink.New([]byte(key))
-	if err != nil {
-		return nil, fmt.Errorf("action-link key %s: %w", arn, err)
-	}
-	base = strings.TrimSuffix(base, "/")
-	return func(id string, a appointment.Action) string {
-		return base + signer.Path(id, a, time.Now())
-	}, nil
 }

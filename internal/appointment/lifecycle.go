@@ -226,6 +226,17 @@ func (s Status) Normal() Status {
 // statusNewLegacy is how the first versions stored a received request.
 const statusNewLegacy Status = "new"
 
+// StoredAs lists the values a request in status s may carry in storage,
+// which is what an index by status is keyed by: Normal maps them back to s
+// on read, but a query for received requests must ask for those the first
+// versions stored as "new" too, or it misses them.
+func (s Status) StoredAs() []Status {
+	if s == StatusReceived {
+		return []Status{StatusReceived, statusNewLegacy}
+	}
+	return []Status{s}
+}
+
 func (b *Booking) check(now time.Time) error {
 	var errs []FieldError
 	if b.Start.IsZero() {

@@ -183,6 +183,13 @@ func TestLegacyStatus(t *testing.T) {
 	if !StatusReceived.Open() || !StatusContacted.Open() || StatusScheduled.Open() || StatusDeclined.Open() {
 		t.Error("Open() is wrong")
 	}
+	// A listing of received requests by the stored status finds both.
+	if got := StatusReceived.StoredAs(); len(got) != 2 || got[0] != StatusReceived || got[1].Normal() != StatusReceived {
+		t.Errorf("StatusReceived.StoredAs() = %q", got)
+	}
+	if got := StatusContacted.StoredAs(); len(got) != 1 || got[0] != StatusContacted {
+		t.Errorf("StatusContacted.StoredAs() = %q", got)
+	}
 }
 
 // TestOverdue: a received request is overdue once the reply time its

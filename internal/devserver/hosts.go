@@ -63,8 +63,9 @@ func guard(hosts []string, next http.Handler) http.Handler {
 
 // devPageCSP is the policy of the outbox and requests pages: their own
 // inline styles, the outbox's frames of email HTML from the same server,
-// and nothing else; no script, no form, no framing by other pages.
-const devPageCSP = "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+// forms that post to this server only (the requests page's digest button),
+// and nothing else; no script, no framing by other pages.
+const devPageCSP = "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // devPageHeaders sets the headers of a development page.
 func devPageHeaders(w http.ResponseWriter) {

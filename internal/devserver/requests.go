@@ -39,9 +39,15 @@ var requestsTemplate = page(`{{define "title"}}Requests{{end}}
 {{define "style"}}table{border-collapse:collapse;background:#fff;width:100%;font-size:.9rem}
 th,td{border:1px solid #d6d9de;padding:6px 8px;text-align:left;vertical-align:top}
 th{background:#eef0f3}
-.sent{color:#1b6e2c}.failed{color:#a4161a}.sending{color:#8a5a00}.bad td{color:#a4161a}{{end}}
+.sent{color:#1b6e2c}.failed{color:#a4161a}.sending{color:#8a5a00}.bad td{color:#a4161a}
+.digest{margin:0 0 16px}.digest button{font:inherit;padding:6px 14px}
+.notice{background:#fff6e0;border:1px solid #e8b64c;border-radius:6px;padding:8px 12px}{{end}}
 {{define "content"}}<h1>Requests</h1>
 <p>{{.Intro}}</p>
+{{- if .Notice}}
+<p class="notice" role="status">{{.Notice}}</p>
+{{- end}}
+<form class="digest" method="post" action="/_dev/digest"><button type="submit">Send the digest now</button> <span>The front desk's morning email of the open requests, as the schedule sends it on AWS.</span></form>
 <table>
 <thead><tr><th scope="col">Reference</th><th scope="col">Received</th><th scope="col">Patient</th><th scope="col">Service</th><th scope="col">Location</th><th scope="col">State</th><th scope="col">Emails</th><th scope="col">ID</th></tr></thead>
 <tbody>
@@ -72,8 +78,10 @@ th{background:#eef0f3}
 // requestsData is what the requests page shows.
 type requestsData struct {
 	Intro string
-	Rows  []requestRow
-	Next  string
+	// Notice says how the digest button's last press went.
+	Notice string
+	Rows   []requestRow
+	Next   string
 }
 
 func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request) {
@@ -87,6 +95,7 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "The requests cannot be read; the server's log says why.", http.StatusServiceUnavailable)
 		return
 	}
+	data.Notice = digestNotices[r.URL.Query().Get("digest")]
 	devPageHeaders(w)
 	if err := requestsTemplate.Execute(w, data); err != nil {
 		s.log.Error("requests page", "error", err)

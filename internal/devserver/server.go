@@ -3,7 +3,9 @@
 // stored. It runs the same SubmitFunction and NotifyFunction handlers that
 // Lambda runs: HTTP requests become API Gateway events for the submit
 // handler, and the store's changes become DynamoDB stream events for the
-// notify handler, so no behaviour is implemented a second time.
+// notify handler, so no behaviour is implemented a second time. The
+// requests page's button runs DigestFunction's handler, which a schedule
+// runs on AWS.
 package devserver
 
 import (
@@ -23,6 +25,7 @@ import (
 	"example.com/appointments/internal/actionlink"
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/digest"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/httpapi"
@@ -103,9 +106,13 @@ type Server struct {
 	submit  *httpapi.Handler
 	notify  *notify.Handler
 	manage  *manage.Handler
+	digest  *digest.Handler
 	links   *actionlink.Signer
 	origin  string
-	log     *slog.Logger
+	// own are the server's own origins, normalised, from which its pages'
+	// forms post.
+	own []string
+	log *slog.Logger
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -171,6 +178,11 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	}
 
 	own := ownOrigins(opts.Origin)
+	for _, o := range own {
+		if n, err := httpapi.NormalizeOrigin(o); err == nil {
+			s.own = append(s.own, n)
+		}
+	}
 	s.handler = guard(hostsOf(own), s.mux)
 	origins := append(own, opts.AllowedOrigins...)
 	challenge, err := turnstileChallenge(opts, origins)
@@ -216,6 +228,9 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	// Both stores' streams carry records shaped as DynamoDB's are.
 	s.notify = notify.New(dynamo.ChangeOf, s.store, sender, composer, log, quiet)
 	s.notify.CapConfirmations(s.store, 200, time.Hour)
+	// The morning digest from the same store, composer and sender, so it
+	// reaches the outbox like every other email.
+	s.digest = digest.New(s.store, sender, composer, profile, log, quiet)
 
 	s.routes()
 	ctx, s.cancel = context.WithCancel(ctx)
@@ -254,6 +269,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /_dev/outbox", s.outboxPage)
 	s.mux.HandleFunc("GET /_dev/outbox/{id}/html", s.outboxHTML)
 	s.mux.HandleFunc("GET /_dev/requests", s.requestsPage)
+	s.mux.HandleFunc("POST /_dev/digest", s.sendDigest)
 	s.mux.Handle(manage.PathPrefix, lambdaHTTP(s.manage.Handle))
 }
 

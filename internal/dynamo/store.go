@@ -354,7 +354,7 @@ func (s *Store) getItem(ctx context.Context, pk, sk string) (map[string]types.At
 func (s *Store) Count(ctx context.Context, name string, windowStart time.Time, window time.Duration, delta int) (int, error) {
 	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:        &s.table,
-		Key:              key("RATE#"+name+"#"+strconv.FormatInt(windowStart.Unix(), 10), "RATE"),
+		Key:              key(CounterPrefix(name)+strconv.FormatInt(windowStart.Unix(), 10), "RATE"),
 		UpdateExpression: aws.String("ADD #count :delta SET #type = :type, expiresAt = if_not_exists(expiresAt, :expires)"),
 		ExpressionAttributeNames: map[string]string{
 			"#count": "count",
@@ -373,6 +373,12 @@ func (s *Store) Count(ctx context.Context, name string, windowStart time.Time, w
 	n, _ := numberAttr(out.Attributes, "count")
 	return int(n), nil
 }
+
+// CounterPrefix is how the partition keys of the named counter's items
+// begin, one item per window: what an IAM condition on
+// dynamodb:LeadingKeys names to let a function update that counter and no
+// other item.
+func CounterPrefix(name string) string { return "RATE#" + name + "#" }
 
 func idempotencyPK(k string) string {
 	sum := sha256.Sum256([]byte(k))

@@ -46,6 +46,24 @@ func allEmails(t *testing.T) map[string]Message {
 		}
 		out[tc.name] = m
 	}
+	for _, tc := range digestCases(t) {
+		c := tc.composer(t)
+		c.now = time.Now
+		m, err := c.ComposeDigest(tc.digest(t))
+		if err != nil {
+			t.Fatalf("digest-%s: %v", tc.name, err)
+		}
+		out["digest-"+tc.name] = m
+	}
+	// The longest digest there is, as a clinic that fell far behind
+	// would get it.
+	c := newTestComposer(t, defaultProfile(t))
+	c.now = time.Now
+	m, err := c.ComposeDigest(fullDigest(2 * MaxDigestEntries))
+	if err != nil {
+		t.Fatalf("digest-full: %v", err)
+	}
+	out["digest-full"] = m
 	return out
 }
 

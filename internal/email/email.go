@@ -2,7 +2,8 @@
 // confirmation the patient receives and the notification that tells the
 // front desk whom to call back, then one for each change of status that
 // someone must hear about (the booking, the decline, the cancellation and
-// the front desk's notice of it).
+// the front desk's notice of it). One email is about no single request:
+// the front desk's morning digest of the requests still open.
 //
 // Each email is a complete MIME message, ready for SES's raw sending: a
 // multipart/alternative body with a plain-text part and an HTML part, both
@@ -204,6 +205,7 @@ var templateNames = map[Kind]string{
 	appointment.EmailDeclined:     "declined",
 	appointment.EmailCancelled:    "cancelled",
 	appointment.EmailCancelNotice: "cancelnotice",
+	DigestKind:                    "digest",
 }
 
 // Compose renders the kind of email for request r. The request must be

@@ -27,7 +27,7 @@ var localOnly = []string{
 // TestFunctionsLinkNoLocalTooling lists what each function's main package
 // links, as the Makefile builds it, and fails on any local-only package.
 func TestFunctionsLinkNoLocalTooling(t *testing.T) {
-	for _, fn := range []string{"submit", "notify"} {
+	for _, fn := range []string{"submit", "notify", "digest"} {
 		cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", "./functions/"+fn)
 		cmd.Dir = RepoRoot(t)
 		cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0", "GOOS=linux")
@@ -64,7 +64,7 @@ func TestCoreDependsOnNoAdapter(t *testing.T) {
 		"example.com/appointments/internal/turnstile",
 		"github.com/aws/aws-sdk-go-v2/service/",
 	}
-	for _, pkg := range []string{"appointment", "clinic", "email", "httpapi", "notify", "manage", "actionlink", "calendar", "localstore"} {
+	for _, pkg := range []string{"appointment", "clinic", "email", "httpapi", "notify", "manage", "digest", "actionlink", "calendar", "localstore"} {
 		cmd := exec.Command("go", "list", "-deps", "./internal/"+pkg)
 		cmd.Dir = RepoRoot(t)
 		out, err := cmd.Output()

@@ -49,7 +49,7 @@ func TestManageRoutes(t *testing.T) {
 func TestActionLinkKeyShared(t *testing.T) {
 	tmpl := translatedTemplate(t)
 	resources, _ := tmpl["Resources"].(map[string]any)
-	for _, fn := range []string{"ManageFunction", "NotifyFunction"} {
+	for _, fn := range []string{"ManageFunction", "NotifyFunction", "DigestFunction"} {
 		f, _ := resources[fn].(map[string]any)
 		env := dig(f, "Properties", "Environment", "Variables")
 		if got, want := env["ACTION_LINK_KEY_SECRET_ARN"], ref("ActionLinkKeySecret"); !reflect.DeepEqual(got, want) {
@@ -66,20 +66,22 @@ func TestActionLinkKeyShared(t *testing.T) {
 	}
 }
 
-// TestManageBaseURLIsTheAPIs: the links NotifyFunction will mail start with
-// the address of the API that serves them, the ApiUrl output's address
-// without its /appointments path.
+// TestManageBaseURLIsTheAPIs: the links NotifyFunction and DigestFunction
+// will mail start with the address of the API that serves them, the ApiUrl
+// output's address without its /appointments path.
 func TestManageBaseURLIsTheAPIs(t *testing.T) {
 	tmpl := translatedTemplate(t)
 	resources, _ := tmpl["Resources"].(map[string]any)
-	notify, _ := resources["NotifyFunction"].(map[string]any)
-	base, _ := dig(notify, "Properties", "Environment", "Variables", "MANAGE_BASE_URL")["Fn::Sub"].(string)
 	outputs, _ := tmpl["Outputs"].(map[string]any)
 	api, _ := dig(outputs, "ApiUrl", "Value")["Fn::Sub"].(string)
-	if base == "" || api == "" {
-		t.Fatalf("MANAGE_BASE_URL is %q and ApiUrl %q; want both as !Sub", base, api)
-	}
-	if base+"/appointments" != api {
-		t.Errorf("MANAGE_BASE_URL is %q, want the ApiUrl output %q without /appointments", base, api)
+	for _, name := range []string{"NotifyFunction", "DigestFunction"} {
+		fn, _ := resources[name].(map[string]any)
+		base, _ := dig(fn, "Properties", "Environment", "Variables", "MANAGE_BASE_URL")["Fn::Sub"].(string)
+		if base == "" || api == "" {
+			t.Fatalf("%s's MANAGE_BASE_URL is %q and ApiUrl %q; want both as !Sub", name, base, api)
+		}
+		if base+"/appointments" != api {
+			t.Errorf("%s's MANAGE_BASE_URL is %q, want the ApiUrl output %q without /appointments", name, base, api)
+		}
 	}
 }

@@ -225,6 +225,22 @@ func TestFunctionEnvironmentOfTemplate(t *testing.T) {
 			unresolved: []string{"MANAGE_BASE_URL"},
 		},
 		{
+			function: "DigestFunction",
+			params:   map[string]string{"SenderEmail": "appointments@example.com", "FrontDeskEmail": "frontdesk@example.com"},
+			refs: map[string]string{"RequestsTable": "appointments-local", "EmailConfigurationSet": "appointments-local",
+				"ActionLinkKeySecret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links"},
+			want: map[string]string{
+				"TABLE_NAME":                 "appointments-local",
+				"SENDER_EMAIL":               "appointments@example.com",
+				"FRONT_DESK_EMAIL":           "frontdesk@example.com",
+				"CONFIGURATION_SET_NAME":     "appointments-local",
+				"METRICS_NAMESPACE":          "ClinicAppointments",
+				"ACTION_LINK_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links",
+				"AWS_ENDPOINT_URL":           "",
+			},
+			unresolved: []string{"MANAGE_BASE_URL"},
+		},
+		{
 			function: "ManageFunction",
 			refs:     map[string]string{"RequestsTable": "appointments-local", "ActionLinkKeySecret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links"},
 			want: map[string]string{

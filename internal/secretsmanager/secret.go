@@ -1,7 +1,8 @@
 // Package secretsmanager reads the stack's secrets from AWS Secrets
 // Manager: the key the submit function hashes clients and addresses with,
-// and the optional Turnstile secret. Each is read once, when a function
-// starts, so a request never waits on Secrets Manager.
+// the optional Turnstile secret, and the key the emails' action links are
+// signed with. Each is read once, when a function starts, so a request
+// never waits on Secrets Manager.
 package secretsmanager
 
 import (

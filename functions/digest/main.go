@@ -1,0 +1,86 @@
+// Command digest is the DigestFunction: on the schedule's invocation each
+// weekday morning it emails the front desk the requests still open, the
+// overdue ones first, read from the RequestsTable's status index.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
+
+	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/digest"
+	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/email"
+	"example.com/appointments/internal/metrics"
+	secretstore "example.com/appointments/internal/secretsmanager"
+	"example.com/appointments/internal/ses"
+)
+
+func main() {
+	// JSON (the template's LoggingConfig) at AWS_LAMBDA_LOG_LEVEL, with
+	// Lambda's request ID on every entry logged with the invocation's context.
+	log := lambdacontext.NewLogger()
+	h, err := setup(context.Background(), os.Getenv, log)
+	if err != nil {
+		log.Error("digest function cannot start", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
+}
+
+// setup reads the settings once and builds the handler and its clients.
+func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*digest.Handler, error) {
+	table := getenv("TABLE_NAME")
+	if table == "" {
+		return nil, fmt.Errorf("TABLE_NAME is not set")
+	}
+	profile, err := clinic.Default()
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	// The same links as in NotifyFunction's emails, signed with the same
+	// key, so that ManageFunction takes them.
+	links, err := secretstore.ActionLinks(ctx, secretsmanager.NewFromConfig(awsCfg), getenv("ACTION_LINK_KEY_SECRET_ARN"), getenv("MANAGE_BASE_URL"), log)
+	if err != nil {
+		return nil, err
+	}
+	composer, err := email.NewComposer(profile, email.Settings{
+		Sender:    strings.TrimSpace(getenv("SENDER_EMAIL")),
+		FrontDesk: email.ParseAddressList(getenv("FRONT_DESK_EMAIL")),
+		Links:     links,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("email settings: %w", err)
+	}
+	namespace := getenv("METRICS_NAMESPACE")
+	if namespace == "" {
+		namespace = "ClinicAppointments"
+	}
+
+	// The SDK does not retry the send: a retry after an answer that was
+	// lost would send the digest twice. A failed invocation is retried as
+	// a whole instead, by Lambda, and sends only if the day's digest is
+	// still unclaimed.
+	mail := sesapi.NewFromConfig(awsCfg, func(o *sesapi.Options) {
+		o.Retryer = aws.NopRetryer{}
+	})
+	// Retention applies only when a request is created, which this
+	// function never does; it reads requests and counts its days.
+	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), table, 0)
+	return digest.New(store, ses.New(mail, getenv("CONFIGURATION_SET_NAME")), composer, profile, log, metrics.New(os.Stdout, namespace)), nil
+}

@@ -1,0 +1,263 @@
+package email
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/clinic"
+)
+
+// DigestKind is the kind of the front desk's morning digest: one email
+// about every open request rather than about one request.
+const DigestKind Kind = "digest"
+
+// Digest is what the morning digest lists.
+type Digest struct {
+	// At is when the digest is made; each request's age is counted to it.
+	At time.Time
+	// Entries are the open requests, in the order the digest lists them.
+	Entries []DigestEntry
+}
+
+// DigestEntry is one open request in the digest.
+type DigestEntry struct {
+	Request appointment.Request
+	// Overdue says the patient was promised an answer by a time that has
+	// passed (appointment.Request.Overdue).
+	Overdue bool
+}
+
+// MaxDigestEntries is how many requests one digest lists. Past it, the
+// email only says how many more are open: a digest longer than that is
+// past reading over coffee, and its HTML would pass the size at which
+// Gmail clips a message and hides the rest, the action links with it.
+const MaxDigestEntries = 40
+
+// digestView is the data of the digest.
+type digestView struct {
+	layoutView
+	Intro string
+	// LinksNote explains the action links; empty when there are none.
+	LinksNote string
+	Overdue   []digestItem
+	Open      []digestItem
+	// More says how many open requests are left out, if any.
+	More string
+}
+
+// digestItem is one request as the digest shows it: enough to recognise
+// it and call the patient back, and nothing of what they wrote about
+// themselves beyond their name.
+type digestItem struct {
+	Reference string
+	FullName  string
+	PhoneText string
+	// PhoneDial is what a tel: link dials; empty when the number cannot be
+	// dialled as stored.
+	PhoneDial string
+	// Service and Location are their labels, or their IDs when the clinic
+	// profile no longer has them.
+	Service  string
+	Location string
+	Received string
+	Age      string
+	// State says where the request stands, and for a received one, by
+	// when the patient was promised an answer.
+	State   string
+	Actions []actionLink
+	// Overdue marks the entry out; Palette colours it.
+	Overdue bool
+	Palette clinic.Palette
+}
+
+// digestActions are the front desk's links in the digest, with the words
+// of the front desk's notification; each request shows those its status
+// allows.
+var digestActions = frontDeskActions
+
+// ComposeDigest renders the morning digest of d for the clinic-wide front
+// desk. It fails on a digest with no entries, since there is nothing to
+// say, or with an entry that is not open.
+//
+// A request whose service or location the clinic profile no longer lists
+// is shown with their IDs rather than refused: one stale request must not
+// keep the front desk from hearing about all the others.
+func (c *Composer) ComposeDigest(d Digest) (Message, error) {
+	// Errors below name entries by their place in the list, never by
+	// anything of the patient's: they end up in logs.
+	if d.At.IsZero() {
+		return Message{}, errors.New("digest has no time")
+	}
+	if len(d.Entries) == 0 {
+		return Message{}, errors.New("digest has no requests")
+	}
+	zone := c.profile.Zone()
+	var v digestView
+	overdue := 0
+	for i, e := range d.Entries {
+		r := e.Request
+		status := r.Status.Normal()
+		if !status.Open() {
+			return Message{}, fmt.Errorf("digest entry %d: a %s request is not open", i, status)
+		}
+		if e.Overdue {
+			overdue++
+		}
+		if i >= MaxDigestEntries {
+			continue
+		}
+		if r.CreatedAt.IsZero() {
+			return Message{}, fmt.Errorf("digest entry %d: request has no creation time", i)
+		}
+		item, err := c.digestItem(r, status, e.Overdue, d.At)
+		if err != nil {
+			return Message{}, fmt.Errorf("digest entry %d: %w", i, err)
+		}
+		if e.Overdue {
+			v.Overdue = append(v.Overdue, item)
+		} else {
+			v.Open = append(v.Open, item)
+		}
+	}
+
+	open := len(d.Entries)
+	subject := "Open requests: " + strconv.Itoa(open)
+	if overdue > 0 {
+		subject += fmt.Sprintf(" (%d overdue)", overdue)
+	}
+	v.layoutView = c.layout(subject, "Open appointment requests")
+	v.Intro = fmt.Sprintf("%s open on %s, oldest first.", count(open, "request is", "requests are"), d.At.In(zone).Format(deadlineLayout))
+	switch {
+	case overdue == 1:
+		v.Intro += " 1 is overdue, still not answered by the time the patient was promised, and is listed first."
+	case overdue > 1:
+		v.Intro += fmt.Sprintf(" %d are overdue, still not answered by the time the patients were promised, and are listed first.", overdue)
+	}
+	if c.settings.Links != nil {
+		v.LinksNote = "Each link opens a page about that request; nothing changes until you press the button there."
+	}
+	if more := open - len(v.Overdue) - len(v.Open); more > 0 {
+		v.More = fmt.Sprintf("%s not listed here, to keep this email short.", count(more, "more open request is", "more open requests are"))
+	}
+
+	msg := Message{Kind: DigestKind, From: c.settings.Sender, To: slices.Clone(c.settings.FrontDesk), Subject: subject}
+	var text, html strings.Builder
+	if err := c.text[DigestKind].Execute(&text, v); err != nil {
+		return Message{}, fmt.Errorf("render digest text: %w", err)
+	}
+	if err := c.html[DigestKind].Execute(&html, v); err != nil {
+		return Message{}, fmt.Errorf("render digest html: %w", err)
+	}
+	msg.Text, msg.HTML = text.String(), html.String()
+	// No Reply-To: a reply goes to the sender's mailbox, as there is no one
+	// patient to answer.
+	raw, err := c.encode(msg, nil, "")
+	if err != nil {
+		return Message{}, fmt.Errorf("encode digest email: %w", err)
+	}
+	msg.Raw = raw
+	return msg, nil
+}
+
+// digestItem describes one open request for the digest.
+func (c *Composer) digestItem(r appointment.Request, status appointment.Status, overdue bool, at time.Time) (digestItem, error) {
+	zone := c.profile.Zone()
+	item := digestItem{
+		Reference: r.Reference,
+		FullName:  strings.TrimSpace(r.FirstName + " " + r.LastName),
+		Service:   r.Service,
+		Location:  r.Location,
+		Received:  r.CreatedAt.In(zone).Format(deadlineLayout),
+		Age:       ageWords(at.Sub(r.CreatedAt)),
+		Overdue:   overdue,
+		Palette:   c.palette,
+	}
+	if s, ok := c.profile.Service(r.Service); ok {
+		item.Service = s.Label
+	}
+	if l, err := c.location(r.Location); err == nil {
+		item.Location = l.Label
+	}
+	if e164Pattern.MatchString(r.Phone) {
+		item.PhoneText, item.PhoneDial = patientPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
+	} else {
+		item.PhoneText = r.Phone
+	}
+
+	switch status {
+	case appointment.StatusReceived:
+		item.State = "Not answered yet"
+		if by, ok := c.profile.ReplyBy(r.CreatedAt); ok {
+			if overdue {
+				item.State += "; the answer was due by " + by.In(zone).Format(deadlineLayout)
+			} else {
+				item.State += "; answer by " + by.In(zone).Format(deadlineLayout)
+			}
+		}
+	case appointment.StatusContacted:
+		item.State = "Contacted"
+		if t := lastTransitionTo(r.History, appointment.StatusContacted); t != nil && !t.At.IsZero() {
+			item.State += " " + t.At.In(zone).Format(deadlineLayout)
+		}
+	}
+
+	if c.settings.Links == nil {
+		return item, nil
+	}
+	if r.ID == "" {
+		return digestItem{}, errors.New("request has no ID for its action links")
+	}
+	for _, a := range digestActions {
+		if !a.action.Allows(status) {
+			continue
+		}
+		u := c.settings.Links(r.ID, a.action)
+		// The link's token is a credential: the error says which link,
+		// never what it holds.
+		if !absoluteURL(u) {
+			return digestItem{}, fmt.Errorf("the %s link is not an absolute http or https URL", a.action)
+		}
+		item.Actions = append(item.Actions, actionLink{Label: a.label, URL: u})
+	}
+	return item, nil
+}
+
+// lastTransitionTo returns the latest change in history that led to
+// status s, or nil.
+func lastTransitionTo(history []appointment.Transition, s appointment.Status) *appointment.Transition {
+	for i := len(history) - 1; i >= 0; i-- {
+		if history[i].To == s {
+			return &history[i]
+		}
+	}
+	return nil
+}
+
+// ageWords says how long ago a request came in, in the words the front
+// desk would use: minutes within the hour, hours within the day, days
+// after that. Each is rounded down, so a request is never made to look
+// older than it is.
+func ageWords(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return count(int(d/time.Minute), "minute", "minutes") + " ago"
+	case d < 24*time.Hour:
+		return count(int(d/time.Hour), "hour", "hours") + " ago"
+	}
+	return count(int(d/(24*time.Hour)), "day", "days") + " ago"
+}
+
+// count puts n before the singular or the plural words.
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
