@@ -59,10 +59,15 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
+	staffDetail, err := email.ParseStaffDetail(getenv("STAFF_EMAIL_DETAIL"))
+	if err != nil {
+		return nil, err
+	}
 	composer, err := email.NewComposer(profile, email.Settings{
-		Sender:    strings.TrimSpace(getenv("SENDER_EMAIL")),
-		FrontDesk: email.ParseAddressList(getenv("FRONT_DESK_EMAIL")),
-		Links:     links,
+		Sender:      strings.TrimSpace(getenv("SENDER_EMAIL")),
+		FrontDesk:   email.ParseAddressList(getenv("FRONT_DESK_EMAIL")),
+		Links:       links,
+		StaffDetail: staffDetail,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("email settings: %w", err)

@@ -247,6 +247,8 @@ func TestSetupRefusesBadSettings(t *testing.T) {
 		{"SENDER_EMAIL", "Clinic <appointments@example.com>"},
 		{"FRONT_DESK_EMAIL", ""},
 		{"FRONT_DESK_EMAIL", "desk@example.com;other@example.com"},
+		{"STAFF_EMAIL_DETAIL", "none"},
+		{"STAFF_EMAIL_DETAIL", "Minimal"},
 		{"CONFIRMATIONS_PER_HOUR", "lots"},
 		// A key without the API's address cannot make links.
 		{"ACTION_LINK_KEY_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:k"},

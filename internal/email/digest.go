@@ -42,6 +42,9 @@ const MaxDigestEntries = 40
 type digestView struct {
 	layoutView
 	Intro string
+	// Minimal says the digest leaves out the patients' details (see
+	// StaffDetailMinimal).
+	Minimal bool
 	// LinksNote explains the action links; empty when there are none.
 	LinksNote string
 	Overdue   []digestItem
@@ -73,6 +76,9 @@ type digestItem struct {
 	// Overdue marks the entry out; Palette colours it.
 	Overdue bool
 	Palette clinic.Palette
+	// Minimal says the entry leaves out the patient's details; FullName
+	// and the phone are then empty.
+	Minimal bool
 }
 
 // digestActions are the front desk's links in the digest, with the words
@@ -141,6 +147,13 @@ func (c *Composer) ComposeDigest(d Digest) (Message, error) {
 	if c.settings.Links != nil {
 		v.LinksNote = "Each link opens a page about that request; nothing changes until you press the button there."
 	}
+	if c.minimal() {
+		v.Minimal = true
+		v.Intro += " Patients' names and contact details are left out of this email."
+		if c.settings.Links != nil {
+			v.LinksNote = "Open the request to see who made it and how to reach them. Each link opens a page about that request; nothing changes until you press the button there."
+		}
+	}
 	if more := open - len(v.Overdue) - len(v.Open); more > 0 {
 		v.More = fmt.Sprintf("%s not listed here, to keep this email short.", count(more, "more open request is", "more open requests are"))
 	}
@@ -176,6 +189,7 @@ func (c *Composer) digestItem(r appointment.Request, status appointment.Status, 
 		Age:       ageWords(at.Sub(r.CreatedAt)),
 		Overdue:   overdue,
 		Palette:   c.palette,
+		Minimal:   c.minimal(),
 	}
 	if s, ok := c.profile.Service(r.Service); ok {
 		item.Service = s.Label
@@ -183,7 +197,9 @@ func (c *Composer) digestItem(r appointment.Request, status appointment.Status, 
 	if l, err := c.location(r.Location); err == nil {
 		item.Location = l.Label
 	}
-	if e164Pattern.MatchString(r.Phone) {
+	if c.minimal() {
+		item.FullName = ""
+	} else if e164Pattern.MatchString(r.Phone) {
 		item.PhoneText, item.PhoneDial = patientPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
 	} else {
 		item.PhoneText = r.Phone
@@ -212,7 +228,11 @@ func (c *Composer) digestItem(r appointment.Request, status appointment.Status, 
 	if r.ID == "" {
 		return digestItem{}, errors.New("request has no ID for its action links")
 	}
-	for _, a := range digestActions {
+	actions := digestActions
+	if c.minimal() {
+		actions = minimalFrontDeskActions
+	}
+	for _, a := range actions {
 		if !a.action.Allows(status) {
 			continue
 		}

@@ -20,7 +20,8 @@
 // Nothing a patient typed ever reaches a header, apart from the validated
 // patient address: it is the recipient of the emails to the patient and the
 // Reply-To of those to the front desk, so that the front desk can answer
-// with one click.
+// with one click. With Settings.StaffDetail minimal, the emails to the
+// front desk carry nothing of the patient at all, Reply-To included.
 // Every address leaves in the form appointment.SESAddress gives, 7-bit
 // ASCII with the domain in Punycode, which is all SES sends to; the
 // notification's text still shows the address as the patient typed it.
@@ -75,7 +76,40 @@ type Settings struct {
 	// on request id. When it is nil the emails carry no action links, and
 	// tell the reader to call or reply instead.
 	Links func(id string, a appointment.Action) string
+	// StaffDetail says how much of the patient the emails to the front
+	// desk show; the zero value is StaffDetailFull.
+	StaffDetail StaffDetail
 }
+
+// StaffDetail says how much of the patient the emails to the front desk
+// carry: the new-request notification, the cancel notice and the digest.
+type StaffDetail string
+
+const (
+	// StaffDetailFull shows the patient's name, contact details and
+	// reason, and makes the patient's address the Reply-To.
+	StaffDetailFull StaffDetail = "full"
+	// StaffDetailMinimal shows only what identifies the request (its
+	// reference, service, location and times) and its links: the front
+	// desk reads who the patient is on the request page. No patient
+	// address is written anywhere in the message, Reply-To included.
+	StaffDetailMinimal StaffDetail = "minimal"
+)
+
+// ParseStaffDetail reads the STAFF_EMAIL_DETAIL setting: full or minimal,
+// with empty meaning full.
+func ParseStaffDetail(s string) (StaffDetail, error) {
+	switch d := StaffDetail(strings.TrimSpace(s)); d {
+	case "", StaffDetailFull:
+		return StaffDetailFull, nil
+	case StaffDetailMinimal:
+		return d, nil
+	}
+	return "", fmt.Errorf("STAFF_EMAIL_DETAIL must be %q or %q, not %q", StaffDetailFull, StaffDetailMinimal, s)
+}
+
+// minimal says the front desk's emails leave the patient's details out.
+func (c *Composer) minimal() bool { return c.settings.StaffDetail == StaffDetailMinimal }
 
 // Message is one rendered email.
 type Message struct {
@@ -164,13 +198,18 @@ func NewComposer(p *clinic.Profile, s Settings) (*Composer, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	switch s.StaffDetail {
+	case "", StaffDetailFull, StaffDetailMinimal:
+	default:
+		errs = append(errs, fmt.Errorf("staff email detail %q is neither %q nor %q", s.StaffDetail, StaffDetailFull, StaffDetailMinimal))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("email settings: %w", err)
 	}
 
 	c := &Composer{
 		profile:       p,
-		settings:      Settings{Sender: s.Sender, FrontDesk: frontDesk, Links: s.Links},
+		settings:      Settings{Sender: s.Sender, FrontDesk: frontDesk, Links: s.Links, StaffDetail: s.StaffDetail},
 		locationDesks: locationDesks,
 		senderDomain:  s.Sender[strings.LastIndexByte(s.Sender, '@')+1:],
 		palette:       pal,
@@ -263,7 +302,7 @@ func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 		data = c.patientView(r, d, msg.Subject, links)
 	case FrontDesk:
 		msg.To = frontDesk
-		replyTo = []string{patientAddress}
+		replyTo = c.staffReplyTo(patientAddress)
 		msg.Subject = fmt.Sprintf("New appointment request %s: %s, %s", r.Reference, service.Label, location.Label)
 		data = c.frontDeskView(r, d, msg.Subject, links)
 	case appointment.EmailBooking:
@@ -287,7 +326,7 @@ func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 		data = c.declinedView(r, d, tr, msg.Subject)
 	case appointment.EmailCancelNotice:
 		msg.To = frontDesk
-		replyTo = []string{patientAddress}
+		replyTo = c.staffReplyTo(patientAddress)
 		msg.Subject = fmt.Sprintf("Cancelled by the patient: %s, %s", r.Reference, service.Label)
 		data = c.cancelNoticeView(r, d, tr, msg.Subject)
 	}
@@ -326,6 +365,17 @@ func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 	}
 	msg.Raw = raw
 	return msg, nil
+}
+
+// staffReplyTo is the Reply-To of an email to the front desk about one
+// request: the patient, so that a reply reaches them, except in minimal
+// mode, where the address is one of the details left out; a reply then
+// goes to the sender's mailbox.
+func (c *Composer) staffReplyTo(patientAddress string) []string {
+	if c.minimal() {
+		return nil
+	}
+	return []string{patientAddress}
 }
 
 var e164Pattern = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)

@@ -225,6 +225,9 @@ func (c *Composer) declinedView(r appointment.Request, d requestDetails, t *appo
 type cancelNoticeView struct {
 	layoutView
 	requestDetails
+	// Minimal says the email leaves out the patient's details (see
+	// StaffDetailMinimal); the fields about the patient are then empty.
+	Minimal   bool
 	FullName  string
 	PhoneText string
 	PhoneDial string
@@ -247,10 +250,15 @@ func (c *Composer) cancelNoticeView(r appointment.Request, d requestDetails, t *
 	if !t.At.IsZero() {
 		v.Cancelled = t.At.In(zone).Format(receivedLayout)
 	}
-	v.PhoneText, v.PhoneDial = patientPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
-	v.EmailLink, _ = appointment.SESAddress(r.Email)
 	if t.Booking != nil {
 		v.Freed = "The appointment on " + t.Booking.Start.In(zone).Format(receivedLayout) + " is now free."
 	}
+	if c.minimal() {
+		v.Minimal, v.FullName, v.Email = true, "", ""
+		v.PreferredWhen = ""
+		return v
+	}
+	v.PhoneText, v.PhoneDial = patientPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
+	v.EmailLink, _ = appointment.SESAddress(r.Email)
 	return v
 }

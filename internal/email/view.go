@@ -72,6 +72,9 @@ type patientView struct {
 type frontDeskView struct {
 	layoutView
 	requestDetails
+	// Minimal says the email leaves out the patient's details (see
+	// StaffDetailMinimal); the fields about the patient are then empty.
+	Minimal   bool
 	FullName  string
 	PhoneText string
 	PhoneDial string
@@ -228,7 +231,35 @@ var frontDeskActions = []struct {
 	{"Decline", appointment.ActionDecline},
 }
 
+// minimalFrontDeskActions are frontDeskActions in minimal mode: the
+// contact link's page shows the whole request to whoever holds the link,
+// so it is the way in to the patient's details.
+var minimalFrontDeskActions = []struct {
+	label  string
+	action appointment.Action
+}{
+	{"Open the request", appointment.ActionContact},
+	{"Schedule", appointment.ActionSchedule},
+	{"Decline", appointment.ActionDecline},
+}
+
 func (c *Composer) frontDeskView(r appointment.Request, d requestDetails, subject string, links map[appointment.Action]string) frontDeskView {
+	if c.minimal() {
+		// Preferences are the patient's too.
+		d.PreferredWhen = ""
+		v := frontDeskView{
+			layoutView:     c.layout(subject, "New appointment request"),
+			requestDetails: d,
+			Minimal:        true,
+			Received:       r.CreatedAt.In(c.profile.Zone()).Format(receivedLayout),
+		}
+		for _, a := range minimalFrontDeskActions {
+			if u := links[a.action]; u != "" {
+				v.Actions = append(v.Actions, actionLink{Label: a.label, URL: u})
+			}
+		}
+		return v
+	}
 	v := frontDeskView{
 		requestDetails: d,
 		FullName:       strings.TrimSpace(r.FirstName + " " + r.LastName),
