@@ -28,7 +28,7 @@ define go-bootstrap
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(1)
 endef
 
-.PHONY: run bench-local build build-SubmitFunction build-NotifyFunction build-ManageFunction build-DigestFunction test unit fuzz lint fmt-check vet cfn-lint bench deploy clean invoke screenshots
+.PHONY: run bench-local build build-SubmitFunction build-NotifyFunction build-ManageFunction build-DigestFunction build-FeedbackFunction test unit fuzz lint fmt-check vet cfn-lint bench deploy clean invoke screenshots
 
 ## run: the local server on http://localhost:3000 (PORT overrides); embedded
 ## database in .local/, or DynamoDB and SES at AWS_ENDPOINT_URL; ARGS passes
@@ -52,6 +52,9 @@ build-ManageFunction:
 
 build-DigestFunction:
 	$(call go-bootstrap,digest)
+
+build-FeedbackFunction:
+	$(call go-bootstrap,feedback)
 
 build:
 	sam build

@@ -56,7 +56,8 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	links, err := secretstore.ActionLinks(ctx, secretsmanager.NewFromConfig(awsCfg), getenv("ACTION_LINK_KEY_SECRET_ARN"), getenv("MANAGE_BASE_URL"), log)
+	secrets := secretsmanager.NewFromConfig(awsCfg)
+	links, err := secretstore.ActionLinks(ctx, secrets, getenv("ACTION_LINK_KEY_SECRET_ARN"), getenv("MANAGE_BASE_URL"), log)
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +87,12 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if namespace == "" {
 		namespace = "ClinicAppointments"
 	}
+	// Each data point names the stack, which the alarms select on, and
+	// carries a level that Lambda's log filter keeps at the function's
+	// level, or the filter would drop it and the alarms would go silent.
+	recorder := metrics.New(os.Stdout, namespace,
+		metrics.WithStack(getenv("STACK_NAME")),
+		metrics.WithLogLevel(getenv("AWS_LAMBDA_LOG_LEVEL")))
 
 	// More tries than the SDK's default: recording that an email went out
 	// must not fail on a brief hiccup, or the email is sent again once its
@@ -110,10 +117,21 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		ses.New(mail, getenv("CONFIGURATION_SET_NAME")),
 		composer,
 		log,
-		metrics.New(os.Stdout, namespace),
+		recorder,
 	)
 	if confirmationsPerHour > 0 {
 		h.CapConfirmations(store, confirmationsPerHour, time.Hour)
+	}
+	// Addresses that complained are found by a keyed hash made with the
+	// stack's hashing key, which FeedbackFunction suppresses them under.
+	if arn := getenv("HASHING_KEY_SECRET_ARN"); arn != "" {
+		key, err := secretstore.Read(ctx, secrets, arn)
+		if err != nil {
+			return nil, err
+		}
+		h.CheckSuppressions(store, []byte(key))
+	} else {
+		log.Warn("HASHING_KEY_SECRET_ARN is not set; patient emails are sent without checking for complaints")
 	}
 	return h, nil
 }

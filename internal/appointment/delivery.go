@@ -33,6 +33,8 @@ type Delivery struct {
 	At time.Time
 	// Reason says why a failed email failed.
 	Reason string
+	// Report is SES's feedback on a sent email, once it has some.
+	Report Report
 }
 
 // EmailKind names one of the emails a request calls for.
@@ -112,4 +114,121 @@ func TransitionEmails(t Transition) []EmailKind {
 		return []EmailKind{EmailCancelNotice}
 	}
 	return nil
+}
+
+// Feedback is what became of a sent email once SES handed it on, as SES
+// reports it: delivered to the receiving server, bounced, or marked as
+// spam by its recipient.
+type Feedback string
+
+// The feedback SES reports, in the order in which later news may replace
+// earlier: a delivered email can still bounce or draw a complaint, and a
+// complaint is the last word.
+const (
+	FeedbackDelivered  Feedback = "delivered"
+	FeedbackBounced    Feedback = "bounced"
+	FeedbackComplained Feedback = "complained"
+)
+
+// BouncePermanent is SES's bounce type for an address that will never
+// accept mail: it does not exist, or its server refuses the sender for
+// good. SES's other types are Transient and Undetermined.
+const BouncePermanent = "Permanent"
+
+var feedbackRank = map[Feedback]int{"": 0, FeedbackDelivered: 1, FeedbackBounced: 2, FeedbackComplained: 3}
+
+// Valid reports whether f is one of the feedbacks SES reports.
+func (f Feedback) Valid() bool {
+	return f != "" && feedbackRank[f] > 0
+}
+
+// Replaces lists the recorded feedbacks that f may replace: none, itself,
+// and any that comes before it. Events arrive out of order and more than
+// once, so a delivery reported after a bounce leaves the bounce in place,
+// and the same event twice changes nothing.
+func (f Feedback) Replaces() []Feedback {
+	var out []Feedback
+	for _, g := range []Feedback{FeedbackDelivered, FeedbackBounced, FeedbackComplained} {
+		if feedbackRank[g] <= feedbackRank[f] {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// Report is SES's feedback on one sent email.
+type Report struct {
+	Feedback Feedback
+	// BounceType is SES's bounce type (BouncePermanent, Transient or
+	// Undetermined) for a bounce, empty otherwise.
+	BounceType string
+	// At is when the receiving side answered, as SES reports it; the same
+	// event delivered twice carries the same time, so it records the same.
+	At time.Time
+}
+
+// BouncedForGood reports whether the report is a permanent bounce.
+func (r Report) BouncedForGood() bool {
+	return r.Feedback == FeedbackBounced && r.BounceType == BouncePermanent
+}
+
+// EmailBounceNotice tells the front desk that a patient's confirmation
+// bounced for good, so that they call the patient instead.
+const EmailBounceNotice EmailKind = "bounceNotice"
+
+// ToPatient reports whether the email of kind k goes to the patient: the
+// confirmation and the emails of transitions that tell the patient
+// something.
+func (k EmailKind) ToPatient() bool {
+	if k == EmailPatient {
+		return true
+	}
+	base, _, ok := k.Transition()
+	return ok && (base == EmailBooking || base == EmailDeclined || base == EmailCancelled)
+}
+
+// ConfirmationBounced reports whether the request's confirmation to the
+// patient bounced for good.
+func (r Request) ConfirmationBounced() bool {
+	d := r.Deliveries[EmailPatient]
+	return d.Report.BouncedForGood()
+}
+
+// FeedbackEmails lists the emails that feedback recorded between before
+// and after calls for: the front desk's notice when the confirmation's
+// permanent bounce is new. The patient never learned that the request
+// arrived, and the front desk would otherwise wait for an answer that
+// cannot come.
+func FeedbackEmails(before, after *Request) []EmailKind {
+	if after == nil || !after.ConfirmationBounced() || (before != nil && before.ConfirmationBounced()) {
+		return nil
+	}
+	return []EmailKind{EmailBounceNotice}
+}
+
+// Cause is why a request item was last written. Each write records it
+// (lastChange), so that the table's stream can be filtered down to the
+// writes that call for email without comparing old and new images, which
+// Lambda's event filters cannot do.
+type Cause string
+
+// The causes of writes to a request after it is stored.
+const (
+	// CauseTransition is a change of status (Store.Transition).
+	CauseTransition Cause = "transition"
+	// CauseDelivery is a sender's record of an email's delivery state.
+	CauseDelivery Cause = "delivery"
+	// CauseFeedback is SES's feedback on an email that calls for nothing.
+	CauseFeedback Cause = "feedback"
+	// CauseFeedbackNotice is SES's feedback that calls for an email to the
+	// front desk (FeedbackEmails).
+	CauseFeedbackNotice Cause = "feedbackNotice"
+)
+
+// CauseOf is the cause to record for a report on the email of kind k.
+func CauseOf(k EmailKind, r Report) Cause {
+	if k == EmailPatient && r.BouncedForGood() {
+		return CauseFeedbackNotice
+	}
+	return CauseFeedback
 }

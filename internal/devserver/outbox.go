@@ -142,9 +142,14 @@ dt{font-weight:600;color:#4a5360}dd{margin:0;word-break:break-all}
 iframe{width:100%;height:900px;border:1px solid #d6d9de;border-radius:4px;background:#fff}
 pre{white-space:pre-wrap;background:#f8f9fa;border:1px solid #d6d9de;border-radius:4px;padding:12px;margin:0;font-size:.85rem;max-height:900px;overflow:auto}
 h3{font-size:.95rem;margin:0 0 6px}
-.bad{border-color:#a4161a}.bad h2{color:#a4161a}{{end}}
+.bad{border-color:#a4161a}.bad h2{color:#a4161a}
+.feedback{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:0 0 12px;font-size:.9rem}
+.notice{background:#e8f4f8;border:1px solid #9fd3e0;border-radius:6px;padding:8px 12px}{{end}}
 {{define "content"}}<h1>Outbox</h1>
 <p>Every email sent, newest first, as its recipient sees it.</p>
+{{- with .Notice}}
+<p class="notice" role="status">{{.}}</p>
+{{- end}}
 {{- range .Emails}}
 {{- if .Problem}}
 <article id="email-{{.ID}}" class="bad">
@@ -161,6 +166,14 @@ h3{font-size:.95rem;margin:0 0 6px}
 <dt>{{.Name}}</dt><dd>{{.Value}}</dd>
 {{- end}}
 </dl>
+{{- if .Delivery}}
+<form class="feedback" method="post" action="/_dev/outbox/{{.ID}}/feedback">
+<span>What SES reports back:</span>
+<button name="event" value="delivery">Delivered</button>
+<button name="event" value="bounce">Bounced</button>
+<button name="event" value="complaint">Marked as spam</button>
+</form>
+{{- end}}
 <div class="parts">
 <section><h3>HTML</h3><iframe sandbox title="HTML part of {{.Subject}}" src="/_dev/outbox/{{.ID}}/html"></iframe></section>
 <section><h3>Plain text</h3><pre>{{.Text}}</pre></section>
@@ -193,7 +206,8 @@ func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request) {
 	data := struct {
 		Emails []renderedEmail
 		Next   uint64
-	}{Next: next}
+		Notice string
+	}{Next: next, Notice: feedbackNotices[r.URL.Query().Get("feedback")]}
 	for _, e := range entries {
 		m := renderedEmail{Email: e}
 		if e.Err != nil {

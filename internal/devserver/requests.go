@@ -31,6 +31,8 @@ const requestsPageSize = 50
 
 type emailState struct {
 	Kind, State, Detail string
+	// Feedback is what SES reported back about a sent email.
+	Feedback string
 }
 
 type actionLink struct{ Label, Href string }
@@ -62,7 +64,7 @@ th{background:#eef0f3}
 <td>{{.Service}}</td>
 <td>{{.Location}}</td>
 <td><span class="state">{{.State}}</span>{{range .History}}<div class="history">{{.}}</div>{{end}}{{range .Actions}}<div><a href="{{.Href}}">{{.Label}}</a></div>{{end}}</td>
-<td>{{range .Emails}}<div>{{.Kind}}: <span class="{{.State}}">{{.State}}</span>{{if .Detail}} ({{.Detail}}){{end}}</div>{{end}}</td>
+<td>{{range .Emails}}<div>{{.Kind}}: <span class="{{.State}}">{{.State}}</span>{{with .Feedback}}, <span class="feedback">{{.}}</span>{{end}}{{if .Detail}} ({{.Detail}}){{end}}</div>{{end}}</td>
 <td><code>{{.ID}}</code></td>
 </tr>
 {{- end}}
@@ -156,6 +158,12 @@ func (s *Server) requestRow(req appointment.Request) requestRow {
 			st.State = "pending"
 		case appointment.DeliverySent:
 			st.Detail = d.MessageID
+			if f := d.Report.Feedback; f != "" {
+				st.Feedback = string(f)
+				if d.Report.BounceType != "" {
+					st.Feedback += " (" + d.Report.BounceType + ")"
+				}
+			}
 		case appointment.DeliveryFailed:
 			st.Detail = d.Reason
 		case appointment.DeliverySending:

@@ -17,6 +17,9 @@ import (
 //
 //	emails.<kind> = {state, lease, leaseUntil, messageId, at, reason}
 //
+// and each write records appointment.CauseDelivery as the item's
+// lastChange, which keeps it out of the stream's filter.
+//
 // Every change is a conditional update, so that of several senders handed
 // the same stream record only the one holding the lease may say how the
 // sending went, and an email recorded as sent is never claimed again.
@@ -30,7 +33,7 @@ func (s *Store) ClaimEmail(ctx context.Context, id string, kind appointment.Emai
 	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:        &s.table,
 		Key:              requestKey(id),
-		UpdateExpression: aws.String("SET emails.#kind = :claim"),
+		UpdateExpression: aws.String("SET emails.#kind = :claim, lastChange = :cause"),
 		// appointment.Delivery.Claimable, as a condition DynamoDB checks
 		// atomically with the write.
 		ConditionExpression: aws.String("attribute_exists(pk) AND (attribute_not_exists(emails.#kind) OR " +
@@ -44,6 +47,7 @@ func (s *Store) ClaimEmail(ctx context.Context, id string, kind appointment.Emai
 			}},
 			":sending": str(string(appointment.DeliverySending)),
 			":now":     number(now.UnixMilli()),
+			":cause":   str(string(appointment.CauseDelivery)),
 		},
 	})
 	if err == nil {
@@ -84,10 +88,10 @@ func (s *Store) ReleaseEmail(ctx context.Context, id string, kind appointment.Em
 	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       requestKey(id),
-		UpdateExpression:          aws.String("REMOVE emails.#kind"),
+		UpdateExpression:          aws.String("SET lastChange = :cause REMOVE emails.#kind"),
 		ConditionExpression:       aws.String("emails.#kind.lease = :lease AND emails.#kind.#state = :sending"),
 		ExpressionAttributeNames:  map[string]string{"#kind": string(kind), "#state": "state"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":lease": str(lease), ":sending": str(string(appointment.DeliverySending))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":lease": str(lease), ":sending": str(string(appointment.DeliverySending)), ":cause": str(string(appointment.CauseDelivery))},
 	})
 	return settleError("release email", err)
 }
@@ -97,10 +101,10 @@ func (s *Store) settle(ctx context.Context, id string, kind appointment.EmailKin
 	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       requestKey(id),
-		UpdateExpression:          aws.String("SET emails.#kind = :outcome"),
+		UpdateExpression:          aws.String("SET emails.#kind = :outcome, lastChange = :cause"),
 		ConditionExpression:       aws.String("emails.#kind.lease = :lease AND emails.#kind.#state = :sending"),
 		ExpressionAttributeNames:  map[string]string{"#kind": string(kind), "#state": "state"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":outcome": &types.AttributeValueMemberM{Value: outcome}, ":lease": str(lease), ":sending": str(string(appointment.DeliverySending))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":outcome": &types.AttributeValueMemberM{Value: outcome}, ":lease": str(lease), ":sending": str(string(appointment.DeliverySending)), ":cause": str(string(appointment.CauseDelivery))},
 	})
 	return settleError("record email outcome", err)
 }
@@ -141,6 +145,13 @@ func deliveryValue(d appointment.Delivery) types.AttributeValue {
 	if !d.At.IsZero() {
 		m["at"] = str(d.At.UTC().Format(timeLayout))
 	}
+	if d.Report.Feedback != "" {
+		m["feedback"] = str(string(d.Report.Feedback))
+		m["feedbackAt"] = str(d.Report.At.UTC().Format(timeLayout))
+	}
+	if d.Report.BounceType != "" {
+		m["bounceType"] = str(d.Report.BounceType)
+	}
 	return &types.AttributeValueMemberM{Value: m}
 }
 
@@ -164,6 +175,11 @@ func deliveryFromItem(item map[string]types.AttributeValue, kind appointment.Ema
 	}
 	if t, err := time.Parse(timeLayout, stringAttr(m.Value, "at")); err == nil {
 		d.At = t
+	}
+	d.Report.Feedback = appointment.Feedback(stringAttr(m.Value, "feedback"))
+	d.Report.BounceType = stringAttr(m.Value, "bounceType")
+	if t, err := time.Parse(timeLayout, stringAttr(m.Value, "feedbackAt")); err == nil {
+		d.Report.At = t
 	}
 	return d
 }

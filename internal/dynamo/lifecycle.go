@@ -24,6 +24,7 @@ func (s *Store) Transition(ctx context.Context, before, after appointment.Reques
 		":to":      str(string(after.Status)),
 		":from":    str(string(before.Status)),
 		":history": historyValue(after.History),
+		":cause":   str(string(appointment.CauseTransition)),
 	}
 	// The first versions stored a received request as "new".
 	values[":legacy"] = values[":from"]
@@ -37,7 +38,8 @@ func (s *Store) Transition(ctx context.Context, before, after appointment.Reques
 		condition += "size(history) = :n"
 		values[":n"] = number(int64(n))
 	}
-	update := "SET #status = :to, history = :history"
+	// lastChange lets the stream's filter pass this write to NotifyFunction.
+	update := "SET #status = :to, history = :history, lastChange = :cause"
 	if after.Booking != nil {
 		update += ", booking = :booking"
 		values[":booking"] = bookingValue(*after.Booking)

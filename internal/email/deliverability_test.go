@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 	"unicode"
+
+	"example.com/appointments/internal/appointment"
 )
 
 // The tests in this file check that every email the system sends is one a
@@ -29,7 +31,7 @@ func allEmails(t *testing.T) map[string]Message {
 	for _, tc := range composeCases() {
 		c := tc.composer(t)
 		c.now = time.Now // a real date, as SpamAssassin checks it
-		for _, kind := range []Kind{Patient, FrontDesk} {
+		for _, kind := range []Kind{Patient, FrontDesk, appointment.EmailBounceNotice} {
 			m, err := c.Compose(kind, tc.request)
 			if err != nil {
 				t.Fatalf("%s/%s: %v", kind, tc.name, err)

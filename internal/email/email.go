@@ -244,6 +244,7 @@ var templateNames = map[Kind]string{
 	appointment.EmailDeclined:     "declined",
 	appointment.EmailCancelled:    "cancelled",
 	appointment.EmailCancelNotice: "cancelnotice",
+	appointment.EmailBounceNotice: "frontdesk",
 	DigestKind:                    "digest",
 }
 
@@ -324,6 +325,14 @@ func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 		replyTo = frontDesk
 		msg.Subject = "About your appointment request " + r.Reference
 		data = c.declinedView(r, d, tr, msg.Subject)
+	case appointment.EmailBounceNotice:
+		msg.To = frontDesk
+		replyTo = nil
+		msg.Subject = fmt.Sprintf("Call the patient: the confirmation of %s bounced", r.Reference)
+		v := c.frontDeskView(r, d, msg.Subject, links)
+		v.Heading = "The confirmation to this patient bounced: call them"
+		v.Notice = "The email address the patient gave does not accept mail, so they have not heard from " + c.profile.Name + ". Call them about the request, and ask for an address that works."
+		data = v
 	case appointment.EmailCancelNotice:
 		msg.To = frontDesk
 		replyTo = c.staffReplyTo(patientAddress)
@@ -332,6 +341,9 @@ func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 	}
 
 	var text, html strings.Builder
+	if _, ok := c.text[base]; !ok {
+		return Message{}, fmt.Errorf("no template for %s emails", base)
+	}
 	if err := c.text[base].Execute(&text, data); err != nil {
 		return Message{}, fmt.Errorf("render %s text: %w", base, err)
 	}

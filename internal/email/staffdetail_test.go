@@ -48,6 +48,9 @@ func staffMinimalMessages(t *testing.T, r appointment.Request) map[string]Messag
 	if out["frontdesk"], err = c.Compose(FrontDesk, r); err != nil {
 		t.Fatal(err)
 	}
+	if out["bouncenotice"], err = c.Compose(appointment.EmailBounceNotice, r); err != nil {
+		t.Fatal(err)
+	}
 	if out["cancelnotice"], err = c.Compose(appointment.TransitionEmail(appointment.EmailCancelNotice, len(cancelled.History)-1), cancelled); err != nil {
 		t.Fatal(err)
 	}

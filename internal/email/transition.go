@@ -18,7 +18,7 @@ import (
 // the wrong place in the history fails rather than tells the patient
 // something that did not happen.
 func transitionOf(kind Kind, r appointment.Request) (Kind, int, *appointment.Transition, error) {
-	if kind == Patient || kind == FrontDesk {
+	if kind == Patient || kind == FrontDesk || kind == appointment.EmailBounceNotice {
 		return kind, -1, nil, nil
 	}
 	base, i, ok := kind.Transition()
@@ -53,9 +53,10 @@ func transitionOf(kind Kind, r appointment.Request) (Kind, int, *appointment.Tra
 // desk's first steps with a new request, and the patient's way to cancel
 // while there is a request or an appointment to cancel.
 var actionsIn = map[Kind][]appointment.Action{
-	FrontDesk:                {appointment.ActionContact, appointment.ActionSchedule, appointment.ActionDecline},
-	Patient:                  {appointment.ActionCancel},
-	appointment.EmailBooking: {appointment.ActionCancel},
+	FrontDesk:                     {appointment.ActionContact, appointment.ActionSchedule, appointment.ActionDecline},
+	appointment.EmailBounceNotice: {appointment.ActionContact, appointment.ActionSchedule, appointment.ActionDecline},
+	Patient:                       {appointment.ActionCancel},
+	appointment.EmailBooking:      {appointment.ActionCancel},
 }
 
 // links returns the action links the kind of email carries, by action;

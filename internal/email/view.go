@@ -92,6 +92,9 @@ type frontDeskView struct {
 	// Actions are the links that act on the request, in the order the
 	// front desk usually takes them; empty when the emails carry no links.
 	Actions []actionLink
+	// Notice, when set, is what the email is about, above the request:
+	// the bounce notice is the new-request email with a notice.
+	Notice string
 }
 
 // actionLink is a link that acts on a request.

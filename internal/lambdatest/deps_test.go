@@ -1,7 +1,9 @@
 package lambdatest
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -25,9 +27,23 @@ var localOnly = []string{
 }
 
 // TestFunctionsLinkNoLocalTooling lists what each function's main package
-// links, as the Makefile builds it, and fails on any local-only package.
+// (every directory in functions/) links, as the Makefile builds it, and
+// fails on any local-only package.
 func TestFunctionsLinkNoLocalTooling(t *testing.T) {
-	for _, fn := range []string{"submit", "notify", "digest"} {
+	entries, err := os.ReadDir(filepath.Join(RepoRoot(t), "functions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var functions []string
+	for _, e := range entries {
+		if e.IsDir() {
+			functions = append(functions, e.Name())
+		}
+	}
+	if len(functions) < 5 {
+		t.Fatalf("functions/ holds only %v", functions)
+	}
+	for _, fn := range functions {
 		cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", "./functions/"+fn)
 		cmd.Dir = RepoRoot(t)
 		cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0", "GOOS=linux")
@@ -64,7 +80,7 @@ func TestCoreDependsOnNoAdapter(t *testing.T) {
 		"example.com/appointments/internal/turnstile",
 		"github.com/aws/aws-sdk-go-v2/service/",
 	}
-	for _, pkg := range []string{"appointment", "clinic", "email", "httpapi", "notify", "manage", "digest", "actionlink", "calendar", "localstore"} {
+	for _, pkg := range []string{"appointment", "clinic", "email", "httpapi", "notify", "manage", "digest", "feedback", "actionlink", "calendar", "localstore"} {
 		cmd := exec.Command("go", "list", "-deps", "./internal/"+pkg)
 		cmd.Dir = RepoRoot(t)
 		out, err := cmd.Output()

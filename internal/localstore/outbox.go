@@ -14,7 +14,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"example.com/appointments/internal/notify"
+	"example.com/appointments/internal/email"
 )
 
 // Email is one email in the outbox: its envelope and the raw MIME message
@@ -26,7 +26,11 @@ type Email struct {
 	At        time.Time `json:"at"`
 	From      string    `json:"from"`
 	To        []string  `json:"to"`
-	Raw       []byte    `json:"-"` // kept apart, as it was sent
+	// Delivery names the request's email it is (email.DeliveryKey), as
+	// the tags on an email sent through SES do; empty for others, such as
+	// the digest.
+	Delivery string `json:"delivery,omitempty"`
+	Raw      []byte `json:"-"` // kept apart, as it was sent
 
 	Err error `json:"-"`
 }
@@ -39,11 +43,11 @@ func (s *Store) Send(ctx context.Context, from string, to []string, raw []byte) 
 
 // Keep keeps a message another service sent under messageID, or one the
 // outbox itself sends when messageID is empty. An email the context names
-// (notify.DeliveryKey) is kept once: trying it again, after a crash fell
+// (email.DeliveryKey) is kept once: trying it again, after a crash fell
 // between sending and recording it, returns the message ID it was kept
 // under, as SES's answer would have said.
 func (s *Store) Keep(ctx context.Context, messageID, from string, to []string, raw []byte) (string, error) {
-	key, named := notify.DeliveryKey(ctx)
+	key, named := email.DeliveryKey(ctx)
 	suffix := strings.ToLower(rand.Text())
 	var id string
 	err := s.write(func(tx *bolt.Tx) error {
@@ -63,7 +67,11 @@ func (s *Store) Keep(ctx context.Context, messageID, from string, to []string, r
 		if id == "" {
 			id = fmt.Sprintf("local-%d-%s", seq, suffix)
 		}
-		v, err := json.Marshal(Email{MessageID: id, At: s.now().UTC(), From: from, To: to})
+		e := Email{MessageID: id, At: s.now().UTC(), From: from, To: to}
+		if named {
+			e.Delivery = key
+		}
+		v, err := json.Marshal(e)
 		if err != nil {
 			return err
 		}

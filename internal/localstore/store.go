@@ -82,9 +82,12 @@ var (
 	bucketDeliveries = []byte("deliveries")
 	// meta holds the consumer's position and the number of the current run.
 	bucketMeta = []byte("meta")
+	// bucketSuppressions holds the suppressed addresses, by
+	// appointment.SuppressionKey.
+	bucketSuppressions = []byte("suppressions")
 )
 
-var allBuckets = [][]byte{bucketRequests, bucketCreated, bucketStatus, bucketClaims, bucketExpiry, bucketChanges, bucketOutbox, bucketRaw, bucketSent, bucketDeliveries, bucketMeta}
+var allBuckets = [][]byte{bucketRequests, bucketCreated, bucketStatus, bucketClaims, bucketExpiry, bucketChanges, bucketOutbox, bucketRaw, bucketSent, bucketDeliveries, bucketMeta, bucketSuppressions}
 
 var (
 	keyPosition = []byte("position")
@@ -839,16 +842,31 @@ func (s *Store) Transition(_ context.Context, before, after appointment.Request)
 	return err
 }
 
-var keyActionLinks = []byte("actionLinkKey")
+var (
+	keyActionLinks  = []byte("actionLinkKey")
+	keySuppressions = []byte("suppressionKey")
+)
 
 // ActionLinkKey returns the key the local server signs action links with,
 // made at random the first time and kept in the database, so that the
 // links in the outbox still work after a restart.
 func (s *Store) ActionLinkKey() ([]byte, error) {
+	return s.key(keyActionLinks)
+}
+
+// SuppressionKey returns the key suppressed addresses are hashed with
+// (appointment.SuppressionKey), kept like ActionLinkKey's, so that a
+// suppression outlives a restart.
+func (s *Store) SuppressionKey() ([]byte, error) {
+	return s.key(keySuppressions)
+}
+
+// key returns the named 32-byte key, made at random the first time.
+func (s *Store) key(name []byte) ([]byte, error) {
 	var key []byte
 	err := s.write(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
-		if v := meta.Get(keyActionLinks); len(v) == 32 {
+		if v := meta.Get(name); len(v) == 32 {
 			key = bytes.Clone(v)
 			return nil
 		}
@@ -856,7 +874,7 @@ func (s *Store) ActionLinkKey() ([]byte, error) {
 		if _, err := rand.Read(key); err != nil {
 			return err
 		}
-		return meta.Put(keyActionLinks, key)
+		return meta.Put(name, key)
 	})
 	return key, err
 }

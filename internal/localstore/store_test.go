@@ -15,7 +15,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"example.com/appointments/internal/appointment"
-	"example.com/appointments/internal/notify"
+	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/storetest"
 )
 
@@ -328,7 +328,7 @@ func TestLeaseOfAnEarlierRunIsTakenOver(t *testing.T) {
 func TestOutboxKeepsOneCopyPerEmail(t *testing.T) {
 	s := open(t, t.TempDir())
 	ctx := context.Background()
-	named := notify.WithDeliveryKey(ctx, "req1", appointment.EmailPatient)
+	named := email.WithDeliveryKey(ctx, "req1", appointment.EmailPatient)
 	first, err := s.Send(named, "a@example.com", []string{"p@example.com"}, []byte("Subject: x\r\n\r\nbody"))
 	if err != nil {
 		t.Fatal(err)

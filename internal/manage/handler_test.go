@@ -297,3 +297,40 @@ func TestPastStartMarksTheFields(t *testing.T) {
 		t.Errorf("a past start: %d\n%s", resp.StatusCode, resp.Body)
 	}
 }
+
+// TestEmailWarnings: the front desk's page says when the patient's email
+// bounced or drew a complaint, so that they call instead; the patient's
+// own page says nothing of it.
+func TestEmailWarnings(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	contact := f.h.Link(f.r.ID, appointment.ActionContact, f.now)
+	if page := f.do(t, http.MethodGet, contact, nil); strings.Contains(page.Body, "bounced") || strings.Contains(page.Body, "spam") {
+		t.Fatal("a warning with nothing to warn of")
+	}
+	if ok, _, err := f.store.ClaimEmail(ctx, f.r.ID, appointment.EmailPatient, "l", f.now.Add(time.Minute), f.now); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if err := f.store.MarkEmailSent(ctx, f.r.ID, appointment.EmailPatient, "l", "msg", f.now); err != nil {
+		t.Fatal(err)
+	}
+	bounce := appointment.Report{Feedback: appointment.FeedbackBounced, BounceType: appointment.BouncePermanent, At: f.now}
+	if ok, err := f.store.RecordFeedback(ctx, f.r.ID, appointment.EmailPatient, "msg", bounce); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	page := f.do(t, http.MethodGet, contact, nil)
+	if !strings.Contains(page.Body, "An email to the patient bounced") {
+		t.Errorf("no bounce warning on the front desk's page:\n%s", page.Body)
+	}
+	cancel := f.do(t, http.MethodGet, f.h.Link(f.r.ID, appointment.ActionCancel, f.now), nil)
+	if strings.Contains(cancel.Body, "bounced") {
+		t.Error("the patient's page warns of the bounce")
+	}
+	complaint := appointment.Report{Feedback: appointment.FeedbackComplained, At: f.now.Add(time.Hour)}
+	if ok, err := f.store.RecordFeedback(ctx, f.r.ID, appointment.EmailPatient, "msg", complaint); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if page := f.do(t, http.MethodGet, contact, nil); !strings.Contains(page.Body, "marked an email from the clinic as spam") {
+		t.Errorf("no complaint warning:\n%s", page.Body)
+	}
+}

@@ -47,8 +47,11 @@ type pageData struct {
 	// request earlier, when the action can no longer be taken.
 	Done, Outcome string
 	Status        string
-	Rows          []row
-	History       []string
+	// Warnings tell the front desk what became of the patient's emails
+	// when it changes what they should do: a bounce, a complaint.
+	Warnings []string
+	Rows     []row
+	History  []string
 	// Form is the action's form, when it can be taken now.
 	Form *formData
 	// Others are links to the other actions open to the same audience.
@@ -90,6 +93,7 @@ func (h *Handler) page(r appointment.Request, c actionlink.Claims, sent url.Valu
 		for _, t := range r.History {
 			d.History = append(d.History, h.describe(t))
 		}
+		d.Warnings = emailWarnings(r)
 	}
 	last := lastTransition(r)
 	if done && last != nil && last.Action == c.Action {
@@ -110,6 +114,33 @@ func (h *Handler) page(r appointment.Request, c actionlink.Claims, sent url.Valu
 		status = http.StatusUnprocessableEntity
 	}
 	return render(status, "page", d)
+}
+
+// emailWarnings says what SES reported about the patient's emails that the
+// front desk must act on, the worst first; nothing when all is well.
+func emailWarnings(r appointment.Request) []string {
+	var bounced, complained, suppressed bool
+	for kind, d := range r.Deliveries {
+		if !kind.ToPatient() {
+			continue
+		}
+		switch {
+		case d.Report.Feedback == appointment.FeedbackComplained:
+			complained = true
+		case d.Report.BouncedForGood():
+			bounced = true
+		case d.State == appointment.DeliveryFailed && d.Reason == appointment.ReasonComplaint:
+			suppressed = true
+		}
+	}
+	var out []string
+	if complained || suppressed {
+		out = append(out, "The patient marked an email from the clinic as spam, so they get no more emails from it. Call them instead.")
+	}
+	if bounced {
+		out = append(out, "An email to the patient bounced: their address does not accept mail. Call them, and ask for an address that works.")
+	}
+	return out
 }
 
 func lastTransition(r appointment.Request) *appointment.Transition {

@@ -75,13 +75,37 @@ type Handler struct {
 	// confirmations, when set, caps the patient confirmations the stack
 	// sends per window.
 	confirmations *confirmationCap
-	now           func() time.Time
-	sleep         func(context.Context, time.Duration) error
+	// suppressions, when set, holds back patient emails to addresses that
+	// complained.
+	suppressions *suppressionList
+	now          func() time.Time
+	sleep        func(context.Context, time.Duration) error
 }
 
 // New returns a handler.
 func New(decode Decode, d Deliveries, s Sender, c Composer, log *slog.Logger, m Metrics) *Handler {
 	return &Handler{decode: decode, deliveries: d, sender: s, composer: c, log: log, metrics: m, lease: DefaultLease, now: time.Now, sleep: sleep}
+}
+
+// Suppressions says which addresses must not be emailed, by
+// appointment.SuppressionKey.
+type Suppressions interface {
+	Suppressed(ctx context.Context, key string) (bool, error)
+}
+
+type suppressionList struct {
+	list Suppressions
+	key  []byte
+}
+
+// CheckSuppressions makes the handler look up each patient email's address
+// in list, under keys made with key, before sending it. An address that
+// marked an earlier email as spam gets no more: the email is recorded as
+// failed with appointment.ReasonComplaint and counted in
+// EmailsSuppressed, and the front desk's emails still go. Complaints count
+// against the account's standing with SES as bounces do.
+func (h *Handler) CheckSuppressions(list Suppressions, key []byte) {
+	h.suppressions = &suppressionList{list: list, key: key}
 }
 
 // confirmationCap is a circuit breaker on patient confirmations.
@@ -109,8 +133,10 @@ func (h *Handler) CapConfirmations(c Counter, max int, window time.Duration) {
 // emailsFor lists the emails a change calls for: the confirmation and the
 // front desk's notification for a new request, and for a request that
 // changed status, the emails of each transition it went through since the
-// version before (appointment.TransitionEmails). Anything else, such as
-// the handler's own records of its emails, calls for none.
+// version before (appointment.TransitionEmails), and the front desk's
+// notice when SES reported that the confirmation bounced for good
+// (appointment.FeedbackEmails). Anything else, such as the handler's own
+// records of its emails, calls for none.
 func emailsFor(c appointment.Change) []email.Kind {
 	if c.IsCreation() {
 		return []email.Kind{email.Patient, email.FrontDesk}
@@ -122,7 +148,7 @@ func emailsFor(c appointment.Change) []email.Kind {
 	if c.Before != nil {
 		seen = len(c.Before.History)
 	}
-	var kinds []email.Kind
+	kinds := appointment.FeedbackEmails(c.Before, c.After)
 	for i := seen; i < len(c.After.History); i++ {
 		for _, base := range appointment.TransitionEmails(c.After.History[i]) {
 			kinds = append(kinds, appointment.TransitionEmail(base, i))
@@ -180,25 +206,6 @@ func (h *Handler) deliverChange(ctx context.Context, change appointment.Change, 
 	return done
 }
 
-// deliveryKey is the context key of the email being sent.
-type deliveryKey struct{}
-
-// DeliveryKey names the email a Send call carries: the request's ID and the
-// email's kind, the same for every attempt at the same email. SES has no
-// use for it; the local outbox, kept in the same database as the delivery
-// records, uses it to keep one copy of each email even when a crash fell
-// between sending and recording.
-func DeliveryKey(ctx context.Context) (string, bool) {
-	k, ok := ctx.Value(deliveryKey{}).(string)
-	return k, ok
-}
-
-// WithDeliveryKey names the email of request id of the given kind, for
-// DeliveryKey.
-func WithDeliveryKey(ctx context.Context, id string, kind appointment.EmailKind) context.Context {
-	return context.WithValue(ctx, deliveryKey{}, id+"/"+string(kind))
-}
-
 // deliver sends one email unless its record says it was sent or failed, or
 // another sender holds it. It returns false when it must be tried again.
 func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email.Kind, log *slog.Logger) bool {
@@ -226,6 +233,21 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 		return true
 	}
 
+	if kind.ToPatient() && h.suppressions != nil {
+		suppressed, err := h.suppressions.list.Suppressed(ctx, appointment.SuppressionKey(h.suppressions.key, r.Email))
+		if err != nil {
+			log.WarnContext(ctx, "cannot read suppression list; will retry", "error", err)
+			if err := h.deliveries.ReleaseEmail(ctx, r.ID, kind, lease); err != nil {
+				log.WarnContext(ctx, "cannot release email", "error", err)
+			}
+			return false
+		}
+		if suppressed {
+			log.WarnContext(ctx, "email not sent: the address complained about an earlier one")
+			return h.fail(ctx, r.ID, kind, lease, appointment.ReasonComplaint, "EmailsSuppressed", log)
+		}
+	}
+
 	if kind == email.Patient && h.confirmations != nil {
 		over, err := h.confirmations.spend(ctx, h.now())
 		if err != nil {
@@ -248,7 +270,7 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 		log.ErrorContext(ctx, "cannot compose email", "error", err)
 		return h.fail(ctx, r.ID, kind, lease, "compose: "+err.Error(), "EmailsFailed", log)
 	}
-	messageID, err := h.sender.Send(WithDeliveryKey(ctx, r.ID, kind), msg.From, msg.To, msg.Raw)
+	messageID, err := h.sender.Send(email.WithDeliveryKey(ctx, r.ID, kind), msg.From, msg.To, msg.Raw)
 	if err != nil {
 		return h.sendFailed(ctx, r.ID, kind, lease, err, log)
 	}

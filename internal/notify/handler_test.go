@@ -108,7 +108,7 @@ type recordingSender struct {
 func (s *recordingSender) Send(ctx context.Context, from string, to []string, raw []byte) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key, _ := DeliveryKey(ctx)
+	key, _ := email.DeliveryKey(ctx)
 	rcpt := strings.Join(to, ",")
 	if errs := s.errs[rcpt]; len(errs) > 0 {
 		err := errs[0]

@@ -5,12 +5,17 @@ package ses
 import (
 	"context"
 	"errors"
+	"regexp"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/ses/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"example.com/appointments/internal/email"
+	"example.com/appointments/internal/feedback"
 )
 
 // Client is the part of the SES API the sender uses.
@@ -41,11 +46,34 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, raw []byte)
 	if s.configurationSet != "" {
 		in.ConfigurationSetName = aws.String(s.configurationSet)
 	}
+	in.Tags = tags(ctx)
 	out, err := s.client.SendRawEmail(ctx, in)
 	if err != nil {
 		return "", classify(err)
 	}
 	return aws.ToString(out.MessageId), nil
+}
+
+// tagValue is what SES allows in a message tag's value.
+var tagValue = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+// tags names the email being sent (email.DeliveryKey) in message tags,
+// which SES copies into every event it publishes about the message, so
+// that FeedbackFunction can find the email a bounce or complaint is
+// about. Emails not about one request, such as the digest, carry none.
+func tags(ctx context.Context) []types.MessageTag {
+	key, ok := email.DeliveryKey(ctx)
+	if !ok {
+		return nil
+	}
+	id, kind, _ := strings.Cut(key, "/")
+	if !tagValue.MatchString(id) || !tagValue.MatchString(kind) {
+		return nil
+	}
+	return []types.MessageTag{
+		{Name: aws.String(feedback.TagRequest), Value: aws.String(id)},
+		{Name: aws.String(feedback.TagEmail), Value: aws.String(kind)},
+	}
 }
 
 // Error is a failure SES reported. Its text is SES's error code alone:

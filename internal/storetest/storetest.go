@@ -30,6 +30,9 @@ type Store interface {
 	ReleaseEmail(ctx context.Context, id string, kind appointment.EmailKind, lease string) error
 	Delivery(ctx context.Context, id string, kind appointment.EmailKind) (appointment.Delivery, error)
 	Transition(ctx context.Context, before, after appointment.Request) error
+	RecordFeedback(ctx context.Context, id string, kind appointment.EmailKind, messageID string, r appointment.Report) (bool, error)
+	Suppress(ctx context.Context, key, reason string, at time.Time) error
+	Suppressed(ctx context.Context, key string) (bool, error)
 }
 
 // Open returns a new, empty store whose clock is now.
@@ -49,6 +52,8 @@ func Run(t *testing.T, open Open) {
 	t.Run("ClaimEmailOfMissingRequest", func(t *testing.T) { testClaimEmailOfMissingRequest(t, open) })
 	t.Run("List", func(t *testing.T) { testList(t, open) })
 	t.Run("Transition", func(t *testing.T) { testTransition(t, open) })
+	t.Run("Feedback", func(t *testing.T) { testFeedback(t, open) })
+	t.Run("Suppression", func(t *testing.T) { testSuppression(t, open) })
 }
 
 // Request returns a valid request stamped at the given time.
@@ -429,5 +434,85 @@ func testTransition(t *testing.T, open Open) {
 	missing.ID = "nosuchrequestnosuchrequest"
 	if err := s.Transition(ctx, missing, contacted); !errors.Is(err, appointment.ErrNotFound) {
 		t.Errorf("Transition() of a missing request = %v, want ErrNotFound", err)
+	}
+}
+
+// testFeedback: SES's reports land on the email sent under their message
+// ID, a later report replaces an earlier one and never the reverse, and
+// the same report twice records the same.
+func testFeedback(t *testing.T, open Open) {
+	s, r := stored(t, open)
+	ctx := context.Background()
+	record := func(kind appointment.EmailKind, messageID string, rep appointment.Report) bool {
+		t.Helper()
+		ok, err := s.RecordFeedback(ctx, r.ID, kind, messageID, rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	delivered := appointment.Report{Feedback: appointment.FeedbackDelivered, At: T0.Add(time.Second)}
+	bounced := appointment.Report{Feedback: appointment.FeedbackBounced, BounceType: appointment.BouncePermanent, At: T0.Add(2 * time.Second)}
+	complained := appointment.Report{Feedback: appointment.FeedbackComplained, At: T0.Add(time.Hour)}
+
+	// Not sent yet: nothing to record on.
+	if record("patient", "msg-1", delivered) {
+		t.Error("feedback recorded on an email never sent")
+	}
+	if ok, _, err := s.ClaimEmail(ctx, r.ID, "patient", "lease", T0.Add(time.Minute), T0); err != nil || !ok {
+		t.Fatalf("claim = %v, %v", ok, err)
+	}
+	if record("patient", "msg-1", delivered) {
+		t.Error("feedback recorded on an email still sending")
+	}
+	if err := s.MarkEmailSent(ctx, r.ID, "patient", "lease", "msg-1", T0); err != nil {
+		t.Fatal(err)
+	}
+	if record("patient", "msg-other", delivered) || record("frontDesk", "msg-1", delivered) {
+		t.Error("feedback recorded on another message")
+	}
+	if ok, err := s.RecordFeedback(ctx, "no-such-request", "patient", "msg-1", delivered); ok || err != nil {
+		t.Errorf("feedback on a missing request = %v, %v", ok, err)
+	}
+	if !record("patient", "msg-1", delivered) || !record("patient", "msg-1", bounced) || !record("patient", "msg-1", bounced) {
+		t.Error("delivery, then bounce, then the bounce again: not all recorded")
+	}
+	if record("patient", "msg-1", delivered) {
+		t.Error("a late delivery replaced the bounce")
+	}
+	d, err := s.Delivery(ctx, r.ID, "patient")
+	if err != nil || d.State != appointment.DeliverySent || d.MessageID != "msg-1" || d.Report.Feedback != appointment.FeedbackBounced ||
+		d.Report.BounceType != appointment.BouncePermanent || !d.Report.At.Equal(bounced.At) {
+		t.Errorf("after the bounce: %+v, %v", d, err)
+	}
+	if !record("patient", "msg-1", complained) {
+		t.Error("complaint not recorded")
+	}
+	got, err := s.Get(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := got.Deliveries["patient"].Report; rep.Feedback != appointment.FeedbackComplained || rep.BounceType != "" || !rep.At.Equal(complained.At) {
+		t.Errorf("Get() after the complaint: %+v", rep)
+	}
+}
+
+func testSuppression(t *testing.T, open Open) {
+	s := open(t, func() time.Time { return T0 })
+	ctx := context.Background()
+	key := appointment.SuppressionKey([]byte("k"), "jordan@example.com")
+	if ok, err := s.Suppressed(ctx, key); ok || err != nil {
+		t.Fatalf("Suppressed before = %v, %v", ok, err)
+	}
+	for range 2 {
+		if err := s.Suppress(ctx, key, "complaint", T0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, err := s.Suppressed(ctx, key); !ok || err != nil {
+		t.Errorf("Suppressed after = %v, %v", ok, err)
+	}
+	if ok, _ := s.Suppressed(ctx, appointment.SuppressionKey([]byte("k"), "sam@example.com")); ok {
+		t.Error("another address is suppressed")
 	}
 }
