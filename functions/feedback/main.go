@@ -62,5 +62,10 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	// Retention applies only when a request is created, which this
 	// function never does.
 	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), table, 0)
-	return feedback.New(store, []byte(key), log, metrics.New(os.Stdout, namespace)), nil
+	// Each data point names the stack and carries a level that Lambda's
+	// log filter keeps at the function's level.
+	recorder := metrics.New(os.Stdout, namespace,
+		metrics.WithStack(getenv("STACK_NAME")),
+		metrics.WithLogLevel(getenv("AWS_LAMBDA_LOG_LEVEL")))
+	return feedback.New(store, []byte(key), log, recorder), nil
 }
