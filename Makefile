@@ -98,7 +98,7 @@ bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
 deploy:
-	sam build && sam deploy --guided
+	sam build && sam deploy
 
 clean:
 	rm -rf .aws-sam

@@ -76,6 +76,12 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if namespace == "" {
 		namespace = "ClinicAppointments"
 	}
+	// Each data point names the stack, which the alarms select on, and
+	// carries a level that Lambda's log filter keeps at the function's
+	// level, or the filter would drop it and the alarms would go silent.
+	recorder := metrics.New(os.Stdout, namespace,
+		metrics.WithStack(getenv("STACK_NAME")),
+		metrics.WithLogLevel(getenv("AWS_LAMBDA_LOG_LEVEL")))
 
 	// The SDK does not retry the send: a retry after an answer that was
 	// lost would send the digest twice. A failed invocation is retried as
@@ -87,5 +93,5 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	// Retention applies only when a request is created, which this
 	// function never does; it reads requests and counts its days.
 	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), table, 0)
-	return digest.New(store, ses.New(mail, getenv("CONFIGURATION_SET_NAME")), composer, profile, log, metrics.New(os.Stdout, namespace)), nil
+	return digest.New(store, ses.New(mail, getenv("CONFIGURATION_SET_NAME")), composer, profile, log, recorder), nil
 }

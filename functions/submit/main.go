@@ -73,6 +73,12 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if namespace == "" {
 		namespace = "ClinicAppointments"
 	}
+	// Each data point names the stack, which the alarms select on, and
+	// carries a level that Lambda's log filter keeps at the function's
+	// level, or the filter would drop it and the alarms would go silent.
+	recorder := metrics.New(os.Stdout, namespace,
+		metrics.WithStack(getenv("STACK_NAME")),
+		metrics.WithLogLevel(getenv("AWS_LAMBDA_LOG_LEVEL")))
 
 	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
 		// A patient is waiting: a few quick tries, then 503 and Retry-After.
@@ -115,7 +121,7 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		PerAddress:     httpapi.Limit{Max: limits["REQUESTS_PER_EMAIL_PER_DAY"], Window: 24 * time.Hour},
 		Key:            key,
 		Challenge:      challenge,
-	}, profile, store, log, metrics.New(os.Stdout, namespace))
+	}, profile, store, log, recorder)
 }
 
 // wholeNumber reads the setting name, a whole number that is zero or more,

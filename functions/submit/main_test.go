@@ -52,6 +52,7 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 		"RETENTION_DAYS=365",
 		"RATE_LIMIT_PER_HOUR=10",
 		"METRICS_NAMESPACE=ClinicAppointments",
+		"STACK_NAME=appointments-test",
 	))
 
 	tests := []struct {
@@ -121,7 +122,10 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 	}
 	// Lambda's request ID on every entry, from the invocation's context,
 	// beside API Gateway's.
+	// The metric lines name the stack the template says, which the alarms
+	// select on, and carry the level Lambda's log filter judges them by.
 	for _, want := range []string{`"outcome":"accepted"`, `"outcome":"replayed"`, `"reason":"validation_failed"`, `"Namespace":"ClinicAppointments"`,
+		`"Dimensions":[["Stack"]]`, `"Stack":"appointments-test"`, `"Accepted":1,`, `"level":"INFO","timestamp":"`,
 		`"requestId":"`, `"apiRequestId":"`, `"message":"appointment request handled"`} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("function output lacks %s", want)

@@ -28,6 +28,7 @@ import (
 	"example.com/appointments/internal/digest"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/email"
+	"example.com/appointments/internal/feedback"
 	"example.com/appointments/internal/httpapi"
 	"example.com/appointments/internal/localstore"
 	"example.com/appointments/internal/manage"
@@ -41,6 +42,8 @@ import (
 type Store interface {
 	httpapi.Store
 	notify.Deliveries
+	notify.Suppressions
+	feedback.Store
 	manage.Store
 	List(ctx context.Context, status appointment.Status, limit int) ([]appointment.Request, error)
 }
@@ -107,8 +110,11 @@ type Server struct {
 	notify  *notify.Handler
 	manage  *manage.Handler
 	digest  *digest.Handler
-	links   *actionlink.Signer
-	origin  string
+	// feedback records SES's reports, which the outbox's buttons make up
+	// locally.
+	feedback *feedback.Handler
+	links    *actionlink.Signer
+	origin   string
 	// own are the server's own origins, normalised, from which its pages'
 	// forms post.
 	own []string
@@ -228,6 +234,15 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	// Both stores' streams carry records shaped as DynamoDB's are.
 	s.notify = notify.New(dynamo.ChangeOf, s.store, sender, composer, log, quiet)
 	s.notify.CapConfirmations(s.store, 200, time.Hour)
+	// Addresses that complained (through the outbox's buttons) get no
+	// more patient emails, as on AWS; the key is kept in the database so
+	// that a suppression outlives a restart.
+	suppressionKey, err := local.SuppressionKey()
+	if err != nil {
+		return nil, err
+	}
+	s.notify.CheckSuppressions(s.store, suppressionKey)
+	s.feedback = feedback.New(s.store, suppressionKey, log, quiet)
 	// The morning digest from the same store, composer and sender, so it
 	// reaches the outbox like every other email.
 	s.digest = digest.New(s.store, sender, composer, profile, log, quiet)
@@ -268,6 +283,7 @@ func (s *Server) routes() {
 	s.mux.Handle("/appointments", lambdaHTTP(s.submit.Handle))
 	s.mux.HandleFunc("GET /_dev/outbox", s.outboxPage)
 	s.mux.HandleFunc("GET /_dev/outbox/{id}/html", s.outboxHTML)
+	s.mux.HandleFunc("POST /_dev/outbox/{id}/feedback", s.simulateFeedback)
 	s.mux.HandleFunc("GET /_dev/requests", s.requestsPage)
 	s.mux.HandleFunc("POST /_dev/digest", s.sendDigest)
 	s.mux.Handle(manage.PathPrefix, lambdaHTTP(s.manage.Handle))

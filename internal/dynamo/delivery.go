@@ -57,7 +57,7 @@ func (s *Store) ClaimEmail(ctx context.Context, id string, kind appointment.Emai
 	if !errors.As(err, &refused) {
 		return false, appointment.Delivery{}, unavailable("claim email", err)
 	}
-	item, err := s.getItem(ctx, "REQ#"+id, "REQUEST")
+	item, err := s.getItem(ctx, RequestPrefix+id, "REQUEST")
 	if err != nil {
 		return false, appointment.Delivery{}, err
 	}
@@ -122,7 +122,7 @@ func settleError(op string, err error) error {
 
 // Delivery returns the recorded state of one email of request id.
 func (s *Store) Delivery(ctx context.Context, id string, kind appointment.EmailKind) (appointment.Delivery, error) {
-	item, err := s.getItem(ctx, "REQ#"+id, "REQUEST")
+	item, err := s.getItem(ctx, RequestPrefix+id, "REQUEST")
 	if err != nil {
 		return appointment.Delivery{}, err
 	}

@@ -23,8 +23,13 @@ func key(pk, sk string) map[string]types.AttributeValue {
 	}
 }
 
+// RequestPrefix is how the partition keys of request items begin: what an
+// IAM condition on dynamodb:LeadingKeys names to let a function write
+// requests and no other item.
+const RequestPrefix = "REQ#"
+
 func requestKey(id string) map[string]types.AttributeValue {
-	return key("REQ#"+id, "REQUEST")
+	return key(RequestPrefix+id, "REQUEST")
 }
 
 func str(s string) types.AttributeValue {

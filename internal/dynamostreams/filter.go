@@ -9,7 +9,7 @@ import (
 
 // Filter is a Lambda event filter: the patterns of an event source
 // mapping's FilterCriteria, of which a record must match one to invoke
-// the function. It implements the part of the pattern language that
+// the function. EventBridge rules' patterns are in the same language. It implements the part of the pattern language that
 // equality filters use: nested objects whose leaves are lists of allowed
 // values. A pattern using anything else (prefix, numeric, exists and so
 // on) is refused when the filter is made, rather than matched wrongly.
@@ -62,8 +62,14 @@ func (f *Filter) Matches(rec events.DynamoDBEventRecord) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	return f.MatchesJSON(b)
+}
+
+// MatchesJSON reports whether the JSON event matches one of the patterns,
+// as an EventBridge rule's pattern matches the events on its bus.
+func (f *Filter) MatchesJSON(event []byte) (bool, error) {
 	var doc map[string]any
-	if err := json.Unmarshal(b, &doc); err != nil {
+	if err := json.Unmarshal(event, &doc); err != nil {
 		return false, err
 	}
 	for _, p := range f.patterns {
@@ -102,17 +108,26 @@ func matches(pattern, doc map[string]any) bool {
 				return false
 			}
 		case []any:
-			found := false
-			for _, allowed := range want {
-				if allowed == got {
-					found = true
-					break
-				}
+			// A list in the event matches when any of its values does.
+			values, isList := got.([]any)
+			if !isList {
+				values = []any{got}
 			}
-			if !found {
+			if !anyAllowed(values, want) {
 				return false
 			}
 		}
 	}
 	return true
+}
+
+func anyAllowed(values, allowed []any) bool {
+	for _, v := range values {
+		for _, a := range allowed {
+			if v == a {
+				return true
+			}
+		}
+	}
+	return false
 }

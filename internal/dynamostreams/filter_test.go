@@ -56,3 +56,27 @@ func TestFilterRefusesWhatItCannotMatch(t *testing.T) {
 		}
 	}
 }
+
+// TestFilterMatchesJSON: an EventBridge pattern against events, where a
+// list in the event matches when any of its values is allowed.
+func TestFilterMatchesJSON(t *testing.T) {
+	f, err := NewFilter(`{"source": ["aws.ses"], "detail": {"mail": {"tags": {"ses:configuration-set": ["mine"]}}}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for event, want := range map[string]bool{
+		`{"source": "aws.ses", "detail": {"mail": {"tags": {"ses:configuration-set": ["mine"]}}}}`:          true,
+		`{"source": "aws.ses", "detail": {"mail": {"tags": {"ses:configuration-set": ["other", "mine"]}}}}`: true,
+		`{"source": "aws.ses", "detail": {"mail": {"tags": {"ses:configuration-set": ["other"]}}}}`:         false,
+		`{"source": "aws.ses", "detail": {"mail": {"tags": {}}}}`:                                           false,
+		`{"source": "aws.s3", "detail": {"mail": {"tags": {"ses:configuration-set": ["mine"]}}}}`:           false,
+	} {
+		got, err := f.MatchesJSON([]byte(event))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s: matches = %v, want %v", event, got, want)
+		}
+	}
+}

@@ -59,6 +59,11 @@ type Metrics interface {
 	Count(name string, dimensions map[string]string)
 }
 
+// MetricServerErrors counts requests answered with a 5xx status: storage
+// or the bot check unavailable, or a fault of this program. The handler
+// answers them as responses, which Lambda's own Errors metric never sees.
+const MetricServerErrors = "ServerErrors"
+
 // Limit allows Max events per Window; a zero Max turns it off. Windows are
 // fixed, aligned to the Unix epoch, so a counter's window is known from the
 // time alone.
@@ -183,6 +188,9 @@ func (h *Handler) Handle(ctx context.Context, e events.APIGatewayV2HTTPRequest) 
 	level := slog.LevelInfo
 	if out.status >= 500 {
 		level = slog.LevelError
+		// The patient was answered, so Lambda counts no error: this count
+		// is what the stack's alarm on failed submissions watches.
+		h.metrics.Count(MetricServerErrors, nil)
 	}
 	log.Log(ctx, level, "appointment request handled", attrs...)
 	return resp, nil

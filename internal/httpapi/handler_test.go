@@ -512,6 +512,15 @@ func TestStoreOutcomes(t *testing.T) {
 			if tt.header != "" && resp.Headers[tt.header] == "" {
 				t.Errorf("no %s header", tt.header)
 			}
+			// A 5xx is a response like any other to Lambda; only this
+			// count tells the stack's alarm about it.
+			wantServerErrors := 0
+			if tt.status >= 500 {
+				wantServerErrors = 1
+			}
+			if got := f.metrics.counts[MetricServerErrors+"/"]; got != wantServerErrors {
+				t.Errorf("%s counted %d times, want %d", MetricServerErrors, got, wantServerErrors)
+			}
 			if tt.code != "" {
 				p := decodeProblem(t, resp)
 				if p.Code != tt.code {

@@ -20,7 +20,8 @@ import (
 // link key and send as SenderEmail; it cannot read, write or delete a
 // request, scan the table or read another secret. The role is the one SAM
 // generates from the function's Policies, with only
-// AWSLambdaBasicExecutionRole attached for its logs.
+// AWSLambdaBasicExecutionRole attached for its logs and
+// AWSXrayWriteOnlyAccess for its traces.
 func TestDigestFunctionRole(t *testing.T) {
 	tmpl := translatedTemplate(t)
 	resources, _ := tmpl["Resources"].(map[string]any)
@@ -38,8 +39,8 @@ func TestDigestFunctionRole(t *testing.T) {
 	}
 	props, _ := role["Properties"].(map[string]any)
 	for _, arn := range leaves(props["ManagedPolicyArns"]) {
-		if s, _ := arn.(string); !basicExecutionRole.MatchString(s) {
-			t.Errorf("DigestFunction's role attaches %s, want only AWSLambdaBasicExecutionRole", compact(arn))
+		if s, _ := arn.(string); !awsManagedPolicyAllowed(s) {
+			t.Errorf("DigestFunction's role attaches %s, want only AWSLambdaBasicExecutionRole and AWSXrayWriteOnlyAccess", compact(arn))
 		}
 	}
 

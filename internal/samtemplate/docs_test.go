@@ -64,3 +64,54 @@ func TestParametersDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestAlarmsDocumented keeps the Alarms table of docs/operations.md true:
+// it names every alarm of template.yaml, and no other.
+func TestAlarmsDocumented(t *testing.T) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(readTemplate(t), &doc); err != nil {
+		t.Fatal(err)
+	}
+	alarms := map[string]bool{}
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "Resources" {
+			continue
+		}
+		resources := root.Content[i+1]
+		for j := 0; j+1 < len(resources.Content); j += 2 {
+			r := resources.Content[j+1]
+			for k := 0; k+1 < len(r.Content); k += 2 {
+				if r.Content[k].Value == "Type" && r.Content[k+1].Value == "AWS::CloudWatch::Alarm" {
+					alarms[resources.Content[j].Value] = true
+				}
+			}
+		}
+	}
+	if len(alarms) == 0 {
+		t.Fatal("template.yaml has no alarms")
+	}
+
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(b), "\n### Alarms\n")
+	section, _, _ = strings.Cut(section, "\n#")
+	documented := map[string]bool{}
+	for _, row := range regexp.MustCompile("(?m)^\\| ([^|]+) \\|").FindAllStringSubmatch(section, -1) {
+		for _, name := range regexp.MustCompile("`([A-Za-z]+Alarm)`").FindAllStringSubmatch(row[1], -1) {
+			documented[name[1]] = true
+		}
+	}
+	for name := range alarms {
+		if !documented[name] {
+			t.Errorf("docs/operations.md's Alarms table does not list %s", name)
+		}
+	}
+	for name := range documented {
+		if !alarms[name] {
+			t.Errorf("docs/operations.md's Alarms table lists %s, which template.yaml does not declare", name)
+		}
+	}
+}

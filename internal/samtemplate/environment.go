@@ -17,6 +17,12 @@ import (
 // caller supplies values for resources (such as a local table's name) and
 // pseudo parameters. Other intrinsic functions are not evaluated.
 //
+// AWS::StackName alone, when neither params nor refs gives it, resolves to
+// LocalStackName, as it does under sam local: a stack's name only labels
+// what the functions write (their metrics' Stack dimension), so any name
+// serves locally, whereas a made-up Region or account would point a
+// function at the wrong place.
+//
 // Values that cannot be resolved are left out of the map, which is returned
 // together with an *UnresolvedError naming each of them, so that a caller
 // that sets those variables some other way can still use the rest.
@@ -75,6 +81,10 @@ func FunctionEnvironment(template []byte, logicalID string, params map[string]st
 	}
 	return env, nil
 }
+
+// LocalStackName is the stack name FunctionEnvironment gives !Ref
+// AWS::StackName when the caller gives none: the one sam local uses.
+const LocalStackName = "local"
 
 // Unresolved is an environment variable whose value FunctionEnvironment
 // could not work out.
@@ -143,6 +153,9 @@ func (r resolver) resolve(n *yaml.Node) (string, *Unresolved) {
 	}
 	if v, ok := r.refs[ref]; ok {
 		return v, nil
+	}
+	if ref == "AWS::StackName" {
+		return LocalStackName, nil
 	}
 	u := &Unresolved{Ref: ref, Parameter: param != nil}
 	switch {

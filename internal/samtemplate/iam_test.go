@@ -79,13 +79,25 @@ func translatedTemplate(t *testing.T) map[string]any {
 // (kms, ssm, secretsmanager).
 var guardedServices = []string{"dynamodb", "ses", "sqs", "sns", "kms", "ssm", "secretsmanager"}
 
-// basicExecutionRole matches the one managed policy a role may attach:
-// AWSLambdaBasicExecutionRole grants CloudWatch Logs writes only. Every
-// other AWS managed policy a function might get, such as
-// AWSLambdaDynamoDBExecutionRole, AWSLambdaSQSQueueExecutionRole or the
-// FullAccess ones, grants guarded actions on "*", and its text is not in the
-// template for the audit to read.
-var basicExecutionRole = regexp.MustCompile(`^arn:(aws[a-z-]*|\$\{AWS::Partition\}):iam::aws:policy/service-role/AWSLambdaBasicExecutionRole$`)
+// basicExecutionRole and xrayWriteOnly match the two AWS managed policies a
+// role may attach. AWSLambdaBasicExecutionRole grants CloudWatch Logs
+// writes only; AWSXrayWriteOnlyAccess, which SAM attaches to the roles it
+// generates for functions with active tracing, grants X-Ray trace writes
+// and sampling reads only. Every other AWS managed policy a function might
+// get, such as AWSLambdaDynamoDBExecutionRole,
+// AWSLambdaSQSQueueExecutionRole or the FullAccess ones, grants guarded
+// actions on "*", and its text is not in the template for the audit to
+// read.
+var (
+	basicExecutionRole = regexp.MustCompile(`^arn:(aws[a-z-]*|\$\{AWS::Partition\}):iam::aws:policy/service-role/AWSLambdaBasicExecutionRole$`)
+	xrayWriteOnly      = regexp.MustCompile(`^arn:(aws[a-z-]*|\$\{AWS::Partition\}):iam::aws:policy/AWSXrayWriteOnlyAccess$`)
+)
+
+// awsManagedPolicyAllowed reports whether arn is one of the AWS managed
+// policies a role may attach.
+func awsManagedPolicyAllowed(arn string) bool {
+	return basicExecutionRole.MatchString(arn) || xrayWriteOnly.MatchString(arn)
+}
 
 // iamAudit is what auditIAM found in a translated template.
 type iamAudit struct {
@@ -126,7 +138,7 @@ func auditIAM(tmpl map[string]any) iamAudit {
 			}
 			for _, arn := range leaves(props["ManagedPolicyArns"]) {
 				if !allowedManagedPolicy(arn, ownPolicies) {
-					a.problems = append(a.problems, fmt.Sprintf("%s attaches managed policy %s; only AWSLambdaBasicExecutionRole, or a policy declared in the template, may be attached", id, compact(arn)))
+					a.problems = append(a.problems, fmt.Sprintf("%s attaches managed policy %s; only AWSLambdaBasicExecutionRole, AWSXrayWriteOnlyAccess or a policy declared in the template may be attached", id, compact(arn)))
 				}
 			}
 		case "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy", "AWS::IAM::UserPolicy", "AWS::IAM::GroupPolicy":
@@ -197,18 +209,18 @@ func guardedService(action string) (string, bool) {
 }
 
 // allowedManagedPolicy reports whether arn, an entry of ManagedPolicyArns,
-// is AWSLambdaBasicExecutionRole or a Ref to a managed policy the template
-// declares, whose document the audit reads.
+// is AWSLambdaBasicExecutionRole, AWSXrayWriteOnlyAccess or a Ref to a
+// managed policy the template declares, whose document the audit reads.
 func allowedManagedPolicy(arn any, ownPolicies map[string]bool) bool {
 	switch v := arn.(type) {
 	case string:
-		return basicExecutionRole.MatchString(v)
+		return awsManagedPolicyAllowed(v)
 	case map[string]any:
 		if len(v) != 1 {
 			return false
 		}
 		if s, ok := v["Fn::Sub"].(string); ok {
-			return basicExecutionRole.MatchString(s)
+			return awsManagedPolicyAllowed(s)
 		}
 		if ref, ok := v["Ref"].(string); ok {
 			return ownPolicies[ref]
@@ -258,7 +270,7 @@ func compact(v any) string {
 // TestIAMGrantsNothingOnEveryResource is the IAM audit of the deployed
 // template: no role or policy may allow a DynamoDB, SES, SQS, SNS, KMS, SSM
 // or Secrets Manager action on Resource "*", nor attach a managed policy
-// other than AWSLambdaBasicExecutionRole. Every function's role must be one
+// other than AWSLambdaBasicExecutionRole and AWSXrayWriteOnlyAccess. Every function's role must be one
 // the template declares, so that none escapes the audit.
 func TestIAMGrantsNothingOnEveryResource(t *testing.T) {
 	tmpl := translatedTemplate(t)
@@ -318,6 +330,11 @@ func TestNotifyFunctionRole(t *testing.T) {
 		{"dynamodb:UpdateItem", getAtt("RequestsTable", "Arn")},
 		// To sign the action links in the emails with ManageFunction's key.
 		{"secretsmanager:GetSecretValue", ref("ActionLinkKeySecret")},
+		// Active tracing: Lambda writes the function's segments with its
+		// role, which SAM does not extend when the template gives one.
+		// X-Ray's actions name no resource.
+		{"xray:PutTraceSegments", "*"},
+		{"xray:PutTelemetryRecords", "*"},
 	}
 	for _, tt := range tests {
 		got := granted[tt.action]
@@ -325,9 +342,16 @@ func TestNotifyFunctionRole(t *testing.T) {
 			t.Errorf("%s allowed on %s, want on %s", tt.action, compact(got), compact(tt.resource))
 		}
 	}
-	// The link key is the only secret: the hashing key is SubmitFunction's.
-	if got := granted["secretsmanager:GetSecretValue"]; len(got) != 1 {
-		t.Errorf("secretsmanager:GetSecretValue allowed on %s, want only on ActionLinkKeySecret", compact(got))
+	// The link key, and the hashing key that suppressed addresses are
+	// found under; no other secret.
+	if got, want := granted["secretsmanager:GetSecretValue"], []any{ref("ActionLinkKeySecret"), ref("HashingKeySecret")}; !reflect.DeepEqual(got, want) {
+		t.Errorf("secretsmanager:GetSecretValue allowed on %s, want only on %s", compact(got), compact(want))
+	}
+	// Of X-Ray, only writing traces.
+	for action := range granted {
+		if service, _, _ := strings.Cut(action, ":"); service == "xray" && action != "xray:PutTraceSegments" && action != "xray:PutTelemetryRecords" {
+			t.Errorf("NotifyFunctionRole allows %s, want only the two trace writes of X-Ray", action)
+		}
 	}
 }
 
@@ -335,7 +359,8 @@ func TestNotifyFunctionRole(t *testing.T) {
 // call, may read and update single items of RequestsTable and read the link
 // key, and nothing else: no PutItem or DeleteItem, no index, stream, SES or
 // other secret. The role is the one SAM generates from the function's
-// Policies, with only AWSLambdaBasicExecutionRole attached for its logs.
+// Policies, with only AWSLambdaBasicExecutionRole attached for its logs and
+// AWSXrayWriteOnlyAccess for its traces.
 func TestManageFunctionRole(t *testing.T) {
 	tmpl := translatedTemplate(t)
 	resources, _ := tmpl["Resources"].(map[string]any)
@@ -353,8 +378,8 @@ func TestManageFunctionRole(t *testing.T) {
 	}
 	props, _ := role["Properties"].(map[string]any)
 	for _, arn := range leaves(props["ManagedPolicyArns"]) {
-		if s, _ := arn.(string); !basicExecutionRole.MatchString(s) {
-			t.Errorf("ManageFunction's role attaches %s, want only AWSLambdaBasicExecutionRole", compact(arn))
+		if s, _ := arn.(string); !awsManagedPolicyAllowed(s) {
+			t.Errorf("ManageFunction's role attaches %s, want only AWSLambdaBasicExecutionRole and AWSXrayWriteOnlyAccess", compact(arn))
 		}
 	}
 
@@ -422,14 +447,18 @@ func TestAuditIAM(t *testing.T) {
 		{"basic execution role", `{"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"ManagedPolicyArns": [
 			"arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
 			{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}]}}}}`, nil},
+		{"X-Ray write-only access", `{"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"ManagedPolicyArns": [
+			"arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+			{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXrayWriteOnlyAccess"}]}}}}`, nil},
 		{"managed policies", `{"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"ManagedPolicyArns": [
 			"arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole",
 			"arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
 			"arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess",
 			"arn:aws:iam::aws:policy/AmazonSESFullAccess",
 			"arn:aws:iam::aws:policy/ReadOnlyAccess",
+			"arn:aws:iam::aws:policy/AWSXrayFullAccess",
 			"arn:aws:iam::123456789012:policy/Elsewhere"]}}}}`,
-			[]string{"AWSLambdaDynamoDBExecutionRole", "AWSLambdaSQSQueueExecutionRole", "AmazonDynamoDBFullAccess", "AmazonSESFullAccess", "ReadOnlyAccess", "Elsewhere"}},
+			[]string{"AWSLambdaDynamoDBExecutionRole", "AWSLambdaSQSQueueExecutionRole", "AmazonDynamoDBFullAccess", "AmazonSESFullAccess", "ReadOnlyAccess", "AWSXrayFullAccess", "Elsewhere"}},
 		{"declared managed policy", `{"Resources": {
 			"R": {"Type": "AWS::IAM::Role", "Properties": {"ManagedPolicyArns": [{"Ref": "M"}]}},
 			"M": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {"Statement":

@@ -76,12 +76,16 @@ func TestRequestsTableOfTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The index holds only what the digest shows of a request
+	// (TestDigestFromTheStatusIndex), and the emails' delivery records for
+	// the local server's requests page.
+	byStatus := dynamo.IndexByStatus + " status:HASH,createdAt:RANGE INCLUDE[emails firstName history id lastName location phone phoneExtension reference service]"
 	want := tableShape{
 		Name:        "appointments-test",
 		BillingMode: "PAY_PER_REQUEST",
 		Keys:        "pk:HASH,sk:RANGE",
 		Attributes:  []string{"createdAt:S", "pk:S", "sk:S", "status:S"},
-		Indexes:     []string{dynamo.IndexByStatus + " status:HASH,createdAt:RANGE ALL[]"},
+		Indexes:     []string{byStatus},
 		Stream:      "true NEW_AND_OLD_IMAGES",
 	}
 	if g := shape(got); !reflect.DeepEqual(g, want) {
@@ -196,21 +200,25 @@ func TestFunctionEnvironmentOfTemplate(t *testing.T) {
 				"HASHING_KEY_SECRET_ARN":     "arn:aws:secretsmanager:us-east-1:123456789012:secret:key",
 				"TURNSTILE_SECRET_ARN":       "",
 				"METRICS_NAMESPACE":          "ClinicAppointments",
-				"AWS_ENDPOINT_URL":           "",
+				// The metrics' Stack dimension: sam local's name for a
+				// stack, unless the caller names one.
+				"STACK_NAME":       samtemplate.LocalStackName,
+				"AWS_ENDPOINT_URL": "",
 			},
 		},
 		{
 			function: "SubmitFunction",
 			// A given value wins over the default, and over refs.
 			params: map[string]string{"AllowedOrigins": "https://a.example", "ThankYouUrl": "https://a.example/t", "RetentionDays": "30", "RequestsTable": "from-params"},
-			refs:   map[string]string{"RequestsTable": "from-refs", "HashingKeySecret": "key"},
-			want:   map[string]string{"TABLE_NAME": "from-params", "RETENTION_DAYS": "30"},
+			refs:   map[string]string{"RequestsTable": "from-refs", "HashingKeySecret": "key", "AWS::StackName": "clinic-staging"},
+			want:   map[string]string{"TABLE_NAME": "from-params", "RETENTION_DAYS": "30", "STACK_NAME": "clinic-staging"},
 		},
 		{
 			function: "NotifyFunction",
 			params:   map[string]string{"SenderEmail": "appointments@example.com", "FrontDeskEmail": "frontdesk@example.com"},
 			refs: map[string]string{"RequestsTable": "appointments-local", "EmailConfigurationSet": "appointments-local",
-				"ActionLinkKeySecret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links"},
+				"ActionLinkKeySecret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links",
+				"HashingKeySecret":    "arn:aws:secretsmanager:us-east-1:123456789012:secret:hashing"},
 			want: map[string]string{
 				"TABLE_NAME":                 "appointments-local",
 				"SENDER_EMAIL":               "appointments@example.com",
@@ -218,7 +226,9 @@ func TestFunctionEnvironmentOfTemplate(t *testing.T) {
 				"STAFF_EMAIL_DETAIL":         "full",
 				"CONFIGURATION_SET_NAME":     "appointments-local",
 				"CONFIRMATIONS_PER_HOUR":     "200",
+				"HASHING_KEY_SECRET_ARN":     "arn:aws:secretsmanager:us-east-1:123456789012:secret:hashing",
 				"METRICS_NAMESPACE":          "ClinicAppointments",
+				"STACK_NAME":                 samtemplate.LocalStackName,
 				"ACTION_LINK_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links",
 				"AWS_ENDPOINT_URL":           "",
 			},
@@ -237,6 +247,7 @@ func TestFunctionEnvironmentOfTemplate(t *testing.T) {
 				"STAFF_EMAIL_DETAIL":         "full",
 				"CONFIGURATION_SET_NAME":     "appointments-local",
 				"METRICS_NAMESPACE":          "ClinicAppointments",
+				"STACK_NAME":                 samtemplate.LocalStackName,
 				"ACTION_LINK_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links",
 				"AWS_ENDPOINT_URL":           "",
 			},
@@ -336,6 +347,12 @@ Resources:
           EMPTY: ""
           LONG: {Ref: Name}
           REGION: !Ref AWS::Region
+  Named:
+    Type: AWS::Serverless::Function
+    Properties:
+      Environment:
+        Variables:
+          STACK: !Ref AWS::StackName
   Bare:
     Type: AWS::Lambda::Function
     Properties:
@@ -373,6 +390,8 @@ Resources:
 			want:   map[string]string{"LEVEL": "INFO", "SHARED": "own", "NUMBER": "42", "EMPTY": "", "LONG": "clinic", "REGION": "us-east-1"},
 		},
 		{name: "no globals for plain Lambda functions", fn: "Bare", want: map[string]string{"ONLY": "this"}},
+		{name: "stack name as sam local has it", fn: "Named", want: map[string]string{"LEVEL": "INFO", "SHARED": "global", "STACK": "local"}},
+		{name: "stack name given", fn: "Named", refs: map[string]string{"AWS::StackName": "clinic"}, want: map[string]string{"LEVEL": "INFO", "SHARED": "global", "STACK": "clinic"}},
 		{name: "missing parameter", fn: "Fn", refs: map[string]string{"AWS::Region": "r"}, wantErr: "LONG (!Ref Name: parameter without a default"},
 		{name: "pseudo parameter", fn: "Fn", params: map[string]string{"Name": "n"}, wantErr: "REGION (!Ref AWS::Region"},
 		{name: "Sub", fn: "Sub", params: map[string]string{"Name": "n"}, wantErr: "URL (!Sub is not evaluated locally)"},
