@@ -264,3 +264,49 @@ func TestSetupRefusesBadSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestSuppressedAddressUnderEmulator: with the stack's hashing key, the
+// bootstrap looks the patient's address up among the suppression records
+// FeedbackFunction makes, and an address that complained gets no
+// confirmation, recorded as failed; the front desk's email still goes.
+func TestSuppressedAddressUnderEmulator(t *testing.T) {
+	b := newBackend(t)
+	ctx := context.Background()
+	payload := readEvent(t, "notify-new-request.json")
+	var sample events.DynamoDBEvent
+	if err := json.Unmarshal(payload, &sample); err != nil {
+		t.Fatal(err)
+	}
+	item, err := dynamo.ItemFromImage(sample.Records[0].Change.NewImage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
+		t.Fatal(err)
+	}
+	const hashingKey = "a-hashing-key-of-the-stack-0123456789abcdefghijklmnopqrstuvwxyz"
+	secret, err := secretsmanager.NewFromConfig(b.moto.AWSConfig()).CreateSecret(ctx, &secretsmanager.CreateSecretInput{
+		Name: aws.String("hashing-key"), SecretString: aws.String(hashingKey)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := dynamo.New(b.db, table, 365)
+	if err := store.Suppress(ctx, appointment.SuppressionKey([]byte(hashingKey), "Jordan.Rivera@example.com"), "complaint", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	fn := b.startNotify(t, "HASHING_KEY_SECRET_ARN="+*secret.ARN)
+	if resp := invoke(t, fn, payload); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("batch failures %v", resp.BatchItemFailures)
+	}
+	got := b.emails(t)
+	if len(got["jordan.rivera@example.com"]) != 0 || len(got[frontDesk]) != 1 {
+		t.Fatalf("emails by recipient: %v, want only the front desk's", counts(got))
+	}
+	r, err := store.Get(ctx, sample.Records[0].Change.NewImage["id"].String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := r.Deliveries[appointment.EmailPatient]; d.State != appointment.DeliveryFailed || d.Reason != appointment.ReasonComplaint {
+		t.Errorf("the confirmation's record: %+v", d)
+	}
+}

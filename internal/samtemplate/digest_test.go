@@ -60,16 +60,7 @@ func TestDigestFunctionRole(t *testing.T) {
 	// The conditions that narrow two of those grants: the counter items
 	// only, named as the DynamoDB adapter keys the digest's counter, and
 	// sending only as the sender, as NotifyFunction does.
-	conditions := map[string]any{}
-	for _, p := range leaves(props["Policies"]) {
-		doc, _ := p.(map[string]any)["PolicyDocument"].(map[string]any)
-		for _, st := range leaves(doc["Statement"]) {
-			st, _ := st.(map[string]any)
-			for _, a := range leaves(st["Action"]) {
-				conditions[fmt.Sprint(a)] = st["Condition"]
-			}
-		}
-	}
+	conditions := conditionsByAction(props)
 	wantConditions := map[string]any{
 		"dynamodb:UpdateItem": map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []any{dynamo.CounterPrefix(digest.CounterName) + "*"}}},
 		"ses:SendRawEmail":    map[string]any{"StringEquals": map[string]any{"ses:FromAddress": ref("SenderEmail")}},

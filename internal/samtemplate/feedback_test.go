@@ -201,16 +201,7 @@ func TestFeedbackFunctionRole(t *testing.T) {
 	if got := grants(props); !reflect.DeepEqual(got, want) {
 		t.Errorf("FeedbackFunction's role allows %s, want exactly %s", compact(got), compact(want))
 	}
-	conditions := map[string]any{}
-	for _, p := range leaves(props["Policies"]) {
-		doc, _ := p.(map[string]any)["PolicyDocument"].(map[string]any)
-		for _, st := range leaves(doc["Statement"]) {
-			st, _ := st.(map[string]any)
-			for _, a := range leaves(st["Action"]) {
-				conditions[fmt.Sprint(a)] = st["Condition"]
-			}
-		}
-	}
+	conditions := conditionsByAction(props)
 	leading := func(prefix string) any {
 		return map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []any{prefix + "*"}}}
 	}
@@ -232,4 +223,20 @@ func TestFeedbackFunctionRole(t *testing.T) {
 	if !slices.ContainsFunc(notifyGrants["secretsmanager:GetSecretValue"], func(v any) bool { return reflect.DeepEqual(v, ref("HashingKeySecret")) }) {
 		t.Errorf("NotifyFunction cannot read HashingKeySecret: %s", compact(notifyGrants["secretsmanager:GetSecretValue"]))
 	}
+}
+
+// conditionsByAction returns the condition each action of a role's
+// inline policies is allowed on.
+func conditionsByAction(roleProps map[string]any) map[string]any {
+	conditions := map[string]any{}
+	for _, p := range leaves(roleProps["Policies"]) {
+		doc, _ := p.(map[string]any)["PolicyDocument"].(map[string]any)
+		for _, st := range leaves(doc["Statement"]) {
+			st, _ := st.(map[string]any)
+			for _, a := range leaves(st["Action"]) {
+				conditions[fmt.Sprint(a)] = st["Condition"]
+			}
+		}
+	}
+	return conditions
 }
