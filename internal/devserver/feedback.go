@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,11 +14,7 @@ import (
 // feedbackEvents are the outbox's buttons: each makes up the event SES
 // publishes when the receiving side accepts the email, bounces it for
 // good, or its recipient marks it as spam.
-var feedbackEvents = map[string]string{
-	"delivery":  "Delivered",
-	"bounce":    "Bounced",
-	"complaint": "Marked as spam",
-}
+var feedbackEvents = []string{"delivery", "bounce", "complaint"}
 
 // feedbackNotices are what the outbox says after a button, by the outcome
 // the redirect names; only these fixed words are shown.
@@ -36,7 +33,7 @@ func (s *Server) simulateFeedback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	typ := r.PostFormValue("event")
-	if _, ok := feedbackEvents[typ]; !ok {
+	if !slices.Contains(feedbackEvents, typ) {
 		http.Error(w, "event must be delivery, bounce or complaint", http.StatusBadRequest)
 		return
 	}

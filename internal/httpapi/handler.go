@@ -7,9 +7,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/hkdf"
-	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -439,15 +437,11 @@ func (h *Handler) decoy(ctx context.Context, r responder, d appointment.Dedupe, 
 	return resp, out
 }
 
-// hash returns a keyed hash of value for the given purpose, in hex: what a
-// counter is named by, so that the table never holds a client's address or
-// a patient's email, and no one without the key can test a guess.
+// hash returns the keyed hash of value for the given purpose
+// (appointment.KeyedHash): what a counter is named by, so that the table
+// never holds a client's address or a patient's email.
 func (h *Handler) hash(purpose, value string) string {
-	m := hmac.New(sha256.New, h.cfg.Key)
-	m.Write([]byte(purpose))
-	m.Write([]byte{0})
-	m.Write([]byte(value))
-	return hex.EncodeToString(m.Sum(nil)[:16])
+	return appointment.KeyedHash(h.cfg.Key, purpose, value)
 }
 
 func firstValue(values []string) string {
