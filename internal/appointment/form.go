@@ -8,9 +8,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/nyaruka/phonenumbers"
-
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/phonenumbers"
 )
 
 // Field names, the same in every encoding the form may use.

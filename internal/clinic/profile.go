@@ -23,7 +23,7 @@ import (
 	// zone named by the profile must be resolvable from the binary itself.
 	_ "time/tzdata"
 
-	"github.com/nyaruka/phonenumbers"
+	"example.com/appointments/internal/phonenumbers"
 )
 
 //go:embed profile.json

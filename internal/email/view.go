@@ -7,10 +7,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/nyaruka/phonenumbers"
-
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/phonenumbers"
 )
 
 // Both templates of a kind receive the same view, so that the plain-text
