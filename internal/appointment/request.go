@@ -101,3 +101,13 @@ func (r *Request) Fingerprint() string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// Spend is one count a submission makes against a limit: the counter named
+// Name, in the window of length Window that starts at WindowStart, which
+// may reach Max and no further.
+type Spend struct {
+	Name        string
+	WindowStart time.Time
+	Window      time.Duration
+	Max         int
+}

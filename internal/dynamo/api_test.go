@@ -184,8 +184,17 @@ func TestSubmitWhileDynamoDBFails(t *testing.T) {
 		fail func(op string, call int) fault
 	}{
 		{"everything fails", func(string, int) fault { return serverError }},
-		{"claims fail", func(op string, _ int) fault { return map[bool]fault{true: serverError}[op == "PutItem"] }},
-		{"request write fails", func(op string, call int) fault { return map[bool]fault{true: serverError}[op == "PutItem" && call > 2] }},
+		{"the transaction fails", func(op string, _ int) fault { return map[bool]fault{true: serverError}[op == "TransactWriteItems"] }},
+		// A cancelled transaction sends the submission the step-by-step way.
+		{"claims fail", func(op string, _ int) fault {
+			return map[string]fault{"TransactWriteItems": canceled, "PutItem": serverError}[op]
+		}},
+		{"request write fails", func(op string, call int) fault {
+			if op == "TransactWriteItems" {
+				return canceled
+			}
+			return map[bool]fault{true: serverError}[op == "PutItem" && call > 2]
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

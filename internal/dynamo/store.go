@@ -19,7 +19,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +38,7 @@ type Client interface {
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
 // How long repeats are recognised.
@@ -214,26 +214,10 @@ const maxClaimTries = 3
 // claim takes c for r. It returns nil when r now holds the claim, or the
 // holder of an earlier, unexpired claim.
 func (s *Store) claim(ctx context.Context, c *claim, r appointment.Request, fingerprint string, now time.Time) (*holder, error) {
-	item := key(c.pk, c.sk)
-	item["type"] = str(map[string]string{"IDEM": "idempotency", "DEDUPE": "dedupe"}[c.sk])
-	item["requestId"] = str(r.ID)
-	item["reference"] = str(r.Reference)
-	item["fingerprint"] = str(fingerprint)
-	item[attrExpiresAt] = number(now.Add(c.window).Unix())
+	put := s.claimPut(c, r, fingerprint, now)
+	put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 	for try := 1; ; try++ {
-		_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: &s.table,
-			Item:      item,
-			// DynamoDB's time to live deletes expired items only eventually,
-			// so an expired claim is taken over explicitly. A claim already
-			// naming r is r's own, written by an attempt whose answer was lost.
-			ConditionExpression: aws.String("attribute_not_exists(pk) OR expiresAt < :now OR requestId = :id"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":now": number(now.Unix()),
-				":id":  str(r.ID),
-			},
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		})
+		_, err := s.client.PutItem(ctx, put)
 		if err == nil {
 			return nil, nil
 		}
@@ -275,13 +259,40 @@ func (s *Store) complete(ctx context.Context, r appointment.Request, h *holder, 
 	return appointment.Receipt{ID: r.ID, Reference: r.Reference, Replayed: replayed}, nil
 }
 
-// putRequest writes r if no request with its ID exists.
-func (s *Store) putRequest(ctx context.Context, r appointment.Request, now time.Time) error {
-	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
+// claimPut is the write that takes c for r.
+func (s *Store) claimPut(c *claim, r appointment.Request, fingerprint string, now time.Time) *dynamodb.PutItemInput {
+	item := key(c.pk, c.sk)
+	item["type"] = str(map[string]string{"IDEM": "idempotency", "DEDUPE": "dedupe"}[c.sk])
+	item["requestId"] = str(r.ID)
+	item["reference"] = str(r.Reference)
+	item["fingerprint"] = str(fingerprint)
+	item[attrExpiresAt] = number(now.Add(c.window).Unix())
+	return &dynamodb.PutItemInput{
+		TableName: &s.table,
+		Item:      item,
+		// DynamoDB's time to live deletes expired items only eventually,
+		// so an expired claim is taken over explicitly. A claim already
+		// naming r is r's own, written by an attempt whose answer was lost.
+		ConditionExpression: aws.String("attribute_not_exists(pk) OR expiresAt < :now OR requestId = :id"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":now": number(now.Unix()),
+			":id":  str(r.ID),
+		},
+	}
+}
+
+// requestPut is the write that stores r if no request with its ID exists.
+func (s *Store) requestPut(r appointment.Request, now time.Time) *dynamodb.PutItemInput {
+	return &dynamodb.PutItemInput{
 		TableName:           &s.table,
 		Item:                requestItem(r, now.Add(s.retention)),
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
-	})
+	}
+}
+
+// putRequest writes r if no request with its ID exists.
+func (s *Store) putRequest(ctx context.Context, r appointment.Request, now time.Time) error {
+	_, err := s.client.PutItem(ctx, s.requestPut(r, now))
 	var exists *types.ConditionalCheckFailedException
 	if errors.As(err, &exists) {
 		return nil
@@ -352,21 +363,10 @@ func (s *Store) getItem(ctx context.Context, pk, sk string) (map[string]types.At
 // callers each see a distinct value; the item expires a window after the
 // window ends. A negative delta gives back what an earlier call counted.
 func (s *Store) Count(ctx context.Context, name string, windowStart time.Time, window time.Duration, delta int) (int, error) {
-	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:        &s.table,
-		Key:              key(CounterPrefix(name)+strconv.FormatInt(windowStart.Unix(), 10), "RATE"),
-		UpdateExpression: aws.String("ADD #count :delta SET #type = :type, expiresAt = if_not_exists(expiresAt, :expires)"),
-		ExpressionAttributeNames: map[string]string{
-			"#count": "count",
-			"#type":  "type",
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":delta":   number(int64(delta)),
-			":type":    str("counter"),
-			":expires": number(windowStart.Add(2 * window).Unix()),
-		},
-		ReturnValues: types.ReturnValueUpdatedNew,
-	})
+	in := counterUpdate(name, windowStart, window, delta)
+	in.TableName = &s.table
+	in.ReturnValues = types.ReturnValueUpdatedNew
+	out, err := s.client.UpdateItem(ctx, in)
 	if err != nil {
 		return 0, unavailable("count", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -178,6 +179,9 @@ const (
 	// lostResponse forwards the request, then drops moto's answer, as when
 	// a connection breaks after DynamoDB has acted.
 	lostResponse
+	// canceled answers that a transaction was cancelled by a condition,
+	// without forwarding the request, so that nothing is written.
+	canceled
 )
 
 func (f *faults) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -190,6 +194,15 @@ func (f *faults) RoundTrip(req *http.Request) (*http.Response, error) {
 	call := f.calls[op]
 	f.mu.Unlock()
 
+	if f.fail(op, call) == canceled {
+		body := `{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled","CancellationReasons":[{"Code":"ConditionalCheckFailed"}]}`
+		return &http.Response{
+			StatusCode: 400,
+			Header:     http.Header{"Content-Type": {"application/x-amz-json-1.0"}},
+			Body:       io.NopCloser(strings.NewReader(body)),
+			Request:    req,
+		}, nil
+	}
 	switch f.fail(op, call) {
 	case serverError:
 		return &http.Response{

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -237,9 +238,18 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 	sourceIP := e.RequestContext.HTTP.SourceIP
 	client := h.hash("client", sourceIP)
 
-	overBudget := h.countAttempt(ctx, client, now, log)
-
 	sub, refusal, refused := h.read(ctx, e, headers, r, log)
+	if sub.valid {
+		// Stamped once, so that every write of this submission names the
+		// same request, and a claim it finds under its own ID is its own.
+		sub.req.Stamp(now)
+	}
+	challenge := h.challenge(ctx, sub, sourceIP)
+	if resp, out, done := h.submitAtOnce(ctx, r, sub, refused, challenge, client, now, log); done {
+		return resp, out
+	}
+
+	overBudget := h.countAttempt(ctx, client, now, log)
 	if sub.valid {
 		receipt, found, err := h.store.Replay(ctx, sub.req, sub.dedupe)
 		switch {
@@ -259,7 +269,7 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 	}
 
 	if h.cfg.Challenge != nil {
-		passed, err := h.cfg.Challenge.Verify(ctx, firstValue(sub.form[fieldChallenge]), sourceIP)
+		passed, err := challenge()
 		if err != nil {
 			// Fail closed: without an answer, a bot could not be told apart.
 			log.ErrorContext(ctx, "bot challenge unavailable", "error", err)
@@ -292,7 +302,6 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 		}
 	}
 
-	sub.req.Stamp(now)
 	receipt, err := h.store.Create(ctx, sub.req, sub.dedupe)
 	if (err != nil || receipt.Replayed) && address != "" {
 		// Nothing new was stored, so the patient address's allowance is
@@ -307,6 +316,66 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 		return r.fail(ctx, err, log)
 	}
 	return r.success(receipt)
+}
+
+// Submitter is a Store that can also count a submission against its
+// limits, take its claims and store it in one atomic write (dynamo.Store's
+// Submit). It returns false when that write did not apply, having written
+// nothing.
+type Submitter interface {
+	Submit(ctx context.Context, r appointment.Request, d appointment.Dedupe, spends []appointment.Spend) (appointment.Receipt, bool, error)
+}
+
+// submitAtOnce stores a valid submission with a single write to storage,
+// when the store can do that: the usual case of a new request from a
+// client and a patient within their limits, which would otherwise take a
+// round trip per counter, one to look for a repeat, one per claim and one
+// for the request. Whenever the write does not apply (a limit reached, a
+// repeat, a conflict), nothing was written and done is false: serve then
+// takes the checks one at a time, in their order, and answers as always.
+func (h *Handler) submitAtOnce(ctx context.Context, r responder, sub submission, refused bool, challenge func() (bool, error), client string, now time.Time, log *slog.Logger) (resp events.APIGatewayV2HTTPResponse, out outcome, done bool) {
+	s, ok := h.store.(Submitter)
+	if !ok || !sub.valid || refused || sub.form.IsSpam() {
+		return resp, out, false
+	}
+	if passed, err := challenge(); err != nil || !passed {
+		return resp, out, false
+	}
+	var spends []appointment.Spend
+	add := func(name string, l Limit) {
+		if l.on() {
+			spends = append(spends, appointment.Spend{Name: name, WindowStart: now.Truncate(l.Window), Window: l.Window, Max: l.Max})
+		}
+	}
+	add("attempts#"+client, h.cfg.Attempts)
+	add("client#"+client, h.cfg.Accepted)
+	add("address#"+h.hash("address", appointment.CanonicalAddress(sub.req.Email)), h.cfg.PerAddress)
+	receipt, stored, err := s.Submit(ctx, sub.req, sub.dedupe, spends)
+	if err != nil {
+		// The write may or may not have applied: a retry of the
+		// submission finds out, through its claims, and answers as
+		// for a repeat.
+		resp, out = r.fail(ctx, err, log)
+		return resp, out, true
+	}
+	if !stored {
+		return resp, out, false
+	}
+	resp, out = r.success(receipt)
+	return resp, out, true
+}
+
+// challenge returns the verification of the submission's bot challenge,
+// asked of the verifier at most once however often it is called, since a
+// challenge's token is good for one verification. Without a verifier every
+// submission passes.
+func (h *Handler) challenge(ctx context.Context, sub submission, sourceIP string) func() (bool, error) {
+	if h.cfg.Challenge == nil {
+		return func() (bool, error) { return true, nil }
+	}
+	return sync.OnceValues(func() (bool, error) {
+		return h.cfg.Challenge.Verify(ctx, firstValue(sub.form[fieldChallenge]), sourceIP)
+	})
 }
 
 // refusal is an answer decided while reading a request.

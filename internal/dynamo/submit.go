@@ -1,0 +1,94 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"example.com/appointments/internal/appointment"
+)
+
+// Submit stores r in one round trip, as the usual case of a submission:
+// with a single transaction it adds one to each counter of spends, takes
+// r's claims and writes r. The transaction applies only if every counter
+// stays within its Max, no claim is held by another request and r is new;
+// otherwise (or when the transaction meets a concurrent write to one of its
+// items) nothing is written and Submit returns false, and the caller takes
+// the step-by-step path (Count, Replay, Create), which tells the cases
+// apart and answers each. Other failures of DynamoDB are returned as
+// appointment.ErrUnavailable; the SDK gives the transaction an idempotency
+// token, so its own retries never apply it twice.
+func (s *Store) Submit(ctx context.Context, r appointment.Request, d appointment.Dedupe, spends []appointment.Spend) (appointment.Receipt, bool, error) {
+	now := s.now()
+	items := make([]types.TransactWriteItem, 0, len(spends)+3)
+	for _, sp := range spends {
+		u := counterUpdate(sp.Name, sp.WindowStart, sp.Window, 1)
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName:        &s.table,
+			Key:              u.Key,
+			UpdateExpression: u.UpdateExpression,
+			// Within the limit after this count: count < Max before it.
+			ConditionExpression:       aws.String("attribute_not_exists(#count) OR #count < :max"),
+			ExpressionAttributeNames:  u.ExpressionAttributeNames,
+			ExpressionAttributeValues: withValue(u.ExpressionAttributeValues, ":max", number(int64(sp.Max))),
+		}})
+	}
+	claims := []*claim{{pk: "DEDUPE#" + d.Fingerprint, sk: "DEDUPE", window: DedupeWindow}}
+	if d.IdempotencyKey != "" {
+		claims = append(claims, &claim{pk: idempotencyPK(d.IdempotencyKey), sk: "IDEM", window: IdempotencyWindow})
+	}
+	for _, c := range claims {
+		p := s.claimPut(c, r, d.Fingerprint, now)
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName:                 p.TableName,
+			Item:                      p.Item,
+			ConditionExpression:       p.ConditionExpression,
+			ExpressionAttributeValues: p.ExpressionAttributeValues,
+		}})
+	}
+	p := s.requestPut(r, now)
+	items = append(items, types.TransactWriteItem{Put: &types.Put{
+		TableName:           p.TableName,
+		Item:                p.Item,
+		ConditionExpression: p.ConditionExpression,
+	}})
+
+	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	// A cancelled transaction wrote nothing, whatever the reason: a
+	// condition, or a conflict with a concurrent write to a counter.
+	var canceled *types.TransactionCanceledException
+	if errors.As(err, &canceled) {
+		return appointment.Receipt{}, false, nil
+	}
+	if err != nil {
+		return appointment.Receipt{}, false, unavailable("submit", err)
+	}
+	return appointment.Receipt{ID: r.ID, Reference: r.Reference}, true, nil
+}
+
+// counterUpdate is the update Count makes to a counter.
+func counterUpdate(name string, windowStart time.Time, window time.Duration, delta int) *dynamodb.UpdateItemInput {
+	return &dynamodb.UpdateItemInput{
+		Key:              key(CounterPrefix(name)+strconv.FormatInt(windowStart.Unix(), 10), "RATE"),
+		UpdateExpression: aws.String("ADD #count :delta SET #type = :type, expiresAt = if_not_exists(expiresAt, :expires)"),
+		ExpressionAttributeNames: map[string]string{
+			"#count": "count",
+			"#type":  "type",
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":delta":   number(int64(delta)),
+			":type":    str("counter"),
+			":expires": number(windowStart.Add(2 * window).Unix()),
+		},
+	}
+}
+
+func withValue(values map[string]types.AttributeValue, name string, v types.AttributeValue) map[string]types.AttributeValue {
+	values[name] = v
+	return values
+}
