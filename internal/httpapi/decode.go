@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +11,10 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"example.com/appointments/internal/appointment"
 )
@@ -114,76 +116,99 @@ func isKnown(name string) bool {
 
 // decodeJSON reads a JSON object into a form by the rules form posts follow:
 // a key given twice is a field repeated, and a value that is not valid UTF-8
-// is a field that cannot be read. encoding/json itself would keep the last
-// of two keys and turn broken bytes into U+FFFD, so the object is read key
-// by key.
+// is a field that cannot be read. A decoder of whole values would keep the
+// last of two keys and turn broken bytes into U+FFFD, so the object is read
+// token by token, with jsontext, which hands out each value's raw bytes.
+//
+// The body is copied into one string, and a value written without escapes
+// is a part of that string, so that reading a form allocates about once per
+// field rather than several times.
 func decodeJSON(b []byte) (appointment.Form, []appointment.FieldError, error) {
 	notObject := &decodeError{code: codeMalformed, detail: "the body is not a JSON object"}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+	text := string(b)
+	src := strings.NewReader(text)
+	dec := jsonDecoders.Get().(*jsontext.Decoder)
+	dec.Reset(src, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	defer func() {
+		dec.Reset(emptyReader)
+		jsonDecoders.Put(dec)
+	}()
+	// One array holds the values of every field, each field's a part of it.
+	values := make([]string, 0, 2*len(appointment.Fields))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return nil, nil, notObject
 	}
-	raw := map[string][]json.RawMessage{}
-	var order []string
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
+	// The fields in the order they first appear, which is the order of
+	// their errors.
+	fields := make([]jsonField, 0, len(appointment.Fields)+1)
+	for dec.PeekKind() != '}' {
+		rawName, err := dec.ReadValue()
+		if err != nil || rawName.Kind() != '"' {
 			return nil, nil, notObject
 		}
-		name, ok := tok.(string)
-		if !ok {
+		name, known := knownName(rawName)
+		if !known {
+			unknown := name
+			if _, err := dec.ReadValue(); err != nil {
+				return nil, nil, notObject
+			}
+			return nil, nil, &decodeError{code: codeMalformed, detail: fmt.Sprintf("unknown field %q", truncate(strings.ToValidUTF8(unknown, "?"), 40))}
+		}
+		var (
+			fieldValues []string
+			verr        error
+		)
+		values, fieldValues, verr = jsonValues(dec, text, appointment.IsList(name), values)
+		if verr == errJSONSyntax {
 			return nil, nil, notObject
 		}
-		var msg json.RawMessage
-		if err := dec.Decode(&msg); err != nil {
-			return nil, nil, notObject
+		k := slices.IndexFunc(fields, func(f jsonField) bool { return f.name == name })
+		if k < 0 {
+			fields = append(fields, jsonField{name: name, values: fieldValues, err: verr})
+		} else {
+			fields[k].repeated = true
 		}
-		if !isKnown(name) {
-			return nil, nil, &decodeError{code: codeMalformed, detail: fmt.Sprintf("unknown field %q", truncate(strings.ToValidUTF8(name, "?"), 40))}
-		}
-		if _, seen := raw[name]; !seen {
-			order = append(order, name)
-		}
-		raw[name] = append(raw[name], msg)
 	}
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '}' {
 		return nil, nil, notObject
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := dec.ReadToken(); err != io.EOF {
 		return nil, nil, &decodeError{code: codeMalformed, detail: "the body has data after the JSON object"}
 	}
 
-	f := appointment.Form{}
+	f := make(appointment.Form, len(fields))
 	var errs []appointment.FieldError
-	for _, name := range order {
-		msgs := raw[name]
-		if len(msgs) > 1 {
+	for _, fl := range fields {
+		switch {
+		case fl.repeated:
 			errs = append(errs, appointment.FieldError{
-				Field: name, Code: appointment.CodeAmbiguous,
+				Field: fl.name, Code: appointment.CodeAmbiguous,
 				Message: "Please give this field just once.",
 			})
-			continue
-		}
-		values, err := jsonValues(msgs[0], appointment.IsList(name))
-		if errors.Is(err, errJSONText) {
+		case fl.err == errJSONText:
 			errs = append(errs, appointment.FieldError{
-				Field: name, Code: appointment.CodeInvalid,
+				Field: fl.name, Code: appointment.CodeInvalid,
 				Message: "Please check this field: it contains characters we cannot read.",
 			})
-			continue
-		}
-		if err != nil {
+		case fl.err != nil:
 			errs = append(errs, appointment.FieldError{
-				Field: name, Code: appointment.CodeInvalid,
+				Field: fl.name, Code: appointment.CodeInvalid,
 				Message: "Please check this field: its value is not in the expected form.",
 			})
-			continue
-		}
-		if values != nil {
-			f[name] = values
+		case fl.values != nil:
+			f[fl.name] = fl.values
 		}
 	}
 	return f, errs, nil
+}
+
+// jsonField is one field of a JSON body as read: its values, or why they
+// cannot be used, and whether the field was given more than once.
+type jsonField struct {
+	name     string
+	values   []string
+	err      error
+	repeated bool
 }
 
 var (
@@ -191,47 +216,136 @@ var (
 	// errJSONText is a string that is not valid UTF-8, or that escapes a
 	// lone surrogate: either would reach the form as U+FFFD.
 	errJSONText = errors.New("unreadable JSON text")
+	// errJSONSyntax is a body that is not JSON at all.
+	errJSONSyntax = errors.New("malformed JSON")
 )
 
-// jsonValues turns one JSON value into form values: a string or boolean is
-// one value, null is none, and an array of strings is a list where the field
-// takes one.
-func jsonValues(msg json.RawMessage, list bool) ([]string, error) {
-	if !utf8.Valid(msg) {
-		return nil, errJSONText
-	}
-	var v any
-	if err := json.Unmarshal(msg, &v); err != nil {
-		return nil, errJSONType
-	}
-	switch v := v.(type) {
-	case nil:
-		return nil, nil
-	case string:
-		if strings.ContainsRune(v, utf8.RuneError) {
-			return nil, errJSONText
+// jsonDecoders keeps decoders, and the buffers they have grown, between
+// requests.
+var jsonDecoders = sync.Pool{New: func() any { return jsontext.NewDecoder(emptyReader) }}
+
+var emptyReader = strings.NewReader("")
+
+// knownName returns the name a raw JSON object name stands for, and whether
+// it is one of the form's fields or the challenge token, without allocating
+// for a known name written without escapes.
+func knownName(raw jsontext.Value) (string, bool) {
+	var name string
+	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		unquoted := raw[1 : len(raw)-1]
+		if string(unquoted) == fieldChallenge {
+			return fieldChallenge, true
 		}
-		return []string{v}, nil
-	case bool:
-		return []string{fmt.Sprint(v)}, nil
-	case []any:
-		if !list {
-			return nil, errJSONType
+		if i := slices.IndexFunc(appointment.Fields, func(f string) bool { return string(unquoted) == f }); i >= 0 {
+			return appointment.Fields[i], true
 		}
-		out := make([]string, 0, len(v))
-		for _, e := range v {
-			s, ok := e.(string)
-			if !ok {
-				return nil, errJSONType
+		name = string(unquoted)
+	} else {
+		b, _ := jsontext.AppendUnquote(nil, raw)
+		name = string(b)
+	}
+	return name, isKnown(name)
+}
+
+// jsonValues reads the next JSON value into form values: a string or
+// boolean is one value, null is none, and an array of strings is a list
+// where the field takes one. The values are appended to all, and the
+// field's are returned as their own part of it. It returns errJSONSyntax
+// when the body stops being JSON, and errJSONText or errJSONType for a
+// value the field cannot take, having read past it.
+func jsonValues(dec *jsontext.Decoder, text string, list bool, all []string) (_, values []string, _ error) {
+	start := len(all)
+	field := func() []string { return all[start:len(all):len(all)] }
+	if !list || dec.PeekKind() != '[' {
+		raw, err := dec.ReadValue()
+		if err != nil {
+			return all, nil, errJSONSyntax
+		}
+		if !utf8.Valid(raw) {
+			return all, nil, errJSONText
+		}
+		switch raw.Kind() {
+		case 'n':
+			return all, nil, nil
+		case 't':
+			all = append(all, "true")
+			return all, field(), nil
+		case 'f':
+			all = append(all, "false")
+			return all, field(), nil
+		case '"':
+			s, err := jsonString(raw, text, dec.InputOffset())
+			if err != nil {
+				return all, nil, err
 			}
-			if strings.ContainsRune(s, utf8.RuneError) {
-				return nil, errJSONText
-			}
-			out = append(out, s)
+			all = append(all, s)
+			return all, field(), nil
 		}
-		return out, nil
+		return all, nil, errJSONType
 	}
-	return nil, errJSONType
+	if _, err := dec.ReadToken(); err != nil {
+		return all, nil, errJSONSyntax
+	}
+	var first error // the first element the list cannot take
+	unreadable := false
+	for dec.PeekKind() != ']' {
+		raw, err := dec.ReadValue()
+		if err != nil {
+			return all[:start], nil, errJSONSyntax
+		}
+		if !utf8.Valid(raw) {
+			unreadable = true
+			continue
+		}
+		if first != nil {
+			continue
+		}
+		if raw.Kind() != '"' {
+			first = errJSONType
+			continue
+		}
+		s, err := jsonString(raw, text, dec.InputOffset())
+		if err != nil {
+			first = err
+			continue
+		}
+		all = append(all, s)
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return all[:start], nil, errJSONSyntax
+	}
+	switch {
+	case unreadable:
+		return all[:start], nil, errJSONText
+	case first != nil:
+		return all[:start], nil, first
+	}
+	if len(all) == start {
+		// An empty list is a field given with no values.
+		return all, []string{}, nil
+	}
+	return all, field(), nil
+}
+
+// jsonString returns the string a raw JSON string stands for. A string
+// without escapes is the part of text it was read from (end is the offset
+// just past it); one with escapes is unquoted. Either is refused when it
+// holds U+FFFD, the mark of text that could not be read.
+func jsonString(raw jsontext.Value, text string, end int64) (string, error) {
+	var s string
+	if bytes.IndexByte(raw, '\\') < 0 {
+		s = text[int(end)-len(raw)+1 : int(end)-1]
+	} else {
+		b, err := jsontext.AppendUnquote(nil, raw)
+		if err != nil {
+			return "", errJSONText
+		}
+		s = string(b)
+	}
+	if strings.ContainsRune(s, utf8.RuneError) {
+		return "", errJSONText
+	}
+	return s, nil
 }
 
 func decodeMultipart(boundary string, b []byte) (appointment.Form, error) {

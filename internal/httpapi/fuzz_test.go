@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode"
@@ -29,7 +31,10 @@ func FuzzDecode(f *testing.F) {
 		if len(b) > MaxBodyBytes {
 			return
 		}
-		form, _, err := decode(mt, params, b)
+		form, fieldErrs, err := decode(mt, params, b)
+		if mt == mediaJSON {
+			sameAsReference(t, b, form, fieldErrs, err)
+		}
 		if err != nil {
 			return
 		}
@@ -64,4 +69,20 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("phone %q is not E.164", r.Phone)
 		}
 	})
+}
+
+// sameAsReference fails unless decodeJSON answered b exactly as
+// referenceDecodeJSON does.
+func sameAsReference(t *testing.T, b []byte, form appointment.Form, fieldErrs []appointment.FieldError, err error) {
+	t.Helper()
+	wantForm, wantErrs, wantErr := referenceDecodeJSON(b)
+	if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+		t.Fatalf("%q: error %v, reference %v", b, err, wantErr)
+	}
+	if !reflect.DeepEqual(form, wantForm) && !(len(form) == 0 && len(wantForm) == 0) {
+		t.Fatalf("%q: form %#v, reference %#v", b, form, wantForm)
+	}
+	if !reflect.DeepEqual(fieldErrs, wantErrs) && !(len(fieldErrs) == 0 && len(wantErrs) == 0) {
+		t.Fatalf("%q: field errors %#v, reference %#v", b, fieldErrs, wantErrs)
+	}
 }

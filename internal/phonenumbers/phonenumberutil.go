@@ -489,6 +489,41 @@ func writeToRegexCache(key string, value *regexp.Regexp) {
 	regCacheMutex.Unlock()
 }
 
+// anchoredRegexes caches, by the metadata's pattern, the compiled pattern
+// anchored to match a whole string (full) or its start (prefix), so that
+// looking one up builds no string.
+var anchoredRegexes struct {
+	sync.RWMutex
+	full, prefix map[string]*regexp.Regexp
+}
+
+// fullMatchRegexFor returns pattern compiled as ^(?:pattern)$.
+func fullMatchRegexFor(pattern string) *regexp.Regexp {
+	return anchoredRegexFor(&anchoredRegexes.full, pattern, "$")
+}
+
+// prefixRegexFor returns pattern compiled as ^(?:pattern).
+func prefixRegexFor(pattern string) *regexp.Regexp {
+	return anchoredRegexFor(&anchoredRegexes.prefix, pattern, "")
+}
+
+func anchoredRegexFor(cache *map[string]*regexp.Regexp, pattern, end string) *regexp.Regexp {
+	anchoredRegexes.RLock()
+	re, ok := (*cache)[pattern]
+	anchoredRegexes.RUnlock()
+	if ok {
+		return re
+	}
+	re = regexFor("^(?:" + pattern + ")" + end)
+	anchoredRegexes.Lock()
+	if *cache == nil {
+		*cache = make(map[string]*regexp.Regexp)
+	}
+	(*cache)[pattern] = re
+	anchoredRegexes.Unlock()
+	return re
+}
+
 func regexFor(pattern string) *regexp.Regexp {
 	regex, found := readFromRegexCache(pattern)
 	if !found {
@@ -611,9 +646,13 @@ var arabicIndicNumberals = map[rune]rune{
 }
 
 func normalizeDigits(number string, keepNonDigits bool) string {
-	buf := number
-	var normalizedDigits = NewBuilder(nil)
-	for _, c := range buf {
+	// A number of ASCII digits alone is its own normalization.
+	if strings.IndexFunc(number, func(c rune) bool { return c < '0' || c > '9' }) < 0 {
+		return number
+	}
+	var normalizedDigits strings.Builder
+	normalizedDigits.Grow(len(number))
+	for _, c := range number {
 		if unicode.IsDigit(c) {
 			if v, ok := arabicIndicNumberals[c]; ok {
 				normalizedDigits.WriteRune(v)
@@ -1490,31 +1529,21 @@ func FormatOutOfCountryKeepingAlphaChars(
 // national significant number doesn't contain a national prefix or
 // any formatting.
 func GetNationalSignificantNumber(number *PhoneNumber) string {
+	asStr := strconv.FormatUint(number.GetNationalNumber(), 10)
 	// If leading zero(s) have been set, we prefix this now. Note this
 	// is not a national prefix.
-	nationalNumber := NewBuilder(nil)
 	// Guard GetNumberOfLeadingZeros() > 0 to match upstream and to avoid a
-	// make([]byte, n) panic on a negative count (an invalid but possible input).
+	// negative count (an invalid but possible input).
 	if number.GetItalianLeadingZero() && number.GetNumberOfLeadingZeros() > 0 {
-		// Clamp to MAX_LENGTH_FOR_NSN before allocating: a legitimate national
-		// significant number can never have more leading zeros than its maximum
-		// total length. The field is an int32 that can carry an arbitrary
+		// Clamp to MAX_LENGTH_FOR_NSN: a legitimate national significant
+		// number can never have more leading zeros than its maximum total
+		// length. The field is an int32 that can carry an arbitrary
 		// attacker-controlled value when a PhoneNumber is populated from an
 		// untrusted source rather than produced by Parse, so bound it here.
-		numLeadingZeros := int(number.GetNumberOfLeadingZeros())
-		if numLeadingZeros > MAX_LENGTH_FOR_NSN {
-			numLeadingZeros = MAX_LENGTH_FOR_NSN
-		}
-		zeros := make([]byte, numLeadingZeros)
-		for i := range zeros {
-			zeros[i] = '0'
-		}
-		nationalNumber.Write(zeros)
+		numLeadingZeros := min(int(number.GetNumberOfLeadingZeros()), MAX_LENGTH_FOR_NSN)
+		return strings.Repeat("0", numLeadingZeros) + asStr
 	}
-	asStr := strconv.FormatUint(number.GetNationalNumber(), 10)
-	nationalNumber.WriteString(asStr)
-
-	return nationalNumber.String()
+	return asStr
 }
 
 // A helper function that is used by format and formatByPattern.
@@ -1898,14 +1927,12 @@ func isNumberPossibleForDesc(nationalNumber string, numberDesc *PhoneNumberDesc)
 			return false
 		}
 	}
-	possiblePattern := "^(?:" + numberDesc.GetNationalNumberPattern() + ")$" // Strictly match
-	pat := regexFor(possiblePattern)
+	pat := fullMatchRegexFor(numberDesc.GetNationalNumberPattern()) // Strictly match
 	return pat.MatchString(nationalNumber)
 }
 
 func isNumberMatchingDesc(nationalNumber string, numberDesc *PhoneNumberDesc) bool {
-	patP := "^(?:" + numberDesc.GetNationalNumberPattern() + ")$" // Strictly match
-	pat := regexFor(patP)
+	pat := fullMatchRegexFor(numberDesc.GetNationalNumberPattern()) // Strictly match
 	return isNumberPossibleForDesc(nationalNumber, numberDesc) &&
 		pat.MatchString(nationalNumber)
 
@@ -1968,8 +1995,7 @@ func getRegionCodeForNumberFromRegionList(
 		// region codes come from the country calling code map.
 		var metadata *PhoneMetadata = getMetadataForRegion(regionCode)
 		if len(metadata.GetLeadingDigits()) > 0 {
-			patP := "^(?:" + metadata.GetLeadingDigits() + ")" // Non capturing grouping to support OR'ed alternatives (e.g. 555|1[78]|2)
-			pat := regexFor(patP)
+			pat := prefixRegexFor(metadata.GetLeadingDigits()) // Non capturing grouping to support OR'ed alternatives (e.g. 555|1[78]|2)
 			if pat.MatchString(nationalNumber) {
 				return regionCode
 			}
@@ -2461,12 +2487,10 @@ func maybeStripNationalPrefixAndCarrierCode(
 		// Early return for numbers of zero length.
 		return false
 	}
-	possibleNationalPrefix = "^(?:" + possibleNationalPrefix + ")" // Strictly match from string start
 	// Attempt to parse the first digits as a national prefix.
-	prefixMatcher := regexFor(possibleNationalPrefix)
+	prefixMatcher := prefixRegexFor(possibleNationalPrefix) // Strictly match from string start
 	if prefixMatcher.MatchString(number.String()) {
-		natRulePattern := "^(?:" + metadata.GetGeneralDesc().GetNationalNumberPattern() + ")$" // Strictly match
-		nationalNumberRule := regexFor(natRulePattern)
+		nationalNumberRule := fullMatchRegexFor(metadata.GetGeneralDesc().GetNationalNumberPattern()) // Strictly match
 		// Check if the original number is viable.
 		isViableOriginalNumber := nationalNumberRule.Match(number.Bytes())
 		// prefixMatcher.group(numOfGroups) == null implies nothing was
