@@ -254,6 +254,9 @@ func TestSetupRefusesBadSettings(t *testing.T) {
 		"SENDER_EMAIL":     sender,
 		"FRONT_DESK_EMAIL": frontDesk + ",manager@example.com",
 		"AWS_REGION":       "us-east-1",
+		// The credentials Lambda gives the function's role.
+		"AWS_ACCESS_KEY_ID":     "AKIDEXAMPLE",
+		"AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	if _, err := setup(context.Background(), func(k string) string { return base[k] }, log); err != nil {
@@ -267,6 +270,7 @@ func TestSetupRefusesBadSettings(t *testing.T) {
 		{"FRONT_DESK_EMAIL", "desk@example.com;other@example.com"},
 		{"STAFF_EMAIL_DETAIL", "none"},
 		{"STAFF_EMAIL_DETAIL", "Minimal"},
+		{"AWS_ACCESS_KEY_ID", ""},
 		// A key without the API's address cannot make links.
 		{"ACTION_LINK_KEY_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:k"},
 	} {

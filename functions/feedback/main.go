@@ -13,10 +13,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"example.com/appointments/internal/awsenv"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/feedback"
 	"example.com/appointments/internal/metrics"
@@ -47,7 +47,7 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		// under a key of its own, NotifyFunction would never find them.
 		return nil, fmt.Errorf("HASHING_KEY_SECRET_ARN is not set")
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := awsenv.Load(getenv)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}

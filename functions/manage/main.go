@@ -15,11 +15,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"example.com/appointments/internal/actionlink"
+	"example.com/appointments/internal/awsenv"
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/manage"
@@ -57,7 +57,7 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		return nil, err
 	}
 
-	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
+	awsCfg, err := awsenv.Load(getenv, awsenv.WithRetryer(func() aws.Retryer {
 		// Someone is waiting for the page: a few quick tries, then a page
 		// that asks them to try again in a minute.
 		return retry.NewStandard(func(o *retry.StandardOptions) {

@@ -212,17 +212,13 @@ func TestSetupRefusesMissingSettings(t *testing.T) {
 // from the secret; a missing secret or one too short to sign with stops it.
 func TestSetupReadsTheKey(t *testing.T) {
 	srv := mototest.Start(t)
-	// setup loads the SDK's configuration from the process environment, as
-	// on Lambda; point it at moto and away from any of the developer's
-	// profiles.
+	// setup reads the SDK's configuration from the environment it is
+	// given, as on Lambda: the one that points it at moto.
+	env := map[string]string{"TABLE_NAME": table}
 	for _, kv := range srv.Env() {
 		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
+		env[k] = v
 	}
-	dir := t.TempDir()
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
 
 	secrets := secretsmanager.NewFromConfig(srv.AWSConfig())
 	arn := func(name, value string) string {
@@ -244,7 +240,10 @@ func TestSetupReadsTheKey(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			getenv := func(k string) string {
-				return map[string]string{"TABLE_NAME": table, "ACTION_LINK_KEY_SECRET_ARN": tt.arn}[k]
+				if k == "ACTION_LINK_KEY_SECRET_ARN" {
+					return tt.arn
+				}
+				return env[k]
 			}
 			_, err := setup(context.Background(), getenv, log)
 			if tt.ok && err != nil {

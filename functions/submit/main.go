@@ -16,10 +16,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"example.com/appointments/internal/awsenv"
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/httpapi"
@@ -80,7 +80,7 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		metrics.WithStack(getenv("STACK_NAME")),
 		metrics.WithLogLevel(getenv("AWS_LAMBDA_LOG_LEVEL")))
 
-	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
+	awsCfg, err := awsenv.Load(getenv, awsenv.WithRetryer(func() aws.Retryer {
 		// A patient is waiting: a few quick tries, then 503 and Retry-After.
 		return retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = 3

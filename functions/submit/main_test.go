@@ -139,6 +139,9 @@ func TestSetupRefusesBadSettings(t *testing.T) {
 		"ALLOWED_ORIGINS": "https://www.example.com",
 		"THANK_YOU_URL":   "https://www.example.com/thanks",
 		"AWS_REGION":      "us-east-1",
+		// The credentials Lambda gives the function's role.
+		"AWS_ACCESS_KEY_ID":     "AKIDEXAMPLE",
+		"AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
 	}
 	tests := []struct{ name, key, value string }{
 		{"no table", "TABLE_NAME", ""},
@@ -148,6 +151,7 @@ func TestSetupRefusesBadSettings(t *testing.T) {
 		{"bad address limit", "REQUESTS_PER_EMAIL_PER_DAY", "-3"},
 		{"bad origin", "ALLOWED_ORIGINS", "www.example.com"},
 		{"no thank-you page", "THANK_YOU_URL", ""},
+		{"no AWS credentials", "AWS_ACCESS_KEY_ID", ""},
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	if _, err := setup(context.Background(), func(k string) string { return base[k] }, log); err != nil {

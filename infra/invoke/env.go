@@ -19,6 +19,10 @@ import (
 // host itself.
 const dockerHost = "host.docker.internal"
 
+// placeholderCredential is the access key ID and secret key a function gets
+// when the caller has no credentials of their own.
+const placeholderCredential = "local-invoke-placeholder"
+
 // callerVariables are the caller's own AWS settings that reach the function:
 // what Lambda itself would provide (credentials, region) and what points the
 // SDK at a local emulator. AWS_PROFILE is not among them because the
@@ -97,6 +101,13 @@ func environment(function string, template, envVars []byte, envVarsName string, 
 	// either must not see the emulator's default in the other.
 	if region := firstNonEmpty(caller["AWS_REGION"], caller["AWS_DEFAULT_REGION"]); region != "" {
 		vars["AWS_REGION"], vars["AWS_DEFAULT_REGION"] = region, region
+	}
+	// Lambda always gives a function its role's credentials, and the
+	// functions refuse to start without them. Without the caller's,
+	// placeholders stand in, so that what needs no AWS still runs; moto
+	// accepts them and AWS refuses them.
+	if vars["AWS_ACCESS_KEY_ID"] == "" && vars["AWS_SECRET_ACCESS_KEY"] == "" {
+		vars["AWS_ACCESS_KEY_ID"], vars["AWS_SECRET_ACCESS_KEY"] = placeholderCredential, placeholderCredential
 	}
 	vars["AWS_LAMBDA_FUNCTION_NAME"] = function
 

@@ -56,6 +56,9 @@ func TestEnvironment(t *testing.T) {
 				// The file's Docker address, as seen from the host.
 				"AWS_ENDPOINT_URL=http://127.0.0.1:5000",
 				"AWS_LAMBDA_FUNCTION_NAME=Fn",
+				// Lambda always gives credentials; placeholders stand in.
+				"AWS_ACCESS_KEY_ID=local-invoke-placeholder",
+				"AWS_SECRET_ACCESS_KEY=local-invoke-placeholder",
 			},
 			wantAbsent:  []string{"UNDECLARED", "AWS_PROFILE", "HOME", "PATH", "AWS_REGION"},
 			wantWarning: "UNDECLARED",

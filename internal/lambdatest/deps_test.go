@@ -26,9 +26,29 @@ var localOnly = []string{
 	"go.etcd.io/bbolt",
 }
 
+// sdkConfigLoading are packages that add size and cold-start time and that
+// the functions do without: the AWS SDK's general configuration loading and
+// the credential sources it links (shared config files, SSO, STS role
+// chains, the instance metadata service), since on Lambda the
+// configuration is in the environment, which internal/awsenv reads.
+var sdkConfigLoading = []string{
+	"github.com/aws/aws-sdk-go-v2/config",
+	"github.com/aws/aws-sdk-go-v2/service/sso",
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc",
+	"github.com/aws/aws-sdk-go-v2/service/sts",
+	"github.com/aws/aws-sdk-go-v2/service/signin",
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds",
+	"github.com/aws/aws-sdk-go-v2/internal/ini",
+	// The published phone library decodes all of its metadata when a
+	// program starts; internal/phonenumbers is the same library, loading
+	// the metadata it is asked for.
+	"github.com/nyaruka/phonenumbers",
+}
+
 // TestFunctionsLinkNoLocalTooling lists what each function's main package
 // (every directory in functions/) links, as the Makefile builds it, and
-// fails on any local-only package.
+// fails on any local-only package or any of the SDK's configuration
+// loading.
 func TestFunctionsLinkNoLocalTooling(t *testing.T) {
 	entries, err := os.ReadDir(filepath.Join(RepoRoot(t), "functions"))
 	if err != nil {
@@ -59,6 +79,11 @@ func TestFunctionsLinkNoLocalTooling(t *testing.T) {
 			for _, banned := range localOnly {
 				if dep == banned || strings.HasPrefix(dep, banned+"/") {
 					t.Errorf("functions/%s links %s, which is local tooling", fn, dep)
+				}
+			}
+			for _, banned := range sdkConfigLoading {
+				if dep == banned || strings.HasPrefix(dep, banned+"/") {
+					t.Errorf("functions/%s links %s, which slows every cold start (see sdkConfigLoading)", fn, dep)
 				}
 			}
 		}
