@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 )
 
 // metadataContainer bundles all of the metadata-derived lookup state used by
@@ -202,7 +201,7 @@ func metadataKey(meta []byte) (string, int32, error) {
 // build, as it is for the upstream library's initialization.
 func decodeMetadata(raw []byte) *PhoneMetadata {
 	meta := &PhoneMetadata{}
-	if err := proto.Unmarshal(raw, meta); err != nil {
+	if err := meta.unmarshal(raw); err != nil {
 		panic(err)
 	}
 	return meta
@@ -259,7 +258,7 @@ func MetadataCollection() (*PhoneMetadataCollection, error) {
 	}
 
 	metadataCollection := &PhoneMetadataCollection{}
-	if err := proto.Unmarshal(numberData, metadataCollection); err != nil {
+	if err := metadataCollection.unmarshal(numberData); err != nil {
 		return nil, err
 	}
 	currMetadataColl = metadataCollection

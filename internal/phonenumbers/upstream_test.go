@@ -134,6 +134,38 @@ func TestSameAnswersAsUpstream(t *testing.T) {
 	}
 }
 
+// TestSameMetadataAsUpstream decodes the metadata of every region and
+// expects exactly what the upstream library decodes from the same data with
+// the protocol buffer runtime: every field of every region, compared as
+// JSON with the generated types' field names.
+func TestSameMetadataAsUpstream(t *testing.T) {
+	want := runReferenceArgs(t, "metadata")
+	coll, err := MetadataCollection()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.Marshal(coll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(coll.Metadata) < 240 {
+		t.Fatalf("%d regions decoded", len(coll.Metadata))
+	}
+	if !bytes.Equal(bytes.TrimSpace(want), got) {
+		var w, g []json.RawMessage
+		var wc, gc struct{ Metadata []json.RawMessage }
+		_ = json.Unmarshal(want, &wc)
+		_ = json.Unmarshal(got, &gc)
+		w, g = wc.Metadata, gc.Metadata
+		for i := range min(len(w), len(g)) {
+			if !bytes.Equal(w[i], g[i]) {
+				t.Fatalf("region %d decodes differently:\n got %s\nwant %s", i, g[i], w[i])
+			}
+		}
+		t.Fatalf("%d regions decoded, upstream %d", len(g), len(w))
+	}
+}
+
 // TestConcurrentFirstUse decodes regions from many goroutines at once, as
 // concurrent requests of one process would; the race detector watches.
 func TestConcurrentFirstUse(t *testing.T) {
@@ -158,20 +190,28 @@ func TestConcurrentFirstUse(t *testing.T) {
 // upstream module, and decodes its answers.
 func runReference(t *testing.T) reference {
 	t.Helper()
+	out := runReferenceArgs(t)
+	var ref reference
+	if err := json.Unmarshal(out, &ref); err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
+// runReferenceArgs runs the reference program with args and returns what
+// it printed.
+func runReferenceArgs(t *testing.T, args ...string) []byte {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "run", "./internal/reference")
+	cmd := exec.CommandContext(ctx, "go", append([]string{"run", "./internal/reference"}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("reference program: %v\n%s", err, stderr.String())
 	}
-	var ref reference
-	if err := json.Unmarshal(out, &ref); err != nil {
-		t.Fatal(err)
-	}
-	return ref
+	return out
 }
 
 // upstreamDir is the directory of the pinned upstream module.

@@ -7,6 +7,9 @@
 //
 // The tests of internal/phonenumbers run it and check that the package,
 // which loads the same metadata lazily, answers every input the same way.
+// With the argument "metadata" it prints the library's decoded metadata of
+// every region instead, which the tests compare with the package's own
+// decoding.
 // It is a separate program because the two packages register the same
 // protocol buffer types and so cannot be linked into one binary.
 package main
@@ -62,6 +65,19 @@ var Fixed = []string{
 var FixedRegions = []string{"US", "GB", "FR", "DE", "AU", "MX", "IN", "IT", "JP", "BS", "ZZ"}
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "metadata" {
+		// The decoded metadata of every region, as JSON.
+		coll, err := phonenumbers.MetadataCollection()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		if err := json.NewEncoder(os.Stdout).Encode(coll); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	var cases []Case
 	add := func(input, region string) {
 		cases = append(cases, Answer(input, region))
