@@ -125,10 +125,15 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	})
 
 	store := dynamo.New(db, table, 0)
+	// Sends are spaced at the account's maximum send rate, read with
+	// GetSendQuota when first needed and every ses.QuotaRefresh after, for
+	// as long as this execution environment lives; a burst of requests then
+	// drains at that rate instead of being throttled and redelivered.
+	pacer := ses.NewPacer(mail, log)
 	h := notify.New(
 		dynamo.ChangeOf,
 		store,
-		ses.New(mail, getenv("CONFIGURATION_SET_NAME")),
+		ses.New(mail, getenv("CONFIGURATION_SET_NAME"), ses.Paced(pacer)),
 		composer,
 		log,
 		recorder,

@@ -63,6 +63,14 @@ const DefaultLease = 45 * time.Second
 // lease, to send the email and record it.
 const leaseMargin = 8 * time.Second
 
+// DefaultReserve is the time before its deadline at which an invocation
+// stops taking up emails: enough to claim one, send it and record it. The
+// records not finished by then are handed back as batch item failures,
+// untouched, rather than cut off by the timeout part-way through a send,
+// which would leave the email's lease to run out before a retry could
+// send it.
+const DefaultReserve = 3 * time.Second
+
 // Handler sends the emails for a batch of stream records.
 type Handler struct {
 	decode     Decode
@@ -72,6 +80,9 @@ type Handler struct {
 	log        *slog.Logger
 	metrics    Metrics
 	lease      time.Duration
+	// reserve is the time before the deadline at which no more emails are
+	// taken up.
+	reserve time.Duration
 	// confirmations, when set, caps the patient confirmations the stack
 	// sends per window.
 	confirmations *confirmationCap
@@ -84,7 +95,7 @@ type Handler struct {
 
 // New returns a handler.
 func New(decode Decode, d Deliveries, s Sender, c Composer, log *slog.Logger, m Metrics) *Handler {
-	return &Handler{decode: decode, deliveries: d, sender: s, composer: c, log: log, metrics: m, lease: DefaultLease, now: time.Now, sleep: sleep}
+	return &Handler{decode: decode, deliveries: d, sender: s, composer: c, log: log, metrics: m, lease: DefaultLease, reserve: DefaultReserve, now: time.Now, sleep: sleep}
 }
 
 // Suppressions says which addresses must not be emailed, by
@@ -161,15 +172,54 @@ func emailsFor(c appointment.Change) []email.Kind {
 // be settled yet, because of throttling, a timeout or an outage, are
 // reported as batch item failures so that Lambda hands them over again; the
 // returned error is always nil.
+//
+// When the invocation runs short of time, because its deadline is less
+// than the reserve away or the sender had no time left for a send, it takes
+// up no more emails: the record it was on and every later one are reported
+// as failures, and Lambda's retry starts from the first of them. The emails
+// not sent hold no lease (the sender's refusal released it), so the retry
+// claims them at once.
 func (h *Handler) Handle(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	var resp events.DynamoDBEventResponse
-	for _, rec := range e.Records {
-		// The logger adds Lambda's request ID from ctx to every entry.
+	ctx = context.WithValue(ctx, invocationKey{}, &invocation{})
+	for i, rec := range e.Records {
+		if h.outOfTime(ctx) {
+			// The logger adds Lambda's request ID from ctx to every entry.
+			h.log.WarnContext(ctx, "out of time; handing the rest of the batch back", "records", len(e.Records)-i)
+			for _, rest := range e.Records[i:] {
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rest.Change.SequenceNumber})
+			}
+			break
+		}
 		if !h.handleRecord(ctx, rec, h.log) {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
 		}
 	}
 	return resp, nil
+}
+
+// invocation is what one run of the handler learns as it goes.
+type invocation struct {
+	// outOfTime is set when the sender had no time left for a send before
+	// the deadline.
+	outOfTime bool
+}
+
+// invocationKey is the context key of the running invocation.
+type invocationKey struct{}
+
+// outOfTime reports whether the invocation must take up no more emails:
+// its context was cancelled, its deadline is less than the reserve away on
+// the handler's clock, or the sender found no time left for a send.
+func (h *Handler) outOfTime(ctx context.Context) bool {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return true
+	}
+	if inv, ok := ctx.Value(invocationKey{}).(*invocation); ok && inv.outOfTime {
+		return true
+	}
+	deadline, ok := ctx.Deadline()
+	return ok && deadline.Sub(h.now()) < h.reserve
 }
 
 // handleRecord returns false when the record must be tried again.
@@ -199,6 +249,11 @@ func (h *Handler) deliverChange(ctx context.Context, change appointment.Change, 
 	r := *change.After
 	done := true
 	for _, kind := range kinds {
+		if h.outOfTime(ctx) {
+			// The emails left are not taken up; the record is handed over
+			// again, and its emails already settled are not sent twice.
+			return false
+		}
 		if !h.deliver(ctx, r, kind, log.With("appointmentId", r.ID, "email", string(kind))) {
 			done = false
 		}
@@ -336,8 +391,15 @@ func (h *Handler) sendFailed(ctx context.Context, id string, kind email.Kind, le
 	}
 	var notSent interface{ NotSent() bool }
 	if errors.As(err, &notSent) && notSent.NotSent() {
-		// SES answered and did not send: the email can be tried again at
-		// once.
+		// SES answered and did not send, or was not asked: the email can
+		// be tried again at once.
+		if errors.Is(err, context.DeadlineExceeded) {
+			// The sender had no time left for it before the deadline; it
+			// will have none for the emails after it either.
+			if inv, ok := ctx.Value(invocationKey{}).(*invocation); ok {
+				inv.outOfTime = true
+			}
+		}
 		log.WarnContext(ctx, "email not sent; will retry", "error", err)
 		if err := h.deliveries.ReleaseEmail(ctx, id, kind, lease); err != nil {
 			log.WarnContext(ctx, "cannot release email", "error", err)

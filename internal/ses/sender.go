@@ -1,5 +1,6 @@
-// Package ses sends rendered emails through Amazon SES and sorts its
-// failures into those worth trying again and those that are final.
+// Package ses sends rendered emails through Amazon SES, sorts its failures
+// into those worth trying again and those that are final, and paces sends
+// to the account's maximum send rate (Pacer).
 package ses
 
 import (
@@ -27,16 +28,38 @@ type Client interface {
 type Sender struct {
 	client           Client
 	configurationSet string
+	pacer            *Pacer
+}
+
+// Option adjusts a Sender.
+type Option func(*Sender)
+
+// Paced makes the sender wait for its turn with p before each send, and
+// back off and try again, within the context's deadline, a send that SES
+// throttled for the account's sending rate.
+func Paced(p *Pacer) Option {
+	return func(s *Sender) { s.pacer = p }
 }
 
 // New returns a sender. The configuration set may be empty.
-func New(client Client, configurationSet string) *Sender {
-	return &Sender{client: client, configurationSet: configurationSet}
+func New(client Client, configurationSet string, opts ...Option) *Sender {
+	s := &Sender{client: client, configurationSet: configurationSet}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Send hands SES one message for the given envelope and returns SES's
 // message ID. Its errors are *Error when SES answered, and otherwise leave
-// open whether the message went out.
+// open whether the message went out, but for *NotStartedError from a
+// paced sender, which never asked SES.
+//
+// A paced sender tries a message again when SES throttled it for the
+// sending rate: SES answered, so the message did not go out, and the
+// rate frees up within a second. It stops when the context's deadline
+// leaves no time for another try, returning *NotStartedError, or after
+// maxThrottleRetries, returning SES's Throttling.
 func (s *Sender) Send(ctx context.Context, from string, to []string, raw []byte) (string, error) {
 	in := &sesapi.SendRawEmailInput{
 		Source:       aws.String(from),
@@ -47,11 +70,29 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, raw []byte)
 		in.ConfigurationSetName = aws.String(s.configurationSet)
 	}
 	in.Tags = tags(ctx)
-	out, err := s.client.SendRawEmail(ctx, in)
-	if err != nil {
-		return "", classify(err)
+	if s.pacer == nil {
+		out, err := s.client.SendRawEmail(ctx, in)
+		if err != nil {
+			return "", classify(err)
+		}
+		return aws.ToString(out.MessageId), nil
 	}
-	return aws.ToString(out.MessageId), nil
+	for retries := 0; ; retries++ {
+		if err := s.pacer.Wait(ctx); err != nil {
+			return "", err
+		}
+		out, err := s.client.SendRawEmail(ctx, in)
+		if err == nil {
+			s.pacer.accepted()
+			return aws.ToString(out.MessageId), nil
+		}
+		err = classify(err)
+		if !rateExceeded(err) || retries == maxThrottleRetries {
+			return "", err
+		}
+		pause := s.pacer.throttled(ctx)
+		s.pacer.log.WarnContext(ctx, "SES throttled a send; trying again", "pause", pause.String(), "retry", retries+1)
+	}
 }
 
 // tagValue is what SES allows in a message tag's value.
