@@ -94,3 +94,32 @@ func TestConfirmationCapUncountable(t *testing.T) {
 		t.Errorf("retried confirmation = %+v, want sent", d)
 	}
 }
+
+// TestConfirmationCapNotSpentOnThrottling: a confirmation SES throttles is
+// tried again, and the cap counts it once, when it is sent. With a cap of
+// one, a confirmation throttled twice and then sent leaves the next hour's
+// count at one, so the next request's confirmation is the one suppressed.
+func TestConfirmationCapNotSpentOnThrottling(t *testing.T) {
+	f := newFixture()
+	counter := &memoryCounter{}
+	f.h.CapConfirmations(counter, 1, time.Hour)
+	f.sender.errs = map[string][]error{"a@example.com": {throttled, throttled}}
+	for try := 1; ; try++ {
+		failed := f.handle(t, insert("a", "a"))
+		if len(failed) == 0 {
+			break
+		}
+		if try == 3 {
+			t.Fatalf("still failing after %d tries: %v", try, failed)
+		}
+	}
+	if d := f.deliveries.state("a", email.Patient); d.State != appointment.DeliverySent {
+		t.Fatalf("throttled confirmation = %+v, want sent once SES took it", d)
+	}
+	if failed := f.handle(t, insert("b", "b")); len(failed) != 0 {
+		t.Fatal(failed)
+	}
+	if d := f.deliveries.state("b", email.Patient); d.State != appointment.DeliveryFailed || d.Reason != ReasonHourlyCap {
+		t.Errorf("second confirmation = %+v, want suppressed by the cap of one", d)
+	}
+}

@@ -303,8 +303,10 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 		}
 	}
 
+	var countedAt time.Time // when the confirmation was counted against the cap
 	if kind == email.Patient && h.confirmations != nil {
-		over, err := h.confirmations.spend(ctx, h.now())
+		countedAt = h.now()
+		over, err := h.confirmations.spend(ctx, countedAt)
 		if err != nil {
 			// Nothing was sent: the email is given up now and tried again
 			// with the record.
@@ -327,6 +329,13 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 	}
 	messageID, err := h.sender.Send(email.WithDeliveryKey(ctx, r.ID, kind), msg.From, msg.To, msg.Raw)
 	if err != nil {
+		var notSent interface{ NotSent() bool }
+		if !countedAt.IsZero() && errors.As(err, &notSent) && notSent.NotSent() {
+			// Nothing went out, so the cap gets its count back: a burst
+			// that SES throttles would otherwise spend the hour's cap on
+			// attempts and suppress confirmations that were never sent.
+			h.confirmations.giveBack(ctx, countedAt, log)
+		}
 		return h.sendFailed(ctx, r.ID, kind, lease, err, log)
 	}
 	h.metrics.Count("EmailsSent", map[string]string{"Kind": string(kind)})
@@ -427,6 +436,16 @@ func (h *Handler) fail(ctx context.Context, id string, kind email.Kind, lease, r
 // A confirmation is counted when its sender holds the lease, just before
 // sending; one counted and then not sent only makes the cap a little
 // stricter.
+// giveBack returns a count spend made at the given time, as far as storage
+// lets it; a count that stays only makes the cap a little stricter.
+func (c *confirmationCap) giveBack(ctx context.Context, countedAt time.Time, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 500*time.Millisecond)
+	defer cancel()
+	if _, err := c.counter.Count(ctx, "confirmations", countedAt.Truncate(c.window), c.window, -1); err != nil {
+		log.WarnContext(ctx, "confirmation count not given back", "error", err)
+	}
+}
+
 func (c *confirmationCap) spend(ctx context.Context, now time.Time) (bool, error) {
 	start := now.Truncate(c.window)
 	n, err := c.counter.Count(ctx, "confirmations", start, c.window, 1)
