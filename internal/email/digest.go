@@ -159,14 +159,13 @@ func (c *Composer) ComposeDigest(d Digest) (Message, error) {
 	}
 
 	msg := Message{Kind: DigestKind, From: c.settings.Sender, To: slices.Clone(c.settings.FrontDesk), Subject: subject}
-	var text, html strings.Builder
-	if err := c.text[DigestKind].Execute(&text, v); err != nil {
+	var err error
+	if msg.Text, err = c.text[DigestKind].execute(v); err != nil {
 		return Message{}, fmt.Errorf("render digest text: %w", err)
 	}
-	if err := c.html[DigestKind].Execute(&html, v); err != nil {
+	if msg.HTML, err = c.html[DigestKind].execute(v); err != nil {
 		return Message{}, fmt.Errorf("render digest html: %w", err)
 	}
-	msg.Text, msg.HTML = text.String(), html.String()
 	// No Reply-To: a reply goes to the sender's mailbox, as there is no one
 	// patient to answer.
 	raw, err := c.encode(msg, nil, "")

@@ -148,8 +148,9 @@ type Composer struct {
 	palette      clinic.Palette
 	contact      clinicContact
 
-	html map[Kind]*htmltemplate.Template
-	text map[Kind]*texttemplate.Template
+	// html and text are each kind's templates.
+	html map[Kind]renderer
+	text map[Kind]renderer
 
 	now          func() time.Time
 	newMessageID func() string
@@ -214,30 +215,57 @@ func NewComposer(p *clinic.Profile, s Settings) (*Composer, error) {
 		senderDomain:  s.Sender[strings.LastIndexByte(s.Sender, '@')+1:],
 		palette:       pal,
 		contact:       newClinicContact(p),
-		html:          map[Kind]*htmltemplate.Template{},
-		text:          map[Kind]*texttemplate.Template{},
+		html:          map[Kind]renderer{},
+		text:          map[Kind]renderer{},
 		now:           time.Now,
 		newMessageID:  func() string { return strings.ToLower(rand.Text()) },
 	}
-	for kind, name := range templateNames {
-		h, err := htmltemplate.New("layout.html.tmpl").Funcs(htmlFuncs).ParseFS(templateFS,
-			"templates/layout.html.tmpl", "templates/"+name+".html.tmpl")
+	layout, err := parseLayout()
+	if err != nil {
+		return nil, err
+	}
+	for kind, name := range templates {
+		h, t, err := parseTemplates(layout, name)
 		if err != nil {
-			return nil, fmt.Errorf("parse %s html template: %w", name, err)
+			return nil, err
 		}
-		t, err := texttemplate.New(name+".txt.tmpl").ParseFS(templateFS,
-			"templates/"+name+".txt.tmpl", "templates/common.txt.tmpl")
-		if err != nil {
-			return nil, fmt.Errorf("parse %s text template: %w", name, err)
-		}
-		c.html[kind], c.text[kind] = h, t
+		c.html[kind], c.text[kind] = renderer{h}, renderer{t}
 	}
 	return c, nil
 }
 
-// templateNames are the templates' file names, by the kind of email
-// they render: for the emails of a transition, by the base kind.
-var templateNames = map[Kind]string{
+// parseLayout parses the HTML frame of every email, with the snippets
+// the emails' contents share.
+func parseLayout() (*htmltemplate.Template, error) {
+	h, err := htmltemplate.New("layout.html.tmpl").Funcs(htmlFuncs).ParseFS(templateFS, "templates/layout.html.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("parse html layout: %w", err)
+	}
+	return h, nil
+}
+
+// parseTemplates parses the HTML template of the given name, into a copy
+// of the layout, which must not have been executed, and the plain-text
+// template.
+func parseTemplates(layout *htmltemplate.Template, name string) (*htmltemplate.Template, *texttemplate.Template, error) {
+	h, err := layout.Clone()
+	if err == nil {
+		h, err = h.ParseFS(templateFS, "templates/"+name+".html.tmpl")
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse %s html template: %w", name, err)
+	}
+	t, err := texttemplate.New(name+".txt.tmpl").ParseFS(templateFS,
+		"templates/"+name+".txt.tmpl", "templates/common.txt.tmpl")
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse %s text template: %w", name, err)
+	}
+	return h, t, nil
+}
+
+// templates are the templates' file names, by the kind of email they
+// render: for the emails of a transition, by the base kind.
+var templates = map[Kind]string{
 	Patient:                       "patient",
 	FrontDesk:                     "frontdesk",
 	appointment.EmailBooking:      "booking",
@@ -305,7 +333,7 @@ func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 		msg.To = frontDesk
 		replyTo = c.staffReplyTo(patientAddress)
 		msg.Subject = fmt.Sprintf("New appointment request %s: %s, %s", r.Reference, service.Label, location.Label)
-		data = c.frontDeskView(r, d, msg.Subject, links)
+		data = c.frontDeskView(r, patientAddress, d, msg.Subject, links)
 	case appointment.EmailBooking:
 		msg.To = []string{patientAddress}
 		replyTo = frontDesk
@@ -329,7 +357,7 @@ func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 		msg.To = frontDesk
 		replyTo = nil
 		msg.Subject = fmt.Sprintf("Call the patient: the confirmation of %s bounced", r.Reference)
-		v := c.frontDeskView(r, d, msg.Subject, links)
+		v := c.frontDeskView(r, patientAddress, d, msg.Subject, links)
 		v.Heading = "The confirmation to this patient bounced: call them"
 		v.Notice = "The email address the patient gave does not accept mail, so they have not heard from " + c.profile.Name + ". Call them about the request, and ask for an address that works."
 		data = v
@@ -337,20 +365,18 @@ func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 		msg.To = frontDesk
 		replyTo = c.staffReplyTo(patientAddress)
 		msg.Subject = fmt.Sprintf("Cancelled by the patient: %s, %s", r.Reference, service.Label)
-		data = c.cancelNoticeView(r, d, tr, msg.Subject)
+		data = c.cancelNoticeView(r, patientAddress, d, tr, msg.Subject)
 	}
 
-	var text, html strings.Builder
 	if _, ok := c.text[base]; !ok {
 		return Message{}, fmt.Errorf("no template for %s emails", base)
 	}
-	if err := c.text[base].Execute(&text, data); err != nil {
+	if msg.Text, err = c.text[base].execute(data); err != nil {
 		return Message{}, fmt.Errorf("render %s text: %w", base, err)
 	}
-	if err := c.html[base].Execute(&html, data); err != nil {
+	if msg.HTML, err = c.html[base].execute(data); err != nil {
 		return Message{}, fmt.Errorf("render %s html: %w", base, err)
 	}
-	msg.Text, msg.HTML = text.String(), html.String()
 
 	if method != "" {
 		// The invitation names the location by ID; a request from a

@@ -239,7 +239,7 @@ type cancelNoticeView struct {
 	Cancelled string
 }
 
-func (c *Composer) cancelNoticeView(r appointment.Request, d requestDetails, t *appointment.Transition, subject string) cancelNoticeView {
+func (c *Composer) cancelNoticeView(r appointment.Request, patientAddress string, d requestDetails, t *appointment.Transition, subject string) cancelNoticeView {
 	zone := c.profile.Zone()
 	v := cancelNoticeView{
 		layoutView:     c.layout(subject, "Cancelled by the patient"),
@@ -260,6 +260,6 @@ func (c *Composer) cancelNoticeView(r appointment.Request, d requestDetails, t *
 		return v
 	}
 	v.PhoneText, v.PhoneDial = patientPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
-	v.EmailLink, _ = appointment.SESAddress(r.Email)
+	v.EmailLink = patientAddress
 	return v
 }

@@ -196,9 +196,12 @@ func greeting(r appointment.Request) string {
 }
 
 func (c *Composer) patientView(r appointment.Request, d requestDetails, subject string, links map[appointment.Action]string) patientView {
-	verb := map[string]string{"phone": "call", "email": "email", "text": "text"}[r.ContactMethod]
-	if verb == "" {
-		verb = "contact"
+	verb := "contact"
+	switch r.ContactMethod {
+	case "phone":
+		verb = "call"
+	case "email", "text":
+		verb = r.ContactMethod
 	}
 	hours := "business hours"
 	if c.profile.ReplyWithinBusinessHours == 1 {
@@ -245,7 +248,9 @@ var minimalFrontDeskActions = []struct {
 	{"Decline", appointment.ActionDecline},
 }
 
-func (c *Composer) frontDeskView(r appointment.Request, d requestDetails, subject string, links map[appointment.Action]string) frontDeskView {
+// frontDeskView is the data of the front desk's notification about r,
+// whose address in the form SES takes is patientAddress.
+func (c *Composer) frontDeskView(r appointment.Request, patientAddress string, d requestDetails, subject string, links map[appointment.Action]string) frontDeskView {
 	if c.minimal() {
 		// Preferences are the patient's too.
 		d.PreferredWhen = ""
@@ -270,9 +275,12 @@ func (c *Composer) frontDeskView(r appointment.Request, d requestDetails, subjec
 		Received:       r.CreatedAt.In(c.profile.Zone()).Format(receivedLayout),
 	}
 	v.PhoneText, v.PhoneDial = patientPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
-	v.EmailLink, _ = appointment.SESAddress(r.Email)
+	v.EmailLink = patientAddress
 	if r.NewPatient != nil {
-		v.NewPatient = map[bool]string{true: "New patient", false: "Returning patient"}[*r.NewPatient]
+		v.NewPatient = "Returning patient"
+		if *r.NewPatient {
+			v.NewPatient = "New patient"
+		}
 	}
 	v.ContactPreference = "No preference"
 	if r.ContactMethod != "" {
