@@ -44,6 +44,8 @@ func main() {
 
 // setup reads the settings once and builds the handler and its clients.
 func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*notify.Handler, error) {
+	// The emails' templates are parsed while the secrets are read.
+	go email.Prepare()
 	table := getenv("TABLE_NAME")
 	if table == "" {
 		return nil, fmt.Errorf("TABLE_NAME is not set")

@@ -35,6 +35,12 @@ func BenchmarkNewComposer(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		// Templates of its own, as a new process parses them.
+		t, err := parseAll()
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.html, c.text = t.html, t.text
 		for _, kind := range []Kind{Patient, FrontDesk} {
 			if _, err := c.Compose(kind, completeRequest()); err != nil {
 				b.Fatal(err)

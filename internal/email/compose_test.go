@@ -56,8 +56,13 @@ func TestComposeConcurrently(t *testing.T) {
 			want[r.ID+string(kind)] = compose(t, c, kind, r)
 		}
 	}
-	// A new composer, whose templates have not run yet.
+	// A new composer, with templates of its own that have not run yet.
 	c = newTestComposer(t, defaultProfile(t))
+	fresh, err := parseAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.html, c.text = fresh.html, fresh.text
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {

@@ -37,6 +37,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 	"unicode"
@@ -215,23 +216,50 @@ func NewComposer(p *clinic.Profile, s Settings) (*Composer, error) {
 		senderDomain:  s.Sender[strings.LastIndexByte(s.Sender, '@')+1:],
 		palette:       pal,
 		contact:       newClinicContact(p),
-		html:          map[Kind]renderer{},
-		text:          map[Kind]renderer{},
 		now:           time.Now,
 		newMessageID:  func() string { return strings.ToLower(rand.Text()) },
 	}
-	layout, err := parseLayout()
+	t, err := parsedTemplates()
 	if err != nil {
 		return nil, err
 	}
-	for kind, name := range templates {
-		h, t, err := parseTemplates(layout, name)
-		if err != nil {
-			return nil, err
-		}
-		c.html[kind], c.text[kind] = renderer{h}, renderer{t}
-	}
+	c.html, c.text = t.html, t.text
 	return c, nil
+}
+
+// kindTemplates are each kind's templates.
+type kindTemplates struct {
+	html, text map[Kind]renderer
+}
+
+// parsedTemplates parses the templates once in a process: they depend on
+// neither the profile nor the settings, so composers share them
+// (html/template escapes a template on its first execution, safely under
+// concurrent use).
+var parsedTemplates = sync.OnceValues(parseAll)
+
+// parseAll parses every kind's templates.
+func parseAll() (kindTemplates, error) {
+	layout, err := parseLayout()
+	if err != nil {
+		return kindTemplates{}, err
+	}
+	t := kindTemplates{html: map[Kind]renderer{}, text: map[Kind]renderer{}}
+	for kind, name := range templates {
+		h, tx, err := parseTemplates(layout, name)
+		if err != nil {
+			return kindTemplates{}, err
+		}
+		t.html[kind], t.text[kind] = renderer{h}, renderer{tx}
+	}
+	return t, nil
+}
+
+// Prepare parses the emails' templates, which the first NewComposer
+// would otherwise do, so that a function can have it done while it waits
+// for the network at start.
+func Prepare() {
+	parsedTemplates()
 }
 
 // parseLayout parses the HTML frame of every email, with the snippets

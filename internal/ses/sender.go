@@ -95,8 +95,15 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, raw []byte)
 	}
 }
 
-// tagValue is what SES allows in a message tag's value.
-var tagValue = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+// tagValue is what SES allows in a message tag's value: 1 to 256 of
+// these characters. The length is checked apart (validTagValue), since a
+// counted repetition compiles to a program of 256 copies, which costs
+// half a millisecond of every cold start.
+var tagValue = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+func validTagValue(s string) bool {
+	return len(s) <= 256 && tagValue.MatchString(s)
+}
 
 // tags names the email being sent (email.DeliveryKey) in message tags,
 // which SES copies into every event it publishes about the message, so
@@ -108,7 +115,7 @@ func tags(ctx context.Context) []types.MessageTag {
 		return nil
 	}
 	id, kind, _ := strings.Cut(key, "/")
-	if !tagValue.MatchString(id) || !tagValue.MatchString(kind) {
+	if !validTagValue(id) || !validTagValue(kind) {
 		return nil
 	}
 	return []types.MessageTag{

@@ -10,6 +10,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
+
+	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/email"
 )
 
 // answer is an HTTP transport that gives every call the same SES answer.
@@ -91,5 +94,37 @@ func TestClassify(t *testing.T) {
 				t.Errorf("Reason() = %q", e.Reason())
 			}
 		})
+	}
+}
+
+// TestTags: a send about a request names it and the email in message
+// tags, and only with values SES accepts: up to 256 letters, digits, _
+// and -, so that a key SES would refuse never fails the send.
+func TestTags(t *testing.T) {
+	for _, tc := range []struct {
+		id   string
+		want bool
+	}{
+		{"a", true},
+		{strings.Repeat("a", 256), true},
+		{strings.Repeat("a", 257), false},
+		{"abc-DEF_123", true},
+		{"", false},
+		{"a b", false},
+		{"a/b", false},
+		{"é", false},
+	} {
+		ctx := email.WithDeliveryKey(context.Background(), tc.id, appointment.EmailPatient)
+		got := tags(ctx)
+		if (got != nil) != tc.want {
+			t.Errorf("tags for request ID %q: %v, want tags %v", tc.id, got, tc.want)
+			continue
+		}
+		if tc.want && (aws.ToString(got[0].Value) != tc.id || aws.ToString(got[1].Value) != string(appointment.EmailPatient)) {
+			t.Errorf("tags for request ID %q: %s=%s %s=%s", tc.id, aws.ToString(got[0].Name), aws.ToString(got[0].Value), aws.ToString(got[1].Name), aws.ToString(got[1].Value))
+		}
+	}
+	if got := tags(context.Background()); got != nil {
+		t.Errorf("tags without a delivery key: %v", got)
 	}
 }
