@@ -94,8 +94,15 @@ cfn-lint:
 	@command -v cfn-lint >/dev/null || { echo "cfn-lint is missing: pip install cfn-lint"; exit 1; }
 	cfn-lint template.yaml
 
+## bench: each function's bootstrap size, cold start, warm latency, CPU,
+## AWS calls and memory beside a hello-world function's, then the Go
+## benchmarks (infra/bench); BENCHFLAGS passes flags, such as -short or
+## -o table.md. Then a burst of 150 requests drained through
+## NotifyFunction's handler against SES limited to 14 sends a second
+## (infra/burst, with moto_server); BURSTFLAGS passes flags, such as -busy
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	env -u AWS_CA_BUNDLE $(GO) run ./infra/bench $(BENCHFLAGS)
+	env -u AWS_CA_BUNDLE $(GO) run ./infra/burst $(BURSTFLAGS)
 
 deploy:
 	sam build && sam deploy

@@ -208,7 +208,7 @@ const (
 func run(ctx context.Context, c config) (result, error) {
 	c.defaults()
 	res := result{config: c}
-	root, err := repoRoot()
+	root, err := samtemplate.RepoRoot()
 	if err != nil {
 		return res, err
 	}

@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
@@ -78,23 +76,4 @@ func number(n *yaml.Node, what string) (int, error) {
 		return 0, fmt.Errorf("template.yaml's %s is %q, not a number", what, n.Value)
 	}
 	return v, nil
-}
-
-// repoRoot returns the directory holding go.mod, found by walking up from
-// the working directory.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory; run from the repository")
-		}
-		dir = parent
-	}
 }

@@ -13,6 +13,7 @@ import (
 // linked into a function: they would add size and cold-start time, and
 // code that never runs on AWS.
 var localOnly = []string{
+	"example.com/appointments/internal/awsstub",
 	"example.com/appointments/internal/devserver",
 	"example.com/appointments/internal/localstore",
 	"example.com/appointments/internal/dynamostreams",

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"example.com/appointments/internal/rie"
+	"example.com/appointments/internal/samtemplate"
 )
 
 const (
@@ -35,28 +36,11 @@ const (
 // the working directory (which go test sets to the package under test).
 func RepoRoot(t testing.TB) string {
 	t.Helper()
-	dir, err := repoRoot()
+	dir, err := samtemplate.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return dir
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("get working directory: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod found above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // BuildBootstrap builds the function with the given SAM logical ID (for
@@ -92,7 +76,7 @@ func BuildEmulator(t testing.TB) string {
 // emulatorPath asks the go command for the emulator once per test process;
 // the answer cannot change while the process runs.
 var emulatorPath = sync.OnceValues(func() (string, error) {
-	root, err := repoRoot()
+	root, err := samtemplate.RepoRoot()
 	if err != nil {
 		return "", err
 	}
