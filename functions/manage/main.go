@@ -52,10 +52,6 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if keyARN == "" {
 		return nil, fmt.Errorf("ACTION_LINK_KEY_SECRET_ARN is not set: a link signed by one instance must verify on every other, so the key must come from that shared secret; a key of this instance's own would make every link invalid")
 	}
-	profile, err := clinic.Default()
-	if err != nil {
-		return nil, err
-	}
 
 	awsCfg, err := awsenv.Load(getenv, awsenv.WithRetryer(func() aws.Retryer {
 		// Someone is waiting for the page: a few quick tries, then a page
@@ -69,8 +65,19 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
 
-	// Read once, here, so that no page waits on Secrets Manager.
-	secret, err := secretstore.Read(ctx, secretsmanager.NewFromConfig(awsCfg), keyARN)
+	// Read once, here, so that no page waits on Secrets Manager; the
+	// read starts first, and the rest of the set-up runs while it is on
+	// the network.
+	readSecret := secretstore.Start(ctx, secretsmanager.NewFromConfig(awsCfg), keyARN)
+	profile, err := clinic.Default()
+	if err != nil {
+		return nil, err
+	}
+	// Retention applies only when a request is created, which this function
+	// never does; it reads requests and records transitions on them.
+	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), table, 0)
+
+	secret, err := readSecret()
 	if err != nil {
 		return nil, err
 	}
@@ -78,9 +85,5 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, fmt.Errorf("the action link key in secret %s: %w", keyARN, err)
 	}
-
-	// Retention applies only when a request is created, which this function
-	// never does; it reads requests and records transitions on them.
-	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), table, 0)
 	return manage.New(links, profile, store, log), nil
 }

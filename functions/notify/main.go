@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
 
+	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/awsenv"
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/dynamo"
@@ -50,45 +51,29 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if table == "" {
 		return nil, fmt.Errorf("TABLE_NAME is not set")
 	}
-	profile, err := clinic.Default()
-	if err != nil {
-		return nil, err
-	}
 	awsCfg, err := awsenv.Load(getenv)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	// Both secrets are read at once, so that a cold start waits for one
+	// round trip to Secrets Manager rather than two, and the rest of the
+	// set-up runs while they are on the network.
 	secrets := secretsmanager.NewFromConfig(awsCfg)
-	// The hashing key is read while the link key is, so that a cold start
-	// waits for one round trip to Secrets Manager rather than two.
-	type secretRead struct {
-		value string
-		err   error
-	}
-	hashingKey := make(chan secretRead, 1)
+	var hashingKey func() (string, error)
 	hashingARN := getenv("HASHING_KEY_SECRET_ARN")
 	if hashingARN != "" {
-		go func() {
-			v, err := secretstore.Read(ctx, secrets, hashingARN)
-			hashingKey <- secretRead{v, err}
-		}()
+		hashingKey = secretstore.Start(ctx, secrets, hashingARN)
 	}
-	links, err := secretstore.ActionLinks(ctx, secrets, getenv("ACTION_LINK_KEY_SECRET_ARN"), getenv("MANAGE_BASE_URL"), log)
+	actionLinks := secretstore.InBackground(func() (func(string, appointment.Action) string, error) {
+		return secretstore.ActionLinks(ctx, secrets, getenv("ACTION_LINK_KEY_SECRET_ARN"), getenv("MANAGE_BASE_URL"), log)
+	})
+	profile, err := clinic.Default()
 	if err != nil {
 		return nil, err
 	}
 	staffDetail, err := email.ParseStaffDetail(getenv("STAFF_EMAIL_DETAIL"))
 	if err != nil {
 		return nil, err
-	}
-	composer, err := email.NewComposer(profile, email.Settings{
-		Sender:      strings.TrimSpace(getenv("SENDER_EMAIL")),
-		FrontDesk:   email.ParseAddressList(getenv("FRONT_DESK_EMAIL")),
-		Links:       links,
-		StaffDetail: staffDetail,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("email settings: %w", err)
 	}
 	// The hourly cap on confirmations: 0 turns it off.
 	confirmationsPerHour := 200
@@ -126,6 +111,20 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		o.Retryer = aws.NopRetryer{}
 	})
 
+	links, err := actionLinks()
+	if err != nil {
+		return nil, err
+	}
+	composer, err := email.NewComposer(profile, email.Settings{
+		Sender:      strings.TrimSpace(getenv("SENDER_EMAIL")),
+		FrontDesk:   email.ParseAddressList(getenv("FRONT_DESK_EMAIL")),
+		Links:       links,
+		StaffDetail: staffDetail,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("email settings: %w", err)
+	}
+
 	store := dynamo.New(db, table, 0)
 	// Sends are spaced at the account's maximum send rate, read with
 	// GetSendQuota when first needed and every ses.QuotaRefresh after, for
@@ -145,12 +144,12 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	}
 	// Addresses that complained are found by a keyed hash made with the
 	// stack's hashing key, which FeedbackFunction suppresses them under.
-	if hashingARN != "" {
-		key := <-hashingKey
-		if key.err != nil {
-			return nil, key.err
+	if hashingKey != nil {
+		key, err := hashingKey()
+		if err != nil {
+			return nil, err
 		}
-		h.CheckSuppressions(store, []byte(key.value))
+		h.CheckSuppressions(store, []byte(key))
 	} else {
 		log.Warn("HASHING_KEY_SECRET_ARN is not set; patient emails are sent without checking for complaints")
 	}

@@ -65,6 +65,30 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		}
 		limits[l.name] = n
 	}
+	awsCfg, err := awsenv.Load(getenv, awsenv.WithRetryer(func() aws.Retryer {
+		// A patient is waiting: a few quick tries, then 503 and Retry-After.
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 3
+			o.MaxBackoff = 500 * time.Millisecond
+		})
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+
+	// The secrets are read once, here, so that no request waits on Secrets
+	// Manager. Both reads start now, so that a cold start waits for one
+	// round trip rather than two, and the rest of the set-up runs while
+	// they are on the network.
+	secrets := secretsmanager.NewFromConfig(awsCfg)
+	var hashingSecret, turnstileSecret func() (string, error)
+	if arn := getenv("HASHING_KEY_SECRET_ARN"); arn != "" {
+		hashingSecret = secretstore.Start(ctx, secrets, arn)
+	}
+	if arn := getenv("TURNSTILE_SECRET_ARN"); arn != "" {
+		turnstileSecret = secretstore.Start(ctx, secrets, arn)
+	}
+
 	profile, err := clinic.Default()
 	if err != nil {
 		return nil, err
@@ -80,42 +104,20 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		metrics.WithStack(getenv("STACK_NAME")),
 		metrics.WithLogLevel(getenv("AWS_LAMBDA_LOG_LEVEL")))
 
-	awsCfg, err := awsenv.Load(getenv, awsenv.WithRetryer(func() aws.Retryer {
-		// A patient is waiting: a few quick tries, then 503 and Retry-After.
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = 3
-			o.MaxBackoff = 500 * time.Millisecond
-		})
-	}))
-	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
-	}
 	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), table, retention)
 	origins := httpapi.ParseOrigins(getenv("ALLOWED_ORIGINS"))
 
-	// The secrets are read once, here, so that no request waits on Secrets
-	// Manager, and at the same time, so that a cold start waits for one
-	// round trip rather than two.
-	secrets := secretsmanager.NewFromConfig(awsCfg)
-	turnstileSecret := make(chan secretRead, 1)
-	turnstileARN := getenv("TURNSTILE_SECRET_ARN")
-	if turnstileARN != "" {
-		go func() {
-			v, err := secretstore.Read(ctx, secrets, turnstileARN)
-			turnstileSecret <- secretRead{v, err}
-		}()
-	}
-	key, err := hashingKey(ctx, secrets, getenv("HASHING_KEY_SECRET_ARN"), log)
+	key, err := hashingKey(hashingSecret, log)
 	if err != nil {
 		return nil, err
 	}
 	var challenge httpapi.Challenge
-	if turnstileARN != "" {
-		secret := <-turnstileSecret
-		if secret.err != nil {
-			return nil, secret.err
+	if turnstileSecret != nil {
+		secret, err := turnstileSecret()
+		if err != nil {
+			return nil, err
 		}
-		v, err := turnstile.New(secret.value, origins, turnstile.SiteverifyURL)
+		v, err := turnstile.New(secret, origins, turnstile.SiteverifyURL)
 		if err != nil {
 			return nil, err
 		}
@@ -133,12 +135,6 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	}, profile, store, log, recorder)
 }
 
-// secretRead is the outcome of reading a secret.
-type secretRead struct {
-	value string
-	err   error
-}
-
 // wholeNumber reads the setting name, a whole number that is zero or more,
 // or returns fallback when it is empty.
 func wholeNumber(getenv func(string) string, name string, fallback int) (int, error) {
@@ -153,17 +149,18 @@ func wholeNumber(getenv func(string) string, name string, fallback int) (int, er
 	return n, nil
 }
 
-// hashingKey reads the stack's hashing key from the secret with the given
-// ARN. Without one, as under sam local, the function makes a key of its
-// own: limits then hold per running instance only, which the warning says.
-func hashingKey(ctx context.Context, c secretstore.Client, arn string, log *slog.Logger) ([]byte, error) {
-	if arn == "" {
+// hashingKey returns the stack's hashing key, from its secret, whose read
+// was started. Without one, as under sam local, the function makes a key
+// of its own: limits then hold per running instance only, which the
+// warning says.
+func hashingKey(secret func() (string, error), log *slog.Logger) ([]byte, error) {
+	if secret == nil {
 		log.Warn("HASHING_KEY_SECRET_ARN is not set; using a key of this instance's own, so rate limits hold per instance")
 		key := make([]byte, 32)
 		_, err := rand.Read(key)
 		return key, err
 	}
-	s, err := secretstore.Read(ctx, c, arn)
+	s, err := secret()
 	if err != nil {
 		return nil, err
 	}

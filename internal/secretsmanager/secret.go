@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
@@ -29,4 +30,31 @@ func Read(ctx context.Context, c Client, id string) (string, error) {
 		return "", fmt.Errorf("read secret %s: %w", id, errors.New("the secret has no text value"))
 	}
 	return *out.SecretString, nil
+}
+
+// Start begins reading the secret, as Read does, and returns a function
+// that waits for the read and returns what it returned, as often as it is
+// called. A function starting up calls it first and does the rest of its
+// set-up while the read is on the network.
+func Start(ctx context.Context, c Client, id string) func() (string, error) {
+	return InBackground(func() (string, error) { return Read(ctx, c, id) })
+}
+
+// InBackground runs f at once in a goroutine of its own and returns a
+// function that waits for f and returns what it returned, as often as it
+// is called: for set-up that reads secrets, such as ActionLinks.
+func InBackground[T any](f func() (T, error)) func() (T, error) {
+	type result struct {
+		value T
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := f()
+		done <- result{v, err}
+	}()
+	return sync.OnceValues(func() (T, error) {
+		r := <-done
+		return r.value, r.err
+	})
 }

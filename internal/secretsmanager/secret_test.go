@@ -2,8 +2,11 @@ package secretsmanager
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -36,5 +39,48 @@ func TestReadFromSecretsManager(t *testing.T) {
 	}
 	if _, err := Read(ctx, c, "binary"); err == nil || strings.Contains(err.Error(), "\x01") {
 		t.Errorf("Read(binary) error = %v, want one saying it has no text", err)
+	}
+}
+
+// blockingClient answers GetSecretValue once release is closed, counting
+// the calls.
+type blockingClient struct {
+	release chan struct{}
+	calls   atomic.Int32
+}
+
+func (c *blockingClient) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	c.calls.Add(1)
+	<-c.release
+	if *in.SecretId == "missing" {
+		return nil, errors.New("ResourceNotFoundException")
+	}
+	return &secretsmanager.GetSecretValueOutput{SecretString: aws.String("value of " + *in.SecretId)}, nil
+}
+
+// TestStart: the read is under way before anyone waits for it, and every
+// wait gets its one answer, an error naming the secret included.
+func TestStart(t *testing.T) {
+	c := &blockingClient{release: make(chan struct{})}
+	wait := Start(context.Background(), c, "hashing")
+	waitMissing := Start(context.Background(), c, "missing")
+	deadline := time.Now().Add(10 * time.Second)
+	for c.calls.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := c.calls.Load(); n != 2 {
+		t.Fatalf("%d reads started before any wait, want 2", n)
+	}
+	close(c.release)
+	for range 2 {
+		if got, err := wait(); got != "value of hashing" || err != nil {
+			t.Errorf("wait() = %q, %v; want the secret's value", got, err)
+		}
+		if got, err := waitMissing(); got != "" || err == nil || !strings.Contains(err.Error(), "missing") {
+			t.Errorf("wait() for a missing secret = %q, %v; want an error naming it", got, err)
+		}
+	}
+	if n := c.calls.Load(); n != 2 {
+		t.Errorf("%d reads, want one for each secret", n)
 	}
 }
