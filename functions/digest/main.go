@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -61,16 +60,11 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	staffDetail, err := email.ParseStaffDetail(getenv("STAFF_EMAIL_DETAIL"))
+	settings, err := email.SettingsFromEnv(getenv, links)
 	if err != nil {
 		return nil, err
 	}
-	composer, err := email.NewComposer(profile, email.Settings{
-		Sender:      strings.TrimSpace(getenv("SENDER_EMAIL")),
-		FrontDesk:   email.ParseAddressList(getenv("FRONT_DESK_EMAIL")),
-		Links:       links,
-		StaffDetail: staffDetail,
-	})
+	composer, err := email.NewComposer(profile, settings)
 	if err != nil {
 		return nil, fmt.Errorf("email settings: %w", err)
 	}

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -71,10 +70,6 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	staffDetail, err := email.ParseStaffDetail(getenv("STAFF_EMAIL_DETAIL"))
-	if err != nil {
-		return nil, err
-	}
 	// The hourly cap on confirmations: 0 turns it off.
 	confirmationsPerHour := 200
 	if s := getenv("CONFIRMATIONS_PER_HOUR"); s != "" {
@@ -115,12 +110,11 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	composer, err := email.NewComposer(profile, email.Settings{
-		Sender:      strings.TrimSpace(getenv("SENDER_EMAIL")),
-		FrontDesk:   email.ParseAddressList(getenv("FRONT_DESK_EMAIL")),
-		Links:       links,
-		StaffDetail: staffDetail,
-	})
+	settings, err := email.SettingsFromEnv(getenv, links)
+	if err != nil {
+		return nil, err
+	}
+	composer, err := email.NewComposer(profile, settings)
 	if err != nil {
 		return nil, fmt.Errorf("email settings: %w", err)
 	}

@@ -120,19 +120,7 @@ func TestEnvironments(t *testing.T) {
 	t.Setenv("AWS_CA_BUNDLE", "/etc/ssl/bundle.pem")
 	t.Setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/bundle.pem")
 	t.Setenv("BENCH_TEST_MARKER", "harness")
-	root, err := samtemplate.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stub, err := awsstub.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stub.Close()
-	progs, err := programs(&fixtures{root: root})
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, stub, progs := setUp(t)
 	for _, p := range progs {
 		env, err := lambdaEnv(root, p, stub, "/tmp/bench/"+p.name)
 		if err != nil {
@@ -217,19 +205,7 @@ func TestTable(t *testing.T) {
 // through the harness's Runtime API and reports its CPU time and memory,
 // and a function that cannot start is reported with its output.
 func TestFunctionProcess(t *testing.T) {
-	root, err := samtemplate.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stub, err := awsstub.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stub.Close()
-	progs, err := programs(&fixtures{root: root})
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, stub, progs := setUp(t)
 	floor, submit := progs[0], progs[1]
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -277,4 +253,24 @@ func TestFunctionProcess(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "exited during init") || !strings.Contains(err.Error(), "TABLE_NAME is not set") {
 		t.Errorf("waitReady() of a function that cannot start = %v", err)
 	}
+}
+
+// setUp returns the repository's root, a stub of AWS that the test's end
+// stops, and the programs the harness measures.
+func setUp(t *testing.T) (string, *awsstub.Server, []program) {
+	t.Helper()
+	root, err := samtemplate.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stub, err := awsstub.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stub.Close() })
+	progs, err := programs(&fixtures{root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root, stub, progs
 }

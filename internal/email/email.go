@@ -109,6 +109,22 @@ func ParseStaffDetail(s string) (StaffDetail, error) {
 	return "", fmt.Errorf("STAFF_EMAIL_DETAIL must be %q or %q, not %q", StaffDetailFull, StaffDetailMinimal, s)
 }
 
+// SettingsFromEnv reads the settings a function's environment gives its
+// emails: SENDER_EMAIL, FRONT_DESK_EMAIL and STAFF_EMAIL_DETAIL, with
+// links signing the action links (nil for none). NewComposer checks them.
+func SettingsFromEnv(getenv func(string) string, links func(id string, a appointment.Action) string) (Settings, error) {
+	detail, err := ParseStaffDetail(getenv("STAFF_EMAIL_DETAIL"))
+	if err != nil {
+		return Settings{}, err
+	}
+	return Settings{
+		Sender:      strings.TrimSpace(getenv("SENDER_EMAIL")),
+		FrontDesk:   ParseAddressList(getenv("FRONT_DESK_EMAIL")),
+		Links:       links,
+		StaffDetail: detail,
+	}, nil
+}
+
 // minimal says the front desk's emails leave the patient's details out.
 func (c *Composer) minimal() bool { return c.settings.StaffDetail == StaffDetailMinimal }
 

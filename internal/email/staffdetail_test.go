@@ -3,6 +3,7 @@ package email
 import (
 	"bytes"
 	"net/mail"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -126,5 +127,26 @@ func TestComposeStaffMinimalLeavesOutPatient(t *testing.T) {
 	}
 	if !strings.Contains(msgs["cancelnotice"].Text, "is now free") {
 		t.Error("the cancel notice does not say which time is free")
+	}
+}
+
+// TestSettingsFromEnv: the functions' environment names the sender, the
+// front desk's addresses and the detail of its emails.
+func TestSettingsFromEnv(t *testing.T) {
+	env := map[string]string{
+		"SENDER_EMAIL":       " requests@example.com ",
+		"FRONT_DESK_EMAIL":   "desk@example.com, owner@example.com",
+		"STAFF_EMAIL_DETAIL": "minimal",
+	}
+	s, err := SettingsFromEnv(func(k string) string { return env[k] }, testLinks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Sender != "requests@example.com" || !slices.Equal(s.FrontDesk, []string{"desk@example.com", "owner@example.com"}) || s.StaffDetail != StaffDetailMinimal || s.Links == nil {
+		t.Errorf("SettingsFromEnv = %+v", s)
+	}
+	env["STAFF_EMAIL_DETAIL"] = "none"
+	if _, err := SettingsFromEnv(func(k string) string { return env[k] }, nil); err == nil || !strings.Contains(err.Error(), "STAFF_EMAIL_DETAIL") {
+		t.Errorf("SettingsFromEnv with STAFF_EMAIL_DETAIL=none: %v, want an error naming the setting", err)
 	}
 }
