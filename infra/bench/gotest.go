@@ -20,6 +20,8 @@ var benchmarks = []struct{ pkg, name string }{
 	{"./internal/httpapi", "SubmitHandler"},
 	{"./internal/notify", "NotifyHandler"},
 	{"./internal/manage", "ManageHandler"},
+	{"./internal/digest", "DigestHandler"},
+	{"./internal/feedback", "FeedbackHandler"},
 }
 
 // runBenchmarks runs the benchmarks with go test -bench -benchmem and
