@@ -110,13 +110,9 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	settings, err := email.SettingsFromEnv(getenv, links)
+	composer, err := email.NewComposerFromEnv(profile, getenv, links)
 	if err != nil {
 		return nil, err
-	}
-	composer, err := email.NewComposer(profile, settings)
-	if err != nil {
-		return nil, fmt.Errorf("email settings: %w", err)
 	}
 
 	store := dynamo.New(db, table, 0)

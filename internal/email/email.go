@@ -125,6 +125,20 @@ func SettingsFromEnv(getenv func(string) string, links func(id string, a appoint
 	}, nil
 }
 
+// NewComposerFromEnv returns the composer of a function whose environment
+// gives the email settings (SettingsFromEnv), for the clinic of profile p.
+func NewComposerFromEnv(p *clinic.Profile, getenv func(string) string, links func(id string, a appointment.Action) string) (*Composer, error) {
+	s, err := SettingsFromEnv(getenv, links)
+	if err != nil {
+		return nil, err
+	}
+	c, err := NewComposer(p, s)
+	if err != nil {
+		return nil, fmt.Errorf("email settings: %w", err)
+	}
+	return c, nil
+}
+
 // minimal says the front desk's emails leave the patient's details out.
 func (c *Composer) minimal() bool { return c.settings.StaffDetail == StaffDetailMinimal }
 
