@@ -275,12 +275,20 @@ func parseAll() (kindTemplates, error) {
 		return kindTemplates{}, err
 	}
 	t := kindTemplates{html: map[Kind]renderer{}, text: map[Kind]renderer{}}
+	// Kinds that share templates, such as the bounce notice and the front
+	// desk's notification, share them parsed once.
+	byName := map[string]Kind{}
 	for kind, name := range templates {
+		if same, ok := byName[name]; ok {
+			t.html[kind], t.text[kind] = t.html[same], t.text[same]
+			continue
+		}
 		h, tx, err := parseTemplates(layout, name)
 		if err != nil {
 			return kindTemplates{}, err
 		}
 		t.html[kind], t.text[kind] = renderer{h}, renderer{tx}
+		byName[name] = kind
 	}
 	return t, nil
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -13,18 +15,24 @@ import (
 // fakeSiteverify is a local stand-in for Cloudflare's endpoint. Tokens
 // mean: "good-<host>" passes for that hostname, "spent" was used before,
 // "slow" takes longer than the caller waits, "broken" gets a server error,
-// anything else fails.
-func fakeSiteverify(t *testing.T, secret string) (*httptest.Server, *[]string) {
+// anything else fails. seen returns what it was sent, token and remote IP,
+// in order.
+func fakeSiteverify(t *testing.T, secret string) (srv *httptest.Server, seen func() []string) {
 	t.Helper()
-	var seen []string
+	// Requests are served on goroutines of their own, which may overlap:
+	// one still held ("slow") while the next arrives.
+	var mu sync.Mutex
+	var got []string
 	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil || r.Method != http.MethodPost {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
 		token := r.PostForm.Get("response")
-		seen = append(seen, token+"|"+r.PostForm.Get("remoteip"))
+		mu.Lock()
+		got = append(got, token+"|"+r.PostForm.Get("remoteip"))
+		mu.Unlock()
 		answer := map[string]any{"success": false, "error-codes": []string{"invalid-input-response"}}
 		switch {
 		case r.PostForm.Get("secret") != secret:
@@ -50,7 +58,11 @@ func fakeSiteverify(t *testing.T, secret string) (*httptest.Server, *[]string) {
 		close(release)
 		srv.Close()
 	})
-	return srv, &seen
+	return srv, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got)
+	}
 }
 
 func TestVerify(t *testing.T) {
@@ -89,13 +101,13 @@ func TestVerify(t *testing.T) {
 		})
 	}
 	// Missing and overlong tokens are refused without asking Cloudflare.
-	for _, s := range *seen {
+	for _, s := range seen() {
 		if strings.HasPrefix(s, "|") || strings.HasPrefix(s, "xxx") {
 			t.Errorf("siteverify was asked about %.20q", s)
 		}
 	}
-	if (*seen)[0] != "good-www.example.com|198.51.100.7" {
-		t.Errorf("siteverify got %q, want the token and the client's IP", (*seen)[0])
+	if first := seen()[0]; first != "good-www.example.com|198.51.100.7" {
+		t.Errorf("siteverify got %q, want the token and the client's IP", first)
 	}
 }
 
