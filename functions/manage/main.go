@@ -9,12 +9,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
@@ -53,14 +50,9 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		return nil, fmt.Errorf("ACTION_LINK_KEY_SECRET_ARN is not set: a link signed by one instance must verify on every other, so the key must come from that shared secret; a key of this instance's own would make every link invalid")
 	}
 
-	awsCfg, err := awsenv.Load(getenv, awsenv.WithRetryer(func() aws.Retryer {
-		// Someone is waiting for the page: a few quick tries, then a page
-		// that asks them to try again in a minute.
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = 3
-			o.MaxBackoff = 500 * time.Millisecond
-		})
-	}))
+	// Someone is waiting for the page: a few quick tries, then a page that
+	// asks them to try again in a minute.
+	awsCfg, err := awsenv.Load(getenv, awsenv.WithQuickRetries())
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}

@@ -14,8 +14,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
@@ -65,13 +63,8 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		}
 		limits[l.name] = n
 	}
-	awsCfg, err := awsenv.Load(getenv, awsenv.WithRetryer(func() aws.Retryer {
-		// A patient is waiting: a few quick tries, then 503 and Retry-After.
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = 3
-			o.MaxBackoff = 500 * time.Millisecond
-		})
-	}))
+	// A patient is waiting: a few quick tries, then 503 and Retry-After.
+	awsCfg, err := awsenv.Load(getenv, awsenv.WithQuickRetries())
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}

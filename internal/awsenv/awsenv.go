@@ -32,8 +32,10 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go/logging"
 )
@@ -50,6 +52,20 @@ type Option func(*aws.Config)
 // still set another.
 func WithRetryer(newRetryer func() aws.Retryer) Option {
 	return func(c *aws.Config) { c.Retryer = newRetryer }
+}
+
+// WithQuickRetries gives every client the retries of a function someone
+// is waiting on, a patient sending the form or the front desk opening a
+// page: three attempts at most, backing off half a second at most, after
+// which the function answers that the service is busy rather than keep
+// the person waiting.
+func WithQuickRetries() Option {
+	return WithRetryer(func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 3
+			o.MaxBackoff = 500 * time.Millisecond
+		})
+	})
 }
 
 // Load returns the SDK configuration the environment read through getenv

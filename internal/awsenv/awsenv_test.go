@@ -2,6 +2,7 @@ package awsenv_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -230,6 +231,25 @@ func TestWithRetryer(t *testing.T) {
 	mail := ses.NewFromConfig(cfg, func(o *ses.Options) { o.Retryer = aws.NopRetryer{} })
 	if got := mail.Options().Retryer.MaxAttempts(); got != 1 {
 		t.Errorf("client with its own retryer makes %d attempts, want 1", got)
+	}
+}
+
+// TestWithQuickRetries: the clients of a function someone waits on try
+// three times at most and never back off longer than half a second.
+func TestWithQuickRetries(t *testing.T) {
+	cfg, err := awsenv.Load(lambdaEnv(nil), awsenv.WithQuickRetries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := dynamodb.NewFromConfig(cfg).Options().Retryer
+	if got := r.MaxAttempts(); got != 3 {
+		t.Errorf("client's retryer makes %d attempts, want 3", got)
+	}
+	for attempt := 1; attempt <= 10; attempt++ {
+		d, err := r.RetryDelay(attempt, errors.New("throttled"))
+		if err != nil || d > 500*time.Millisecond {
+			t.Errorf("delay before attempt %d: %v, %v; want at most 500ms", attempt+1, d, err)
+		}
 	}
 }
 
