@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 
 	"example.com/appointments/internal/clinic"
-	"example.com/appointments/internal/phonenumbers"
+	"github.com/nyaruka/phonenumbers"
 )
 
 // Field names, the same in every encoding the form may use.

@@ -23,7 +23,7 @@ import (
 	// zone named by the profile must be resolvable from the binary itself.
 	_ "time/tzdata"
 
-	"example.com/appointments/internal/phonenumbers"
+	"github.com/nyaruka/phonenumbers"
 )
 
 //go:embed profile.json

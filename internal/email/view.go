@@ -9,7 +9,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
-	"example.com/appointments/internal/phonenumbers"
+	"github.com/nyaruka/phonenumbers"
 )
 
 // Both templates of a kind receive the same view, so that the plain-text

@@ -40,10 +40,6 @@ var sdkConfigLoading = []string{
 	"github.com/aws/aws-sdk-go-v2/service/signin",
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds",
 	"github.com/aws/aws-sdk-go-v2/internal/ini",
-	// The published phone library decodes all of its metadata when a
-	// program starts; internal/phonenumbers is the same library, loading
-	// the metadata it is asked for.
-	"github.com/nyaruka/phonenumbers",
 }
 
 // TestFunctionsLinkNoLocalTooling lists what each function's main package
