@@ -44,8 +44,8 @@ func arbitraryText(r *rand.Rand) string {
 }
 
 // TestComposeConcurrently: a composer is used by concurrent requests; the
-// templates, which html/template escapes on their first use, and the
-// cached part headers are shared by them.
+// templates, which html/template escapes on their first use, are shared
+// by them.
 func TestComposeConcurrently(t *testing.T) {
 	c := newTestComposer(t, defaultProfile(t))
 	kinds := []Kind{Patient, FrontDesk, appointment.EmailBounceNotice}
