@@ -28,6 +28,9 @@ import (
 // take a minute. TestFunctionProcess exercises its concurrent parts under
 // the race detector instead.
 func TestShortRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds every bootstrap for two architectures and starts each cold; runs without -short (make test)")
+	}
 	out := filepath.Join(t.TempDir(), "table.md")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
