@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"example.com/appointments/internal/mototest"
 	"example.com/appointments/internal/samtemplate"
@@ -68,6 +70,9 @@ func TestRunRefuses(t *testing.T) {
 // TestMakeInvoke runs "make invoke" as a developer would and reads the
 // response it prints.
 func TestMakeInvoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a bootstrap and runs it under the Lambda Runtime Interface Emulator; runs without -short (make test)")
+	}
 	tests := []struct {
 		name  string
 		event string
@@ -125,20 +130,17 @@ func TestMakeInvoke(t *testing.T) {
 // motoWithTable starts moto with the table infra/env.json names and returns
 // the caller settings that point the function at it.
 func motoWithTable(t *testing.T) []string {
+	return startMotoWithTable(t).Env()
+}
+
+// startMotoWithTable starts moto with the table infra/env.json names.
+func startMotoWithTable(t *testing.T) *mototest.Server {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root, "infra", "env.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var envVars map[string]map[string]string
-	if err := json.Unmarshal(b, &envVars); err != nil {
-		t.Fatal(err)
-	}
 	template, err := os.ReadFile(filepath.Join(root, "template.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	table, err := samtemplate.RequestsTable(template, envVars["SubmitFunction"]["TABLE_NAME"])
+	table, err := samtemplate.RequestsTable(template, envJSON(t)["SubmitFunction"]["TABLE_NAME"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +151,21 @@ func motoWithTable(t *testing.T) []string {
 	if _, err := dynamodb.NewFromConfig(moto.AWSConfig()).CreateTable(ctx, table); err != nil {
 		t.Fatal(err)
 	}
-	return moto.Env()
+	return moto
+}
+
+// envJSON is infra/env.json: each function's variables by logical ID.
+func envJSON(t *testing.T) map[string]map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "infra", "env.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var envVars map[string]map[string]string
+	if err := json.Unmarshal(b, &envVars); err != nil {
+		t.Fatal(err)
+	}
+	return envVars
 }
 
 // cleanEnviron is the test's environment without the developer's AWS
@@ -166,4 +182,69 @@ func cleanEnviron() []string {
 		}
 	}
 	return env
+}
+
+// TestMakeInvokeFeedback follows docs/local-development.md for
+// FeedbackFunction: without the hashing key's secret the function cannot
+// start, and make says so with its status 2; with the secret created under
+// the name infra/env.json gives, the documented event is handled.
+func TestMakeInvokeFeedback(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a bootstrap and runs it under the Lambda Runtime Interface Emulator with moto_server; runs without -short (make test)")
+	}
+	docs, err := os.ReadFile(filepath.Join(root, "docs", "local-development.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const event = "infra/events/feedback-bounce.json"
+	for _, shown := range []string{"--name " + envJSON(t)["FeedbackFunction"]["HASHING_KEY_SECRET_ARN"], "make invoke FN=FeedbackFunction EVENT=" + event, "make\nexits with status 2"} {
+		if !strings.Contains(string(docs), shown) {
+			t.Errorf("docs/local-development.md does not show %q", shown)
+		}
+	}
+
+	moto := startMotoWithTable(t)
+	type result struct {
+		code           int
+		stdout, stderr string
+	}
+	invoke := func() result {
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "make", "invoke", "FN=FeedbackFunction", "EVENT="+event)
+		cmd.Dir = root
+		cmd.Env = append(cleanEnviron(), moto.Env()...)
+		cmd.WaitDelay = 10 * time.Second
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil && cmd.ProcessState == nil {
+			t.Fatalf("make invoke: %v", err)
+		}
+		return result{cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()}
+	}
+
+	got := invoke()
+	if got.code != 2 {
+		t.Fatalf("without the secret: make invoke exited %d, want 2\n%s", got.code, got.stderr)
+	}
+	if !strings.Contains(got.stderr, "secret") {
+		t.Errorf("without the secret, the output does not say what is missing:\n%s", got.stderr)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	key := strings.Repeat("local-hashing-key-", 4)
+	if _, err := secretsmanager.NewFromConfig(moto.AWSConfig()).CreateSecret(ctx, &secretsmanager.CreateSecretInput{
+		Name:         aws.String(envJSON(t)["FeedbackFunction"]["HASHING_KEY_SECRET_ARN"]),
+		SecretString: aws.String(key),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got = invoke()
+	if got.code != 0 {
+		t.Fatalf("with the secret: make invoke exited %d\n%s", got.code, got.stderr)
+	}
+	if strings.TrimSpace(got.stdout) != "null" {
+		t.Errorf("with the secret: the function answered %s, want null\n%s", got.stdout, got.stderr)
+	}
 }
