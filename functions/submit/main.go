@@ -21,6 +21,7 @@ import (
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/httpapi"
+	"example.com/appointments/internal/libphonenumber"
 	"example.com/appointments/internal/metrics"
 	secretstore "example.com/appointments/internal/secretsmanager"
 	"example.com/appointments/internal/turnstile"
@@ -86,6 +87,9 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
+	if err := libphonenumber.CheckRegion(profile.DefaultRegion); err != nil {
+		return nil, err
+	}
 	namespace := getenv("METRICS_NAMESPACE")
 	if namespace == "" {
 		namespace = "ClinicAppointments"
@@ -125,6 +129,7 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		PerAddress:     httpapi.Limit{Max: limits["REQUESTS_PER_EMAIL_PER_DAY"], Window: 24 * time.Hour},
 		Key:            key,
 		Challenge:      challenge,
+		Phones:         libphonenumber.Reader{},
 	}, profile, store, log, recorder)
 }
 

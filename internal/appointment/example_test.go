@@ -7,6 +7,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/libphonenumber"
 )
 
 func ExampleForm_Validate() {
@@ -22,7 +23,7 @@ func ExampleForm_Validate() {
 		"service":   {"dry-needling"},
 		"consent":   {"on"},
 	}
-	r, err := form.Validate(profile)
+	r, err := form.Validate(profile, libphonenumber.Reader{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -31,7 +32,7 @@ func ExampleForm_Validate() {
 
 	form["phone"] = []string{"+1 900 654 3210"}
 	form["email"] = []string{"тест@example.com"}
-	_, err = form.Validate(profile)
+	_, err = form.Validate(profile, libphonenumber.Reader{})
 	var ve *appointment.ValidationError
 	if errors.As(err, &ve) {
 		for _, fe := range ve.Errors {

@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"example.com/appointments/internal/clinic"
-	"github.com/nyaruka/phonenumbers"
 )
 
 // Field names, the same in every encoding the form may use.
@@ -92,6 +91,19 @@ func (e *ValidationError) Error() string {
 // as "true" or "false" and JSON arrays in as repeated values.
 type Form map[string][]string
 
+// PhoneReader reads the phone numbers patients type. The rules of what a
+// dialable number is, region by region, are libphonenumber's metadata,
+// which internal/libphonenumber holds; the domain decides what the clinic
+// accepts of them.
+type PhoneReader interface {
+	// ReadPhone reads typed as a phone number, in region's national form
+	// when it has no country code. It returns the number in E.164, any
+	// extension apart, and whether calling it costs more than an ordinary
+	// call (premium rate or shared cost); an error when it is not a number
+	// anyone can dial.
+	ReadPhone(typed, region string) (e164, extension string, costly bool, err error)
+}
+
 // IsSpam reports whether the honeypot field, which people never see and so
 // never fill in, has a value.
 func (f Form) IsSpam() bool {
@@ -101,15 +113,16 @@ func (f Form) IsSpam() bool {
 // Validate checks the submission against the rules of the form and the
 // clinic's profile and returns the normalised request. The error is a
 // *ValidationError listing every problem, so a patient can fix them all at
-// once. The request has no ID, reference or creation time yet.
-func (f Form) Validate(p *clinic.Profile) (Request, error) {
+// once. The request has no ID, reference or creation time yet. Phone
+// numbers are read with phones.
+func (f Form) Validate(p *clinic.Profile, phones PhoneReader) (Request, error) {
 	v := validator{form: f}
 	r := Request{Status: StatusReceived}
 
 	r.FirstName = v.name(FieldFirstName, "first name")
 	r.LastName = v.name(FieldLastName, "last name")
 	r.Email = v.email()
-	r.Phone, r.PhoneExtension = v.phone(p.DefaultRegion)
+	r.Phone, r.PhoneExtension = v.phone(phones, p.DefaultRegion)
 	r.Service = v.service(p)
 	r.Location = v.location(p)
 	r.PreferredDays = v.list(FieldPreferredDays, clinic.Weekdays, "Please choose days of the week from the list.")
@@ -230,7 +243,7 @@ func (v *validator) email() string {
 	return s
 }
 
-func (v *validator) phone(region string) (number, extension string) {
+func (v *validator) phone(phones PhoneReader, region string) (number, extension string) {
 	s, ok := v.line(FieldPhone, "phone number", MaxPhoneLength)
 	if !ok {
 		return "", ""
@@ -239,20 +252,19 @@ func (v *validator) phone(region string) (number, extension string) {
 		v.fail(FieldPhone, CodeRequired, "Please enter a phone number we can call you on.")
 		return "", ""
 	}
-	n, err := phonenumbers.Parse(s, region)
-	if err != nil || !phonenumbers.IsValidNumber(n) {
+	number, extension, costly, err := phones.ReadPhone(s, region)
+	if err != nil {
 		v.fail(FieldPhone, CodeInvalid, "Please enter a phone number we can dial, including the area code.")
 		return "", ""
 	}
 	// The clinic pays for its call-backs. A premium-rate or shared-cost
 	// number given as the patient's would let a stranger earn money from
 	// the clinic's phone bill, one form at a time.
-	switch phonenumbers.GetNumberType(n) {
-	case phonenumbers.PREMIUM_RATE, phonenumbers.SHARED_COST:
+	if costly {
 		v.fail(FieldPhone, CodeNotAllowed, "Please enter a number we can call back at no extra cost, such as your mobile or home number.")
 		return "", ""
 	}
-	return phonenumbers.Format(n, phonenumbers.E164), n.GetExtension()
+	return number, extension
 }
 
 func (v *validator) service(p *clinic.Profile) string {

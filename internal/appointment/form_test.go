@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/libphonenumber"
 )
 
 func profile(t testing.TB) *clinic.Profile {
@@ -57,7 +58,7 @@ func TestValidateNormalises(t *testing.T) {
 	f[FieldContactMethod] = []string{"Text"}
 	f[FieldReason] = []string{"Line one\r\nLine two\rLine three"}
 
-	r, err := f.Validate(profile(t))
+	r, err := f.Validate(profile(t), libphonenumber.Reader{})
 	if err != nil {
 		t.Fatalf("Validate() error = %v", err)
 	}
@@ -135,7 +136,7 @@ func TestValidateFieldErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := tt.form.Validate(profile(t))
+			_, err := tt.form.Validate(profile(t), libphonenumber.Reader{})
 			if tt.field == "" {
 				if err != nil {
 					t.Fatalf("Validate() error = %v, want none", err)
@@ -180,7 +181,7 @@ func TestSingleLineFieldsRefuseControlCharacters(t *testing.T) {
 		for name, bad := range injections {
 			t.Run(field+"/"+name, func(t *testing.T) {
 				for _, v := range []string{value + bad + "Bcc: x@example.com", bad + value, value[:1] + bad + value[1:]} {
-					_, err := with(validForm(), field, v).Validate(profile(t))
+					_, err := with(validForm(), field, v).Validate(profile(t), libphonenumber.Reader{})
 					var ve *ValidationError
 					if !errors.As(err, &ve) || !slices.ContainsFunc(ve.Errors, func(fe FieldError) bool { return fe.Field == field }) {
 						t.Errorf("%q accepted in %s (error %v)", v, field, err)
@@ -193,7 +194,7 @@ func TestSingleLineFieldsRefuseControlCharacters(t *testing.T) {
 
 func TestUnicodeNames(t *testing.T) {
 	for _, name := range []string{"Zoë", "José", "Nguyễn", "Søren", "Åsa-Marie", "O'Brien", "李", "محمد", "Ἀλέξανδρος", "Łukasz"} {
-		r, err := with(validForm(), FieldFirstName, name).Validate(profile(t))
+		r, err := with(validForm(), FieldFirstName, name).Validate(profile(t), libphonenumber.Reader{})
 		if err != nil {
 			t.Errorf("%q refused: %v", name, err)
 			continue
@@ -218,7 +219,7 @@ func TestBooleanSpellings(t *testing.T) {
 		{[]string{"true", "false"}, ptr(false)},
 	}
 	for _, tt := range tests {
-		r, err := with(validForm(), FieldNewPatient, tt.values...).Validate(profile(t))
+		r, err := with(validForm(), FieldNewPatient, tt.values...).Validate(profile(t), libphonenumber.Reader{})
 		if err != nil {
 			t.Errorf("%q: error %v", tt.values, err)
 			continue
@@ -227,7 +228,7 @@ func TestBooleanSpellings(t *testing.T) {
 			t.Errorf("%q: NewPatient = %v, want %v", tt.values, show(r.NewPatient), show(tt.want))
 		}
 	}
-	if _, err := with(validForm(), FieldConsent, "false", "on").Validate(profile(t)); err != nil {
+	if _, err := with(validForm(), FieldConsent, "false", "on").Validate(profile(t), libphonenumber.Reader{}); err != nil {
 		t.Errorf("hidden false then ticked consent: %v", err)
 	}
 }
@@ -242,7 +243,7 @@ func show(b *bool) string {
 }
 
 func TestValidateReportsEveryProblem(t *testing.T) {
-	_, err := Form{FieldEmail: {"nope"}, FieldConsent: {"false"}}.Validate(profile(t))
+	_, err := Form{FieldEmail: {"nope"}, FieldConsent: {"false"}}.Validate(profile(t), libphonenumber.Reader{})
 	var ve *ValidationError
 	if !errors.As(err, &ve) {
 		t.Fatalf("error = %v", err)
@@ -260,9 +261,9 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 func TestLocationRequiredWithSeveralLocations(t *testing.T) {
 	p := profile(t)
 	p.Locations = append(p.Locations, clinic.Location{ID: "north", Label: "North", Address: "1 North St"})
-	_, err := validForm().Validate(p)
+	_, err := validForm().Validate(p, libphonenumber.Reader{})
 	assertFieldError(t, err, FieldLocation, CodeRequired)
-	r, err := with(validForm(), FieldLocation, "north").Validate(p)
+	r, err := with(validForm(), FieldLocation, "north").Validate(p, libphonenumber.Reader{})
 	if err != nil || r.Location != "north" {
 		t.Errorf("Validate() = %q, %v", r.Location, err)
 	}
@@ -282,9 +283,9 @@ func TestIsSpam(t *testing.T) {
 
 func TestFingerprint(t *testing.T) {
 	p := profile(t)
-	a, _ := validForm().Validate(p)
-	b, _ := with(validForm(), FieldPreferredDays, "mon", "wed", "mon").Validate(p)
-	c, _ := with(validForm(), FieldReason, "Tight shoulder!").Validate(p)
+	a, _ := validForm().Validate(p, libphonenumber.Reader{})
+	b, _ := with(validForm(), FieldPreferredDays, "mon", "wed", "mon").Validate(p, libphonenumber.Reader{})
+	c, _ := with(validForm(), FieldReason, "Tight shoulder!").Validate(p, libphonenumber.Reader{})
 	if a.Fingerprint() != b.Fingerprint() {
 		t.Error("the same request in another order has another fingerprint")
 	}
@@ -365,7 +366,7 @@ func TestValidateEmailAddresses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := with(validForm(), FieldEmail, "  "+tt.email+" ").Validate(profile(t))
+			r, err := with(validForm(), FieldEmail, "  "+tt.email+" ").Validate(profile(t), libphonenumber.Reader{})
 			if tt.code != "" {
 				assertFieldError(t, err, FieldEmail, tt.code)
 				return
@@ -431,7 +432,7 @@ func TestValidateRefusesInvisibleCharacters(t *testing.T) {
 		for name, r := range invisible {
 			t.Run(field+"/"+name, func(t *testing.T) {
 				for _, v := range []string{value[:2] + string(r) + value[2:], string(r) + value, value + string(r)} {
-					_, err := with(validForm(), field, v).Validate(profile(t))
+					_, err := with(validForm(), field, v).Validate(profile(t), libphonenumber.Reader{})
 					var ve *ValidationError
 					if !errors.As(err, &ve) || !slices.ContainsFunc(ve.Errors, func(fe FieldError) bool {
 						return fe.Field == field && fe.Code == CodeControlCharacter
@@ -455,7 +456,7 @@ func TestValidateReasonKeepsLineBreaksAndEmoji(t *testing.T) {
 		"Family: \U0001f468\u200d\U0001f469\u200d\U0001f467",
 		"Thumbs up \U0001f44d\U0001f3fd", // with a skin tone
 	} {
-		r, err := with(validForm(), FieldReason, reason).Validate(profile(t))
+		r, err := with(validForm(), FieldReason, reason).Validate(profile(t), libphonenumber.Reader{})
 		if err != nil {
 			t.Errorf("%+q refused: %v", reason, err)
 			continue
@@ -487,7 +488,7 @@ func TestValidatePhoneRefusesCostlyNumbers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.phone, func(t *testing.T) {
-			_, err := with(validForm(), FieldPhone, tt.phone).Validate(profile(t))
+			_, err := with(validForm(), FieldPhone, tt.phone).Validate(profile(t), libphonenumber.Reader{})
 			if tt.code == "" {
 				if err != nil {
 					t.Fatalf("Validate() error = %v, want none", err)

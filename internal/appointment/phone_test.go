@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/libphonenumber"
 	"github.com/nyaruka/phonenumbers"
 )
 
@@ -75,7 +76,7 @@ func TestValidatePhoneEveryRegionAndType(t *testing.T) {
 					unreadable++
 					continue
 				}
-				r, err := with(validForm(), FieldPhone, typed.input).Validate(typed.profile)
+				r, err := with(validForm(), FieldPhone, typed.input).Validate(typed.profile, libphonenumber.Reader{})
 				if !nt.allowed {
 					var ve *ValidationError
 					if !errors.As(err, &ve) || len(ve.Errors) != 1 || ve.Errors[0].Code != CodeNotAllowed {

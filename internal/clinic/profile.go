@@ -22,8 +22,6 @@ import (
 	// The Lambda runtime image carries no zoneinfo database, so the time
 	// zone named by the profile must be resolvable from the binary itself.
 	_ "time/tzdata"
-
-	"github.com/nyaruka/phonenumbers"
 )
 
 //go:embed profile.json
@@ -116,7 +114,10 @@ var Weekdays = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 var (
 	idPattern    = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	colorPattern = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
-	clockPattern = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	// regionPattern is an ISO 3166-1 alpha-2 code, as libphonenumber names
+	// regions.
+	regionPattern = regexp.MustCompile(`^[A-Z]{2}$`)
+	clockPattern  = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 )
 
 // Default returns the profile embedded in the binary.
@@ -165,7 +166,11 @@ func (p *Profile) Validate() error {
 		problem("timeZone %q is not an IANA time zone", p.TimeZone)
 	}
 	p.zone = zone
-	if !phonenumbers.GetSupportedRegions()[p.DefaultRegion] {
+	// Only the shape is checked here: the functions that read phone
+	// numbers check that the phone library knows the region when they
+	// start (libphonenumber.CheckRegion), and the others do without the
+	// library's start-up cost.
+	if !regionPattern.MatchString(p.DefaultRegion) {
 		problem("defaultRegion %q is not a region code such as US", p.DefaultRegion)
 	}
 	if !colorPattern.MatchString(p.BrandColor) {

@@ -43,7 +43,7 @@ func TestParseRefuses(t *testing.T) {
 	}{
 		{"unknown field", `"name":`, `"nmae": "x", "name":`, "unknown field"},
 		{"bad zone", `"America/Denver"`, `"Mars/Olympus"`, "timeZone"},
-		{"bad region", `"defaultRegion": "US"`, `"defaultRegion": "XX"`, "defaultRegion"},
+		{"bad region", `"defaultRegion": "US"`, `"defaultRegion": "usa"`, "defaultRegion"},
 		{"duplicate service", `"id": "manual-therapy"`, `"id": "evaluation"`, "services[3]"},
 		{"bad service id", `"id": "sports-performance"`, `"id": "Sports Performance"`, "services[4]"},
 		{"bad hours", `"opens": "08:00", "closes": "12:00"`, `"opens": "12:00", "closes": "08:00"`, "hours[2]"},

@@ -30,6 +30,7 @@ import (
 	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/feedback"
 	"example.com/appointments/internal/httpapi"
+	"example.com/appointments/internal/libphonenumber"
 	"example.com/appointments/internal/localstore"
 	"example.com/appointments/internal/manage"
 	"example.com/appointments/internal/metrics"
@@ -210,6 +211,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		PerAddress: httpapi.Limit{Max: 20, Window: 24 * time.Hour},
 		Key:        key,
 		Challenge:  challenge,
+		Phones:     libphonenumber.Reader{},
 	}, profile, s.store, log, quiet)
 	if err != nil {
 		return nil, err

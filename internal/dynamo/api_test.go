@@ -16,6 +16,7 @@ import (
 
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/httpapi"
+	"example.com/appointments/internal/libphonenumber"
 )
 
 // These tests drive the real HTTP handler over the real store and moto, so
@@ -46,6 +47,7 @@ func newAPI(t testing.TB, c Client, table string, configure ...func(*httpapi.Con
 		Attempts:       httpapi.Limit{Max: 1000, Window: time.Hour},
 		PerAddress:     httpapi.Limit{Max: 100, Window: 24 * time.Hour},
 		Key:            testKey,
+		Phones:         libphonenumber.Reader{},
 	}
 	for _, f := range configure {
 		f(&cfg)

@@ -9,7 +9,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
-	"github.com/nyaruka/phonenumbers"
+	"example.com/appointments/internal/libphonenumber"
 )
 
 // Both templates of a kind receive the same view, so that the plain-text
@@ -116,11 +116,11 @@ func newClinicContact(p *clinic.Profile) clinicContact {
 // dialled with its digits, since the profile only requires it to be
 // present.
 func clinicPhone(phone, region string) (text, dial string) {
-	n, err := phonenumbers.Parse(phone, region)
-	if err != nil || !phonenumbers.IsPossibleNumber(n) {
+	text, dial, ok := libphonenumber.Format(phone, "", region)
+	if !ok {
 		return phone, appointment.DialString(phone)
 	}
-	return formatPhone(n, region), phonenumbers.Format(n, phonenumbers.E164)
+	return text, dial
 }
 
 // patientPhone formats the patient's number for the front desk, who call
@@ -133,25 +133,14 @@ func patientPhone(e164, extension, region string) (text, dial string) {
 		// RFC 3966's extension parameter, which phones dial after a pause.
 		dial += ";ext=" + extension
 	}
-	n, err := phonenumbers.Parse(e164, region)
-	if err != nil {
+	text, _, ok := libphonenumber.Format(e164, extension, region)
+	if !ok {
 		text = e164
 		if extension != "" {
 			text += " ext. " + extension
 		}
-		return text, dial
 	}
-	if extension != "" {
-		n.Extension = &extension
-	}
-	return formatPhone(n, region), dial
-}
-
-func formatPhone(n *phonenumbers.PhoneNumber, region string) string {
-	if phonenumbers.GetRegionCodeForNumber(n) == region {
-		return phonenumbers.Format(n, phonenumbers.NATIONAL)
-	}
-	return phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
+	return text, dial
 }
 
 // details gathers what both emails say about the request.

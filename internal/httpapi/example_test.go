@@ -14,6 +14,7 @@ import (
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/httpapi"
+	"example.com/appointments/internal/libphonenumber"
 )
 
 // memoryStore keeps requests in memory; a deployment uses dynamo.Store.
@@ -52,7 +53,8 @@ func ExampleHandler_Handle() {
 		Accepted:       httpapi.Limit{Max: 10, Window: time.Hour},
 		PerAddress:     httpapi.Limit{Max: 3, Window: 24 * time.Hour},
 		// In a deployment the key comes from Secrets Manager.
-		Key: []byte("an-example-key-of-at-least-32-bytes"),
+		Key:    []byte("an-example-key-of-at-least-32-bytes"),
+		Phones: libphonenumber.Reader{},
 	}, profile, store, slog.New(slog.NewJSONHandler(io.Discard, nil)), noMetrics{})
 	if err != nil {
 		log.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/libphonenumber"
 )
 
 // FuzzDecode feeds arbitrary bodies through decoding and validation. Nothing
@@ -38,7 +39,7 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			return
 		}
-		r, err := form.Validate(p)
+		r, err := form.Validate(p, libphonenumber.Reader{})
 		if err != nil {
 			return
 		}

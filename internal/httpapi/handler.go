@@ -94,6 +94,8 @@ type Config struct {
 	// Challenge, when set, must accept the submission's Turnstile token
 	// before anything is stored.
 	Challenge Challenge
+	// Phones reads the phone numbers patients type (libphonenumber.Reader).
+	Phones appointment.PhoneReader
 }
 
 // Handler answers POST /appointments.
@@ -128,6 +130,9 @@ func New(cfg Config, profile *clinic.Profile, store Store, log *slog.Logger, met
 	}
 	if len(cfg.Key) < minKeyBytes {
 		return nil, fmt.Errorf("hashing key must be at least %d bytes", minKeyBytes)
+	}
+	if cfg.Phones == nil {
+		return nil, errors.New("no phone number reader")
 	}
 	cfg.Key = slices.Clone(cfg.Key)
 	return &Handler{cfg: cfg, origins: origins, profile: profile, store: store, log: log, metrics: metrics, now: time.Now}, nil
@@ -413,7 +418,7 @@ func (h *Handler) read(ctx context.Context, e events.APIGatewayV2HTTPRequest, he
 	}
 	// Validation comes before the honeypot, so that a bot learns nothing
 	// from which of its submissions are refused.
-	req, err := form.Validate(h.profile)
+	req, err := form.Validate(h.profile, h.cfg.Phones)
 	if errs := fieldErrors(typeErrs, err); len(errs) > 0 {
 		return refuse(r.problem(codeValidation, errs))
 	}

@@ -12,6 +12,7 @@ import (
 	"example.com/appointments/internal/awsstub"
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/libphonenumber"
 	"example.com/appointments/internal/metrics"
 )
 
@@ -30,7 +31,7 @@ func BenchmarkDecodeValidate(b *testing.B) {
 		if err != nil || len(errs) > 0 {
 			b.Fatal(err, errs)
 		}
-		if _, err := form.Validate(p); err != nil {
+		if _, err := form.Validate(p, libphonenumber.Reader{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -60,6 +61,7 @@ func BenchmarkSubmitHandler(b *testing.B) {
 		Attempts:       Limit{Max: 60, Window: time.Hour},
 		PerAddress:     Limit{Max: 3, Window: 24 * time.Hour},
 		Key:            testKey,
+		Phones:         libphonenumber.Reader{},
 	}, p, store, slog.New(slog.NewJSONHandler(io.Discard, nil)), metrics.New(io.Discard, "ClinicAppointments"))
 	if err != nil {
 		b.Fatal(err)

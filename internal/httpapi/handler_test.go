@@ -20,6 +20,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/libphonenumber"
 )
 
 const site = "https://www.example.com"
@@ -129,6 +130,7 @@ func newFixture(t testing.TB) *fixture {
 		Attempts:       Limit{Max: 60, Window: time.Hour},
 		PerAddress:     Limit{Max: 3, Window: 24 * time.Hour},
 		Key:            testKey,
+		Phones:         libphonenumber.Reader{},
 	}, p, f.store, slog.New(slog.NewJSONHandler(f.logs, nil)), f.metrics)
 	if err != nil {
 		t.Fatal(err)
@@ -593,7 +595,8 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		{AllowedOrigins: []string{"www.example.com"}, ThankYouURL: site, Key: testKey},
 		{AllowedOrigins: []string{"https://www.example.com/path"}, ThankYouURL: site, Key: testKey},
 		{AllowedOrigins: []string{site}, ThankYouURL: "/thanks", Key: testKey},
-		{AllowedOrigins: []string{site}, ThankYouURL: site, Key: testKey[:31]},
+		{AllowedOrigins: []string{site}, ThankYouURL: site, Key: testKey[:31], Phones: libphonenumber.Reader{}},
+		{AllowedOrigins: []string{site}, ThankYouURL: site, Key: testKey},
 	} {
 		if _, err := New(cfg, p, &fakeStore{}, slog.Default(), &countingMetrics{}); err == nil {
 			t.Errorf("New(%+v) accepted", cfg)

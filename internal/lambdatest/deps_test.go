@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -42,6 +43,14 @@ var sdkConfigLoading = []string{
 	"github.com/aws/aws-sdk-go-v2/internal/ini",
 }
 
+// phoneLibrary decodes all of libphonenumber's metadata when a program
+// starts, about 20 ms and 5 MB of a cold start. Only the functions that
+// read a patient's number (SubmitFunction) or show one in an email
+// (NotifyFunction, DigestFunction) may link it.
+const phoneLibrary = "github.com/nyaruka/phonenumbers"
+
+var readsPhoneNumbers = map[string]bool{"submit": true, "notify": true, "digest": true}
+
 // TestFunctionsLinkNoLocalTooling lists what each function's main package
 // (every directory in functions/) links, as the Makefile builds it, and
 // fails on any local-only package or any of the SDK's configuration
@@ -71,6 +80,9 @@ func TestFunctionsLinkNoLocalTooling(t *testing.T) {
 		deps := strings.Fields(string(out))
 		if len(deps) < 10 {
 			t.Fatalf("go list -deps ./functions/%s listed only %v", fn, deps)
+		}
+		if !readsPhoneNumbers[fn] && slices.Contains(deps, phoneLibrary) {
+			t.Errorf("functions/%s links %s, which it does not need and which slows its cold start (see phoneLibrary)", fn, phoneLibrary)
 		}
 		for _, dep := range deps {
 			for _, banned := range localOnly {
