@@ -115,3 +115,73 @@ func TestAlarmsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// templateSection returns a top-level section of template.yaml, such as
+// Parameters, as a YAML node to decode. Only sections without
+// CloudFormation's short-form tags decode into plain Go values.
+func templateSection(t *testing.T, name string) *yaml.Node {
+	t.Helper()
+	var doc yaml.Node
+	if err := yaml.Unmarshal(readTemplate(t), &doc); err != nil {
+		t.Fatal(err)
+	}
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == name {
+			return root.Content[i+1]
+		}
+	}
+	t.Fatalf("template.yaml has no %s", name)
+	return nil
+}
+
+// TestParametersGrouped keeps the CloudFormation console's form, which
+// AWS::CloudFormation::Interface lays out, complete: every parameter is in
+// one parameter group and has a label, and nothing there names a
+// parameter the template does not declare.
+func TestParametersGrouped(t *testing.T) {
+	var params map[string]yaml.Node
+	if err := templateSection(t, "Parameters").Decode(&params); err != nil {
+		t.Fatal(err)
+	}
+	var meta struct {
+		Interface struct {
+			ParameterGroups []struct {
+				Label struct {
+					Default string `yaml:"default"`
+				} `yaml:"Label"`
+				Parameters []string `yaml:"Parameters"`
+			} `yaml:"ParameterGroups"`
+			ParameterLabels map[string]struct {
+				Default string `yaml:"default"`
+			} `yaml:"ParameterLabels"`
+		} `yaml:"AWS::CloudFormation::Interface"`
+	}
+	if err := templateSection(t, "Metadata").Decode(&meta); err != nil {
+		t.Fatal(err)
+	}
+	groups := map[string][]string{}
+	for _, g := range meta.Interface.ParameterGroups {
+		for _, name := range g.Parameters {
+			groups[name] = append(groups[name], g.Label.Default)
+		}
+	}
+	for name := range params {
+		if len(groups[name]) != 1 {
+			t.Errorf("parameter %s is in the groups %q, want one", name, groups[name])
+		}
+		if meta.Interface.ParameterLabels[name].Default == "" {
+			t.Errorf("parameter %s has no label", name)
+		}
+	}
+	for name := range groups {
+		if _, ok := params[name]; !ok {
+			t.Errorf("a parameter group names %s, which template.yaml does not declare", name)
+		}
+	}
+	for name := range meta.Interface.ParameterLabels {
+		if _, ok := params[name]; !ok {
+			t.Errorf("ParameterLabels names %s, which template.yaml does not declare", name)
+		}
+	}
+}

@@ -26,19 +26,23 @@ import (
 // translateInstallHint says how to get what testdata/translate.py needs.
 const translateInstallHint = "pip install aws-sam-translator (cfn-lint includes it)"
 
-// translated runs the SAM translator on template.yaml once per test binary.
-var translated = sync.OnceValues(func() (map[string]any, error) {
-	return translate(filepath.Join("..", "..", "template.yaml"))
-})
+// translations holds, for each set of parameter values, a function that
+// runs the SAM translator on template.yaml once per test binary.
+var translations sync.Map // compact(params) -> func() (map[string]any, error)
 
 // translate returns the CloudFormation template the SAM translator makes of
-// the SAM template at file.
-func translate(file string) (map[string]any, error) {
+// the SAM template at file, given the stack's parameter values params (nil
+// for none: every parameter then has its default or no value).
+func translate(file string, params map[string]string) (map[string]any, error) {
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		return nil, fmt.Errorf("python3 is not on PATH (%v); install Python 3, then %s", err, translateInstallHint)
 	}
-	cmd := exec.Command(python, filepath.Join("testdata", "translate.py"), file)
+	args := []string{filepath.Join("testdata", "translate.py"), file}
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		args = append(args, name+"="+params[name])
+	}
+	cmd := exec.Command(python, args...)
 	// The translator builds a boto3 session for its fixed Region; a
 	// developer's AWS_PROFILE naming a profile that ~/.aws does not define
 	// would make that fail, and nothing else of the environment is wanted.
@@ -61,12 +65,25 @@ func translate(file string) (map[string]any, error) {
 	return tmpl, nil
 }
 
+// translatedTemplate is template.yaml as the SAM translator makes it, with
+// no parameter values given.
 func translatedTemplate(t *testing.T) map[string]any {
+	t.Helper()
+	return translatedTemplateWith(t, nil)
+}
+
+// translatedTemplateWith is template.yaml as the SAM translator makes it
+// for a stack deployed with the parameter values params. Callers must not
+// change it: tests asking for the same values share it.
+func translatedTemplateWith(t *testing.T, params map[string]string) map[string]any {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("translates the template with the SAM translator (Python); runs without -short (make test)")
 	}
-	tmpl, err := translated()
+	once, _ := translations.LoadOrStore(compact(params), sync.OnceValues(func() (map[string]any, error) {
+		return translate(filepath.Join("..", "..", "template.yaml"), params)
+	}))
+	tmpl, err := once.(func() (map[string]any, error))()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,23 +65,3 @@ func TestActionLinkKeyShared(t *testing.T) {
 		t.Errorf("ActionLinkKeySecret is generated %v characters long, want at least %d", gen["PasswordLength"], actionlink.MinKeyLength)
 	}
 }
-
-// TestManageBaseURLIsTheAPIs: the links NotifyFunction and DigestFunction
-// will mail start with the address of the API that serves them, the ApiUrl
-// output's address without its /appointments path.
-func TestManageBaseURLIsTheAPIs(t *testing.T) {
-	tmpl := translatedTemplate(t)
-	resources, _ := tmpl["Resources"].(map[string]any)
-	outputs, _ := tmpl["Outputs"].(map[string]any)
-	api, _ := dig(outputs, "ApiUrl", "Value")["Fn::Sub"].(string)
-	for _, name := range []string{"NotifyFunction", "DigestFunction"} {
-		fn, _ := resources[name].(map[string]any)
-		base, _ := dig(fn, "Properties", "Environment", "Variables", "MANAGE_BASE_URL")["Fn::Sub"].(string)
-		if base == "" || api == "" {
-			t.Fatalf("%s's MANAGE_BASE_URL is %q and ApiUrl %q; want both as !Sub", name, base, api)
-		}
-		if base+"/appointments" != api {
-			t.Errorf("%s's MANAGE_BASE_URL is %q, want the ApiUrl output %q without /appointments", name, base, api)
-		}
-	}
-}

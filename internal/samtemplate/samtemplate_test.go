@@ -182,7 +182,7 @@ func TestFunctionEnvironmentOfTemplate(t *testing.T) {
 		refs     map[string]string
 		want     map[string]string
 		// unresolved are the variables whose values are computed on
-		// deployment (!Sub), which FunctionEnvironment leaves out.
+		// deployment (!Sub, !If), which FunctionEnvironment leaves out.
 		unresolved []string
 	}{
 		{
@@ -232,7 +232,8 @@ func TestFunctionEnvironmentOfTemplate(t *testing.T) {
 				"ACTION_LINK_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links",
 				"AWS_ENDPOINT_URL":           "",
 			},
-			// The API's address; TestManageBaseURLIsTheAPIs checks it.
+			// The API's address, or the clinic's own domain;
+			// TestManageBaseURLIsTheAPIs checks it.
 			unresolved: []string{"MANAGE_BASE_URL"},
 		},
 		{

@@ -1,12 +1,18 @@
 """Translates a SAM template to the CloudFormation template AWS deploys.
 
-Usage: python3 translate.py TEMPLATE > translated.json
+Usage: python3 translate.py TEMPLATE [Name=Value ...] > translated.json
 
 It runs the SAM translator (pip install aws-sam-translator; cfn-lint
 depends on it) the way cfn-lint does: offline, without AWS credentials, in
 one fixed Region. The translator reads the Region only to choose the ARN
 partition (aws) of the managed policies it attaches, and names managed
 policies from the list it bundles rather than asking IAM.
+
+Name=Value arguments are the stack's parameter values, which CloudFormation
+hands the transform as well: SAM resolves references to parameters in a
+few properties of its own resources before generating theirs. The
+template's Conditions, Rules and the !If in properties are left to
+CloudFormation, as they are on deployment.
 """
 
 import json
@@ -29,8 +35,14 @@ PLACEHOLDER_CODE = "s3://bucket/key"
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: translate.py TEMPLATE")
+    if len(sys.argv) < 2:
+        sys.exit("usage: translate.py TEMPLATE [Name=Value ...]")
+    parameter_values = {}
+    for arg in sys.argv[2:]:
+        name, sep, value = arg.partition("=")
+        if not sep or not name:
+            sys.exit(f"translate.py: want Name=Value, got {arg!r}")
+        parameter_values[name] = value
     with open(sys.argv[1], encoding="utf-8") as f:
         template = yaml_parse(f.read())
 
@@ -49,7 +61,7 @@ def main():
         boto_session=boto3.session.Session(region_name=REGION),
     )
     try:
-        translated = translator.translate(template, parameter_values={})
+        translated = translator.translate(template, parameter_values=parameter_values)
     except InvalidDocumentException as e:
         sys.exit("\n".join(cause.message for cause in e.causes))
     json.dump(translated, sys.stdout, indent=1, sort_keys=True)
