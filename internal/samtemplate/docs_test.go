@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -182,6 +183,84 @@ func TestParametersGrouped(t *testing.T) {
 	for name := range meta.Interface.ParameterLabels {
 		if _, ok := params[name]; !ok {
 			t.Errorf("ParameterLabels names %s, which template.yaml does not declare", name)
+		}
+	}
+}
+
+// readDoc returns a page of docs/.
+func readDoc(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestDeployDocsNameEveryFunction keeps docs/deploy.md's lists of functions
+// whole: every function of template.yaml is among the make targets sam
+// build runs and in "What the stack creates", and every function's log
+// group is in the logs sections of docs/deploy.md and docs/operations.md.
+func TestDeployDocsNameEveryFunction(t *testing.T) {
+	var resources map[string]struct {
+		Type       string `yaml:"Type"`
+		Properties struct {
+			LogGroupName yaml.Node `yaml:"LogGroupName"`
+		} `yaml:"Properties"`
+	}
+	if err := templateSection(t, "Resources").Decode(&resources); err != nil {
+		t.Fatal(err)
+	}
+	deploy, operations := readDoc(t, "deploy.md"), readDoc(t, "operations.md")
+	_, creates, _ := strings.Cut(deploy, "## What the stack creates")
+	creates, _, _ = strings.Cut(creates, "\n## ")
+	logs := regexp.MustCompile("`/aws/lambda/<stack name>-<([a-z|]+)>`").FindStringSubmatch(deploy)
+	if logs == nil {
+		t.Fatal("docs/deploy.md does not give the functions' log group names")
+	}
+	functions := 0
+	for id, r := range resources {
+		switch r.Type {
+		case "AWS::Serverless::Function":
+			functions++
+			if !strings.Contains(deploy, "`make build-"+id+"`") {
+				t.Errorf("docs/deploy.md does not list `make build-%s` among what sam build runs", id)
+			}
+			if !strings.Contains(creates, "**`"+id+"`**") {
+				t.Errorf("docs/deploy.md's \"What the stack creates\" does not describe %s", id)
+			}
+		case "AWS::Logs::LogGroup":
+			name := r.Properties.LogGroupName.Value
+			suffix, ok := strings.CutPrefix(name, "/aws/lambda/${AWS::StackName}-")
+			if !ok {
+				continue
+			}
+			if !slices.Contains(strings.Split(logs[1], "|"), suffix) {
+				t.Errorf("docs/deploy.md's log group names leave out %s (%s)", suffix, id)
+			}
+			if !strings.Contains(operations, "`-"+suffix+"`") && !strings.Contains(operations, "-"+suffix+"`") {
+				t.Errorf("docs/operations.md's log group names leave out -%s (%s)", suffix, id)
+			}
+		}
+	}
+	if functions < 5 {
+		t.Fatalf("template.yaml declares %d functions", functions)
+	}
+}
+
+// TestOutputsDocumented: docs/deploy.md names every output of the stack.
+func TestOutputsDocumented(t *testing.T) {
+	var outputs map[string]yaml.Node
+	if err := templateSection(t, "Outputs").Decode(&outputs); err != nil {
+		t.Fatal(err)
+	}
+	if len(outputs) < 10 {
+		t.Fatalf("template.yaml declares %d outputs", len(outputs))
+	}
+	deploy := readDoc(t, "deploy.md")
+	for name := range outputs {
+		if !strings.Contains(deploy, "`"+name+"`") {
+			t.Errorf("docs/deploy.md does not name the output %s", name)
 		}
 	}
 }
