@@ -208,6 +208,9 @@ func TestTable(t *testing.T) {
 // through the harness's Runtime API and reports its CPU time and memory,
 // and a function that cannot start is reported with its output.
 func TestFunctionProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds two bootstraps and starts them; runs without -short (make test)")
+	}
 	root, stub, progs := setUp(t)
 	floor, submit := progs[0], progs[1]
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

@@ -10,6 +10,9 @@ import (
 // as the server changes. It checks that every row was measured, never how
 // fast: timings belong to `make bench-local`, not to tests.
 func TestQuickRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the local server and drives a whole benchmark run against it; runs without -short (make test)")
+	}
 	var out bytes.Buffer
 	if err := run("../local", 2, 20, 60, &out); err != nil {
 		t.Fatal(err)

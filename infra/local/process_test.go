@@ -22,31 +22,27 @@ import (
 // to show what only a process can: a second server on the same folder, a
 // damaged database, and a server killed without warning.
 
-var (
-	buildOnce sync.Once
-	binary    string
-	buildErr  error
-)
+// asServer is set in the environment of a test binary started to be the
+// local server rather than to run tests.
+const asServer = "LOCAL_SERVER_TEST_PROCESS"
 
-// serverBinary builds the local server once for the tests.
-func serverBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "local-server")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binary = filepath.Join(dir, "local")
-		out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+// TestMain runs main, the local server as make run starts it, when the
+// test binary was started as the server: the tests get a process of the
+// server's own without building another binary.
+func TestMain(m *testing.M) {
+	if os.Getenv(asServer) == "1" {
+		main()
+		os.Exit(0)
 	}
-	return binary
+	os.Exit(m.Run())
+}
+
+// serverCommand is the local server's command line with args: this test
+// binary, started as the server.
+func serverCommand(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), asServer+"=1")
+	return cmd
 }
 
 func freePort(t *testing.T) string {
@@ -72,8 +68,8 @@ type server struct {
 func runServer(t *testing.T, dir string) *server {
 	t.Helper()
 	port := freePort(t)
-	cmd := exec.Command(serverBinary(t), "-data", dir, "-template", filepath.Join("..", "..", "template.yaml"))
-	cmd.Env = append(os.Environ(), "PORT="+port, "AWS_ENDPOINT_URL=")
+	cmd := serverCommand("-data", dir, "-template", filepath.Join("..", "..", "template.yaml"))
+	cmd.Env = append(cmd.Env, "PORT="+port, "AWS_ENDPOINT_URL=")
 	s := &server{cmd: cmd, origin: "http://127.0.0.1:" + port, stderr: &bytes.Buffer{}, exited: make(chan error, 1)}
 	cmd.Stderr = &lockedWriter{w: s.stderr}
 	if err := cmd.Start(); err != nil {

@@ -69,15 +69,13 @@ func TestFunctionsLinkNoLocalTooling(t *testing.T) {
 	if len(functions) < 5 {
 		t.Fatalf("functions/ holds only %v", functions)
 	}
+	var patterns []string
 	for _, fn := range functions {
-		cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", "./functions/"+fn)
-		cmd.Dir = RepoRoot(t)
-		cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0", "GOOS=linux")
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("go list -deps ./functions/%s: %v", fn, err)
-		}
-		deps := strings.Fields(string(out))
+		patterns = append(patterns, "./functions/"+fn)
+	}
+	all := bootstrapDeps(t, patterns...)
+	for _, fn := range functions {
+		deps := all[module+"/functions/"+fn]
 		if len(deps) < 10 {
 			t.Fatalf("go list -deps ./functions/%s listed only %v", fn, deps)
 		}
@@ -114,14 +112,17 @@ func TestCoreDependsOnNoAdapter(t *testing.T) {
 		"example.com/appointments/internal/turnstile",
 		"github.com/aws/aws-sdk-go-v2/service/",
 	}
-	for _, pkg := range []string{"appointment", "clinic", "email", "httpapi", "notify", "manage", "digest", "feedback", "actionlink", "calendar", "localstore"} {
-		cmd := exec.Command("go", "list", "-deps", "./internal/"+pkg)
-		cmd.Dir = RepoRoot(t)
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("go list -deps ./internal/%s: %v", pkg, err)
+	core := []string{"appointment", "clinic", "email", "httpapi", "notify", "manage", "digest", "feedback", "actionlink", "calendar", "localstore"}
+	var patterns []string
+	for _, pkg := range core {
+		patterns = append(patterns, "./internal/"+pkg)
+	}
+	all := listDeps(t, nil, patterns...)
+	for _, pkg := range core {
+		if len(all[module+"/internal/"+pkg]) == 0 {
+			t.Fatalf("go list found no dependencies of internal/%s", pkg)
 		}
-		for _, dep := range strings.Fields(string(out)) {
+		for _, dep := range all[module+"/internal/"+pkg] {
 			for _, a := range adapters {
 				if dep == "example.com/appointments/internal/"+pkg {
 					continue
@@ -132,4 +133,34 @@ func TestCoreDependsOnNoAdapter(t *testing.T) {
 			}
 		}
 	}
+}
+
+// module is this module's path.
+const module = "example.com/appointments"
+
+// bootstrapDeps lists what each package of patterns links when built as
+// the Makefile builds a function's bootstrap.
+func bootstrapDeps(t *testing.T, patterns ...string) map[string][]string {
+	t.Helper()
+	return listDeps(t, []string{"CGO_ENABLED=0", "GOOS=linux"}, append([]string{"-tags", "lambda.norpc"}, patterns...)...)
+}
+
+// listDeps runs go list once for all of args (flags, then package
+// patterns) with env added to the environment, and returns each listed
+// package's dependencies, direct and indirect, by import path.
+func listDeps(t *testing.T, env []string, args ...string) map[string][]string {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"list", "-f", "{{.ImportPath}}{{range .Deps}} {{.}}{{end}}"}, args...)...)
+	cmd.Dir = RepoRoot(t)
+	cmd.Env = append(cmd.Environ(), env...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list %v: %v", args, err)
+	}
+	deps := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		deps[fields[0]] = fields[1:]
+	}
+	return deps
 }

@@ -1,7 +1,6 @@
 package lambdatest
 
 import (
-	"os/exec"
 	"strings"
 	"testing"
 )
@@ -12,14 +11,7 @@ import (
 // SES client, since the emails an action calls for go out from the table's
 // stream.
 func TestManageFunctionLinksNoLocalTooling(t *testing.T) {
-	cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", "./functions/manage")
-	cmd.Dir = RepoRoot(t)
-	cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0", "GOOS=linux")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("go list -deps ./functions/manage: %v", err)
-	}
-	deps := strings.Fields(string(out))
+	deps := bootstrapDeps(t, "./functions/manage")[module+"/functions/manage"]
 	if len(deps) < 10 {
 		t.Fatalf("go list -deps ./functions/manage listed only %v", deps)
 	}
