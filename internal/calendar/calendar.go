@@ -7,9 +7,11 @@ package calendar
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	ics "github.com/arran4/golang-ical"
 
@@ -137,16 +139,20 @@ func Build(in Invite) ([]byte, error) {
 	event.SetLocation(oneLine(location.Label) + ", " + oneLine(location.Address))
 	event.SetDescription(description(in, p))
 	event.SetStatus(status)
-	event.SetOrganizer("mailto:"+organizer, ics.WithCN(paramText(p.Name)))
-	params := []ics.PropertyParameter{
-		ics.WithCN(paramText(in.Request.FirstName + " " + in.Request.LastName)),
-		ics.ParticipationRoleReqParticipant,
+	attendeeParams := []parameter{
+		{"CN", paramText(in.Request.FirstName + " " + in.Request.LastName)},
+		{"ROLE", string(ics.ParticipationRoleReqParticipant)},
 	}
 	if in.Method == Request {
-		params = append(params, ics.ParticipationStatusNeedsAction)
+		attendeeParams = append(attendeeParams, parameter{"PARTSTAT", string(ics.ParticipationStatusNeedsAction)})
 	}
-	event.AddAttendee("mailto:"+attendee, params...)
-	cal.AddVEvent(event)
+	cal.Components = append(cal.Components, &addressedEvent{
+		VEvent: event,
+		addresses: []contentLine{
+			{"ORGANIZER", []parameter{{"CN", paramText(p.Name)}}, "mailto:" + organizer},
+			{"ATTENDEE", attendeeParams, "mailto:" + attendee},
+		},
+	})
 
 	var b strings.Builder
 	if err := cal.SerializeTo(&b, ics.WithNewLineWindows); err != nil {
@@ -274,14 +280,91 @@ func multiLine(s string) string {
 	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
 
+// addressedEvent is the event with its ORGANIZER and ATTENDEE, which are
+// written here rather than by the library. The library writes every
+// parameter value but ALTREP with backslash escapes, which RFC 5545 does
+// not have in parameters: a parser that follows the RFC ends a CN such as
+// "x\:mailto\:atk@evil.example\;ROLE=CHAIR" at its first colon and reads
+// the rest as the address, so a patient's name could make someone else
+// the attendee. The RFC quotes such a value instead (section 3.2).
+type addressedEvent struct {
+	*ics.VEvent
+	addresses []contentLine
+}
+
+// SerializeTo writes the event as the library does, with the address
+// lines after its other properties.
+func (e *addressedEvent) SerializeTo(w io.Writer, config *ics.SerializationConfiguration) error {
+	var b strings.Builder
+	if err := e.VEvent.SerializeTo(&b, config); err != nil {
+		return err
+	}
+	body, ok := strings.CutSuffix(b.String(), "END:"+string(ics.ComponentVEvent)+config.NewLine)
+	if !ok {
+		return errors.New("calendar: the library's event does not end with END:VEVENT")
+	}
+	for _, l := range e.addresses {
+		body += fold(l.String(), config.MaxLength, config.NewLine)
+	}
+	_, err := io.WriteString(w, body+"END:"+string(ics.ComponentVEvent)+config.NewLine)
+	return err
+}
+
+// contentLine is a property with parameters (RFC 5545, 3.1) whose name,
+// parameter names and value need no escaping, as an address's do not.
+type contentLine struct {
+	name   string
+	params []parameter
+	value  string
+}
+
+type parameter struct{ name, value string }
+
+// String returns the line unfolded, with each parameter value that holds
+// a colon, a semicolon or a comma in double quotes, as section 3.2 wants.
+// The values come from paramText, so none holds a DQUOTE or a control.
+func (l contentLine) String() string {
+	var b strings.Builder
+	b.WriteString(l.name)
+	for _, p := range l.params {
+		b.WriteString(";" + p.name + "=")
+		if strings.ContainsAny(p.value, ":;,") {
+			b.WriteString(`"` + p.value + `"`)
+		} else {
+			b.WriteString(p.value)
+		}
+	}
+	b.WriteString(":" + l.value)
+	return b.String()
+}
+
+// fold returns line folded as section 3.1 wants: lines of at most
+// maxOctets octets, each after the first starting with a space, with no
+// character split between two lines, each ended by newline.
+func fold(line string, maxOctets int, newline string) string {
+	var b strings.Builder
+	limit := maxOctets
+	for len(line) > limit {
+		cut := limit
+		for !utf8.RuneStart(line[cut]) {
+			cut--
+		}
+		b.WriteString(line[:cut] + newline + " ")
+		line = line[cut:]
+		limit = maxOctets - 1 // the space that starts the next line is one
+	}
+	b.WriteString(line + newline)
+	return b.String()
+}
+
 // paramText makes s fit for a parameter such as CN. A parameter value can
 // hold no control character and no DQUOTE in any form (RFC 5545, 3.1), so
-// those go. The library backslash-escapes the apostrophe in parameters,
-// which calendars show as written, so a name such as O'Brien gets the
-// typographic apostrophe instead.
+// those go. Backslashes go too: RFC 5545 reads them as written in a
+// parameter, but parsers that read them as escapes, as some do, would
+// take a quoted value that ends in one to run on past its closing quote.
 func paramText(s string) string {
-	s = strings.ReplaceAll(oneLine(s), `"`, "")
-	return strings.ReplaceAll(s, "'", "\u2019")
+	s = strings.ToValidUTF8(oneLine(s), "\uFFFD")
+	return strings.NewReplacer(`"`, "", `\`, "").Replace(s)
 }
 
 func isBreak(r rune) bool {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,6 +73,9 @@ func build(t *testing.T, in Invite) ([]byte, *ics.Calendar, *ics.VEvent) {
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
+	// Every line must also be what RFC 5545's grammar accepts, not only
+	// what the library's more lenient parser reads.
+	rfcLines(t, data)
 	cal, err := ics.ParseCalendar(bytes.NewReader(data))
 	if err != nil {
 		t.Fatalf("ParseCalendar: %v\n%s", err, data)
@@ -460,7 +464,7 @@ func TestInjection(t *testing.T) {
 		if role := param(&a.IANAProperty, ics.ParameterRole); role != "REQ-PARTICIPANT" {
 			t.Errorf("ROLE = %q", role)
 		}
-		if cn := param(&a.IANAProperty, ics.ParameterCn); !strings.Contains(cn, "O\u2019Brien, Jr.") || strings.Contains(cn, `"`) {
+		if cn := param(&a.IANAProperty, ics.ParameterCn); !strings.Contains(cn, "O'Brien, Jr.") || strings.Contains(cn, `"`) {
 			t.Errorf("CN = %q", cn)
 		}
 		desc := value(t, e, ics.ComponentPropertyDescription)
@@ -479,6 +483,8 @@ func TestLines(t *testing.T) {
 	in := invite(t, profile(t), Request, 2026, time.November, 2, 9)
 	in.Booking.Note = strings.Repeat("Zoë’s physiotherapy plan — ½ hour of mobility work 🏃, then rest; ", 8)
 	in.Request.FirstName = strings.Repeat("Ångström", 10)
+	// A comma makes the CN a quoted string, which folds like the rest.
+	in.Request.LastName = "Núñez-Rivera, Jr. 🏃"
 	data, _, e := build(t, in)
 
 	if !bytes.HasSuffix(data, []byte("END:VCALENDAR\r\n")) {
@@ -510,8 +516,244 @@ func TestLines(t *testing.T) {
 		t.Errorf("note did not survive folding: %q", got)
 	}
 	cn := param(&e.Attendees()[0].IANAProperty, ics.ParameterCn)
-	if cn != in.Request.FirstName+" Rivera" {
+	if cn != in.Request.FirstName+" "+in.Request.LastName {
 		t.Errorf("CN did not survive folding: %q", cn)
+	}
+}
+
+// TestParameterQuoting: a name that holds a colon, a semicolon or a comma
+// is quoted in the CN parameter (RFC 5545, 3.2), so that a parser that
+// follows the RFC reads the patient's address as the attendee and the
+// clinic's as the organizer, whatever the names hold, and each name whole
+// as its CN. Backslash escapes, which RFC 5545 does not have in
+// parameters, made "x:mailto:atk@evil.example;ROLE=CHAIR" end the
+// parameters at its first colon and become the address.
+func TestParameterQuoting(t *testing.T) {
+	tests := []struct {
+		first, last string
+		clinic      string
+		wantCN      string
+		wantOrgCN   string
+	}{
+		{"Jordan", "Rivera", "Ascent Total Performance", "Jordan Rivera", "Ascent Total Performance"},
+		{"Jordan", "x:mailto:atk@evil.example;ROLE=CHAIR", "Ascent Total Performance", "Jordan x:mailto:atk@evil.example;ROLE=CHAIR", "Ascent Total Performance"},
+		{"Jo;ROLE=CHAIR;PARTSTAT=ACCEPTED", "Rivera", "Ascent Total Performance", "Jo;ROLE=CHAIR;PARTSTAT=ACCEPTED Rivera", "Ascent Total Performance"},
+		{"Jordan", "O'Brien, Jr.", "Ascent Total Performance", "Jordan O'Brien, Jr.", "Ascent Total Performance"},
+		{`Jo "Jo"`, `Rivera":mailto:atk@evil.example`, "Ascent Total Performance", "Jo Jo Rivera:mailto:atk@evil.example", "Ascent Total Performance"},
+		{`Jo\`, `\":mailto:atk@evil.example;X=\"`, "Ascent Total Performance", "Jo :mailto:atk@evil.example;X=", "Ascent Total Performance"},
+		{"Zoë", "Núñez", "Physio: Boulder; Denver, CO", "Zoë Núñez", "Physio: Boulder; Denver, CO"},
+		{"Jordan", "Rivera", `"Ascent" PT:mailto:atk@evil.example`, "Jordan Rivera", "Ascent PT:mailto:atk@evil.example"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.first+" "+tt.last+" at "+tt.clinic, func(t *testing.T) {
+			p := *profile(t)
+			p.Name = tt.clinic
+			in := invite(t, &p, Request, 2026, time.November, 2, 9)
+			in.Request.FirstName, in.Request.LastName = tt.first, tt.last
+			data, err := Build(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]rfcLine{
+				"ATTENDEE": {"ATTENDEE", map[string][]string{
+					"CN":       {tt.wantCN},
+					"ROLE":     {"REQ-PARTICIPANT"},
+					"PARTSTAT": {"NEEDS-ACTION"},
+				}, "mailto:jordan@example.com"},
+				"ORGANIZER": {"ORGANIZER", map[string][]string{"CN": {tt.wantOrgCN}}, "mailto:" + organizer},
+			}
+			got := map[string][]rfcLine{}
+			for _, l := range rfcLines(t, data) {
+				if _, ok := want[l.name]; ok {
+					got[l.name] = append(got[l.name], l)
+				}
+			}
+			for name, w := range want {
+				if len(got[name]) != 1 {
+					t.Fatalf("%d %s lines, want 1:\n%s", len(got[name]), name, data)
+				}
+				g := got[name][0]
+				if g.value != w.value || !maps.EqualFunc(g.params, w.params, slices.Equal) {
+					t.Errorf("%s is %q with %q; want %q with %q\n%s", name, g.value, g.params, w.value, w.params, data)
+				}
+			}
+
+			// The library's parser, as lenient calendars are, reads the
+			// same.
+			_, _, e := build(t, in)
+			a := e.Attendees()
+			if len(a) != 1 {
+				t.Fatalf("the library reads %d attendees, want 1", len(a))
+			}
+			if got, cn := a[0].Email(), param(&a[0].IANAProperty, ics.ParameterCn); got != "jordan@example.com" || cn != tt.wantCN {
+				t.Errorf("the library reads the attendee as %q with CN %q, want %q with CN %q", got, cn, "jordan@example.com", tt.wantCN)
+			}
+		})
+	}
+}
+
+// rfcLine is a content line as RFC 5545 reads it: its name, its
+// parameters by upper-case name with their values unquoted, and its value.
+type rfcLine struct {
+	name   string
+	params map[string][]string
+	value  string
+}
+
+// rfcLines unfolds data and parses every content line by the grammar of
+// RFC 5545, sections 3.1 and 3.2, failing the test on anything the grammar
+// does not accept.
+func rfcLines(t *testing.T, data []byte) []rfcLine {
+	t.Helper()
+	text, ok := strings.CutSuffix(string(data), "\r\n")
+	if !ok {
+		t.Fatalf("does not end with CRLF:\n%s", data)
+	}
+	var unfolded []string
+	for _, l := range strings.Split(text, "\r\n") {
+		// A line that starts with a space or a tab continues the one
+		// before; the CRLF and that one character are removed (3.1).
+		if l != "" && (l[0] == ' ' || l[0] == '\t') && len(unfolded) > 0 {
+			unfolded[len(unfolded)-1] += l[1:]
+			continue
+		}
+		unfolded = append(unfolded, l)
+	}
+	lines := make([]rfcLine, 0, len(unfolded))
+	for _, l := range unfolded {
+		cl, err := parseContentLine(l)
+		if err != nil {
+			t.Fatalf("%v: %q\n%s", err, l, data)
+		}
+		lines = append(lines, cl)
+	}
+	return lines
+}
+
+// parseContentLine parses one unfolded line:
+//
+//	contentline   = name *(";" param ) ":" value
+//	name          = iana-token / x-name    ; 1*(ALPHA / DIGIT / "-")
+//	param         = param-name "=" param-value *("," param-value)
+//	param-value   = paramtext / quoted-string
+//	paramtext     = *SAFE-CHAR
+//	quoted-string = DQUOTE *QSAFE-CHAR DQUOTE
+//	value         = *VALUE-CHAR
+//
+// where QSAFE-CHAR is any character but a control and DQUOTE, SAFE-CHAR
+// any but a control, DQUOTE, ";", ":" and ",", and VALUE-CHAR any but a
+// control. The controls are %x00-08, %x0A-1F and %x7F: all but HTAB.
+func parseContentLine(line string) (rfcLine, error) {
+	if !utf8.ValidString(line) {
+		return rfcLine{}, errors.New("not UTF-8")
+	}
+	l := rfcLine{params: map[string][]string{}}
+	var i int
+	l.name, i = rfcToken(line, 0)
+	if l.name == "" {
+		return l, errors.New("no name")
+	}
+	for i < len(line) && line[i] == ';' {
+		var name string
+		name, i = rfcToken(line, i+1)
+		if name == "" {
+			return l, fmt.Errorf("no parameter name at %d", i)
+		}
+		if i >= len(line) || line[i] != '=' {
+			return l, fmt.Errorf("no = after parameter %s", name)
+		}
+		for {
+			var v string
+			var err error
+			if v, i, err = rfcParamValue(line, i+1); err != nil {
+				return l, fmt.Errorf("parameter %s: %w", name, err)
+			}
+			l.params[strings.ToUpper(name)] = append(l.params[strings.ToUpper(name)], v)
+			if i >= len(line) || line[i] != ',' {
+				break
+			}
+		}
+	}
+	if i >= len(line) || line[i] != ':' {
+		return l, fmt.Errorf("no colon after the parameters, at %d", i)
+	}
+	l.value = line[i+1:]
+	if strings.IndexFunc(l.value, isControl) >= 0 {
+		return l, errors.New("a control character in the value")
+	}
+	return l, nil
+}
+
+// rfcToken returns the iana-token or x-name at s[i:] and where it ends.
+func rfcToken(s string, i int) (string, int) {
+	j := i
+	for j < len(s) && (s[j] >= 'A' && s[j] <= 'Z' || s[j] >= 'a' && s[j] <= 'z' || s[j] >= '0' && s[j] <= '9' || s[j] == '-') {
+		j++
+	}
+	return s[i:j], j
+}
+
+// rfcParamValue returns the param-value at s[i:], unquoted, and where it
+// ends.
+func rfcParamValue(s string, i int) (string, int, error) {
+	if i < len(s) && s[i] == '"' {
+		end := strings.IndexByte(s[i+1:], '"')
+		if end < 0 {
+			return "", i, errors.New("a quoted-string without its closing DQUOTE")
+		}
+		v := s[i+1 : i+1+end]
+		if strings.IndexFunc(v, isControl) >= 0 {
+			return "", i, errors.New("a control character in a quoted-string")
+		}
+		return v, i + end + 2, nil
+	}
+	end := strings.IndexAny(s[i:], "\";:,")
+	if end < 0 {
+		return "", i, errors.New("no end")
+	}
+	v := s[i : i+end]
+	if strings.IndexFunc(v, isControl) >= 0 {
+		return "", i, errors.New("a control character in paramtext")
+	}
+	if s[i+end] == '"' {
+		return "", i, errors.New("a DQUOTE inside paramtext")
+	}
+	return v, i + end, nil
+}
+
+func isControl(r rune) bool {
+	return r <= 0x08 || r >= 0x0A && r <= 0x1F || r == 0x7F
+}
+
+// TestFold: a line folded at any length, with characters of one to four
+// octets falling on every boundary, has lines of at most 75 octets, none
+// with a split character, and unfolds to itself.
+func TestFold(t *testing.T) {
+	for _, unit := range []string{"a", "é", "—", "🏃"} {
+		for n := range 200 {
+			line := "ATTENDEE;CN=" + strings.Repeat(unit, n) + ":mailto:jordan@example.com"
+			folded := fold(line, 75, "\r\n")
+			text, ok := strings.CutSuffix(folded, "\r\n")
+			if !ok {
+				t.Fatalf("%q does not end with CRLF", folded)
+			}
+			var unfolded strings.Builder
+			for i, l := range strings.Split(text, "\r\n") {
+				if len(l) > 75 || !utf8.ValidString(l) {
+					t.Errorf("%d octets or a split character: %q", len(l), l)
+				}
+				if i > 0 {
+					l, ok = strings.CutPrefix(l, " ")
+					if !ok {
+						t.Errorf("continuation %q does not start with a space", l)
+					}
+				}
+				unfolded.WriteString(l)
+			}
+			if unfolded.String() != line {
+				t.Errorf("unfolds to %q, want %q", unfolded.String(), line)
+			}
+		}
 	}
 }
 
@@ -645,9 +887,8 @@ func ExampleBuild() {
 	//   cancel\, call Ascent Total Performance at +1 303-555-0187.
 	// STATUS:CONFIRMED
 	// ORGANIZER;CN=Ascent Total Performance:mailto:appointments@example.com
-	// ATTENDEE;CN=Jordan
-	//   Rivera;PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT:mailto:jordan@example.c
-	//  om
+	// ATTENDEE;CN=Jordan Rivera;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION:mailto
+	//  :jordan@example.com
 	// END:VEVENT
 	// END:VCALENDAR
 }

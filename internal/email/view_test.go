@@ -103,6 +103,9 @@ func TestPatientGreeting(t *testing.T) {
 		{"Call 555-0100", "Hello,"},
 		{"win $100", "Hello,"},
 		{"bit.ly/x", "Hello,"},
+		{"退款请拨打四零零八二零零三三", "Hello,"},
+		{"Refund Approved Today", "Hello,"},
+		{"李娜", "Hi 李娜,"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.firstName, func(t *testing.T) {
@@ -119,5 +122,52 @@ func TestPatientGreeting(t *testing.T) {
 				t.Errorf("patient HTML does not greet with %q", tt.want)
 			}
 		})
+	}
+}
+
+// TestGreetingInEveryPatientEmail checks that the booking, moved, declined
+// and cancelled emails greet as the confirmation does: a stranger's
+// sentence typed as a first name reaches none of them, and a name reaches
+// all of them.
+func TestGreetingInEveryPatientEmail(t *testing.T) {
+	tests := []struct {
+		firstName string
+		want      string
+	}{
+		{"退款请拨打四零零八二零零三三", "Hello,"},       // "for a refund dial 400-820-0033"
+		{"请加微信kefuvip领取退款", "Hello,"},      // "add WeChat kefuvip to get a refund"
+		{"คุณได้รับเงินคืนแล้ว", "Hello,"}, // "you have received your refund"
+		{"Refund Approved Today", "Hello,"},
+		{"RefundApprovedToday", "Hello,"},
+		{"李娜", "Hi 李娜,"},
+		{"Siobhán", "Hi Siobhán,"},
+	}
+	seen := map[string]bool{}
+	for _, tc := range transitionCases(t) {
+		if !tc.toPatient {
+			continue
+		}
+		seen[tc.name] = true
+		for _, tt := range tests {
+			t.Run(tc.name+"/"+tt.firstName, func(t *testing.T) {
+				r := tc.request
+				r.FirstName = tt.firstName
+				m, err := tc.composer(t).Compose(tc.kind, r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(m.Text, "\n"+tt.want+"\n") || !strings.Contains(m.HTML, ">"+htmlEscape(tt.want)+"<") {
+					t.Errorf("does not greet with %q", tt.want)
+				}
+				if tt.want == "Hello," && (strings.Contains(m.Text, tt.firstName) || strings.Contains(m.HTML, htmlEscape(tt.firstName))) {
+					t.Errorf("carries the first name %q", tt.firstName)
+				}
+			})
+		}
+	}
+	for _, name := range []string{"booking-complete", "booking-moved", "declined-complete", "cancelled-complete"} {
+		if !seen[name] {
+			t.Errorf("no case %s among the patient's emails", name)
+		}
 	}
 }
