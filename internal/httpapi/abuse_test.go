@@ -57,20 +57,33 @@ func TestPerAddressLimit(t *testing.T) {
 		t.Errorf("accepted %d, stored %d; want 3 of each", accepted, len(f.store.created))
 	}
 
-	// One canonical form: case and an internationalised domain's Unicode
-	// spelling count as the same mailbox; dots and +tags are other mailboxes.
+	// Counted by the mailbox the provider delivers to: case, +tags and
+	// an internationalised domain's Unicode spelling make no new mailbox,
+	// and at Gmail neither do dots; elsewhere a dot makes another address.
 	tests := []struct {
 		addr string
 		want int
 	}{
 		{"VICTIM@Example.COM", 429},
-		{"victim+clinic@example.com", 201},
+		{"victim+0@example.com", 429},
+		{"victim+clinic@example.com", 429},
+		{"Victim+x+y@example.com", 429},
 		{"vic.tim@example.com", 201},
 	}
 	for _, tt := range tests {
 		if resp := f.handle(t, jsonEvent(withEmail(tt.addr, "Kim"))); resp.StatusCode != tt.want {
 			t.Errorf("%s: status %d, want %d", tt.addr, resp.StatusCode, tt.want)
 		}
+	}
+	for i, addr := range []string{"victim@gmail.com", "v.ictim@gmail.com", "vic.tim+0@googlemail.com", "V.I.C.T.I.M@gmail.com", "victim+x@googlemail.com"} {
+		want := map[bool]int{true: 201, false: 429}[i < 3]
+		if resp := f.handle(t, jsonEvent(withEmail(addr, givenNames[i]))); resp.StatusCode != want {
+			t.Errorf("%s: status %d, want %d", addr, resp.StatusCode, want)
+		}
+	}
+	// The email still goes to the address as typed.
+	if got := f.store.created[len(f.store.created)-1].Email; got != "vic.tim+0@googlemail.com" {
+		t.Errorf("stored address %q, want it as typed", got)
 	}
 	for i, addr := range []string{"jordan@bücher.de", "jordan@xn--bcher-kva.de", "Jordan@BÜCHER.de", "jordan@xn--bcher-kva.de"} {
 		want := map[bool]int{true: 201, false: 429}[i < 3]

@@ -297,7 +297,7 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 	}
 	var address string // the patient address's counter, when it is counted
 	if h.cfg.PerAddress.on() {
-		address = "address#" + h.hash("address", appointment.CanonicalAddress(sub.req.Email))
+		address = h.addressCounter(sub.req.Email)
 		wait, err := h.spend(ctx, address, h.cfg.PerAddress, now)
 		if err != nil {
 			return r.fail(ctx, err, log)
@@ -354,7 +354,7 @@ func (h *Handler) submitAtOnce(ctx context.Context, r responder, sub submission,
 	}
 	add("attempts#"+client, h.cfg.Attempts)
 	add("client#"+client, h.cfg.Accepted)
-	add("address#"+h.hash("address", appointment.CanonicalAddress(sub.req.Email)), h.cfg.PerAddress)
+	add(h.addressCounter(sub.req.Email), h.cfg.PerAddress)
 	receipt, stored, err := s.Submit(ctx, sub.req, sub.dedupe, spends)
 	if err != nil {
 		// The write may or may not have applied: a retry of the
@@ -516,6 +516,13 @@ func (h *Handler) decoy(ctx context.Context, r responder, d appointment.Dedupe, 
 // never holds a client's address or a patient's email.
 func (h *Handler) hash(purpose, value string) string {
 	return appointment.KeyedHash(h.cfg.Key, purpose, value)
+}
+
+// addressCounter names the per-address counter of a patient address: the
+// keyed hash of the mailbox it reaches (appointment.Mailbox), so that
+// every spelling of one mailbox spends one allowance.
+func (h *Handler) addressCounter(addr string) string {
+	return "address#" + h.hash("address", appointment.Mailbox(addr))
 }
 
 func firstValue(values []string) string {
