@@ -84,25 +84,57 @@ func SESAddress(addr string) (string, error) {
 	return local + "@" + domain, nil
 }
 
-// CanonicalAddress returns the form of addr that stands for its mailbox
-// when requests are counted per address: the whole address lower-cased,
-// with the domain in Punycode, so that bücher.de and xn--bcher-kva.de count
-// as one. The local part is lower-cased for counting only, never for
-// sending: RFC 5321 lets a server tell case apart, but nearly every
-// mailbox provider treats it as insignificant, and without lower-casing a
-// sender could multiply a limit by varying the case of one address. Dots
-// and +tags are kept: they make different addresses, and which of those
-// reach one mailbox is for each provider to say, not for the clinic to
-// guess.
+// CanonicalAddress returns the address as typed in one spelling: the whole
+// address lower-cased, with the domain in Punycode, so that bücher.de and
+// xn--bcher-kva.de are one domain. The local part is lower-cased here
+// only, never for sending: RFC 5321 lets a server tell case apart, but
+// nearly every mailbox provider treats it as insignificant. Dots and +tags
+// are kept, since they are part of what was typed; which addresses reach
+// one mailbox is Mailbox's question.
 //
 // An address that SESAddress refuses is returned trimmed and lower-cased,
-// so that it still counts as itself.
+// so that it still stands for itself.
 func CanonicalAddress(addr string) string {
 	local, domain, problem := splitAddress(addr)
 	if problem != nil {
 		return strings.ToLower(strings.TrimSpace(addr))
 	}
 	return strings.ToLower(local) + "@" + domain
+}
+
+// gmailDomains are the domains at which Gmail delivers, as one: it ignores
+// dots in the part before the @, and googlemail.com reaches the same
+// mailbox as gmail.com.
+var gmailDomains = []string{"gmail.com", "googlemail.com"}
+
+// Mailbox returns what stands for the mailbox addr is delivered to: the
+// name every per-address count and every suppression is kept under, so
+// that a sender cannot multiply the per-address limit, or step around a
+// complaint, by spelling one mailbox many ways. It is CanonicalAddress
+// without a +tag (everything from the first + to the @) and, at Gmail,
+// without dots and with gmail.com as the domain.
+//
+// A tag is dropped at every domain: most providers deliver a tagged
+// address to the untagged mailbox, and where a + is part of a real
+// mailbox's name, the false merge errs on the side of mailing less (the
+// two share one limit, and a complaint from one stops emails to the
+// other). Dots are dropped only where the provider is known to ignore
+// them, since elsewhere they name other mailboxes.
+//
+// The result is a name, not an address to send to: emails still go to the
+// address as typed. An address that SESAddress refuses stands for itself,
+// as in CanonicalAddress.
+func Mailbox(addr string) string {
+	local, domain, problem := splitAddress(addr)
+	if problem != nil {
+		return CanonicalAddress(addr)
+	}
+	local, _, _ = strings.Cut(strings.ToLower(local), "+")
+	if slices.Contains(gmailDomains, domain) {
+		local = strings.ReplaceAll(local, ".", "")
+		domain = gmailDomains[0]
+	}
+	return local + "@" + domain
 }
 
 // splitAddress checks addr and returns its local part unchanged and its

@@ -13,8 +13,8 @@ func TestSESAddressAndCanonicalAddress(t *testing.T) {
 	}{
 		{"jordan@example.com", "jordan@example.com", "jordan@example.com"},
 		{"Jordan.Rivera@Example.COM", "Jordan.Rivera@example.com", "jordan.rivera@example.com"},
-		// Dots and +tags name other mailboxes at many providers, so they
-		// are kept for counting too.
+		// Dots and +tags are part of the address as typed; which mailbox
+		// they reach is Mailbox's question.
 		{"jordan.rivera+clinic@example.com", "jordan.rivera+clinic@example.com", "jordan.rivera+clinic@example.com"},
 		{"jordan@bücher.de", "jordan@xn--bcher-kva.de", "jordan@xn--bcher-kva.de"},
 		{"Jordan@BÜCHER.de", "Jordan@xn--bcher-kva.de", "jordan@xn--bcher-kva.de"},
@@ -34,6 +34,46 @@ func TestSESAddressAndCanonicalAddress(t *testing.T) {
 		}
 		if got := CanonicalAddress(tt.in); got != tt.wantCanon {
 			t.Errorf("CanonicalAddress(%+q) = %q, want %q", tt.in, got, tt.wantCanon)
+		}
+	}
+}
+
+// TestMailbox: the addresses a provider delivers to one mailbox have one
+// Mailbox, so that a sender cannot multiply a per-address limit, or step
+// around a complaint, by spelling the address another way.
+func TestMailbox(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"victim@example.com", "victim@example.com"},
+		{"Victim@Example.COM", "victim@example.com"},
+		// A +tag is dropped at every domain; dots only where the provider
+		// ignores them.
+		{"victim+0@example.com", "victim@example.com"},
+		{"victim+x+y@example.com", "victim@example.com"},
+		{"VICTIM+Clinic@example.com", "victim@example.com"},
+		{"v.ictim@example.com", "v.ictim@example.com"},
+		{"v.ictim+x@example.com", "v.ictim@example.com"},
+		{"+news@example.com", "@example.com"},
+		{"victim@gmail.com", "victim@gmail.com"},
+		{"v.ictim@gmail.com", "victim@gmail.com"},
+		{"V.I.C.T.I.M+spam@GMail.com", "victim@gmail.com"},
+		{"v.ictim+0@googlemail.com", "victim@gmail.com"},
+		{"victim@googlemail.com", "victim@gmail.com"},
+		// Only those two domains: a subdomain or a look-alike is another
+		// provider.
+		{"v.ictim@mail.gmail.com", "v.ictim@mail.gmail.com"},
+		{"v.ictim@gmail.co", "v.ictim@gmail.co"},
+		{"v.ictim+x@notgmail.com", "v.ictim@notgmail.com"},
+		{"jordan+a@bücher.de", "jordan@xn--bcher-kva.de"},
+		{"Jordan@XN--BCHER-KVA.DE", "jordan@xn--bcher-kva.de"},
+		// An address that cannot be sent to stands for itself, as in
+		// CanonicalAddress.
+		{" J.ordan+X <j.ordan+x@gmail.com> ", "j.ordan+x <j.ordan+x@gmail.com>"},
+	}
+	for _, tt := range tests {
+		if got := Mailbox(tt.in); got != tt.want {
+			t.Errorf("Mailbox(%+q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -117,8 +157,9 @@ func TestIsSingleScript(t *testing.T) {
 
 // FuzzSESAddress checks what must hold for any text offered as an
 // address: what SESAddress gives is ASCII and is its own SES form, so
-// converting twice changes nothing, and CanonicalAddress is that form in
-// lower case.
+// converting twice changes nothing, CanonicalAddress is that form in
+// lower case, and its Mailbox is the address's own, has no +tag and stays
+// as it is when asked again.
 func FuzzSESAddress(f *testing.F) {
 	for _, s := range []string{
 		"jordan@example.com", "Jordan@BÜCHER.de", "jordan@xn--bcher-kva.de", "taro@例え.jp",
@@ -139,6 +180,13 @@ func FuzzSESAddress(f *testing.F) {
 		}
 		if canon := CanonicalAddress(s); canon != strings.ToLower(got) {
 			t.Errorf("CanonicalAddress(%+q) = %q, want %q", s, canon, strings.ToLower(got))
+		}
+		m := Mailbox(s)
+		if again := Mailbox(m); again != m {
+			t.Errorf("Mailbox(%q) = %q, want it unchanged", m, again)
+		}
+		if local, _, _ := strings.Cut(m, "@"); strings.Contains(local, "+") || m != Mailbox(got) {
+			t.Errorf("Mailbox(%+q) = %q, Mailbox(%q) = %q", s, m, got, Mailbox(got))
 		}
 	})
 }

@@ -82,13 +82,39 @@ func TestFeedbackEmails(t *testing.T) {
 func TestSuppressionKey(t *testing.T) {
 	k := []byte("key")
 	a := SuppressionKey(k, "Jordan@Example.org")
-	if a != SuppressionKey(k, " jordan@example.ORG ") {
-		t.Error("the same address typed differently has another key")
+	for _, same := range []string{" jordan@example.ORG ", "jordan+x@example.org", "Jordan+Clinic@Example.org"} {
+		if a != SuppressionKey(k, same) {
+			t.Errorf("%q has another key than the mailbox it reaches", same)
+		}
+	}
+	if g := SuppressionKey(k, "jordan.rivera@gmail.com"); g != SuppressionKey(k, "JordanRivera+x@googlemail.com") {
+		t.Error("a Gmail address spelt with dots, a tag or the other domain has another key")
 	}
 	if a == SuppressionKey(k, "jordan2@example.org") || a == SuppressionKey([]byte("other"), "jordan@example.org") {
 		t.Error("another address or key gives the same key")
 	}
 	if len(a) != 32 {
 		t.Errorf("key %q is not 128 bits in hex", a)
+	}
+}
+
+// TestSuppressionKeys: an address is looked up under its mailbox's key,
+// and also under the key a suppression of the address as typed was
+// recorded with before suppressions were kept per mailbox, where the two
+// differ.
+func TestSuppressionKeys(t *testing.T) {
+	k := []byte("key")
+	tests := []struct {
+		addr string
+		want []string
+	}{
+		{"Jordan@Example.org", []string{SuppressionKey(k, "jordan@example.org")}},
+		{"Jordan+News@Example.org", []string{SuppressionKey(k, "jordan@example.org"), KeyedHash(k, "suppression", "jordan+news@example.org")}},
+		{"J.Rivera@GMail.com", []string{SuppressionKey(k, "jrivera@gmail.com"), KeyedHash(k, "suppression", "j.rivera@gmail.com")}},
+	}
+	for _, tt := range tests {
+		if got := SuppressionKeys(k, tt.addr); !slices.Equal(got, tt.want) {
+			t.Errorf("SuppressionKeys(%q) = %v, want %v", tt.addr, got, tt.want)
+		}
 	}
 }

@@ -10,12 +10,26 @@ import (
 // sent because its address complained about an earlier one.
 const ReasonComplaint = "suppressed: the address marked an earlier email as spam"
 
-// SuppressionKey names the suppression record of a patient's address: a
-// keyed hash of its canonical form, so that the record holds no address,
-// outlives no request in readable form, and no one without the key can
-// test a guess. The same address, however typed, gets the same key.
+// SuppressionKey names the suppression record of a patient's mailbox: a
+// keyed hash of its Mailbox, so that the record holds no address, outlives
+// no request in readable form, and no one without the key can test a
+// guess. Every address that reaches the same mailbox, however typed, gets
+// the same key.
 func SuppressionKey(key []byte, addr string) string {
-	return KeyedHash(key, "suppression", CanonicalAddress(addr))
+	return KeyedHash(key, "suppression", Mailbox(addr))
+}
+
+// SuppressionKeys returns the keys under which a suppression of addr may
+// be recorded, SuppressionKey's first. Suppressions were once recorded
+// under the key of the address as typed (its CanonicalAddress), +tags and
+// dots kept; a complaint is a standing record, so where that key differs
+// from the mailbox's, it is looked up too.
+func SuppressionKeys(key []byte, addr string) []string {
+	keys := []string{SuppressionKey(key, addr)}
+	if typed := CanonicalAddress(addr); typed != Mailbox(addr) {
+		keys = append(keys, KeyedHash(key, "suppression", typed))
+	}
+	return keys
 }
 
 // KeyedHash returns HMAC-SHA256 of value for the given purpose under key,

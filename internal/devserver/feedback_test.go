@@ -31,8 +31,9 @@ func outboxID(t *testing.T, outbox, subject string) string {
 
 // TestFeedbackButtons: the outbox makes up SES's reports locally. A bounce
 // of the confirmation is recorded on it and brings the front desk one
-// notice; a complaint suppresses the address, so the next request from it
-// gets no confirmation. Only the server's own pages may press the buttons.
+// notice; a complaint suppresses the mailbox, so the next request naming
+// it, under any spelling that reaches it, gets no confirmation. Only the
+// server's own pages may press the buttons.
 func TestFeedbackButtons(t *testing.T) {
 	ts := start(t, Options{})
 	receipt := submitJSON(t, ts, jsonBody)
@@ -72,11 +73,13 @@ func TestFeedbackButtons(t *testing.T) {
 		t.Error("the outbox does not say the report was recorded")
 	}
 
-	// The patient marks their confirmation as spam.
+	// The patient marks their confirmation as spam. The next request names
+	// the same mailbox with a +tag, and is suppressed all the same.
 	if resp := pressFeedback(t, ts.URL, confirmation, "complaint", ts.URL); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("complaint: %d", resp.StatusCode)
 	}
-	again := submitJSON(t, ts, strings.Replace(jsonBody, "dry-needling", "evaluation", 1))
+	tagged := strings.Replace(jsonBody, "jordan@example.com", "Jordan+clinic@example.com", 1)
+	again := submitJSON(t, ts, strings.Replace(tagged, "dry-needling", "evaluation", 1))
 	waitFor(t, "the second request's emails settled", func() bool {
 		page := get(t, ts.URL+"/_dev/requests")
 		row := page[strings.Index(page, again["reference"]):]

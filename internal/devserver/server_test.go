@@ -154,6 +154,50 @@ func TestSubmissionIsEmailedOnce(t *testing.T) {
 	}
 }
 
+// TestHoneypotMeetsTheAddressLimit reproduces a tell of the honeypot on
+// the local server: 22 caught submissions naming one address were all
+// answered 201, where real ones got 429 from the 21st on (the local limit
+// is 20 a day per address). Caught ones now meet the limit at the same
+// point, the real request after them does too, and nothing is stored or
+// sent.
+func TestHoneypotMeetsTheAddressLimit(t *testing.T) {
+	ts := start(t, Options{})
+	post := func(body string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/appointments", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", ts.URL)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	victim := strings.Replace(jsonBody, "jordan@example.com", "victim@example.com", 1)
+	for i := range 22 {
+		body := strings.Replace(victim, `"firstName":"Jordan"`, `"firstName":"Name`+string(rune('a'+i))+`"`, 1)
+		body = strings.Replace(body, `"consent":true`, `"consent":true,"_gotcha":"http://spam.example"`, 1)
+		want := http.StatusCreated
+		if i >= 20 {
+			want = http.StatusTooManyRequests
+		}
+		if got := post(body); got != want {
+			t.Fatalf("caught submission %d: status %d, want %d", i+1, got, want)
+		}
+	}
+	if got := post(victim); got != http.StatusTooManyRequests {
+		t.Errorf("a real request after them: status %d, want 429", got)
+	}
+	if page := get(t, ts.URL+"/_dev/requests"); !strings.Contains(page, "No requests yet.") {
+		t.Error("a request was stored")
+	}
+	if n := strings.Count(get(t, ts.URL+"/_dev/outbox"), "<article"); n != 0 {
+		t.Errorf("outbox has %d emails, want none", n)
+	}
+}
+
 func TestFormPostRedirectsToThankYou(t *testing.T) {
 	ts := start(t, Options{})
 	form := url.Values{"firstName": {"Sam"}, "lastName": {"Lee"}, "email": {"sam@example.com"}, "phone": {"3035550199"},

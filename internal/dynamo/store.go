@@ -374,6 +374,16 @@ func (s *Store) Count(ctx context.Context, name string, windowStart time.Time, w
 	return int(n), nil
 }
 
+// Decoy remembers that the decoy named name was answered in the window
+// that starts at windowStart, as a counter of that name (the counter the
+// one-write path, Spend, counts it on), and reports whether it had been
+// already. Like a claim, it is one write to one item, which DynamoDB's TTL
+// drops after the window.
+func (s *Store) Decoy(ctx context.Context, name string, windowStart time.Time, window time.Duration) (bool, error) {
+	n, err := s.Count(ctx, name, windowStart, window, 1)
+	return n > 1, err
+}
+
 // CounterPrefix is how the partition keys of the named counter's items
 // begin, one item per window: what an IAM condition on
 // dynamodb:LeadingKeys names to let a function update that counter and no

@@ -25,19 +25,7 @@ import (
 // token, so its own retries never apply it twice.
 func (s *Store) Submit(ctx context.Context, r appointment.Request, d appointment.Dedupe, spends []appointment.Spend) (appointment.Receipt, bool, error) {
 	now := s.now()
-	items := make([]types.TransactWriteItem, 0, len(spends)+3)
-	for _, sp := range spends {
-		u := counterUpdate(sp.Name, sp.WindowStart, sp.Window, 1)
-		items = append(items, types.TransactWriteItem{Update: &types.Update{
-			TableName:        &s.table,
-			Key:              u.Key,
-			UpdateExpression: u.UpdateExpression,
-			// Within the limit after this count: count < Max before it.
-			ConditionExpression:       aws.String("attribute_not_exists(#count) OR #count < :max"),
-			ExpressionAttributeNames:  u.ExpressionAttributeNames,
-			ExpressionAttributeValues: withValue(u.ExpressionAttributeValues, ":max", number(int64(sp.Max))),
-		}})
-	}
+	items := s.spendItems(spends, 3)
 	claims := []*claim{{pk: "DEDUPE#" + d.Fingerprint, sk: "DEDUPE", window: DedupeWindow}}
 	if d.IdempotencyKey != "" {
 		claims = append(claims, &claim{pk: idempotencyPK(d.IdempotencyKey), sk: "IDEM", window: IdempotencyWindow})
@@ -58,17 +46,56 @@ func (s *Store) Submit(ctx context.Context, r appointment.Request, d appointment
 		ConditionExpression: p.ConditionExpression,
 	}})
 
+	applied, err := s.transact(ctx, "submit", items)
+	if !applied || err != nil {
+		return appointment.Receipt{}, false, err
+	}
+	return appointment.Receipt{ID: r.ID, Reference: r.Reference}, true, nil
+}
+
+// Spend counts a submission that is not to be stored (one caught by the
+// honeypot) against every counter of spends in one round trip, as Submit
+// counts a real one, so that both cost DynamoDB the same kind of work. The
+// transaction applies only if every counter stays within its Max; otherwise
+// nothing is written and Spend returns false, and the caller counts step by
+// step (Count), which tells which limit was reached. Other failures are
+// returned as appointment.ErrUnavailable.
+func (s *Store) Spend(ctx context.Context, spends []appointment.Spend) (bool, error) {
+	return s.transact(ctx, "spend", s.spendItems(spends, 0))
+}
+
+// spendItems are the conditional counter updates of spends, in a slice
+// with room for extra items more.
+func (s *Store) spendItems(spends []appointment.Spend, extra int) []types.TransactWriteItem {
+	items := make([]types.TransactWriteItem, 0, len(spends)+extra)
+	for _, sp := range spends {
+		u := counterUpdate(sp.Name, sp.WindowStart, sp.Window, 1)
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName:        &s.table,
+			Key:              u.Key,
+			UpdateExpression: u.UpdateExpression,
+			// Within the limit after this count: count < Max before it.
+			ConditionExpression:       aws.String("attribute_not_exists(#count) OR #count < :max"),
+			ExpressionAttributeNames:  u.ExpressionAttributeNames,
+			ExpressionAttributeValues: withValue(u.ExpressionAttributeValues, ":max", number(int64(sp.Max))),
+		}})
+	}
+	return items
+}
+
+// transact writes items in one transaction and reports whether it applied.
+func (s *Store) transact(ctx context.Context, op string, items []types.TransactWriteItem) (bool, error) {
 	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	// A cancelled transaction wrote nothing, whatever the reason: a
 	// condition, or a conflict with a concurrent write to a counter.
 	var canceled *types.TransactionCanceledException
 	if errors.As(err, &canceled) {
-		return appointment.Receipt{}, false, nil
+		return false, nil
 	}
 	if err != nil {
-		return appointment.Receipt{}, false, unavailable("submit", err)
+		return false, unavailable(op, err)
 	}
-	return appointment.Receipt{ID: r.ID, Reference: r.Reference}, true, nil
+	return true, nil
 }
 
 // counterUpdate is the update Count makes to a counter.

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -32,6 +33,58 @@ func TestNewSubmissionIsOneRoundTrip(t *testing.T) {
 		if n := len(tb.items(t, typ)); n != want {
 			t.Errorf("%d %s items, want %d", n, typ, want)
 		}
+	}
+}
+
+// TestHoneypotIsOneRoundTrip: a submission caught by the honeypot costs
+// DynamoDB the work a real one does, one transaction, which counts it
+// against the three limits (and its decoy's own counter) and stores no
+// request and no claim; so its answer comes as soon as a real one's. Sent
+// again, it is answered as a replay; and it meets the per-address limit
+// as a real request does.
+func TestHoneypotIsOneRoundTrip(t *testing.T) {
+	tb := newTable(t)
+	ft := &faults{next: http.DefaultTransport, fail: func(string, int) fault { return pass }}
+	h := newAPI(t, tb.clientWith(ft), tb.name, func(c *httpapi.Config) {
+		c.PerAddress = httpapi.Limit{Max: 3, Window: 24 * time.Hour}
+	})
+	trapped := func(name string) string {
+		body := strings.Replace(submission, `"firstName":"Jordan"`, `"firstName":"`+name+`"`, 1)
+		return strings.Replace(body, `"consent":true`, `"consent":true,"_gotcha":"http://spam.example"`, 1)
+	}
+	first := post(t, h, "application/json", trapped("Jordan"))
+	if first.StatusCode != 201 {
+		t.Fatalf("status %d: %s", first.StatusCode, first.Body)
+	}
+	if n := ft.sent.Load(); n != 1 {
+		t.Errorf("%d calls to DynamoDB, want 1", n)
+	}
+	if n := ft.count("TransactWriteItems"); n != 1 {
+		t.Errorf("%d transactions, want 1", n)
+	}
+	for typ, want := range map[string]int{"request": 0, "idempotency": 0, "dedupe": 0, "counter": 4} {
+		if n := len(tb.items(t, typ)); n != want {
+			t.Errorf("%d %s items, want %d", n, typ, want)
+		}
+	}
+
+	again := post(t, h, "application/json", trapped("Jordan"))
+	if again.StatusCode != 201 || again.Body != first.Body || again.Headers["Idempotent-Replayed"] != "true" {
+		t.Errorf("sent again: %d %s (replayed %q), want the first answer replayed", again.StatusCode, again.Body, again.Headers["Idempotent-Replayed"])
+	}
+	var statuses []int
+	for _, name := range []string{"Sam", "Alex", "Kim"} {
+		resp := post(t, h, "application/json", trapped(name))
+		statuses = append(statuses, resp.StatusCode)
+		if resp.StatusCode == 429 && !strings.Contains(resp.Body, "address_rate_limited") {
+			t.Errorf("%s: 429 without the address code: %s", name, resp.Body)
+		}
+	}
+	if want := []int{201, 201, 429}; !slices.Equal(statuses, want) {
+		t.Errorf("statuses %v, want %v", statuses, want)
+	}
+	if n := len(tb.items(t, "request")); n != 0 {
+		t.Errorf("%d requests stored, want none", n)
 	}
 }
 

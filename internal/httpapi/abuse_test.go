@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -57,20 +58,33 @@ func TestPerAddressLimit(t *testing.T) {
 		t.Errorf("accepted %d, stored %d; want 3 of each", accepted, len(f.store.created))
 	}
 
-	// One canonical form: case and an internationalised domain's Unicode
-	// spelling count as the same mailbox; dots and +tags are other mailboxes.
+	// Counted by the mailbox the provider delivers to: case, +tags and
+	// an internationalised domain's Unicode spelling make no new mailbox,
+	// and at Gmail neither do dots; elsewhere a dot makes another address.
 	tests := []struct {
 		addr string
 		want int
 	}{
 		{"VICTIM@Example.COM", 429},
-		{"victim+clinic@example.com", 201},
+		{"victim+0@example.com", 429},
+		{"victim+clinic@example.com", 429},
+		{"Victim+x+y@example.com", 429},
 		{"vic.tim@example.com", 201},
 	}
 	for _, tt := range tests {
 		if resp := f.handle(t, jsonEvent(withEmail(tt.addr, "Kim"))); resp.StatusCode != tt.want {
 			t.Errorf("%s: status %d, want %d", tt.addr, resp.StatusCode, tt.want)
 		}
+	}
+	for i, addr := range []string{"victim@gmail.com", "v.ictim@gmail.com", "vic.tim+0@googlemail.com", "V.I.C.T.I.M@gmail.com", "victim+x@googlemail.com"} {
+		want := map[bool]int{true: 201, false: 429}[i < 3]
+		if resp := f.handle(t, jsonEvent(withEmail(addr, givenNames[i]))); resp.StatusCode != want {
+			t.Errorf("%s: status %d, want %d", addr, resp.StatusCode, want)
+		}
+	}
+	// The email still goes to the address as typed.
+	if got := f.store.created[len(f.store.created)-1].Email; got != "vic.tim+0@googlemail.com" {
+		t.Errorf("stored address %q, want it as typed", got)
 	}
 	for i, addr := range []string{"jordan@bücher.de", "jordan@xn--bcher-kva.de", "Jordan@BÜCHER.de", "jordan@xn--bcher-kva.de"} {
 		want := map[bool]int{true: 201, false: 429}[i < 3]
@@ -112,20 +126,131 @@ func TestPerAddressAllowanceGivenBack(t *testing.T) {
 	}
 }
 
+// trap fills the honeypot of a JSON body.
+func trap(body string) string {
+	return strings.Replace(body, `"_gotcha":""`, `"_gotcha":"x"`, 1)
+}
+
 // TestHoneypotMeetsTheClientLimit: a bot caught by the honeypot is limited
 // like a person, so that endless 201s do not tell it it was caught.
 func TestHoneypotMeetsTheClientLimit(t *testing.T) {
 	f := newFixture(t)
 	var statuses []int
-	for _, name := range givenNames[:4] {
-		body := strings.Replace(withEmail("bot@example.com", name), `"_gotcha":""`, `"_gotcha":"x"`, 1)
-		statuses = append(statuses, f.handle(t, jsonEvent(body)).StatusCode)
+	for i, name := range givenNames[:4] {
+		statuses = append(statuses, f.handle(t, jsonEvent(trap(withEmail("bot"+strconv.Itoa(i)+"@example.com", name)))).StatusCode)
 	}
 	if want := []int{201, 201, 201, 429}; !slices.Equal(statuses, want) {
 		t.Errorf("statuses %v, want %v", statuses, want)
 	}
-	if n := f.store.count("address#"); n != 0 {
-		t.Errorf("honeypot submissions counted against the address %d times, want none", n)
+}
+
+// atomicStore is fakeStore with the one-write path dynamo.Store has:
+// Submit and Spend count every spend, and Submit stores the request, only
+// if every counter stays within its Max; otherwise they write nothing and
+// the handler takes the step-by-step path.
+type atomicStore struct{ *fakeStore }
+
+func (s atomicStore) spendAll(spends []appointment.Spend) bool {
+	if s.counts == nil {
+		s.counts = map[string]int{}
+	}
+	for _, sp := range spends {
+		if s.counts[sp.Name+"@"+sp.WindowStart.String()] >= sp.Max {
+			return false
+		}
+	}
+	for _, sp := range spends {
+		s.counts[sp.Name+"@"+sp.WindowStart.String()]++
+	}
+	return true
+}
+
+func (s atomicStore) Spend(_ context.Context, spends []appointment.Spend) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.countErr != nil {
+		return false, s.countErr
+	}
+	return s.spendAll(spends), nil
+}
+
+func (s atomicStore) Submit(_ context.Context, r appointment.Request, d appointment.Dedupe, spends []appointment.Spend) (appointment.Receipt, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil || s.countErr != nil || s.receipt != nil || s.replay != nil || !s.spendAll(spends) {
+		return appointment.Receipt{}, false, nil
+	}
+	s.created = append(s.created, r)
+	s.dedupes = append(s.dedupes, d)
+	return appointment.Receipt{ID: r.ID, Reference: r.Reference}, true, nil
+}
+
+// TestHoneypotMeetsTheAddressLimit reproduces a tell of the honeypot:
+// caught submissions naming one address were all answered 201, where real
+// ones met the per-address limit. They now count against the address as
+// real ones do, whichever way the store counts: a bot gets 429 where a
+// person would, nothing is stored, and a decoy sent again (answered as a
+// replay, as a real repeat is) gives its count back.
+func TestHoneypotMeetsTheAddressLimit(t *testing.T) {
+	stores := []struct {
+		name string
+		wrap func(*fakeStore) Store
+	}{
+		{"step by step", func(s *fakeStore) Store { return s }},
+		{"one write", func(s *fakeStore) Store { return atomicStore{s} }},
+	}
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.h.store = st.wrap(f.store)
+			f.h.cfg.Accepted = Limit{} // isolate the address limit from the client's
+
+			var statuses []int
+			first := f.handle(t, jsonEvent(trap(withEmail("victim@example.com", givenNames[0]))))
+			again := f.handle(t, jsonEvent(trap(withEmail("victim@example.com", givenNames[0]))))
+			statuses = append(statuses, first.StatusCode, again.StatusCode)
+			if again.Headers["Idempotent-Replayed"] != "true" || again.Body != first.Body {
+				t.Errorf("the decoy sent again: %s (replayed %q), want %s replayed", again.Body, again.Headers["Idempotent-Replayed"], first.Body)
+			}
+			for i, name := range givenNames[1:5] {
+				// Spellings of the same mailbox count as one, as for a
+				// real request.
+				addr := []string{"victim@example.com", "Victim+1@example.com", "victim+2@example.com", "victim@example.com"}[i]
+				resp := f.handle(t, jsonEvent(trap(withEmail(addr, name))))
+				statuses = append(statuses, resp.StatusCode)
+				if resp.StatusCode == 429 && (decodeProblem(t, resp).Code != codeAddressLimited || resp.Headers["Retry-After"] == "") {
+					t.Errorf("%s: a 429 without the address code or Retry-After: %v %s", addr, resp.Headers, resp.Body)
+				}
+			}
+			if want := []int{201, 201, 201, 201, 429, 429}; !slices.Equal(statuses, want) {
+				t.Errorf("statuses %v, want %v", statuses, want)
+			}
+			// The address's allowance is spent for a real request too.
+			if resp := f.handle(t, jsonEvent(withEmail("victim@example.com", "Kim"))); resp.StatusCode != 429 {
+				t.Errorf("a real request after three decoys: status %d, want 429", resp.StatusCode)
+			}
+			if len(f.store.created) != 0 {
+				t.Errorf("stored %d requests, want none", len(f.store.created))
+			}
+			if f.metrics.counts["Refused/honeypot"] != 4 {
+				t.Errorf("metrics %v, want 4 honeypot refusals", f.metrics.counts)
+			}
+		})
+	}
+
+	// Real requests spend the allowance decoys then meet.
+	f := newFixture(t)
+	f.h.cfg.Accepted = Limit{}
+	var statuses []int
+	for i, name := range givenNames[:4] {
+		body := withEmail("victim@example.com", name)
+		if i%2 == 1 {
+			body = trap(body)
+		}
+		statuses = append(statuses, f.handle(t, jsonEvent(body)).StatusCode)
+	}
+	if want := []int{201, 201, 201, 429}; !slices.Equal(statuses, want) || len(f.store.created) != 2 {
+		t.Errorf("statuses %v, stored %d; want %v and 2 stored", statuses, len(f.store.created), want)
 	}
 }
 

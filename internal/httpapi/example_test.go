@@ -37,6 +37,11 @@ func (s *memoryStore) Count(_ context.Context, name string, start time.Time, _ t
 	return s.counts[name+start.String()], nil
 }
 
+func (s *memoryStore) Decoy(ctx context.Context, name string, start time.Time, window time.Duration) (bool, error) {
+	n, err := s.Count(ctx, name, start, window, 1)
+	return n > 1, err
+}
+
 type noMetrics struct{}
 
 func (noMetrics) Count(string, map[string]string) {}

@@ -44,6 +44,13 @@ type Store interface {
 	// Count adds delta to the named counter of the window of the given
 	// length that starts at windowStart, and returns its new value.
 	Count(ctx context.Context, name string, windowStart time.Time, window time.Duration, delta int) (int, error)
+	// Decoy remembers, as durably as Create remembers a request's claims,
+	// that the decoy named name was answered in the window of the given
+	// length that starts at windowStart, and reports whether it had been
+	// already. It is all a submission caught by the honeypot leaves in
+	// storage, and its write is of the kind Create makes, so that a
+	// decoy's answer takes about as long as a real one's.
+	Decoy(ctx context.Context, name string, windowStart time.Time, window time.Duration) (repeat bool, err error)
 }
 
 // Challenge verifies the token of a bot challenge such as Cloudflare
@@ -219,10 +226,11 @@ type submission struct {
 //     went;
 //  4. a client over its attempt budget is refused, then anything invalid;
 //  5. the bot challenge, when configured, is verified;
-//  6. the client's limit on stored requests is counted, for honeypot
-//     submissions too, so that a bot meets it as a person would;
-//  7. a submission caught by the honeypot gets a decoy answer;
-//  8. the patient address's limit is counted, and the request is stored.
+//  6. the client's limit on stored requests is counted, then the patient
+//     mailbox's, for honeypot submissions too, so that a bot meets them
+//     as a person would;
+//  7. a submission caught by the honeypot gets a decoy answer; any other
+//     is stored.
 func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, log *slog.Logger) (events.APIGatewayV2HTTPResponse, outcome) {
 	headers := lowerKeys(e.Headers)
 	origin := headers["origin"]
@@ -292,12 +300,9 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 			return r.limited(codeRateLimited, *wait)
 		}
 	}
-	if sub.form.IsSpam() {
-		return h.decoy(ctx, r, sub.dedupe, now, log)
-	}
 	var address string // the patient address's counter, when it is counted
 	if h.cfg.PerAddress.on() {
-		address = "address#" + h.hash("address", appointment.CanonicalAddress(sub.req.Email))
+		address = h.addressCounter(sub.req.Email)
 		wait, err := h.spend(ctx, address, h.cfg.PerAddress, now)
 		if err != nil {
 			return r.fail(ctx, err, log)
@@ -305,6 +310,9 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 		if wait != nil {
 			return r.limited(codeAddressLimited, *wait)
 		}
+	}
+	if sub.form.IsSpam() {
+		return h.decoy(ctx, r, sub.dedupe, address, now, log)
 	}
 
 	receipt, err := h.store.Create(ctx, sub.req, sub.dedupe)
@@ -325,22 +333,29 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 
 // Submitter is a Store that can also count a submission against its
 // limits, take its claims and store it in one atomic write (dynamo.Store's
-// Submit). It returns false when that write did not apply, having written
-// nothing.
+// Submit), and count a submission it will not store in one atomic write
+// (Spend). Each returns false when its write did not apply, having written
+// nothing. A Submitter's Decoy keeps each decoy as the counter of its
+// name, at 1 once answered, so that Spend can take a decoy's record with
+// the others, as a counter with a Max of 1.
 type Submitter interface {
 	Submit(ctx context.Context, r appointment.Request, d appointment.Dedupe, spends []appointment.Spend) (appointment.Receipt, bool, error)
+	Spend(ctx context.Context, spends []appointment.Spend) (bool, error)
 }
 
 // submitAtOnce stores a valid submission with a single write to storage,
 // when the store can do that: the usual case of a new request from a
 // client and a patient within their limits, which would otherwise take a
 // round trip per counter, one to look for a repeat, one per claim and one
-// for the request. Whenever the write does not apply (a limit reached, a
-// repeat, a conflict), nothing was written and done is false: serve then
-// takes the checks one at a time, in their order, and answers as always.
+// for the request. A submission caught by the honeypot is counted the same
+// way, with its decoy's counter in place of the claims and the request, so
+// that its answer costs what a real one's does and comes as soon. Whenever
+// the write does not apply (a limit reached, a repeat, a conflict),
+// nothing was written and done is false: serve then takes the checks one
+// at a time, in their order, and answers as always.
 func (h *Handler) submitAtOnce(ctx context.Context, r responder, sub submission, refused bool, challenge func() (bool, error), client string, now time.Time, log *slog.Logger) (resp events.APIGatewayV2HTTPResponse, out outcome, done bool) {
 	s, ok := h.store.(Submitter)
-	if !ok || !sub.valid || refused || sub.form.IsSpam() {
+	if !ok || !sub.valid || refused {
 		return resp, out, false
 	}
 	if passed, err := challenge(); err != nil || !passed {
@@ -354,7 +369,23 @@ func (h *Handler) submitAtOnce(ctx context.Context, r responder, sub submission,
 	}
 	add("attempts#"+client, h.cfg.Attempts)
 	add("client#"+client, h.cfg.Accepted)
-	add("address#"+h.hash("address", appointment.CanonicalAddress(sub.req.Email)), h.cfg.PerAddress)
+	add(h.addressCounter(sub.req.Email), h.cfg.PerAddress)
+	if sub.form.IsSpam() {
+		// The decoy's record stands for the claims: when it is there
+		// already, this is a repeat, which the step-by-step path answers.
+		seed, window := h.decoySeed(sub.dedupe)
+		add("honeypot#"+seed, Limit{Max: 1, Window: window})
+		counted, err := s.Spend(ctx, spends)
+		if err != nil {
+			resp, out = r.fail(ctx, err, log)
+			return resp, out, true
+		}
+		if !counted {
+			return resp, out, false
+		}
+		resp, out = h.decoyAnswer(ctx, r, seed, false, log)
+		return resp, out, true
+	}
 	receipt, stored, err := s.Submit(ctx, sub.req, sub.dedupe, spends)
 	if err != nil {
 		// The write may or may not have applied: a retry of the
@@ -479,13 +510,36 @@ func (h *Handler) refund(ctx context.Context, name string, l Limit, now time.Tim
 // answered, storing nothing. Its ID and reference are derived from the
 // submission under the stack's key, so that sending it again gets the same
 // answer, marked as a replay, just as a real repeat does; a bot cannot
-// tell from the answers that it was caught.
-func (h *Handler) decoy(ctx context.Context, r responder, d appointment.Dedupe, now time.Time, log *slog.Logger) (events.APIGatewayV2HTTPResponse, outcome) {
-	window := appointment.DedupeWindow
+// tell from the answers that it was caught. address is the patient
+// address's counter, already counted, or "": as for a real request, a
+// decoy that turns out to be a repeat (or cannot be counted) gives that
+// count back.
+func (h *Handler) decoy(ctx context.Context, r responder, d appointment.Dedupe, address string, now time.Time, log *slog.Logger) (events.APIGatewayV2HTTPResponse, outcome) {
+	seed, window := h.decoySeed(d)
+	repeat, err := h.store.Decoy(ctx, "honeypot#"+seed, now.Truncate(window), window)
+	if (err != nil || repeat) && address != "" {
+		h.refund(ctx, address, h.cfg.PerAddress, now, log)
+	}
+	if err != nil {
+		return r.fail(ctx, err, log)
+	}
+	return h.decoyAnswer(ctx, r, seed, repeat, log)
+}
+
+// decoySeed returns what a decoy's receipt is derived from and its counter
+// named by, and how long a repeat of it is recognised: as long as a real
+// request's would be.
+func (h *Handler) decoySeed(d appointment.Dedupe) (seed string, window time.Duration) {
+	window = appointment.DedupeWindow
 	if d.IdempotencyKey != "" {
 		window = appointment.IdempotencyWindow
 	}
-	seed := h.hash("honeypot", d.IdempotencyKey+"\x00"+d.Fingerprint)
+	return h.hash("honeypot", d.IdempotencyKey+"\x00"+d.Fingerprint), window
+}
+
+// decoyAnswer answers with the receipt derived from seed, marked as a
+// replay when it repeats an earlier decoy.
+func (h *Handler) decoyAnswer(ctx context.Context, r responder, seed string, replayed bool, log *slog.Logger) (events.APIGatewayV2HTTPResponse, outcome) {
 	// 26 bytes draw the ID and the reference needs 8 of its 29 symbols
 	// from a byte each, rejecting 24 of 256 values: 128 bytes run short
 	// with a chance far below one in 2^100.
@@ -502,11 +556,7 @@ func (h *Handler) decoy(ctx context.Context, r responder, d appointment.Dedupe, 
 	if err != nil {
 		return r.fail(ctx, err, log)
 	}
-	n, err := h.store.Count(ctx, "honeypot#"+seed, now.Truncate(window), window, 1)
-	if err != nil {
-		return r.fail(ctx, err, log)
-	}
-	resp, out := r.success(appointment.Receipt{ID: id, Reference: ref, Replayed: n > 1})
+	resp, out := r.success(appointment.Receipt{ID: id, Reference: ref, Replayed: replayed})
 	out.honeypot = true
 	return resp, out
 }
@@ -516,6 +566,13 @@ func (h *Handler) decoy(ctx context.Context, r responder, d appointment.Dedupe, 
 // never holds a client's address or a patient's email.
 func (h *Handler) hash(purpose, value string) string {
 	return appointment.KeyedHash(h.cfg.Key, purpose, value)
+}
+
+// addressCounter names the per-address counter of a patient address: the
+// keyed hash of the mailbox it reaches (appointment.Mailbox), so that
+// every spelling of one mailbox spends one allowance.
+func (h *Handler) addressCounter(addr string) string {
+	return "address#" + h.hash("address", appointment.Mailbox(addr))
 }
 
 func firstValue(values []string) string {

@@ -82,6 +82,12 @@ func (s *fakeStore) Count(_ context.Context, name string, window time.Time, _ ti
 	return s.counts[k], nil
 }
 
+// Decoy remembers decoys among the counters, as dynamo.Store does.
+func (s *fakeStore) Decoy(ctx context.Context, name string, windowStart time.Time, window time.Duration) (bool, error) {
+	n, err := s.Count(ctx, name, windowStart, window, 1)
+	return n > 1, err
+}
+
 // count returns the value of the counters whose names start with prefix.
 func (s *fakeStore) count(prefix string) int {
 	s.mu.Lock()

@@ -62,7 +62,8 @@ var (
 	// status indexes the requests by status: status, a zero byte, then the
 	// created key.
 	bucketStatus = []byte("status")
-	// claims holds idempotency-key and fingerprint claims, by claim key.
+	// claims holds idempotency-key and fingerprint claims, and the decoys
+	// answered to submissions caught by the honeypot, by claim key.
 	bucketClaims = []byte("claims")
 	// expiry indexes claims by when they run out: the time, big-endian,
 	// then the claim key, so that expired ones are dropped oldest first.
@@ -798,6 +799,32 @@ func (s *Store) Count(_ context.Context, name string, windowStart time.Time, win
 	v.expires = windowStart.Add(2 * window)
 	c.counts[key] = v
 	return v.n, nil
+}
+
+// Decoy remembers that the decoy named name was answered in the window of
+// the given length that starts at windowStart, and reports whether it had
+// been already. It is kept as a claim, written and synced to disk like a
+// request's, and dropped when the window ends; unlike the counters it
+// lasts across a restart, as a real request's claims do.
+func (s *Store) Decoy(_ context.Context, name string, windowStart time.Time, window time.Duration) (bool, error) {
+	now := s.now()
+	key := fmt.Sprintf("DECOY#%s#%d", name, windowStart.Unix())
+	var repeat bool
+	err := s.write(func(tx *bolt.Tx) error {
+		if err := purgeClaims(tx, now); err != nil {
+			return err
+		}
+		c, ok, err := getClaim(tx, key)
+		if err != nil {
+			return err
+		}
+		repeat = ok && !c.ExpiresAt.Before(now)
+		if repeat {
+			return nil
+		}
+		return putClaim(tx, key, claim{ExpiresAt: windowStart.Add(window)})
+	})
+	return repeat, err
 }
 
 // Transition writes after over before, on the condition that the stored

@@ -225,6 +225,38 @@ func TestExpiredClaimsArePurged(t *testing.T) {
 	}
 }
 
+// TestDecoyIsDurable: a decoy is written to disk like a request's claims,
+// so the next process still knows it, and it is dropped with the expired
+// claims once its window ends.
+func TestDecoyIsDurable(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	now := storetest.T0
+	start := now.Truncate(appointment.DedupeWindow)
+	first := open(t, dir)
+	first.SetClock(func() time.Time { return now })
+	if repeat, err := first.Decoy(ctx, "honeypot#a", start, appointment.DedupeWindow); err != nil || repeat {
+		t.Fatalf("Decoy() = %v, %v; want new", repeat, err)
+	}
+	first.Close()
+
+	again := open(t, dir)
+	again.SetClock(func() time.Time { return now })
+	if repeat, err := again.Decoy(ctx, "honeypot#a", start, appointment.DedupeWindow); err != nil || !repeat {
+		t.Errorf("after a restart Decoy() = %v, %v; want a repeat", repeat, err)
+	}
+	now = start.Add(appointment.DedupeWindow + time.Minute)
+	create(t, again, "later", now)
+	var claims int
+	_ = again.db.View(func(tx *bolt.Tx) error {
+		claims = tx.Bucket(bucketClaims).Stats().KeyN
+		return nil
+	})
+	if claims != 1 {
+		t.Errorf("%d claims kept, want only the new request's", claims)
+	}
+}
+
 // TestRequestsPagesNewestFirst: the listing walks every request newest
 // first in pages, and shows an unreadable one as such instead of failing.
 func TestRequestsPagesNewestFirst(t *testing.T) {

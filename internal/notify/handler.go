@@ -98,7 +98,7 @@ func New(decode Decode, d Deliveries, s Sender, c Composer, log *slog.Logger, m 
 	return &Handler{decode: decode, deliveries: d, sender: s, composer: c, log: log, metrics: m, lease: DefaultLease, reserve: DefaultReserve, now: time.Now, sleep: sleep}
 }
 
-// Suppressions says which addresses must not be emailed, by
+// Suppressions says which mailboxes must not be emailed, by
 // appointment.SuppressionKey.
 type Suppressions interface {
 	Suppressed(ctx context.Context, key string) (bool, error)
@@ -109,9 +109,24 @@ type suppressionList struct {
 	key  []byte
 }
 
-// CheckSuppressions makes the handler look up each patient email's address
-// in list, under keys made with key, before sending it. An address that
-// marked an earlier email as spam gets no more: the email is recorded as
+// suppressed reports whether addr's mailbox, or addr as typed, was
+// suppressed (appointment.SuppressionKeys). The second look-up is made
+// only for an address that differs from its mailbox, and only when the
+// first finds nothing.
+func (s *suppressionList) suppressed(ctx context.Context, addr string) (bool, error) {
+	for _, k := range appointment.SuppressionKeys(s.key, addr) {
+		found, err := s.list.Suppressed(ctx, k)
+		if err != nil || found {
+			return found, err
+		}
+	}
+	return false, nil
+}
+
+// CheckSuppressions makes the handler look up each patient email's mailbox
+// in list, under keys made with key, before sending it. A mailbox that
+// marked an earlier email as spam gets no more, under any spelling of its
+// address (appointment.Mailbox): the email is recorded as
 // failed with appointment.ReasonComplaint and counted in
 // EmailsSuppressed, and the front desk's emails still go. Complaints count
 // against the account's standing with SES as bounces do.
@@ -289,7 +304,7 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 	}
 
 	if kind.ToPatient() && h.suppressions != nil {
-		suppressed, err := h.suppressions.list.Suppressed(ctx, appointment.SuppressionKey(h.suppressions.key, r.Email))
+		suppressed, err := h.suppressions.suppressed(ctx, r.Email)
 		if err != nil {
 			log.WarnContext(ctx, "cannot read suppression list; will retry", "error", err)
 			if err := h.deliveries.ReleaseEmail(ctx, r.ID, kind, lease); err != nil {

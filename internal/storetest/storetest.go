@@ -22,6 +22,7 @@ type Store interface {
 	Create(ctx context.Context, r appointment.Request, d appointment.Dedupe) (appointment.Receipt, error)
 	Replay(ctx context.Context, r appointment.Request, d appointment.Dedupe) (appointment.Receipt, bool, error)
 	Count(ctx context.Context, name string, windowStart time.Time, window time.Duration, delta int) (int, error)
+	Decoy(ctx context.Context, name string, windowStart time.Time, window time.Duration) (bool, error)
 	Get(ctx context.Context, id string) (appointment.Request, error)
 	List(ctx context.Context, status appointment.Status, limit int) ([]appointment.Request, error)
 	ClaimEmail(ctx context.Context, id string, kind appointment.EmailKind, lease string, until, now time.Time) (bool, appointment.Delivery, error)
@@ -47,6 +48,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("Repeats", func(t *testing.T) { testRepeats(t, open) })
 	t.Run("ConcurrentSameKey", func(t *testing.T) { testConcurrentSameKey(t, open) })
 	t.Run("Count", func(t *testing.T) { testCount(t, open) })
+	t.Run("Decoy", func(t *testing.T) { testDecoy(t, open) })
 	t.Run("EmailLease", func(t *testing.T) { testEmailLease(t, open) })
 	t.Run("ReleaseEmail", func(t *testing.T) { testReleaseEmail(t, open) })
 	t.Run("ClaimEmailOfMissingRequest", func(t *testing.T) { testClaimEmailOfMissingRequest(t, open) })
@@ -255,6 +257,31 @@ func testCount(t *testing.T, open Open) {
 	day := T0.Truncate(24 * time.Hour)
 	if got, _ := s.Count(ctx, "address-a", day, 24*time.Hour, 1); got != 1 {
 		t.Errorf("daily counter = %d, want 1", got)
+	}
+}
+
+// testDecoy: a decoy is remembered for its window, each name on its own,
+// and leaves no request behind.
+func testDecoy(t *testing.T, open Open) {
+	c := &clock{t: T0}
+	s := open(t, c.now)
+	ctx := context.Background()
+	window := appointment.DedupeWindow
+	start := T0.Truncate(window)
+	for i, want := range []bool{false, true, true} {
+		if repeat, err := s.Decoy(ctx, "honeypot#a", start, window); err != nil || repeat != want {
+			t.Fatalf("Decoy() #%d = %v, %v; want %v", i+1, repeat, err, want)
+		}
+	}
+	if repeat, err := s.Decoy(ctx, "honeypot#b", start, window); err != nil || repeat {
+		t.Errorf("another decoy = %v, %v; want new", repeat, err)
+	}
+	c.set(start.Add(window))
+	if repeat, err := s.Decoy(ctx, "honeypot#a", start.Add(window), window); err != nil || repeat {
+		t.Errorf("the next window = %v, %v; want new", repeat, err)
+	}
+	if list, err := s.List(ctx, appointment.StatusReceived, 10); err != nil || len(list) != 0 {
+		t.Errorf("List() = %d requests, %v; want none", len(list), err)
 	}
 }
 
