@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/samtemplate"
 )
 
@@ -384,6 +385,15 @@ func TestManageFunctionRole(t *testing.T) {
 	}
 	if got := grants(props); !reflect.DeepEqual(got, want) {
 		t.Errorf("ManageFunction's role allows %s, want exactly %s", compact(got), compact(want))
+	}
+	// Of the table, request items only, named as the DynamoDB adapter
+	// keys them.
+	conditions := conditionsByAction(props)
+	onRequests := map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []any{dynamo.RequestPrefix + "*"}}}
+	for _, action := range []string{"dynamodb:GetItem", "dynamodb:UpdateItem"} {
+		if got := conditions[action]; !reflect.DeepEqual(got, onRequests) {
+			t.Errorf("%s is allowed on the condition %s, want %s", action, compact(got), compact(onRequests))
+		}
 	}
 }
 
