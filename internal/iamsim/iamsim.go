@@ -19,6 +19,7 @@ package iamsim
 import (
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -29,6 +30,46 @@ import (
 // the simulator would find the key absent, where AWS would give it a
 // value.
 var carriedKeys = map[string]bool{"dynamodb:LeadingKeys": true, "ses:FromAddress": true}
+
+// Watch records the AWS calls of a function started with the environment
+// it returns: env with AWS_ENDPOINT_URL pointing at a recording proxy in
+// front of upstream (moto's endpoint). When the test ends, after the
+// function has stopped, it checks them with Check, the template's names
+// bound from env.
+func Watch(t testing.TB, function, upstream string, env []string) []string {
+	t.Helper()
+	r := Record(t, upstream)
+	t.Cleanup(func() {
+		checkAtEnd(t, function, r, func() (Binding, error) { return BindingOf(Template(t), function, env) })
+	})
+	return r.Env(env)
+}
+
+// WatchTransport records the AWS calls made through the transport it
+// returns, which passes them to next (http.DefaultTransport when nil): give
+// it to the SDK clients of the handler of function that a test runs
+// itself. When the test ends it checks them with CheckBound.
+func WatchTransport(t testing.TB, function string, b Binding, next http.RoundTripper) http.RoundTripper {
+	t.Helper()
+	r, transport := NewTransport(t, next)
+	t.Cleanup(func() { checkAtEnd(t, function, r, func() (Binding, error) { return b, nil }) })
+	return transport
+}
+
+// checkAtEnd checks what r recorded, at the end of a test. A test that
+// failed before its function made a call has said what went wrong.
+func checkAtEnd(t testing.TB, function string, r *Recorder, binding func() (Binding, error)) {
+	calls := r.Calls()
+	if t.Failed() && len(calls) == 0 {
+		return
+	}
+	b, err := binding()
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	CheckBound(t, function, b, calls)
+}
 
 // Check fails the test unless function's execution role, in the template
 // as the SAM translator makes it, allows every call in calls. env is the
@@ -97,7 +138,7 @@ func CheckBound(t testing.TB, function string, b Binding, calls []Call) {
 			t.Errorf("%s's role %s does not allow %s (%s)", function, role.ID, c, d.Result)
 		}
 	}
-	t.Logf("%s: %d recorded calls, %d distinct, each allowed by %s", function, len(calls), len(keys), role.ID)
+	t.Logf("%s: %d recorded calls, %d distinct, simulated against %s", function, len(calls), len(keys), role.ID)
 }
 
 // conditionKeys returns the condition keys the statements of policies

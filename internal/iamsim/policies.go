@@ -93,9 +93,12 @@ func BindingOf(tmpl map[string]any, function string, env []string) (Binding, err
 	}
 	b := Binding{}
 	for name, v := range vars {
-		ref, ok := v.(map[string]any)["Ref"].(string)
+		m, _ := v.(map[string]any)
+		ref, ok := m["Ref"].(string)
 		value, set := given[name]
-		if !ok || !set || len(v.(map[string]any)) != 1 {
+		// Pseudo parameters (AWS::StackName) are the test's account and
+		// Region, whatever the function was told.
+		if !ok || !set || len(m) != 1 || strings.HasPrefix(ref, "AWS::") {
 			continue
 		}
 		if old, bound := b[ref]; bound && old != value {
