@@ -48,11 +48,17 @@ func Watch(t testing.TB, function, upstream string, env []string) []string {
 // WatchTransport records the AWS calls made through the transport it
 // returns, which passes them to next (http.DefaultTransport when nil): give
 // it to the SDK clients of the handler of function that a test runs
-// itself. When the test ends it checks them with CheckBound.
+// itself. When the test ends it checks them with CheckBound, if there are
+// any.
 func WatchTransport(t testing.TB, function string, b Binding, next http.RoundTripper) http.RoundTripper {
 	t.Helper()
 	r, transport := NewTransport(t, next)
-	t.Cleanup(func() { checkAtEnd(t, function, r, func() (Binding, error) { return b, nil }) })
+	t.Cleanup(func() {
+		// A test's fixture may build a handler that the test never calls.
+		if len(r.Calls()) > 0 {
+			checkAtEnd(t, function, r, func() (Binding, error) { return b, nil })
+		}
+	})
 	return transport
 }
 

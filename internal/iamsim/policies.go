@@ -188,12 +188,14 @@ func RoleOf(tmpl map[string]any, function string, b Binding) (Role, error) {
 		if _, ok := params[name]; ok {
 			continue
 		}
+		placeholder := "arn:" + Partition + ":unbound:" + Region + ":" + AccountID + ":" + name
 		if p, ok := declared[name].(map[string]any); ok {
-			if _, ok := p["Default"]; ok {
-				continue
+			if _, ok := p["Default"]; !ok {
+				params[name] = placeholder
 			}
+			continue
 		}
-		refs[name] = "arn:" + Partition + ":unbound:" + Region + ":" + AccountID + ":" + name
+		refs[name] = placeholder
 	}
 
 	d, err := samtemplate.Deployed(map[string]any{
