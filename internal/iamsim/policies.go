@@ -124,7 +124,12 @@ func RoleOf(tmpl map[string]any, function string, b Binding) (Role, error) {
 	if len(att) != 2 || att[1] != "Arn" {
 		return Role{}, fmt.Errorf("%s's role is %v, not a role of the template", function, dig(fn, "Properties", "Role"))
 	}
-	roleID := fmt.Sprint(att[0])
+	return RoleByID(tmpl, fmt.Sprint(att[0]), b)
+}
+
+// RoleByID returns the role with the given logical ID in the translated
+// template tmpl, resolved as RoleOf resolves a function's.
+func RoleByID(tmpl map[string]any, roleID string, b Binding) (Role, error) {
 	role, err := resource(tmpl, roleID, "AWS::IAM::Role")
 	if err != nil {
 		return Role{}, err
@@ -241,6 +246,8 @@ func attributes(id, typ, value string) map[string]string {
 		return map[string]string{id + ".Arn": arn, id + ".StreamArn": arn + "/stream/2000-01-01T00:00:00.000"}
 	case "AWS::SecretsManager::Secret":
 		return map[string]string{id + ".Id": value}
+	case "AWS::Scheduler::ScheduleGroup":
+		return map[string]string{id + ".Arn": "arn:" + Partition + ":scheduler:" + Region + ":" + AccountID + ":schedule-group/" + value}
 	}
 	return nil
 }
