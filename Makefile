@@ -67,12 +67,16 @@ test: lint unit fuzz
 unit: node_modules/.package-lock.json
 	$(GO) test -race -count=1 ./...
 
-# axe-core for the demo form's accessibility check, pinned by
-# package-lock.json. Without npm the check is skipped locally (and fails in
-# CI), with a message saying so.
+# Test tools pinned by package-lock.json: axe-core for the demo form's
+# accessibility check, and @cloud-copilot/iam-simulate, which evaluates
+# every AWS call the functions make in the tests against their IAM roles
+# (internal/iamsim, run by Node.js as a separate process; never built into
+# anything deployed). Without npm the accessibility check is skipped
+# locally (and fails in CI), with a message saying so; the IAM checks fail
+# with the command that installs it.
 node_modules/.package-lock.json: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund; \
-	else echo "npm is missing (apt-get install -y npm): the demo form's accessibility check cannot run"; fi
+	else echo "npm is missing (apt-get install -y npm): the demo form's accessibility check and the IAM simulation cannot run"; fi
 
 ## screenshots: refresh docs/screenshots from the browser test
 screenshots: node_modules/.package-lock.json

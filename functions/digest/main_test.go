@@ -22,6 +22,7 @@ import (
 	"example.com/appointments/internal/actionlink"
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/iamsim"
 	"example.com/appointments/internal/lambdatest"
 	"example.com/appointments/internal/mototest"
 )
@@ -60,7 +61,8 @@ func newBackend(t *testing.T) *backend {
 
 func (b *backend) startDigest(t *testing.T) *lambdatest.Function {
 	t.Helper()
-	return lambdatest.Start(t, lambdatest.BuildBootstrap(t, "DigestFunction"), append(b.moto.Env(),
+	// Every AWS call the function makes must be one its role allows.
+	return lambdatest.Start(t, lambdatest.BuildBootstrap(t, "DigestFunction"), iamsim.Watch(t, "DigestFunction", b.moto.Endpoint, append(b.moto.Env(),
 		"TABLE_NAME="+table,
 		"SENDER_EMAIL="+sender,
 		"FRONT_DESK_EMAIL="+frontDesk,
@@ -68,7 +70,7 @@ func (b *backend) startDigest(t *testing.T) *lambdatest.Function {
 		"MANAGE_BASE_URL=https://api.example.com",
 		"ACTION_LINK_KEY_SECRET_ARN="+b.secretARN,
 		"METRICS_NAMESPACE=ClinicAppointments",
-	))
+	)))
 }
 
 // put stores a request of the given age directly in the table, through the

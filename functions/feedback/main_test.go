@@ -17,6 +17,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/iamsim"
 	"example.com/appointments/internal/lambdatest"
 	"example.com/appointments/internal/mototest"
 )
@@ -61,11 +62,12 @@ func TestBootstrap(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	fn := lambdatest.Start(t, lambdatest.BuildBootstrap(t, "FeedbackFunction"), append(srv.Env(),
+	// Every AWS call the function makes must be one its role allows.
+	fn := lambdatest.Start(t, lambdatest.BuildBootstrap(t, "FeedbackFunction"), iamsim.Watch(t, "FeedbackFunction", srv.Endpoint, append(srv.Env(),
 		"TABLE_NAME="+table,
 		"HASHING_KEY_SECRET_ARN="+*secret.ARN,
 		"METRICS_NAMESPACE=ClinicAppointments",
-	))
+	)))
 	invoke := func(sample string) {
 		t.Helper()
 		if out := fn.Invoke(t, event(t, sample, r.ID)); strings.TrimSpace(string(out)) != "null" {

@@ -20,6 +20,7 @@ import (
 	"example.com/appointments/internal/actionlink"
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/iamsim"
 	"example.com/appointments/internal/lambdatest"
 	"example.com/appointments/internal/mototest"
 )
@@ -125,10 +126,11 @@ func invoke(t *testing.T, fn *lambdatest.Function, payload []byte) events.APIGat
 // act twice.
 func TestBootstrapUnderEmulator(t *testing.T) {
 	b := newBackend(t)
-	fn := lambdatest.Start(t, lambdatest.BuildBootstrap(t, "ManageFunction"), append(b.moto.Env(),
+	// Every AWS call the function makes must be one its role allows.
+	fn := lambdatest.Start(t, lambdatest.BuildBootstrap(t, "ManageFunction"), iamsim.Watch(t, "ManageFunction", b.moto.Endpoint, append(b.moto.Env(),
 		"TABLE_NAME="+table,
 		"ACTION_LINK_KEY_SECRET_ARN="+b.secretARN,
-	))
+	)))
 	signer, err := actionlink.New([]byte(key))
 	if err != nil {
 		t.Fatal(err)

@@ -25,6 +25,7 @@ import (
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/dynamostreams"
+	"example.com/appointments/internal/iamsim"
 	"example.com/appointments/internal/lambdatest"
 	"example.com/appointments/internal/mototest"
 )
@@ -55,13 +56,14 @@ func newBackend(t *testing.T) *backend {
 
 func (b *backend) startNotify(t *testing.T, env ...string) *lambdatest.Function {
 	t.Helper()
-	return lambdatest.Start(t, lambdatest.BuildBootstrap(t, "NotifyFunction"), append(append(b.moto.Env(),
+	// Every AWS call the function makes must be one its role allows.
+	return lambdatest.Start(t, lambdatest.BuildBootstrap(t, "NotifyFunction"), iamsim.Watch(t, "NotifyFunction", b.moto.Endpoint, append(append(b.moto.Env(),
 		"TABLE_NAME="+table,
 		"SENDER_EMAIL="+sender,
 		"FRONT_DESK_EMAIL="+frontDesk,
 		"CONFIGURATION_SET_NAME="+confSet,
 		"METRICS_NAMESPACE=ClinicAppointments",
-	), env...))
+	), env...)))
 }
 
 // emails returns the messages moto's SES received, by recipient.
@@ -166,11 +168,11 @@ func TestSampleEventsUnderEmulator(t *testing.T) {
 // the patient and one the front desk.
 func TestSubmittedRequestIsEmailedOnce(t *testing.T) {
 	b := newBackend(t)
-	submit := lambdatest.Start(t, lambdatest.BuildBootstrap(t, "SubmitFunction"), append(b.moto.Env(),
+	submit := lambdatest.Start(t, lambdatest.BuildBootstrap(t, "SubmitFunction"), iamsim.Watch(t, "SubmitFunction", b.moto.Endpoint, append(b.moto.Env(),
 		"TABLE_NAME="+table,
 		"ALLOWED_ORIGINS=https://www.example.com",
 		"THANK_YOU_URL=https://www.example.com/thank-you",
-	))
+	)))
 	var resp events.APIGatewayV2HTTPResponse
 	if err := json.Unmarshal(submit.Invoke(t, readEvent(t, "submit-json.json")), &resp); err != nil || resp.StatusCode != 201 {
 		t.Fatalf("submit: %d %s %v", resp.StatusCode, resp.Body, err)

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"example.com/appointments/internal/iamsim"
 	"example.com/appointments/internal/lambdatest"
 	"example.com/appointments/internal/mototest"
 )
@@ -42,7 +43,8 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 	}
 
 	bootstrap := lambdatest.BuildBootstrap(t, "SubmitFunction")
-	fn := lambdatest.Start(t, bootstrap, append(moto.Env(),
+	// Every AWS call the function makes must be one its role allows.
+	fn := lambdatest.Start(t, bootstrap, iamsim.Watch(t, "SubmitFunction", moto.Endpoint, append(moto.Env(),
 		"HASHING_KEY_SECRET_ARN="+*secret.ARN,
 		"ATTEMPTS_PER_HOUR=60",
 		"REQUESTS_PER_EMAIL_PER_DAY=3",
@@ -53,7 +55,7 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 		"RATE_LIMIT_PER_HOUR=10",
 		"METRICS_NAMESPACE=ClinicAppointments",
 		"STACK_NAME=appointments-test",
-	))
+	)))
 
 	tests := []struct {
 		event  string

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strconv"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/iamsim"
 	"example.com/appointments/internal/metrics"
 	"example.com/appointments/internal/mototest"
 )
@@ -66,6 +68,16 @@ func stored(t *testing.T, s *dynamo.Store, id string, status appointment.Status,
 // age, the first versions' "new" among them, and checks that the digest
 // lists exactly the open ones, overdue first, then the rest oldest first,
 // and that a day's digest goes out once.
+// digestStore is the handler's own store over moto, whose every call must
+// be one DigestFunction's role allows; the tests' own writes, standing for
+// the other functions', are not checked.
+func digestStore(t *testing.T, srv *mototest.Server) *dynamo.Store {
+	t.Helper()
+	cfg := srv.AWSConfig()
+	cfg.HTTPClient = &http.Client{Transport: iamsim.WatchTransport(t, "DigestFunction", iamsim.Binding{"RequestsTable": table}, nil)}
+	return dynamo.New(dynamodb.NewFromConfig(cfg), table, 365)
+}
+
 func TestOpenRequestsFromTheStatusIndex(t *testing.T) {
 	srv := mototest.Start(t)
 	db := dynamodb.NewFromConfig(srv.AWSConfig())
@@ -88,7 +100,7 @@ func TestOpenRequestsFromTheStatusIndex(t *testing.T) {
 
 	w := newWorld(t)
 	var log bytes.Buffer
-	h := New(store, w.outbox, w.composer, profile(t), slog.New(slog.NewJSONHandler(&log, nil)), metrics.New(io.Discard, "Test"))
+	h := New(digestStore(t, srv), w.outbox, w.composer, profile(t), slog.New(slog.NewJSONHandler(&log, nil)), metrics.New(io.Discard, "Test"))
 	for i := range 2 {
 		sent, err := h.Send(context.Background(), now.Add(time.Duration(i)*time.Hour))
 		if err != nil || sent != (i == 0) {
@@ -138,7 +150,7 @@ func TestNothingOpenAtMoto(t *testing.T) {
 	stored(t, store, "declined", appointment.StatusReceived, now.Add(-7*24*time.Hour), appointment.ActionDecline)
 
 	w := newWorld(t)
-	h := New(store, w.outbox, w.composer, profile(t), slog.New(slog.NewJSONHandler(io.Discard, nil)), metrics.New(io.Discard, "Test"))
+	h := New(digestStore(t, srv), w.outbox, w.composer, profile(t), slog.New(slog.NewJSONHandler(io.Discard, nil)), metrics.New(io.Discard, "Test"))
 	if sent, err := h.Send(context.Background(), now); err != nil || sent {
 		t.Fatalf("sent %v, %v; want nothing", sent, err)
 	}

@@ -3,8 +3,9 @@
 // publishes to EventBridge. Each event is matched to its email by the
 // tags the sender put on it (the request's ID and the email's kind) and
 // recorded only if the request holds the same SES message ID, so that
-// whatever the topic delivers can touch no other email. A complaint also
-// suppresses the patient's address, so that it gets no more email.
+// whatever the topic delivers can touch no other email. A complaint so
+// recorded also suppresses the patient's address, so that it gets no more
+// email.
 //
 // Events arrive at least once and in any order; recording one twice, or an
 // earlier one after a later one, changes nothing
@@ -152,16 +153,6 @@ func (h *Handler) Record(ctx context.Context, message []byte) error {
 		base = b
 	}
 
-	if report.Feedback == appointment.FeedbackComplained && kind.ToPatient() {
-		// Suppress first: if recording fails after, the retry suppresses
-		// again, which keeps the first record.
-		for _, addr := range complainants(e) {
-			if err := h.store.Suppress(ctx, appointment.SuppressionKey(h.key, addr), "complaint", report.At); err != nil {
-				log.WarnContext(ctx, "cannot suppress address; will retry", "error", err)
-				return fmt.Errorf("suppress: %w", err)
-			}
-		}
-	}
 	recorded, err := h.store.RecordFeedback(ctx, id, kind, e.Mail.MessageID, report)
 	if err != nil {
 		log.WarnContext(ctx, "cannot record feedback; will retry", "error", err)
@@ -170,8 +161,23 @@ func (h *Handler) Record(ctx context.Context, message []byte) error {
 	if !recorded {
 		// A later report is recorded already, the request is gone (its
 		// retention ran out), or the message is not the one recorded.
+		// Nothing is suppressed either: the event names its recipients
+		// itself, and only the recorded message ID shows that it is about
+		// an email this stack sent to them.
 		log.InfoContext(ctx, "feedback not recorded: the email's record holds a later report or another message")
 		return nil
+	}
+	if report.Feedback == appointment.FeedbackComplained && kind.ToPatient() {
+		// Suppressed after the record, which checked the message ID. If
+		// suppressing fails, the event is delivered again, and recording
+		// the same complaint again succeeds (a complaint replaces
+		// itself), so the retry suppresses the address.
+		for _, addr := range complainants(e) {
+			if err := h.store.Suppress(ctx, appointment.SuppressionKey(h.key, addr), "complaint", report.At); err != nil {
+				log.WarnContext(ctx, "cannot suppress address; will retry", "error", err)
+				return fmt.Errorf("suppress: %w", err)
+			}
+		}
 	}
 	h.metrics.Count(metricOf[report.Feedback], map[string]string{"Kind": string(base)})
 	if report.Feedback == appointment.FeedbackDelivered {

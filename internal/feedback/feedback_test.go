@@ -29,11 +29,21 @@ type fakeStore struct {
 	suppressed   []string
 	fail         error
 	notRecording bool
+	// sentAs, when set, is the message ID the email was recorded as sent
+	// with: feedback about any other message is refused, as the table's
+	// condition refuses it.
+	sentAs string
+	// suppressFailures is how many Suppress calls fail before one
+	// succeeds.
+	suppressFailures int
 }
 
 func (s *fakeStore) RecordFeedback(_ context.Context, id string, kind appointment.EmailKind, messageID string, r appointment.Report) (bool, error) {
 	if s.fail != nil {
 		return false, s.fail
+	}
+	if s.sentAs != "" && messageID != s.sentAs {
+		return false, nil
 	}
 	s.records = append(s.records, recorded{id, kind, messageID, r})
 	return !s.notRecording, nil
@@ -42,6 +52,10 @@ func (s *fakeStore) RecordFeedback(_ context.Context, id string, kind appointmen
 func (s *fakeStore) Suppress(_ context.Context, key, reason string, _ time.Time) error {
 	if s.fail != nil {
 		return s.fail
+	}
+	if s.suppressFailures > 0 {
+		s.suppressFailures--
+		return errors.New("throttled")
 	}
 	s.suppressed = append(s.suppressed, key+"/"+reason)
 	return nil
@@ -140,6 +154,44 @@ func TestComplaintAboutStaffEmail(t *testing.T) {
 	}
 	if len(s.records) != 1 || s.records[0].kind != appointment.EmailFrontDesk || len(s.suppressed) != 0 {
 		t.Errorf("records %+v, suppressed %v", s.records, s.suppressed)
+	}
+}
+
+// TestComplaintAboutAnotherMessage: a complaint whose message ID is not
+// the one the email was recorded as sent with suppresses no one. The event
+// names its recipients itself, so without the check anyone who can put an
+// event in front of the function could stop the clinic's emails to any
+// address.
+func TestComplaintAboutAnotherMessage(t *testing.T) {
+	s := &fakeStore{sentAs: "010f019a1b2c3d4e-the-message-really-sent"}
+	h, _, m := newHandler(s)
+	if err := h.Handle(context.Background(), sample(t, "feedback-complaint.json")); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.records) != 0 || len(s.suppressed) != 0 || len(m) != 0 {
+		t.Errorf("records %+v, suppressed %v, counted %v; want nothing", s.records, s.suppressed, m)
+	}
+}
+
+// TestComplaintSuppressionRetried: when the complaint is recorded but the
+// address cannot be suppressed, Handle fails, and the event's next
+// delivery, which records the same complaint again, suppresses it.
+func TestComplaintSuppressionRetried(t *testing.T) {
+	s := &fakeStore{suppressFailures: 1}
+	h, _, _ := newHandler(s)
+	e := sample(t, "feedback-complaint.json")
+	if err := h.Handle(context.Background(), e); err == nil {
+		t.Fatal("a failed suppression was not returned for a retry")
+	}
+	if len(s.suppressed) != 0 {
+		t.Fatalf("suppressed %v after a failure", s.suppressed)
+	}
+	if err := h.Handle(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	want := appointment.SuppressionKey([]byte("key"), "Patient@Example.org") + "/complaint"
+	if len(s.suppressed) != 1 || s.suppressed[0] != want {
+		t.Errorf("suppressed %v, want [%s]", s.suppressed, want)
 	}
 }
 

@@ -27,6 +27,7 @@ import (
 	"example.com/appointments/internal/dynamostreams"
 	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/feedback"
+	"example.com/appointments/internal/iamsim"
 	"example.com/appointments/internal/lambdatest"
 	"example.com/appointments/internal/metrics"
 	"example.com/appointments/internal/mototest"
@@ -96,13 +97,20 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sesCfg := cfg.Copy()
-	sesCfg.HTTPClient = &http.Client{Transport: w.tags}
-	mail := sesapi.NewFromConfig(sesCfg, func(o *sesapi.Options) { o.Retryer = aws.NopRetryer{} })
+	// Each handler has clients of its own, whose every call must be one
+	// its function's role allows; the test's own reads and writes (w.store)
+	// stand for other functions and the front desk, and are not checked.
+	stack := iamsim.Binding{"RequestsTable": tableName, "SenderEmail": sender, "EmailConfigurationSet": confSet}
+	notifyCfg := cfg.Copy()
+	notifyCfg.HTTPClient = &http.Client{Transport: iamsim.WatchTransport(t, "NotifyFunction", stack, w.tags)}
+	feedbackCfg := cfg.Copy()
+	feedbackCfg.HTTPClient = &http.Client{Transport: iamsim.WatchTransport(t, "FeedbackFunction", stack, nil)}
+	notifyStore := dynamo.New(dynamodb.NewFromConfig(notifyCfg), tableName, 365)
+	mail := sesapi.NewFromConfig(notifyCfg, func(o *sesapi.Options) { o.Retryer = aws.NopRetryer{} })
 	discard := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	w.notify = notify.New(dynamo.ChangeOf, w.store, ses.New(mail, confSet), composer, discard, metrics.New(io.Discard, "Test"))
-	w.notify.CheckSuppressions(w.store, hashingKey)
-	w.feedback = feedback.New(w.store, hashingKey, discard, metrics.New(w.metrics, "Test"))
+	w.notify = notify.New(dynamo.ChangeOf, notifyStore, ses.New(mail, confSet), composer, discard, metrics.New(io.Discard, "Test"))
+	w.notify.CheckSuppressions(notifyStore, hashingKey)
+	w.feedback = feedback.New(dynamo.New(dynamodb.NewFromConfig(feedbackCfg), tableName, 365), hashingKey, discard, metrics.New(w.metrics, "Test"))
 	return w
 }
 

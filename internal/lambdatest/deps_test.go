@@ -16,6 +16,7 @@ import (
 var localOnly = []string{
 	"example.com/appointments/internal/awsstub",
 	"example.com/appointments/internal/devserver",
+	"example.com/appointments/internal/iamsim",
 	"example.com/appointments/internal/localstore",
 	"example.com/appointments/internal/dynamostreams",
 	"example.com/appointments/internal/mototest",

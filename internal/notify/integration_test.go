@@ -23,6 +23,7 @@ import (
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/dynamostreams"
 	"example.com/appointments/internal/email"
+	"example.com/appointments/internal/iamsim"
 	"example.com/appointments/internal/metrics"
 	"example.com/appointments/internal/mototest"
 	"example.com/appointments/internal/ses"
@@ -71,12 +72,15 @@ func (w *world) handler(t *testing.T, from string, rt http.RoundTripper) *Handle
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The handler's clients are its own, and every call they make must be
+	// one NotifyFunction's role allows, sending as from; the test's own
+	// reads and writes (w.store) are not checked.
 	cfg := w.moto.AWSConfig()
-	if rt != nil {
-		cfg.HTTPClient = &http.Client{Transport: rt}
-	}
+	stack := iamsim.Binding{"RequestsTable": tableName, "SenderEmail": from, "EmailConfigurationSet": confSet}
+	cfg.HTTPClient = &http.Client{Transport: iamsim.WatchTransport(t, "NotifyFunction", stack, rt)}
 	mail := sesapi.NewFromConfig(cfg, func(o *sesapi.Options) { o.Retryer = aws.NopRetryer{} })
-	return New(dynamo.ChangeOf, w.store, ses.New(mail, confSet), composer, slog.New(slog.NewJSONHandler(io.Discard, nil)), metrics.New(io.Discard, "Test"))
+	store := dynamo.New(dynamodb.NewFromConfig(cfg), tableName, 365)
+	return New(dynamo.ChangeOf, store, ses.New(mail, confSet), composer, slog.New(slog.NewJSONHandler(io.Discard, nil)), metrics.New(io.Discard, "Test"))
 }
 
 func (w *world) submit(t *testing.T, firstName string) appointment.Request {

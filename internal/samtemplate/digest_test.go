@@ -85,7 +85,8 @@ func TestDigestFunctionRole(t *testing.T) {
 // TestDigestSchedule: EventBridge Scheduler invokes DigestFunction on the
 // DigestSchedule parameter's expression in ClinicTimeZone, at the time
 // itself, with the sample event's input, through a role that Scheduler of
-// this account alone may assume and that may invoke that function only.
+// this account alone may assume, for the stack's own schedule group only,
+// and that may invoke that function only.
 // Lambda retries a failed run a bounded number of times.
 func TestDigestSchedule(t *testing.T) {
 	tmpl := translatedTemplate(t)
@@ -145,7 +146,15 @@ func TestDigestSchedule(t *testing.T) {
 	if got := leaves(dig(st, "Principal")["Service"]); len(got) != 1 || got[0] != "scheduler.amazonaws.com" {
 		t.Errorf("the schedule's role may be assumed by %s, want scheduler.amazonaws.com only", compact(st["Principal"]))
 	}
-	if got, want := st["Condition"], map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": ref("AWS::AccountId")}}; !reflect.DeepEqual(got, want) {
+	// The schedule's own group, which Scheduler names as the source.
+	group, _ := props["GroupName"].(map[string]any)["Ref"].(string)
+	if g, _ := resources[group].(map[string]any); resourceType(g) != "AWS::Scheduler::ScheduleGroup" {
+		t.Errorf("the schedule is in the group %s, want a schedule group of the template", compact(props["GroupName"]))
+	}
+	if got, want := st["Condition"], map[string]any{"StringEquals": map[string]any{
+		"aws:SourceAccount": ref("AWS::AccountId"),
+		"aws:SourceArn":     getAtt(group, "Arn"),
+	}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("the schedule's role is trusted on the condition %s, want %s", compact(got), compact(want))
 	}
 	if got, want := grants(dig(role, "Properties")), map[string][]any{"lambda:InvokeFunction": {getAtt("DigestFunction", "Arn")}}; !reflect.DeepEqual(got, want) {

@@ -1,10 +1,12 @@
 package samtemplate_test
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -263,4 +265,126 @@ func TestOutputsDocumented(t *testing.T) {
 			t.Errorf("docs/deploy.md does not name the output %s", name)
 		}
 	}
+}
+
+// section returns the text of the Markdown section of file (relative to
+// the repository) under the heading that reads heading, up to the next
+// heading of the same or a higher level (lines in fenced code blocks are
+// not headings).
+func section(t *testing.T, file, heading string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	level, fenced := 0, false
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "```") {
+			fenced = !fenced
+		}
+		hashes := len(line) - len(strings.TrimLeft(line, "#"))
+		isHeading := !fenced && hashes > 0 && strings.HasPrefix(line[hashes:], " ")
+		switch {
+		case level == 0 && isHeading && strings.TrimSpace(line[hashes:]) == heading:
+			level = hashes
+		case level > 0 && isHeading && hashes <= level:
+			return strings.Join(out, "\n")
+		case level > 0:
+			out = append(out, line)
+		}
+	}
+	if level == 0 {
+		t.Fatalf("%s has no section %q", file, heading)
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestSecurityNamesManagedPolicies: SECURITY.md's account of least
+// privilege names every AWS managed policy a role of the deployed template
+// attaches, so that it never says fewer are attached than are.
+func TestSecurityNamesManagedPolicies(t *testing.T) {
+	tmpl := translatedTemplate(t)
+	text := strings.Join(strings.Fields(section(t, "SECURITY.md", "Least privilege")), " ")
+	attached := map[string][]string{}
+	resources, _ := tmpl["Resources"].(map[string]any)
+	for _, id := range slices.Sorted(maps.Keys(resources)) {
+		if resourceType(resources[id]) != "AWS::IAM::Role" {
+			continue
+		}
+		for _, arn := range leaves(dig(resources[id].(map[string]any), "Properties")["ManagedPolicyArns"]) {
+			s, _ := arn.(string)
+			if m, ok := arn.(map[string]any); ok {
+				s, _ = m["Fn::Sub"].(string)
+			}
+			if name, ok := strings.CutPrefix(s[strings.LastIndex(s, ":")+1:], "policy/"); ok {
+				name = name[strings.LastIndex(name, "/")+1:]
+				attached[name] = append(attached[name], id)
+			}
+		}
+	}
+	if len(attached) == 0 {
+		t.Fatal("no role of the translated template attaches a managed policy; the test read the wrong thing")
+	}
+	for name, roles := range attached {
+		if !strings.Contains(text, "`"+name+"`") {
+			t.Errorf("SECURITY.md's Least privilege does not name %s, which %v attach", name, roles)
+		}
+	}
+}
+
+// TestFeedbackDeadLettersDocumented: the docs say what
+// FeedbackDeadLetterQueue keeps, SES's events with the recipients'
+// addresses, and for how long, in the days the template sets.
+func TestFeedbackDeadLettersDocumented(t *testing.T) {
+	doc, err := queueRetention(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seconds, err := strconv.Atoi(doc["FeedbackDeadLetterQueue"])
+	if err != nil || seconds%86400 != 0 {
+		t.Fatalf("FeedbackDeadLetterQueue keeps messages for %q seconds, not a number of whole days", doc["FeedbackDeadLetterQueue"])
+	}
+	days := strconv.Itoa(seconds/86400) + " days"
+	for _, tt := range []struct{ file, heading string }{
+		{"SECURITY.md", "Health information"},
+		{"docs/operations.md", "Feedback from SES"},
+	} {
+		text := strings.Join(strings.Fields(section(t, tt.file, tt.heading)), " ")
+		for _, want := range []string{"FeedbackDeadLetterQueue", "addresses", days} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s, %q, does not say %q of the feedback dead-letter queue", tt.file, tt.heading, want)
+			}
+		}
+	}
+}
+
+// queueRetention returns the MessageRetentionPeriod of each queue of template.yaml,
+// by logical ID.
+func queueRetention(t *testing.T) (map[string]string, error) {
+	t.Helper()
+	var doc yaml.Node
+	if err := yaml.Unmarshal(readTemplate(t), &doc); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "Resources" {
+			continue
+		}
+		res := root.Content[i+1]
+		for j := 0; j+1 < len(res.Content); j += 2 {
+			var r struct {
+				Type       string `yaml:"Type"`
+				Properties struct {
+					MessageRetentionPeriod string `yaml:"MessageRetentionPeriod"`
+				} `yaml:"Properties"`
+			}
+			if res.Content[j+1].Decode(&r) == nil && r.Type == "AWS::SQS::Queue" {
+				out[res.Content[j].Value] = r.Properties.MessageRetentionPeriod
+			}
+		}
+	}
+	return out, nil
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"example.com/appointments/internal/samtemplate"
 )
 
 // The clinic's own domain as docs/deploy.md has a deployer give it, and the
@@ -31,9 +33,9 @@ func clinicParams(extra map[string]string) map[string]string {
 }
 
 // clinicStack is a stack deployed with params in us-east-1, the Region
-// testdata/translate.py translates for.
-func clinicStack(params map[string]string) stack {
-	return stack{params: params, refs: map[string]string{
+// samtemplate.Translate translates for.
+func clinicStack(params map[string]string) samtemplate.Stack {
+	return samtemplate.Stack{Params: params, Refs: map[string]string{
 		"AWS::Region":     "us-east-1",
 		"AWS::URLSuffix":  "amazonaws.com",
 		"AWS::Partition":  "aws",
@@ -50,14 +52,14 @@ func deployedStack(t *testing.T, params map[string]string) (resources, outputs m
 	t.Helper()
 	tmpl := translatedTemplateWith(t, params)
 	s := clinicStack(params)
-	broken, err := brokenRules(tmpl, s)
+	broken, err := samtemplate.BrokenRules(tmpl, s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(broken) > 0 {
 		t.Fatalf("CloudFormation would refuse the parameters %v: %q", params, broken)
 	}
-	d, err := deployed(tmpl, s)
+	d, err := samtemplate.Deployed(tmpl, s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +235,7 @@ func TestCustomDomainNeedsCertificate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			broken, err := brokenRules(translatedTemplateWith(t, tt.params), clinicStack(tt.params))
+			broken, err := samtemplate.BrokenRules(translatedTemplateWith(t, tt.params), clinicStack(tt.params))
 			if err != nil {
 				t.Fatal(err)
 			}

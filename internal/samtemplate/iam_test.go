@@ -1,12 +1,9 @@
 package samtemplate_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
-	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"reflect"
@@ -15,55 +12,20 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/samtemplate"
 )
 
 // The IAM audit reads the CloudFormation template AWS deploys, not
-// template.yaml itself: the SAM transform adds roles, managed policies and
-// statements for functions and their events that the source never shows.
-// AWSLambdaDynamoDBExecutionRole, which reads every stream in the account,
-// is one of them.
-
-// translateInstallHint says how to get what testdata/translate.py needs.
-const translateInstallHint = "pip install aws-sam-translator (cfn-lint includes it)"
+// template.yaml itself (samtemplate.Translate): the SAM transform adds
+// roles, managed policies and statements for functions and their events
+// that the source never shows. AWSLambdaDynamoDBExecutionRole, which reads
+// every stream in the account, is one of them.
 
 // translations holds, for each set of parameter values, a function that
 // runs the SAM translator on template.yaml once per test binary.
 var translations sync.Map // compact(params) -> func() (map[string]any, error)
-
-// translate returns the CloudFormation template the SAM translator makes of
-// the SAM template at file, given the stack's parameter values params (nil
-// for none: every parameter then has its default or no value).
-func translate(file string, params map[string]string) (map[string]any, error) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		return nil, fmt.Errorf("python3 is not on PATH (%v); install Python 3, then %s", err, translateInstallHint)
-	}
-	args := []string{filepath.Join("testdata", "translate.py"), file}
-	for _, name := range slices.Sorted(maps.Keys(params)) {
-		args = append(args, name+"="+params[name])
-	}
-	cmd := exec.Command(python, args...)
-	// The translator builds a boto3 session for its fixed Region; a
-	// developer's AWS_PROFILE naming a profile that ~/.aws does not define
-	// would make that fail, and nothing else of the environment is wanted.
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		// The script's own message says how to install what it lacks.
-		return nil, fmt.Errorf("translate %s: %v\n%s", file, err, bytes.TrimSpace(stderr.Bytes()))
-	}
-	var tmpl map[string]any
-	if err := json.Unmarshal(out, &tmpl); err != nil {
-		return nil, fmt.Errorf("translate %s: output is not a JSON template: %v", file, err)
-	}
-	return tmpl, nil
-}
 
 // translatedTemplate is template.yaml as the SAM translator makes it, with
 // no parameter values given.
@@ -81,7 +43,7 @@ func translatedTemplateWith(t *testing.T, params map[string]string) map[string]a
 		t.Skip("translates the template with the SAM translator (Python); runs without -short (make test)")
 	}
 	once, _ := translations.LoadOrStore(compact(params), sync.OnceValues(func() (map[string]any, error) {
-		return translate(filepath.Join("..", "..", "template.yaml"), params)
+		return samtemplate.Translate(filepath.Join("..", "..", "template.yaml"), params)
 	}))
 	tmpl, err := once.(func() (map[string]any, error))()
 	if err != nil {
@@ -423,6 +385,15 @@ func TestManageFunctionRole(t *testing.T) {
 	}
 	if got := grants(props); !reflect.DeepEqual(got, want) {
 		t.Errorf("ManageFunction's role allows %s, want exactly %s", compact(got), compact(want))
+	}
+	// Of the table, request items only, named as the DynamoDB adapter
+	// keys them.
+	conditions := conditionsByAction(props)
+	onRequests := map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []any{dynamo.RequestPrefix + "*"}}}
+	for _, action := range []string{"dynamodb:GetItem", "dynamodb:UpdateItem"} {
+		if got := conditions[action]; !reflect.DeepEqual(got, onRequests) {
+			t.Errorf("%s is allowed on the condition %s, want %s", action, compact(got), compact(onRequests))
+		}
 	}
 }
 

@@ -2,6 +2,8 @@
 
 Usage: python3 translate.py TEMPLATE [Name=Value ...] > translated.json
 
+samtemplate.Translate runs it from the Go tests and tools, embedded.
+
 It runs the SAM translator (pip install aws-sam-translator; cfn-lint
 depends on it) the way cfn-lint does: offline, without AWS credentials, in
 one fixed Region. The translator reads the Region only to choose the ARN
