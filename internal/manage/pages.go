@@ -119,7 +119,7 @@ func (h *Handler) page(r appointment.Request, c actionlink.Claims, sent url.Valu
 // emailWarnings says what SES reported about the patient's emails that the
 // front desk must act on, the worst first; nothing when all is well.
 func emailWarnings(r appointment.Request) []string {
-	var bounced, complained, suppressed bool
+	var bounced, complained, suppressed, capped bool
 	for kind, d := range r.Deliveries {
 		if !kind.ToPatient() {
 			continue
@@ -131,6 +131,8 @@ func emailWarnings(r appointment.Request) []string {
 			bounced = true
 		case d.State == appointment.DeliveryFailed && d.Reason == appointment.ReasonComplaint:
 			suppressed = true
+		case d.State == appointment.DeliveryFailed && d.Reason == appointment.ReasonHourlyCap:
+			capped = true
 		}
 	}
 	var out []string
@@ -139,6 +141,9 @@ func emailWarnings(r appointment.Request) []string {
 	}
 	if bounced {
 		out = append(out, "An email to the patient bounced: their address does not accept mail. Call them, and ask for an address that works.")
+	}
+	if capped {
+		out = append(out, "An email to the patient was not sent: the clinic sent as many emails to patients this hour as its limit allows. Call them to tell them what it said.")
 	}
 	return out
 }
