@@ -54,7 +54,7 @@ func newFixture(t *testing.T) *fixture {
 	if _, err := store.Create(context.Background(), f.r, appointment.Dedupe{Fingerprint: f.r.Fingerprint()}); err != nil {
 		t.Fatal(err)
 	}
-	f.h = New(links, profile, store, slog.New(slog.NewJSONHandler(f.logs, nil)))
+	f.h = New(links, appointment.Rules{Profile: profile, ReschedulesPerDay: 5}, store, slog.New(slog.NewJSONHandler(f.logs, nil)))
 	f.h.now = func() time.Time { return f.now }
 	return f
 }
