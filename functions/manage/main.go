@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"example.com/appointments/internal/actionlink"
+	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/awsenv"
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/dynamo"
@@ -49,6 +51,12 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if keyARN == "" {
 		return nil, fmt.Errorf("ACTION_LINK_KEY_SECRET_ARN is not set: a link signed by one instance must verify on every other, so the key must come from that shared secret; a key of this instance's own would make every link invalid")
 	}
+	// Required, so that a misspelt or missing setting stops the function
+	// rather than lifting the limit: each reschedule emails the patient.
+	reschedules, err := strconv.Atoi(getenv("RESCHEDULES_PER_DAY"))
+	if err != nil || reschedules < 1 {
+		return nil, fmt.Errorf("RESCHEDULES_PER_DAY must be a whole number of at least 1, not %q", getenv("RESCHEDULES_PER_DAY"))
+	}
 
 	// Someone is waiting for the page: a few quick tries, then a page that
 	// asks them to try again in a minute.
@@ -77,5 +85,5 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, fmt.Errorf("the action link key in secret %s: %w", keyARN, err)
 	}
-	return manage.New(links, profile, store, log), nil
+	return manage.New(links, appointment.Rules{Profile: profile, ReschedulesPerDay: reschedules}, store, log), nil
 }

@@ -130,6 +130,7 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 	fn := lambdatest.Start(t, lambdatest.BuildBootstrap(t, "ManageFunction"), iamsim.Watch(t, "ManageFunction", b.moto.Endpoint, append(b.moto.Env(),
 		"TABLE_NAME="+table,
 		"ACTION_LINK_KEY_SECRET_ARN="+b.secretARN,
+		"RESCHEDULES_PER_DAY=5",
 	)))
 	signer, err := actionlink.New([]byte(key))
 	if err != nil {
@@ -194,9 +195,10 @@ func TestSetupRefusesMissingSettings(t *testing.T) {
 	base := map[string]string{
 		"TABLE_NAME":                 "t",
 		"ACTION_LINK_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links",
+		"RESCHEDULES_PER_DAY":        "5",
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	for _, name := range []string{"TABLE_NAME", "ACTION_LINK_KEY_SECRET_ARN"} {
+	for _, name := range []string{"TABLE_NAME", "ACTION_LINK_KEY_SECRET_ARN", "RESCHEDULES_PER_DAY"} {
 		getenv := func(k string) string {
 			if k == name {
 				return ""
@@ -208,6 +210,18 @@ func TestSetupRefusesMissingSettings(t *testing.T) {
 			t.Errorf("setup() without %s: error %v, want one naming it", name, err)
 		}
 	}
+	// A limit that is no limit is refused as a missing one is.
+	for _, bad := range []string{"0", "-1", "five", "5.5"} {
+		getenv := func(k string) string {
+			if k == "RESCHEDULES_PER_DAY" {
+				return bad
+			}
+			return base[k]
+		}
+		if _, err := setup(context.Background(), getenv, log); err == nil || !strings.Contains(err.Error(), "RESCHEDULES_PER_DAY") {
+			t.Errorf("setup() with RESCHEDULES_PER_DAY=%s: error %v, want one naming it", bad, err)
+		}
+	}
 }
 
 // TestSetupReadsTheKey: the function starts only with a key it can use, read
@@ -216,7 +230,7 @@ func TestSetupReadsTheKey(t *testing.T) {
 	srv := mototest.Start(t)
 	// setup reads the SDK's configuration from the environment it is
 	// given, as on Lambda: the one that points it at moto.
-	env := map[string]string{"TABLE_NAME": table}
+	env := map[string]string{"TABLE_NAME": table, "RESCHEDULES_PER_DAY": "5"}
 	for _, kv := range srv.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v

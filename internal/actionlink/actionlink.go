@@ -16,10 +16,13 @@
 //   - It does not make a GET act. Mail scanners and link previews follow
 //     links, so the handler shows a page on GET and acts only on the form's
 //     POST.
-//   - It does not stop replay. A token stays valid until it expires; what
-//     stops an action being taken twice is the request's state (a request
-//     cannot be contacted twice, or cancelled once declined), which the
-//     handler checks when it applies the action.
+//   - It does not stop replay by itself. A token stays valid until it
+//     expires; what stops an action being taken twice is the request: its
+//     state (a request cannot be contacted twice, or cancelled once
+//     declined), and the record of the link each change was made with
+//     (Claims.Link), which stops a link whose action the state would allow
+//     again, a reschedule's, from acting twice. The handler checks both
+//     when it applies the action.
 //   - It does not hide anything. The payload is signed, not encrypted: the
 //     request ID, action and expiry can be read by anyone with the link, and
 //     none of them is personal data.
@@ -72,6 +75,12 @@ type Claims struct {
 	Audience appointment.Audience
 	// Expires is the last instant the link works, kept to the second.
 	Expires time.Time
+	// Link names this one link, so that the change it makes can be
+	// recorded against it and the link refused after
+	// (appointment.Command.Link): a digest of the token, from which the
+	// token cannot be rebuilt, so that the record is not itself a link.
+	// Verify sets it; Sign ignores it.
+	Link string
 }
 
 // MinKeyLength is the shortest secret New accepts: 256 bits, the strength
@@ -287,11 +296,20 @@ func (s *Signer) Verify(token string, action appointment.Action, now time.Time) 
 		Action:    a,
 		Audience:  aud,
 		Expires:   time.Unix(int64(binary.BigEndian.Uint64(p[offExpires:])), 0).UTC(),
+		Link:      linkName(token),
 	}
 	if now.After(c.Expires) {
 		return c, ErrExpired
 	}
 	return c, nil
+}
+
+// linkName is the name of the link with token: 128 bits of its SHA-256,
+// base64url. Every token has one encoding (see encoding), so one link has
+// one name.
+func linkName(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 
 // PathPrefix is where the action pages live, under the API's base URL.

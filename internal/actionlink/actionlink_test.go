@@ -468,3 +468,32 @@ func TestPath(t *testing.T) {
 		t.Errorf("the path's token = %+v, %v", c, err)
 	}
 }
+
+// TestLinkNamesOneLink: Verify names each link by a digest of its token:
+// the same token always gets the same name, another token for the same
+// claims but a second's expiry gets another, and the name holds nothing of
+// the token, so that recording it does not record a link.
+func TestLinkNamesOneLink(t *testing.T) {
+	s := newSigner(t, testKey)
+	c := claimsFor(appointment.ActionReschedule)
+	token := s.Sign(c)
+	c.Expires = c.Expires.Add(time.Second)
+	other := s.Sign(c)
+	names := map[string]string{}
+	for _, tok := range []string{token, token, other} {
+		got, err := s.Verify(tok, appointment.ActionReschedule, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Link) != 22 || strings.Contains(tok, got.Link) {
+			t.Errorf("Verify(%q).Link = %q, want 22 characters not taken from the token", tok, got.Link)
+		}
+		if prev, seen := names[tok]; seen && prev != got.Link {
+			t.Errorf("one token named %q, then %q", prev, got.Link)
+		}
+		names[tok] = got.Link
+	}
+	if names[token] == names[other] {
+		t.Errorf("two tokens share the name %q", names[token])
+	}
+}

@@ -64,6 +64,11 @@ const (
 	CodeNotAllowed       = "not_allowed"
 	CodeAmbiguous        = "ambiguous"
 	CodeMustAgree        = "must_agree"
+	// CodeUnchanged is a reschedule to the booking as it stands, and
+	// CodeLimit an action taken as often as its limit allows (LimitError);
+	// their problems concern the form as a whole, so they name no field.
+	CodeUnchanged = "unchanged"
+	CodeLimit     = "limit"
 )
 
 // FieldError is one problem with one field.

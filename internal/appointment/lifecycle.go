@@ -3,8 +3,8 @@ package appointment
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"example.com/appointments/internal/clinic"
@@ -114,6 +114,10 @@ type Transition struct {
 	Booking *Booking
 	// Message is the front desk's note to the patient with a decline.
 	Message string
+	// Link names the action link the change was made with (Command.Link),
+	// so that the link cannot act again; empty for a change made
+	// otherwise, and for those recorded before links were named.
+	Link string
 }
 
 // Command is an action with what it needs.
@@ -122,8 +126,17 @@ type Command struct {
 	Audience Audience
 	// Booking is required to schedule and reschedule.
 	Booking *Booking
+	// OutsideHours says that the front desk means to book a time the
+	// clinic is usually closed (Rules.Apply).
+	OutsideHours bool
 	// Message is optional with a decline.
 	Message string
+	// Link names the action link the command comes from: a digest of its
+	// token, which names one link and cannot be turned back into it
+	// (actionlink.Claims.Link). A link that made a change once is refused
+	// after, even when the request's status would allow its action again,
+	// as a reschedule's does.
+	Link string
 }
 
 // Limits of what the front desk types into a booking or a decline.
@@ -146,15 +159,35 @@ var (
 
 // TransitionError means the action cannot be taken in the request's
 // status, as when a link was used already. Last, when set, is the change
-// that got there first, for saying what happened.
+// that got there first, for saying what happened; with LinkUsed, it is the
+// change the command's own link made earlier.
 type TransitionError struct {
-	Action Action
-	Status Status
-	Last   *Transition
+	Action   Action
+	Status   Status
+	Last     *Transition
+	LinkUsed bool
 }
 
 func (e *TransitionError) Error() string {
+	if e.LinkUsed {
+		return fmt.Sprintf("the link to %s this request was used already", e.Action)
+	}
 	return fmt.Sprintf("cannot %s a request that is %s", e.Action, e.Status)
+}
+
+// UsedLink returns the change that the link named link made to the
+// request, or nil when it made none.
+func (r Request) UsedLink(link string) *Transition {
+	if link == "" {
+		return nil
+	}
+	for i := range r.History {
+		if r.History[i].Link == link {
+			t := r.History[i]
+			return &t
+		}
+	}
+	return nil
 }
 
 // Apply returns the request as the command leaves it at the given time, and
@@ -170,6 +203,9 @@ func (r Request) Apply(c Command, at time.Time) (Request, Transition, error) {
 		return r, Transition{}, ErrWrongAudience
 	}
 	status := r.Status.Normal()
+	if used := r.UsedLink(c.Link); used != nil {
+		return r, Transition{}, &TransitionError{Action: c.Action, Status: status, Last: used, LinkUsed: true}
+	}
 	if !c.Action.Allows(status) {
 		e := &TransitionError{Action: c.Action, Status: status}
 		if n := len(r.History); n > 0 {
@@ -178,7 +214,7 @@ func (r Request) Apply(c Command, at time.Time) (Request, Transition, error) {
 		}
 		return r, Transition{}, e
 	}
-	tr := Transition{Action: c.Action, Audience: c.Audience, From: status, To: t.to, At: at.UTC()}
+	tr := Transition{Action: c.Action, Audience: c.Audience, From: status, To: t.to, At: at.UTC(), Link: c.Link}
 	switch c.Action {
 	case ActionSchedule, ActionReschedule:
 		if c.Booking == nil {
@@ -191,12 +227,17 @@ func (r Request) Apply(c Command, at time.Time) (Request, Transition, error) {
 		b.Start = b.Start.UTC()
 		b.Sequence = 0
 		if r.Booking != nil {
+			if c.Action == ActionReschedule && b.same(*r.Booking) {
+				// It would email the patient that nothing moved.
+				return r, Transition{}, &ValidationError{Errors: []FieldError{{Code: CodeUnchanged,
+					Message: "Nothing would change: this is the booking as it stands, so the patient is not emailed. To reschedule, change the date, the time, the length, the clinician or the note."}}}
+			}
 			b.Sequence = r.Booking.Sequence + 1
 		}
 		tr.Booking = &b
 		r.Booking = &b
 	case ActionDecline:
-		msg, fe := cleanText("message", "message", c.Message, maxMessageChars)
+		msg, fe := cleanLines("message", "message", c.Message, maxMessageChars)
 		if fe != nil {
 			return r, Transition{}, &ValidationError{Errors: []FieldError{*fe}}
 		}
@@ -237,7 +278,19 @@ func (s Status) StoredAs() []Status {
 	return []Status{s}
 }
 
+// check checks the booking at now and trims its text; see timeProblems and
+// cleanText.
 func (b *Booking) check(now time.Time) error {
+	errs := append(b.timeProblems(now), b.cleanText()...)
+	if len(errs) > 0 {
+		return &ValidationError{Errors: errs}
+	}
+	return nil
+}
+
+// timeProblems lists what is wrong with the booking's start and length at
+// now: a start missing or past, a length out of bounds.
+func (b Booking) timeProblems(now time.Time) []FieldError {
 	var errs []FieldError
 	if b.Start.IsZero() {
 		errs = append(errs, FieldError{Field: "start", Code: CodeRequired, Message: "Enter the appointment's date and time."})
@@ -247,33 +300,53 @@ func (b *Booking) check(now time.Time) error {
 	if b.Length < MinBookingLength || b.Length > MaxBookingLength {
 		errs = append(errs, FieldError{Field: "length", Code: CodeInvalid, Message: fmt.Sprintf("Enter a length from %d minutes to %d hours.", int(MinBookingLength.Minutes()), int(MaxBookingLength.Hours()))})
 	}
-	var fe *FieldError
-	if b.Clinician, fe = cleanText("clinician", "clinician's name", b.Clinician, maxClinicianChars); fe != nil {
-		errs = append(errs, *fe)
-	}
-	if b.Note, fe = cleanText("note", "note", b.Note, maxNoteChars); fe != nil {
-		errs = append(errs, *fe)
-	}
-	if len(errs) > 0 {
-		return &ValidationError{Errors: errs}
-	}
-	return nil
+	return errs
 }
 
-// cleanText trims and checks a free-text field the front desk typed: valid
-// UTF-8, no control or invisible format characters but line breaks, at
-// most max characters.
-func cleanText(field, label, s string, max int) (string, *FieldError) {
-	s = NormalizeLines(s)
-	bad := !utf8.ValidString(s)
-	for _, r := range s {
-		if r != '\n' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r)) {
-			bad = true
-		}
+// cleanText trims the clinician's name and the note and lists what is
+// wrong with them: the name is one line, the note may span lines.
+func (b *Booking) cleanText() []FieldError {
+	var errs []FieldError
+	var fe *FieldError
+	if b.Clinician, fe = cleanLine("clinician", "clinician's name", b.Clinician, maxClinicianChars); fe != nil {
+		errs = append(errs, *fe)
 	}
-	if bad {
+	if b.Note, fe = cleanLines("note", "note", b.Note, maxNoteChars); fe != nil {
+		errs = append(errs, *fe)
+	}
+	return errs
+}
+
+// same reports whether b books what o does: the same time, length,
+// clinician and note. Both are as checked, their text trimmed.
+func (b Booking) same(o Booking) bool {
+	return b.Start.Equal(o.Start) && b.Length == o.Length && b.Clinician == o.Clinician && b.Note == o.Note
+}
+
+// cleanLine trims and checks a one-line field the front desk typed, by
+// the rule of the patient's one-line fields: valid UTF-8, no line break of
+// any kind (the line and paragraph separators too), no control or
+// invisible character, at most max characters.
+func cleanLine(field, label, s string, max int) (string, *FieldError) {
+	if !utf8.ValidString(s) || strings.IndexFunc(s, isForbiddenInLine) >= 0 {
+		return "", &FieldError{Field: field, Code: CodeControlCharacter, Message: "The " + label + " must be one line, without line breaks or invisible characters; type it again."}
+	}
+	return checkLength(field, label, strings.TrimSpace(s), max)
+}
+
+// cleanLines trims and checks a note or message the front desk typed, by
+// the rule of the patient's message: valid UTF-8, line breaks made "\n",
+// no control or invisible character but those an emoji is written with,
+// at most max characters.
+func cleanLines(field, label, s string, max int) (string, *FieldError) {
+	s = NormalizeLines(s)
+	if !utf8.ValidString(s) || hasForbiddenInReason(s) {
 		return "", &FieldError{Field: field, Code: CodeControlCharacter, Message: "The " + label + " has characters that cannot be sent; type it again."}
 	}
+	return checkLength(field, label, s, max)
+}
+
+func checkLength(field, label, s string, max int) (string, *FieldError) {
 	if n := utf8.RuneCountInString(s); n > max {
 		return "", &FieldError{Field: field, Code: CodeTooLong, Message: fmt.Sprintf("Shorten the %s to %d characters (it has %d).", label, max, n)}
 	}

@@ -18,8 +18,12 @@ func booking(start time.Time) *Booking {
 
 func command(a Action) Command {
 	c := Command{Action: a, Audience: a.Audience()}
-	if a == ActionSchedule || a == ActionReschedule {
+	switch a {
+	case ActionSchedule:
 		c.Booking = booking(lifecycleNow.Add(72 * time.Hour))
+	case ActionReschedule:
+		// A day later than the schedule's: a reschedule moves something.
+		c.Booking = booking(lifecycleNow.Add(96 * time.Hour))
 	}
 	if a == ActionDecline {
 		c.Message = "We do not treat this condition; your doctor can refer you."

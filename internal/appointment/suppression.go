@@ -10,6 +10,11 @@ import (
 // sent because its address complained about an earlier one.
 const ReasonComplaint = "suppressed: the address marked an earlier email as spam"
 
+// ReasonHourlyCap is recorded as the failure reason of a patient email not
+// sent because the stack sent as many emails to patients that hour as
+// its cap (ConfirmationsPerHour) allows.
+const ReasonHourlyCap = "suppressed: hourly cap"
+
 // SuppressionKey names the suppression record of a patient's mailbox: a
 // keyed hash of its Mailbox, so that the record holds no address, outlives
 // no request in readable form, and no one without the key can test a

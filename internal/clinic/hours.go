@@ -105,3 +105,34 @@ func roundUpToQuarterHour(t time.Time) time.Time {
 	}
 	return t
 }
+
+// Span is a stretch of time the clinic is open, from Opens until Closes.
+type Span struct {
+	Opens, Closes time.Time
+}
+
+// OpenOn returns the clinic's opening hours on the day that t falls on in
+// its zone, in time order, overlapping rules merged; none when it is
+// closed all day.
+func (p *Profile) OpenOn(t time.Time) []Span {
+	zone := p.Zone()
+	y, m, d := t.In(zone).Date()
+	var out []Span
+	for _, s := range openSpans(time.Date(y, m, d, 0, 0, 0, 0, zone), p.Hours, zone) {
+		out = append(out, Span{Opens: s.start, Closes: s.end})
+	}
+	return out
+}
+
+// OpenThroughout reports whether the clinic is open the whole time from
+// start to end: both within one stretch of the opening hours of the day
+// start falls on. An appointment that runs past closing, or across a
+// break, is not.
+func (p *Profile) OpenThroughout(start, end time.Time) bool {
+	for _, s := range p.OpenOn(start) {
+		if !start.Before(s.Opens) && !end.After(s.Closes) {
+			return true
+		}
+	}
+	return false
+}

@@ -144,3 +144,40 @@ func TestProfileReplyBy(t *testing.T) {
 		t.Errorf("ReplyBy() = %v, %v; want %v", got, ok, want)
 	}
 }
+
+// TestOpenThroughout: an appointment lies within the opening hours when it
+// starts at or after opening and ends at or before closing on one day;
+// the hours move with the clocks.
+func TestOpenThroughout(t *testing.T) {
+	p := mustDefault(t)
+	at := func(month time.Month, day, hour, minute int) time.Time {
+		return time.Date(2026, month, day, hour, minute, 0, 0, p.Zone())
+	}
+	tests := []struct {
+		name      string
+		start     time.Time
+		length    time.Duration
+		want      bool
+		wantSpans int
+	}{
+		{"Tuesday morning", at(12, 1, 9, 30), 45 * time.Minute, true, 1},
+		{"from opening", at(12, 1, 7, 0), time.Hour, true, 1},
+		{"until closing", at(12, 1, 18, 0), time.Hour, true, 1},
+		{"before opening", at(12, 1, 6, 30), 45 * time.Minute, false, 1},
+		{"past closing", at(12, 1, 18, 30), time.Hour, false, 1},
+		{"Saturday past noon", at(12, 5, 11, 30), time.Hour, false, 1},
+		{"Sunday", at(12, 6, 10, 0), 45 * time.Minute, false, 0},
+		{"the Monday after the clocks go forward", at(3, 9, 7, 0), time.Hour, true, 1},
+		{"given in UTC", time.Date(2026, 12, 1, 16, 30, 0, 0, time.UTC), time.Hour, true, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := p.OpenThroughout(tt.start, tt.start.Add(tt.length)); got != tt.want {
+				t.Errorf("OpenThroughout(%v, %v) = %t, want %t", tt.start, tt.length, got, tt.want)
+			}
+			if got := len(p.OpenOn(tt.start)); got != tt.wantSpans {
+				t.Errorf("OpenOn(%v) has %d spans, want %d", tt.start, got, tt.wantSpans)
+			}
+		})
+	}
+}

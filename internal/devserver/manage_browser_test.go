@@ -232,14 +232,14 @@ func TestBrowserScheduleWithKeyboardOnly(t *testing.T) {
 		}
 	}
 	t.Logf("Tab stops, with their focus rings:\n\t%s", strings.Join(stops, "\n\t"))
-	if want := []string{"#date", "#time", "#minutes", "#clinician", "#note", "button"}; !slices.Equal(order, want) {
+	if want := []string{"#date", "#time", "#minutes", "#outsideHours", "#clinician", "#note", "button"}; !slices.Equal(order, want) {
 		t.Fatalf("Tab goes through %v, want %v", order, want)
 	}
 
 	// Start again from the top, as someone who looked the form over first
 	// would, and fill it in.
 	browserDo(t, ctx, "reload the schedule page", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#date")))
-	day := time.Now().AddDate(0, 0, 7)
+	day := bookableDay(t)
 	tabTo(t, ctx, "#date")
 	typeParts(t, ctx, "#date", parts["#date"], map[string]string{
 		"Month": day.Format("01"), "Day": day.Format("02"), "Year": day.Format("2006"),
@@ -366,7 +366,7 @@ func TestBrowserActionPagesAccessible(t *testing.T) {
 	audit("the schedule page")
 
 	browserDo(t, ctx, "fill in a length too short",
-		chromedp.SetValue(chromedp.CSS("#date"), time.Now().AddDate(0, 0, 7).Format("2006-01-02")),
+		chromedp.SetValue(chromedp.CSS("#date"), bookableDay(t).Format("2006-01-02")),
 		chromedp.SetValue(chromedp.CSS("#time"), "09:30"),
 		chromedp.SetValue(chromedp.CSS("#minutes"), "2"),
 	)
@@ -426,7 +426,7 @@ func TestBrowserActionPageScreenshots(t *testing.T) {
 	shoot("manage-schedule")
 
 	browserDo(t, ctx, "fill in the booking",
-		chromedp.SetValue(chromedp.CSS("#date"), time.Now().AddDate(0, 0, 7).Format("2006-01-02")),
+		chromedp.SetValue(chromedp.CSS("#date"), bookableDay(t).Format("2006-01-02")),
 		chromedp.SetValue(chromedp.CSS("#time"), "09:30"),
 		chromedp.SetValue(chromedp.CSS("#minutes"), "60"),
 		chromedp.SendKeys(chromedp.CSS("#clinician"), "Dr. Lee"),

@@ -225,7 +225,8 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if s.links, err = actionlink.New(linkKey); err != nil {
 		return nil, err
 	}
-	s.manage = manage.New(s.links, profile, s.store, log)
+	// The template's default limit on reschedules.
+	s.manage = manage.New(s.links, appointment.Rules{Profile: profile, ReschedulesPerDay: 5}, s.store, log)
 	s.origin = strings.TrimSuffix(opts.Origin, "/")
 	// The emails' links lead to this server's own action pages.
 	links := func(id string, a appointment.Action) string { return s.origin + s.links.Path(id, a, time.Now()) }

@@ -19,12 +19,34 @@ import (
 	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
 	bolt "go.etcd.io/bbolt"
 
+	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/dynamostreams"
 	"example.com/appointments/internal/localstore"
 	"example.com/appointments/internal/mototest"
 	"example.com/appointments/internal/ses"
 )
+
+// bookableDay returns 9:30 AM, clinic time, on a day about a week ahead
+// when the clinic is open from then for an hour, so that a test's booking
+// lies within the opening hours whichever day the test runs.
+func bookableDay(t *testing.T) time.Time {
+	t.Helper()
+	p, err := clinic.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Now().In(p.Zone()).AddDate(0, 0, 7)
+	for range 7 {
+		start := time.Date(day.Year(), day.Month(), day.Day(), 9, 30, 0, 0, p.Zone())
+		if p.OpenThroughout(start, start.Add(time.Hour)) {
+			return start
+		}
+		day = day.AddDate(0, 0, 1)
+	}
+	t.Fatal("the clinic is open at 9:30 for an hour on no day of the week")
+	return time.Time{}
+}
 
 const jsonBody = `{"firstName":"Jordan","lastName":"Rivera","email":"jordan@example.com","phone":"(303) 555-0142",` +
 	`"service":"dry-needling","preferredDays":["mon"],"consent":true}`
@@ -354,7 +376,7 @@ func TestEmailLinksWorkLocally(t *testing.T) {
 			t.Fatalf("POST %s: %d\n%s", u, resp.StatusCode, body)
 		}
 	}
-	post(links["schedule"], url.Values{"date": {time.Now().AddDate(0, 0, 7).Format("2006-01-02")}, "time": {"09:30"}, "minutes": {"45"}})
+	post(links["schedule"], url.Values{"date": {bookableDay(t).Format("2006-01-02")}, "time": {"09:30"}, "minutes": {"45"}})
 	waitFor(t, "the booking email", func() bool { return strings.Contains(get(t, ts.URL+"/_dev/outbox"), "Your appointment is booked") })
 	post(links["cancel"], url.Values{})
 	waitFor(t, "the cancel notice and the cancellation", func() bool {

@@ -118,6 +118,9 @@ func historyValue(history []appointment.Transition) types.AttributeValue {
 		if t.Message != "" {
 			m["message"] = str(t.Message)
 		}
+		if t.Link != "" {
+			m["link"] = str(t.Link)
+		}
 		l[i] = &types.AttributeValueMemberM{Value: m}
 	}
 	return &types.AttributeValueMemberL{Value: l}
@@ -141,6 +144,7 @@ func historyFromValue(v types.AttributeValue) []appointment.Transition {
 			To:       appointment.Status(stringAttr(m.Value, "to")),
 			Booking:  bookingFromValue(m.Value["booking"]),
 			Message:  stringAttr(m.Value, "message"),
+			Link:     stringAttr(m.Value, "link"),
 		}
 		if at, err := time.Parse(timeLayout, stringAttr(m.Value, "at")); err == nil {
 			t.At = at

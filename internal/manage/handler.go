@@ -10,6 +10,15 @@
 // POST acts, and then redirects back to the page, which says what was done.
 // Links that expired, were tampered with, or whose action was taken
 // already get a page that says so in words.
+//
+// A link acts once. A change is recorded with the name of the link that
+// made it (actionlink.Claims.Link), and that link is refused after, even
+// for an action the request's state allows again, a reschedule's. The
+// links a page offers for the request's other actions expire with the
+// link that opened it (appointment.Request.LinkExpiry), so that one link
+// cannot be traded for fresh ones without end; and a request is
+// rescheduled at most ReschedulesPerDay times a day, since each move
+// emails the patient (appointment.Rules).
 package manage
 
 import (
@@ -17,6 +26,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -39,24 +49,33 @@ type Store interface {
 // Handler serves the action pages.
 type Handler struct {
 	links   *actionlink.Signer
+	rules   appointment.Rules
 	profile *clinic.Profile
 	store   Store
 	log     *slog.Logger
 	now     func() time.Time
 }
 
-// New returns a handler.
-func New(links *actionlink.Signer, profile *clinic.Profile, store Store, log *slog.Logger) *Handler {
-	return &Handler{links: links, profile: profile, store: store, log: log, now: time.Now}
+// New returns a handler that checks the front desk's actions by rules,
+// whose Profile is the clinic's.
+func New(links *actionlink.Signer, rules appointment.Rules, store Store, log *slog.Logger) *Handler {
+	return &Handler{links: links, rules: rules, profile: rules.Profile, store: store, log: log, now: time.Now}
 }
 
 // PathPrefix is where the action pages live.
 const PathPrefix = actionlink.PathPrefix
 
 // Link returns the path of the link for one action on a request, signed
-// until the action's expiry from now.
+// until the action's expiry from now, as an email's link is.
 func (h *Handler) Link(id string, a appointment.Action, now time.Time) string {
 	return h.links.Path(id, a, now)
+}
+
+// signed returns the path of the link for one action on a request, signed
+// until expires.
+func (h *Handler) signed(id string, a appointment.Action, expires time.Time) string {
+	token := h.links.Sign(actionlink.Claims{RequestID: id, Action: a, Audience: a.Audience(), Expires: expires})
+	return PathPrefix + string(a) + "/" + token
 }
 
 // maxBody bounds a form post: a few short fields.
@@ -98,20 +117,30 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if method != http.MethodPost {
 		return h.page(r, claims, nil, nil, req.QueryStringParameters["done"] == "1"), nil
 	}
+	if r.UsedLink(claims.Link) != nil || !action.Allows(r.Status.Normal()) {
+		// Used already, or no longer allowed: the page says what happened,
+		// whatever the form holds. Apply would refuse it too.
+		return h.page(r, claims, nil, nil, false), nil
+	}
 	form, err := readForm(req)
 	if err != nil {
 		return h.problem(http.StatusBadRequest, "The form could not be read", "Go back and send it again.", nil), nil
 	}
-	cmd, problems := h.command(action, claims.Audience, r, form)
-	if len(problems) > 0 {
-		return h.page(r, claims, form, problems, false), nil
+	cmd, err := h.rules.Command(action, claims.Audience, appointment.DeskForm(form), now)
+	var invalid *appointment.ValidationError
+	if errors.As(err, &invalid) {
+		return h.page(r, claims, form, invalid.Errors, false), nil
 	}
+	cmd.Link = claims.Link
 	for attempt := 0; ; attempt++ {
-		after, _, err := r.Apply(cmd, now)
-		var invalid *appointment.ValidationError
+		after, _, err := h.rules.Apply(r, cmd, now)
+		var limit *appointment.LimitError
 		switch {
 		case errors.As(err, &invalid):
 			return h.page(r, claims, form, invalid.Errors, false), nil
+		case errors.As(err, &limit):
+			log.InfoContext(ctx, "action refused by its limit", "limit", limit.Limit)
+			return h.limited(r, claims, form, limit), nil
 		case err != nil:
 			// Taken already, or no longer allowed: the page says what
 			// happened.
@@ -173,39 +202,6 @@ func readForm(req events.APIGatewayV2HTTPRequest) (url.Values, error) {
 	return url.ParseQuery(body)
 }
 
-// command reads the form of an action into a command, or lists what is
-// wrong with it.
-func (h *Handler) command(a appointment.Action, audience appointment.Audience, r appointment.Request, form url.Values) (appointment.Command, []appointment.FieldError) {
-	cmd := appointment.Command{Action: a, Audience: audience}
-	switch a {
-	case appointment.ActionSchedule, appointment.ActionReschedule:
-		var problems []appointment.FieldError
-		day, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(form.Get("date")), h.profile.Zone())
-		if err != nil {
-			problems = append(problems, appointment.FieldError{Field: "date", Code: appointment.CodeInvalid, Message: "Enter the date as YYYY-MM-DD."})
-		}
-		clock, err := time.Parse("15:04", strings.TrimSpace(form.Get("time")))
-		if err != nil {
-			problems = append(problems, appointment.FieldError{Field: "time", Code: appointment.CodeInvalid, Message: "Enter the time of day, such as 09:30 or 14:00."})
-		}
-		minutes, err := strconv.Atoi(strings.TrimSpace(form.Get("minutes")))
-		if err != nil {
-			problems = append(problems, appointment.FieldError{Field: "length", Code: appointment.CodeInvalid, Message: "Enter the length in minutes."})
-		}
-		if len(problems) > 0 {
-			return cmd, problems
-		}
-		// The wall-clock time in the clinic's zone, as the front desk
-		// reads its own calendar.
-		start := time.Date(day.Year(), day.Month(), day.Day(), clock.Hour(), clock.Minute(), 0, 0, h.profile.Zone())
-		cmd.Booking = &appointment.Booking{Start: start, Length: time.Duration(minutes) * time.Minute,
-			Clinician: form.Get("clinician"), Note: form.Get("note")}
-	case appointment.ActionDecline:
-		cmd.Message = form.Get("message")
-	}
-	return cmd, nil
-}
-
 func (h *Handler) expiredAdvice(a appointment.Audience) string {
 	if a == appointment.AudiencePatient {
 		return "To change or cancel your appointment request, call us at " + h.profile.Phone + "."
@@ -216,6 +212,21 @@ func (h *Handler) expiredAdvice(a appointment.Audience) string {
 // when formats a time in the clinic's zone, as people say it.
 func (h *Handler) when(t time.Time) string {
 	return t.In(h.profile.Zone()).Format("Monday, January 2 at 3:04 PM")
+}
+
+// limited renders the page of an action refused by its limit, with the
+// form as sent, and says when it can be taken again.
+func (h *Handler) limited(r appointment.Request, c actionlink.Claims, sent url.Values, e *appointment.LimitError) events.APIGatewayV2HTTPResponse {
+	msg := "This appointment has been moved " + strconv.Itoa(e.Limit) + " times in the last 24 hours, as many as the clinic allows: each move emails the patient."
+	if !e.Until.IsZero() {
+		msg += " It can be moved again from " + h.when(e.Until) + ". To change it sooner, call the patient."
+	}
+	resp := h.page(r, c, sent, []appointment.FieldError{{Code: appointment.CodeLimit, Message: msg}}, false)
+	resp.StatusCode = http.StatusTooManyRequests
+	if wait := e.Until.Sub(h.now()); wait > 0 {
+		resp.Headers["Retry-After"] = strconv.Itoa(int(math.Ceil(wait.Seconds())))
+	}
+	return resp
 }
 
 func (h *Handler) unavailable() events.APIGatewayV2HTTPResponse {

@@ -51,7 +51,7 @@ func BenchmarkManageHandler(b *testing.B) {
 	if _, err := store.Create(ctx, r, appointment.Dedupe{Fingerprint: r.Fingerprint()}); err != nil {
 		b.Fatal(err)
 	}
-	h := manage.New(links, p, store, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	h := manage.New(links, appointment.Rules{Profile: p, ReschedulesPerDay: 5}, store, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 
 	req := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "GET /manage/{action}/{token}", RawPath: links.Path(r.ID, appointment.ActionContact, time.Now())}
 	req.RequestContext.HTTP.Method = http.MethodGet

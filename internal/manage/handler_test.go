@@ -1,11 +1,13 @@
 package manage
 
 import (
+	"bytes"
 	"context"
-	"io"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +29,8 @@ type fixture struct {
 	links *actionlink.Signer
 	now   time.Time
 	r     appointment.Request
+	// logs holds what the handler logged, as JSON lines.
+	logs *bytes.Buffer
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -44,13 +48,13 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	f := &fixture{store: store, links: links, now: storetest.T0}
+	f := &fixture{store: store, links: links, now: storetest.T0, logs: &bytes.Buffer{}}
 	store.SetClock(func() time.Time { return f.now })
 	f.r = storetest.Request("Knee pain after running", f.now.Add(-time.Hour))
 	if _, err := store.Create(context.Background(), f.r, appointment.Dedupe{Fingerprint: f.r.Fingerprint()}); err != nil {
 		t.Fatal(err)
 	}
-	f.h = New(links, profile, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f.h = New(links, appointment.Rules{Profile: profile, ReschedulesPerDay: 5}, store, slog.New(slog.NewJSONHandler(f.logs, nil)))
 	f.h.now = func() time.Time { return f.now }
 	return f
 }
@@ -333,4 +337,78 @@ func TestEmailWarnings(t *testing.T) {
 	if page := f.do(t, http.MethodGet, contact, nil); !strings.Contains(page.Body, "marked an email from the clinic as spam") {
 		t.Errorf("no complaint warning:\n%s", page.Body)
 	}
+}
+
+// TestCappedEmailWarning: when the hourly cap held back an email to the
+// patient, the front desk's page says so, so that they call instead.
+func TestCappedEmailWarning(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.schedule(t)
+	kind := appointment.TransitionEmail(appointment.EmailBooking, 0)
+	if ok, _, err := f.store.ClaimEmail(ctx, f.r.ID, kind, "l", f.now.Add(time.Minute), f.now); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if err := f.store.MarkEmailFailed(ctx, f.r.ID, kind, "l", appointment.ReasonHourlyCap, f.now); err != nil {
+		t.Fatal(err)
+	}
+	page := f.do(t, http.MethodGet, f.h.Link(f.r.ID, appointment.ActionContact, f.now), nil)
+	if !strings.Contains(page.Body, "An email to the patient was not sent") {
+		t.Errorf("no warning of the held-back email:\n%s", page.Body)
+	}
+}
+
+// booked is the booking the reschedule tests start from: Tuesday,
+// December 1, 2026 at 9:30 AM in Denver, within the clinic's hours.
+var booked = url.Values{"date": {"2026-12-01"}, "time": {"09:30"}, "minutes": {"45"}, "clinician": {"Dr. Kim"}, "note": {"Wear shorts."}}
+
+// moved returns the booking moved to another time of day, on the same
+// Tuesday.
+func moved(clock string) url.Values {
+	v := url.Values{}
+	for k, vs := range booked {
+		v[k] = append([]string(nil), vs...)
+	}
+	v.Set("time", clock)
+	return v
+}
+
+// schedule books the fixture's request as booked says.
+func (f *fixture) schedule(t *testing.T) {
+	t.Helper()
+	resp := f.do(t, http.MethodPost, f.h.Link(f.r.ID, appointment.ActionSchedule, f.now), booked)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("schedule: %d\n%s", resp.StatusCode, resp.Body)
+	}
+}
+
+// pageLinks returns the action links a page offers, by action.
+func pageLinks(body string) map[appointment.Action][]string {
+	links := map[appointment.Action][]string{}
+	for _, m := range regexp.MustCompile(`href="(`+regexp.QuoteMeta(PathPrefix)+`([a-z]+)/[^"]+)"`).FindAllStringSubmatch(body, -1) {
+		a := appointment.Action(m[2])
+		links[a] = append(links[a], html.UnescapeString(m[1]))
+	}
+	return links
+}
+
+// linkClaims verifies a link's token for its action and returns its
+// claims.
+func (f *fixture) linkClaims(t *testing.T, a appointment.Action, link string) actionlink.Claims {
+	t.Helper()
+	c, err := f.links.Verify(link[strings.LastIndex(link, "/")+1:], a, f.now)
+	if err != nil {
+		t.Fatalf("%s link %s: %v", a, link, err)
+	}
+	return c
+}
+
+// fieldMessage returns the text of the error message shown at a field.
+func fieldMessage(body, field string) string {
+	_, rest, ok := strings.Cut(body, `id="`+field+`-error">`)
+	if !ok {
+		return ""
+	}
+	msg, _, _ := strings.Cut(rest, "</p>")
+	return msg
 }

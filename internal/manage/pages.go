@@ -68,8 +68,11 @@ type formData struct {
 	Problems []appointment.FieldError
 	// The fields, as sent or as they start.
 	Date, Time, Minutes, Clinician, Note, Message string
-	Min                                           string
-	Confirm                                       string
+	OutsideHours                                  bool
+	// Min and Max bound the date: from today to as far ahead as a booking
+	// may be made.
+	Min, Max string
+	Confirm  string
 }
 
 // Problem returns the message for one field, for the template.
@@ -80,6 +83,28 @@ func (f *formData) Problem(field string) string {
 		}
 	}
 	return ""
+}
+
+// General returns the messages of the problems with the form as a whole,
+// such as a reschedule that changes nothing.
+func (f *formData) General() []string {
+	var out []string
+	for _, p := range f.Problems {
+		if p.Field == "" {
+			out = append(out, p.Message)
+		}
+	}
+	return out
+}
+
+// FieldProblems reports whether a field has a problem.
+func (f *formData) FieldProblems() bool {
+	for _, p := range f.Problems {
+		if p.Field != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // page renders the action page of request r for the link's claims, with
@@ -95,19 +120,37 @@ func (h *Handler) page(r appointment.Request, c actionlink.Claims, sent url.Valu
 		}
 		d.Warnings = emailWarnings(r)
 	}
-	last := lastTransition(r)
-	if done && last != nil && last.Action == c.Action {
-		d.Done = h.describe(*last)
+	// The change this link made, if it made one: it cannot act again.
+	used := r.UsedLink(c.Link)
+	if done && used != nil {
+		d.Done = h.describe(*used)
 	}
-	if c.Action.Allows(r.Status.Normal()) {
+	allowed := c.Action.Allows(r.Status.Normal())
+	switch {
+	case allowed && used == nil:
 		d.Form = h.form(r, c.Action, sent, problems)
-	} else if d.Done == "" {
+	case d.Done != "":
+	case allowed:
+		d.Outcome = "This link has been used. " + h.describe(*used) + " To do it again, use “" + titles[c.Action] + " again” below."
+	default:
 		d.Outcome = h.outcome(r, c.Action)
 	}
 	for _, a := range appointment.Actions {
-		if a != c.Action && a.Audience() == c.Audience && a.Allows(r.Status.Normal()) {
-			d.Others = append(d.Others, link{Label: titles[a], Href: h.Link(r.ID, a, now)})
+		if a.Audience() != c.Audience || !a.Allows(r.Status.Normal()) || (a == c.Action && used == nil) {
+			continue
 		}
+		// A page does not outlive the link that opened it (see
+		// appointment.Request.LinkExpiry); a link that could not be
+		// opened is not offered.
+		expires := r.LinkExpiry(a, c.Expires)
+		if !expires.After(now) {
+			continue
+		}
+		label := titles[a]
+		if a == c.Action {
+			label += " again"
+		}
+		d.Others = append(d.Others, link{Label: label, Href: h.signed(r.ID, a, expires)})
 	}
 	status := http.StatusOK
 	if len(problems) > 0 {
@@ -119,7 +162,7 @@ func (h *Handler) page(r appointment.Request, c actionlink.Claims, sent url.Valu
 // emailWarnings says what SES reported about the patient's emails that the
 // front desk must act on, the worst first; nothing when all is well.
 func emailWarnings(r appointment.Request) []string {
-	var bounced, complained, suppressed bool
+	var bounced, complained, suppressed, capped bool
 	for kind, d := range r.Deliveries {
 		if !kind.ToPatient() {
 			continue
@@ -131,6 +174,8 @@ func emailWarnings(r appointment.Request) []string {
 			bounced = true
 		case d.State == appointment.DeliveryFailed && d.Reason == appointment.ReasonComplaint:
 			suppressed = true
+		case d.State == appointment.DeliveryFailed && d.Reason == appointment.ReasonHourlyCap:
+			capped = true
 		}
 	}
 	var out []string
@@ -139,6 +184,9 @@ func emailWarnings(r appointment.Request) []string {
 	}
 	if bounced {
 		out = append(out, "An email to the patient bounced: their address does not accept mail. Call them, and ask for an address that works.")
+	}
+	if capped {
+		out = append(out, "An email to the patient was not sent: the clinic sent as many emails to patients this hour as its limit allows. Call them to tell them what it said.")
 	}
 	return out
 }
@@ -254,7 +302,8 @@ func (h *Handler) rows(r appointment.Request, staff bool) []row {
 func (h *Handler) form(r appointment.Request, a appointment.Action, sent url.Values, problems []appointment.FieldError) *formData {
 	f := &formData{Action: string(a), Button: buttons[a], Problems: problems}
 	zone := h.profile.Zone()
-	f.Min = h.now().In(zone).Format("2006-01-02")
+	today := h.now().In(zone)
+	f.Min, f.Max = today.Format("2006-01-02"), today.AddDate(appointment.MaxYearsAhead, 0, 0).Format("2006-01-02")
 	switch a {
 	case appointment.ActionSchedule, appointment.ActionReschedule:
 		minutes := 45
@@ -265,6 +314,9 @@ func (h *Handler) form(r appointment.Request, a appointment.Action, sent url.Val
 		if b := r.Booking; b != nil {
 			f.Date, f.Time = b.Start.In(zone).Format("2006-01-02"), b.Start.In(zone).Format("15:04")
 			f.Minutes, f.Clinician, f.Note = strconv.Itoa(int(b.Length/time.Minute)), b.Clinician, b.Note
+			// A booking made outside the opening hours keeps the box
+			// ticked, so that changing only its note is not refused.
+			f.OutsideHours = !h.profile.OpenThroughout(b.Start, b.End())
 		}
 	case appointment.ActionCancel:
 		f.Confirm = "We will tell the front desk, and free the time for someone else."
@@ -274,6 +326,7 @@ func (h *Handler) form(r appointment.Request, a appointment.Action, sent url.Val
 	if sent != nil {
 		f.Date, f.Time, f.Minutes = sent.Get("date"), sent.Get("time"), sent.Get("minutes")
 		f.Clinician, f.Note, f.Message = sent.Get("clinician"), sent.Get("note"), sent.Get("message")
+		f.OutsideHours = sent.Get(appointment.DeskFieldOutsideHours) != ""
 	}
 	return f
 }

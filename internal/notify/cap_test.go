@@ -61,7 +61,7 @@ func TestConfirmationCap(t *testing.T) {
 			t.Errorf("%s confirmation = %+v, want failed with %q", id, d, ReasonHourlyCap)
 		}
 	}
-	if f.metrics.counts["ConfirmationsSuppressed/patient"] != 2 || f.metrics.counts["EmailsFailed/patient"] != 0 {
+	if f.metrics.counts["ConfirmationsSuppressed/"] != 2 || f.metrics.counts["EmailsFailed/patient"] != 0 {
 		t.Errorf("metrics = %v, want 2 suppressed and no SES failure", f.metrics.counts)
 	}
 
@@ -121,5 +121,54 @@ func TestConfirmationCapNotSpentOnThrottling(t *testing.T) {
 	}
 	if d := f.deliveries.state("b", email.Patient); d.State != appointment.DeliveryFailed || d.Reason != ReasonHourlyCap {
 		t.Errorf("second confirmation = %+v, want suppressed by the cap of one", d)
+	}
+}
+
+// TestEveryPatientEmailCountsTowardTheCap: the cap counts every email to
+// a patient, not only confirmations: a booking, a move, a cancellation
+// past the cap is recorded as failed and counted, while the front desk's
+// notice of the cancel still goes. A reschedule link must not mail a
+// patient without limit.
+func TestEveryPatientEmailCountsTowardTheCap(t *testing.T) {
+	f := newFixture()
+	f.h.CapConfirmations(&memoryCounter{}, 2, time.Hour)
+	if failed := f.handle(t, insert("a", "1")); len(failed) != 0 {
+		t.Fatal(failed)
+	}
+	at := f.clock
+	r := appointment.Request{ID: "a", Reference: "REF-a", Email: "a@example.com", Status: appointment.StatusReceived}
+	steps := []appointment.Command{
+		{Action: appointment.ActionSchedule, Booking: &appointment.Booking{Start: at.Add(72 * time.Hour), Length: time.Hour}},
+		{Action: appointment.ActionReschedule, Booking: &appointment.Booking{Start: at.Add(96 * time.Hour), Length: time.Hour}},
+		{Action: appointment.ActionCancel},
+	}
+	for _, c := range steps {
+		c.Audience = c.Action.Audience()
+		after, _, err := r.Apply(c, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := r
+		if !f.h.Deliver(context.Background(), appointment.Change{Event: appointment.ChangeModified, Before: &before, After: &after}) {
+			t.Fatalf("%s: handed back", c.Action)
+		}
+		r = after
+	}
+	want := map[appointment.EmailKind]string{
+		email.Patient: string(appointment.DeliverySent),
+		appointment.TransitionEmail(appointment.EmailBooking, 0):      string(appointment.DeliverySent),
+		appointment.TransitionEmail(appointment.EmailBooking, 1):      ReasonHourlyCap,
+		appointment.TransitionEmail(appointment.EmailCancelled, 2):    ReasonHourlyCap,
+		appointment.TransitionEmail(appointment.EmailCancelNotice, 2): string(appointment.DeliverySent),
+	}
+	for kind, state := range want {
+		d := f.deliveries.state("a", kind)
+		got := string(d.State)
+		if d.State == appointment.DeliveryFailed {
+			got = d.Reason
+		}
+		if got != state {
+			t.Errorf("%s = %q, want %q", kind, got, state)
+		}
 	}
 }

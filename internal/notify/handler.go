@@ -41,8 +41,8 @@ type Composer interface {
 // which emails a change calls for.
 type Decode func(events.DynamoDBEventRecord) (appointment.Change, error)
 
-// Counter counts events in fixed windows: the stack-wide count of patient
-// confirmations.
+// Counter counts events in fixed windows: the stack-wide count of emails
+// to patients.
 type Counter interface {
 	Count(ctx context.Context, name string, windowStart time.Time, window time.Duration, delta int) (int, error)
 }
@@ -83,8 +83,8 @@ type Handler struct {
 	// reserve is the time before the deadline at which no more emails are
 	// taken up.
 	reserve time.Duration
-	// confirmations, when set, caps the patient confirmations the stack
-	// sends per window.
+	// confirmations, when set, caps the emails to patients the stack sends
+	// per window, confirmations and all.
 	confirmations *confirmationCap
 	// suppressions, when set, holds back patient emails to addresses that
 	// complained.
@@ -134,24 +134,29 @@ func (h *Handler) CheckSuppressions(list Suppressions, key []byte) {
 	h.suppressions = &suppressionList{list: list, key: key}
 }
 
-// confirmationCap is a circuit breaker on patient confirmations.
+// confirmationCap is a circuit breaker on emails to patients. It keeps the
+// name of the confirmations it first counted, as do the counter's name in
+// storage, the metric and the setting (ConfirmationsPerHour).
 type confirmationCap struct {
 	counter Counter
 	max     int
 	window  time.Duration
 }
 
-// ReasonHourlyCap is recorded as the failure reason of a confirmation that
-// the cap held back.
-const ReasonHourlyCap = "suppressed: hourly cap"
+// ReasonHourlyCap is recorded as the failure reason of a patient email
+// that the cap held back.
+const ReasonHourlyCap = appointment.ReasonHourlyCap
 
-// CapConfirmations stops the handler sending more than max patient
-// confirmations per window across the stack. Past the cap a request's
-// confirmation is recorded as failed with ReasonHourlyCap and counted in
-// the ConfirmationsSuppressed metric; the front desk's email still goes,
-// so no request goes unseen. Confirmations go to addresses strangers typed,
-// and a flood of them, bouncing or unwanted, is what gets an SES account
-// paused, which would silence the front desk's emails too.
+// CapConfirmations stops the handler sending more than max emails to
+// patients per window across the stack: confirmations, and every email a
+// transition sends a patient (a booking, a move, a decline, a
+// cancellation). Past the cap the email is recorded as failed with
+// ReasonHourlyCap and counted in the ConfirmationsSuppressed metric; the
+// front desk's emails still go, so no request goes unseen. Patient emails
+// go to addresses strangers typed, and a flood of them, bouncing or
+// unwanted, is what gets an SES account paused, which would silence the
+// front desk's emails too. A link that moves an appointment mails the
+// patient each time, so the cap counts those as well as confirmations.
 func (h *Handler) CapConfirmations(c Counter, max int, window time.Duration) {
 	h.confirmations = &confirmationCap{counter: c, max: max, window: window}
 }
@@ -318,22 +323,26 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 		}
 	}
 
-	var countedAt time.Time // when the confirmation was counted against the cap
-	if kind == email.Patient && h.confirmations != nil {
+	var countedAt time.Time // when the email was counted against the cap
+	if kind.ToPatient() && h.confirmations != nil {
 		countedAt = h.now()
 		over, err := h.confirmations.spend(ctx, countedAt)
 		if err != nil {
 			// Nothing was sent: the email is given up now and tried again
 			// with the record.
-			log.WarnContext(ctx, "cannot count confirmation; will retry", "error", err)
+			log.WarnContext(ctx, "cannot count patient email; will retry", "error", err)
 			if err := h.deliveries.ReleaseEmail(ctx, r.ID, kind, lease); err != nil {
 				log.WarnContext(ctx, "cannot release email", "error", err)
 			}
 			return false
 		}
 		if over {
-			log.WarnContext(ctx, "confirmation suppressed by the hourly cap")
-			return h.fail(ctx, r.ID, kind, lease, ReasonHourlyCap, "ConfirmationsSuppressed", log)
+			log.WarnContext(ctx, "patient email suppressed by the hourly cap")
+			// Counted without the email's kind, which holds the
+			// transition's place in the history: one alarm watches the
+			// metric for every kind of patient email.
+			h.metrics.Count("ConfirmationsSuppressed", nil)
+			return h.settleFailed(ctx, r.ID, kind, lease, ReasonHourlyCap, log)
 		}
 	}
 
@@ -348,7 +357,7 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 		if !countedAt.IsZero() && errors.As(err, &notSent) && notSent.NotSent() {
 			// Nothing went out, so the cap gets its count back: a burst
 			// that SES throttles would otherwise spend the hour's cap on
-			// attempts and suppress confirmations that were never sent.
+			// attempts and suppress emails that were never sent.
 			h.confirmations.giveBack(ctx, countedAt, log)
 		}
 		return h.sendFailed(ctx, r.ID, kind, lease, err, log)
@@ -440,6 +449,11 @@ func (h *Handler) sendFailed(ctx context.Context, id string, kind email.Kind, le
 // metric.
 func (h *Handler) fail(ctx context.Context, id string, kind email.Kind, lease, reason, metric string, log *slog.Logger) bool {
 	h.metrics.Count(metric, map[string]string{"Kind": string(kind)})
+	return h.settleFailed(ctx, id, kind, lease, reason, log)
+}
+
+// settleFailed records that an email will not be sent.
+func (h *Handler) settleFailed(ctx context.Context, id string, kind email.Kind, lease, reason string, log *slog.Logger) bool {
 	if err := h.deliveries.MarkEmailFailed(ctx, id, kind, lease, reason, h.now()); err != nil {
 		log.ErrorContext(ctx, "email failure not recorded", "error", err)
 		return false
@@ -447,10 +461,6 @@ func (h *Handler) fail(ctx context.Context, id string, kind email.Kind, lease, r
 	return true
 }
 
-// spend counts one confirmation and reports whether the cap is exceeded.
-// A confirmation is counted when its sender holds the lease, just before
-// sending; one counted and then not sent only makes the cap a little
-// stricter.
 // giveBack returns a count spend made at the given time, as far as storage
 // lets it; a count that stays only makes the cap a little stricter.
 func (c *confirmationCap) giveBack(ctx context.Context, countedAt time.Time, log *slog.Logger) {
@@ -461,6 +471,10 @@ func (c *confirmationCap) giveBack(ctx context.Context, countedAt time.Time, log
 	}
 }
 
+// spend counts one patient email and reports whether the cap is exceeded.
+// An email is counted when its sender holds the lease, just before
+// sending; one counted and then not sent only makes the cap a little
+// stricter.
 func (c *confirmationCap) spend(ctx context.Context, now time.Time) (bool, error) {
 	start := now.Truncate(c.window)
 	n, err := c.counter.Count(ctx, "confirmations", start, c.window, 1)

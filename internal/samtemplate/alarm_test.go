@@ -50,13 +50,14 @@ func alarms() []alarm {
 		{id: "NotifyIteratorAgeAlarm", namespace: "AWS/Lambda", metric: "IteratorAge",
 			dimensions: dimensions("FunctionName", ref("NotifyFunction")), statistic: "Maximum", threshold: 300000},
 		// What notify.Handler counts when SES refuses an email for good, and
-		// when the hourly cap holds a confirmation back.
+		// when the hourly cap holds a patient's email back.
 		{id: "PatientEmailFailedAlarm", writer: "NotifyFunction", metric: "EmailsFailed",
 			own: map[string]string{"Kind": string(appointment.EmailPatient)}, statistic: "Sum", threshold: 1},
 		{id: "FrontDeskEmailFailedAlarm", writer: "NotifyFunction", metric: "EmailsFailed",
 			own: map[string]string{"Kind": string(appointment.EmailFrontDesk)}, statistic: "Sum", threshold: 1},
-		{id: "ConfirmationsSuppressedAlarm", writer: "NotifyFunction", metric: "ConfirmationsSuppressed",
-			own: map[string]string{"Kind": string(appointment.EmailPatient)}, statistic: "Sum", threshold: 1},
+		// Every kind of patient email the cap holds back, counted without
+		// its kind.
+		{id: "ConfirmationsSuppressedAlarm", writer: "NotifyFunction", metric: "ConfirmationsSuppressed", statistic: "Sum", threshold: 1},
 		// What httpapi.Handler counts for each answer with a 5xx status.
 		{id: "SubmitServerErrorsAlarm", writer: "SubmitFunction", metric: httpapi.MetricServerErrors, statistic: "Sum", threshold: 1},
 		// An HTTP API's metrics are published per ApiId (and per ApiId and

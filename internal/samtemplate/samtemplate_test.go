@@ -260,8 +260,15 @@ func TestFunctionEnvironmentOfTemplate(t *testing.T) {
 			want: map[string]string{
 				"TABLE_NAME":                 "appointments-local",
 				"ACTION_LINK_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links",
+				"RESCHEDULES_PER_DAY":        "5",
 				"AWS_ENDPOINT_URL":           "",
 			},
+		},
+		{
+			function: "ManageFunction",
+			params:   map[string]string{"ReschedulesPerDay": "3"},
+			refs:     map[string]string{"RequestsTable": "appointments-local", "ActionLinkKeySecret": "links"},
+			want:     map[string]string{"RESCHEDULES_PER_DAY": "3"},
 		},
 	}
 	template := readTemplate(t)

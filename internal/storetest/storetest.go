@@ -438,8 +438,9 @@ func testTransition(t *testing.T, open Open) {
 	if err != nil || got.Status != appointment.StatusContacted || len(got.History) != 1 || got.History[0].Action != appointment.ActionContact || !got.History[0].At.Equal(now) {
 		t.Fatalf("after the transition: %+v, %v", got, err)
 	}
-	// From the fresh read, scheduling goes through, booking and all.
-	scheduled, _, err = got.Apply(appointment.Command{Action: appointment.ActionSchedule, Audience: appointment.AudienceFrontDesk, Booking: booking}, now)
+	// From the fresh read, scheduling goes through, booking and all, with
+	// the name of the link it was made with.
+	scheduled, _, err = got.Apply(appointment.Command{Action: appointment.ActionSchedule, Audience: appointment.AudienceFrontDesk, Booking: booking, Link: "schedule-link-name"}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -450,6 +451,9 @@ func testTransition(t *testing.T, open Open) {
 	if err != nil || got.Status != appointment.StatusScheduled || got.Booking == nil || !got.Booking.Start.Equal(booking.Start) ||
 		got.Booking.Length != booking.Length || got.Booking.Clinician != "Dr. Kim" || len(got.History) != 2 || got.History[1].Booking == nil {
 		t.Fatalf("after scheduling: %+v, %v", got, err)
+	}
+	if got.History[0].Link != "" || got.History[1].Link != "schedule-link-name" {
+		t.Errorf("the changes' links read back as %q and %q, want none and the schedule's", got.History[0].Link, got.History[1].Link)
 	}
 	if open, err := s.List(ctx, appointment.StatusReceived, 10); err != nil || len(open) != 0 {
 		t.Errorf("List(received) = %d, %v; want none", len(open), err)
