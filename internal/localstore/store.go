@@ -338,31 +338,56 @@ func (s *Store) commit() {
 }
 
 // commitGroup writes a group in one transaction. When one operation fails,
-// the transaction is rolled back, that operation gets its error, and the
-// others are written again without it.
+// the transaction is rolled back, and what comes next depends on what the
+// operation saw. The first of the group saw only what is committed, so it
+// gets its error at once. A later one saw the uncommitted writes of those
+// before it, and may have failed because of them, as the loser of two desk
+// actions on one request is refused because of the winner's write: those
+// before it are committed first, and then it runs again, first of what is
+// left, so that its answer is about what is written. Answered earlier, a
+// loser that reads the request again would find it as it was, and fail a
+// second time against a write it cannot see.
 func (s *Store) commitGroup(group []*writeOp) {
 	for len(group) > 0 {
-		failed := -1
-		var failure error
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			for i, op := range group {
-				if err := safely(op.fn, tx); err != nil {
-					failed, failure = i, err
-					return err
-				}
-			}
-			return nil
-		})
-		if failed < 0 {
+		n, err := s.commitPrefix(group)
+		switch {
+		case n == len(group):
 			// The commit itself succeeded or failed for all.
 			for _, op := range group {
 				op.done <- err
 			}
 			return
+		case n == 0:
+			group[0].done <- err
+			group = group[1:]
+		default:
+			// Those before the failed one, alone; it and the rest next.
+			s.commitGroup(group[:n])
+			group = group[n:]
 		}
-		group[failed].done <- failure
-		group = append(group[:failed:failed], group[failed+1:]...)
 	}
+}
+
+// commitPrefix runs the group's operations in one transaction, in order,
+// and commits them if all succeed. It returns how many succeeded: all of
+// them, with the commit's error, or the number before the one that failed,
+// with that one's error, having rolled back.
+func (s *Store) commitPrefix(group []*writeOp) (int, error) {
+	n := len(group)
+	var failure error
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for i, op := range group {
+			if err := safely(op.fn, tx); err != nil {
+				n, failure = i, err
+				return err
+			}
+		}
+		return nil
+	})
+	if n < len(group) {
+		return n, failure
+	}
+	return n, err
 }
 
 // safely runs fn, turning a panic of bbolt's on a damaged page into an
