@@ -14,10 +14,12 @@ ARTIFACTS_DIR ?= .aws-sam/local
 FUZZ_DECODE ?= 100000x
 FUZZ_COMPOSE ?= 4000x
 FUZZ_ADDRESS ?= 50000x
+FUZZ_PAGES ?= 2000x
 ifdef FUZZTIME
 FUZZ_DECODE = $(FUZZTIME)
 FUZZ_COMPOSE = $(FUZZTIME)
 FUZZ_ADDRESS = $(FUZZTIME)
+FUZZ_PAGES = $(FUZZTIME)
 endif
 GO ?= go
 
@@ -80,6 +82,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZ_DECODE) ./internal/httpapi
 	$(GO) test -run='^$$' -fuzz='^FuzzCompose$$' -fuzztime=$(FUZZ_COMPOSE) ./internal/email
 	$(GO) test -run='^$$' -fuzz='^FuzzSESAddress$$' -fuzztime=$(FUZZ_ADDRESS) ./internal/appointment
+	$(GO) test -run='^$$' -fuzz='^FuzzCheckFile$$' -fuzztime=$(FUZZ_PAGES) ./internal/localstore
 
 lint: fmt-check vet cfn-lint
 

@@ -155,70 +155,24 @@ func Open(dir string) (*Store, error) {
 }
 
 // openBolt opens the database file. bbolt panics on some damage, and that
-// is an error here like any other; a file cut short is found before bbolt
-// maps it, as reading past its end would crash the process.
+// is an error here like any other; damage that would crash the process
+// instead, from where no panic can be recovered, is found before bbolt
+// opens the file for writing (checkFile).
 func openBolt(path string) (db *bolt.DB, err error) {
-	if err := checkLength(path); err != nil {
-		return nil, err
-	}
 	defer func() {
 		if p := recover(); p != nil {
 			db, err = nil, fmt.Errorf("%v", p)
 		}
 	}()
+	if err := checkFile(path); err != nil {
+		return nil, err
+	}
 	// The list of free pages is not written with each commit: it grows
 	// with the pages the change log frees, and writing it every time made
 	// commits slower the more had been stored. bbolt rebuilds it when it
 	// opens the file, which takes a fraction of a second at twenty
 	// thousand requests (make bench-local).
 	return bolt.Open(path, 0o600, &bolt.Options{Timeout: lockWait, FreelistType: bolt.FreelistMapType, NoFreelistSync: true})
-}
-
-// The layout of a bbolt file's two meta pages: each page starts with a
-// 16-byte header, and its meta holds, among others, the magic number, the
-// format version, the page size and the high-water mark of pages used.
-const (
-	pageHeaderSize = 16
-	boltMagic      = 0xED0CDAED
-	metaPageSize   = 8  // offset of the page size in the meta
-	metaHighWater  = 40 // offset of the high-water mark in the meta
-	metaLength     = 64
-)
-
-// checkLength refuses a database file shorter than either of its meta
-// pages says it is. A file that is not there yet is fine.
-func checkLength(path string) error {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil || info.Size() == 0 {
-		return err
-	}
-	pageSize := int64(os.Getpagesize())
-	for i := range int64(2) {
-		meta := make([]byte, metaLength)
-		if _, err := f.ReadAt(meta, i*pageSize+pageHeaderSize); err != nil {
-			return fmt.Errorf("the file is %d bytes long, too short for a database", info.Size())
-		}
-		if binary.LittleEndian.Uint32(meta) != boltMagic {
-			// Not a meta page: bbolt's own checks refuse the file.
-			continue
-		}
-		if i == 0 {
-			pageSize = int64(binary.LittleEndian.Uint32(meta[metaPageSize:]))
-		}
-		need := int64(binary.LittleEndian.Uint64(meta[metaHighWater:])) * pageSize
-		if info.Size() < need {
-			return fmt.Errorf("the file holds %d bytes of the %d it should", info.Size(), need)
-		}
-	}
-	return nil
 }
 
 // check creates the buckets of a new database and reads an existing one's
