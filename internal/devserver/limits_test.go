@@ -41,8 +41,11 @@ func TestBodyOverTheLimitIsRefusedWhileRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	serve := func(method, path, contentType string, body io.Reader) *httptest.ResponseRecorder {
+	serve := func(method, path, contentType string, length int64, body io.Reader) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(method, origin+path, body)
+		if length != 0 {
+			req.ContentLength = length
+		}
 		req.Header.Set("Content-Type", contentType)
 		req.Header.Set("Origin", origin)
 		rec := httptest.NewRecorder()
@@ -52,7 +55,7 @@ func TestBodyOverTheLimitIsRefusedWhileRead(t *testing.T) {
 
 	// A body exactly at the limit is read whole and accepted.
 	atLimit := jsonBody[:len(jsonBody)-1] + strings.Repeat(" ", httpapi.MaxBodyBytes-len(jsonBody)) + "}"
-	rec := serve(http.MethodPost, "/appointments", "application/json", strings.NewReader(atLimit))
+	rec := serve(http.MethodPost, "/appointments", "application/json", 0, strings.NewReader(atLimit))
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("a body of %d bytes, the limit: %d %s", len(atLimit), rec.Code, rec.Body)
 	}
@@ -65,20 +68,25 @@ func TestBodyOverTheLimitIsRefusedWhileRead(t *testing.T) {
 
 	tests := []struct {
 		name, path, contentType string
-		limit                   int
-		status                  int
+		// length is the Content-Length the request announces, if any.
+		length int64
+		limit  int
+		status int
 		// want is in the refusal's type or body.
 		want string
 	}{
-		{"API, JSON", "/appointments", "application/json", httpapi.MaxBodyBytes, http.StatusRequestEntityTooLarge, "application/problem+json"},
-		{"API, form post", "/appointments", "application/x-www-form-urlencoded", httpapi.MaxBodyBytes, http.StatusRequestEntityTooLarge, "Your request is too long"},
-		{"action page", contact, "application/x-www-form-urlencoded", manage.MaxBodyBytes, http.StatusBadRequest, "The form could not be read"},
-		{"made-up feedback", "/_dev/outbox/1/feedback", "application/x-www-form-urlencoded", maxFeedbackBody, http.StatusBadRequest, "event must be"},
+		{"API, JSON", "/appointments", "application/json", 0, httpapi.MaxBodyBytes, http.StatusRequestEntityTooLarge, "application/problem+json"},
+		{"API, form post", "/appointments", "application/x-www-form-urlencoded", 0, httpapi.MaxBodyBytes, http.StatusRequestEntityTooLarge, "Your request is too long"},
+		{"action page", contact, "application/x-www-form-urlencoded", 0, manage.MaxBodyBytes, http.StatusBadRequest, "The form could not be read"},
+		{"made-up feedback", "/_dev/outbox/1/feedback", "application/x-www-form-urlencoded", 0, maxFeedbackBody, http.StatusBadRequest, "event must be"},
+		// Over API Gateway's own limit by its length: API Gateway's
+		// answer, and nothing read.
+		{"over 10 MiB by its length", "/appointments", "application/json", 11 << 20, 0, http.StatusRequestEntityTooLarge, "Request Entity Too Large"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			body := &endlessBody{fill: 'a'}
-			rec := serve(http.MethodPost, tt.path, tt.contentType, body)
+			rec := serve(http.MethodPost, tt.path, tt.contentType, tt.length, body)
 			if rec.Code != tt.status {
 				t.Errorf("status %d, want %d", rec.Code, tt.status)
 			}
