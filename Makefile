@@ -15,11 +15,13 @@ FUZZ_DECODE ?= 100000x
 FUZZ_COMPOSE ?= 4000x
 FUZZ_ADDRESS ?= 50000x
 FUZZ_GREETING ?= 50000x
+FUZZ_PAGES ?= 2000x
 ifdef FUZZTIME
 FUZZ_DECODE = $(FUZZTIME)
 FUZZ_COMPOSE = $(FUZZTIME)
 FUZZ_ADDRESS = $(FUZZTIME)
 FUZZ_GREETING = $(FUZZTIME)
+FUZZ_PAGES = $(FUZZTIME)
 endif
 GO ?= go
 
@@ -87,6 +89,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzCompose$$' -fuzztime=$(FUZZ_COMPOSE) ./internal/email
 	$(GO) test -run='^$$' -fuzz='^FuzzSESAddress$$' -fuzztime=$(FUZZ_ADDRESS) ./internal/appointment
 	$(GO) test -run='^$$' -fuzz='^FuzzGreetingName$$' -fuzztime=$(FUZZ_GREETING) ./internal/appointment
+	$(GO) test -run='^$$' -fuzz='^FuzzCheckFile$$' -fuzztime=$(FUZZ_PAGES) ./internal/localstore
 
 lint: fmt-check vet cfn-lint
 

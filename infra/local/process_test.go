@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -15,7 +17,11 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
+	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/localstore"
+	"example.com/appointments/internal/storetest"
 )
 
 // These tests run the local server as `make run` does, as its own process,
@@ -208,6 +214,74 @@ func TestDamagedDatabaseStopsTheServer(t *testing.T) {
 		if !strings.Contains(msg, want) {
 			t.Errorf("the message lacks %q:\n%s", want, msg)
 		}
+	}
+	if b, _ := os.ReadFile(path); !bytes.Equal(b, damaged) {
+		t.Error("the damaged file was changed")
+	}
+}
+
+// TestDamagedDataPageStopsTheServer: a database whose meta pages are
+// sound but one of whose data pages is damaged stops the server with the
+// same message, never a crash: bbolt would find the damage while
+// rebuilding its list of free pages, in a goroutine where a panic ends the
+// process.
+func TestDamagedDataPageStopsTheServer(t *testing.T) {
+	dir := t.TempDir()
+	store, err := localstore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 60 {
+		r := storetest.Request(strings.Repeat("history ", 40)+fmt.Sprint(i), storetest.T0)
+		if _, err := store.Create(context.Background(), r, appointment.Dedupe{Fingerprint: r.Fingerprint()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store.Close()
+
+	// The root page of the requests, where bbolt finds it.
+	path := filepath.Join(dir, localstore.FileName)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root int64
+	pageSize := int64(db.Info().PageSize)
+	_ = db.View(func(tx *bolt.Tx) error {
+		root = int64(tx.Bucket([]byte("requests")).Root())
+		return nil
+	})
+	db.Close()
+	if root == 0 {
+		t.Fatal("the requests fit inline in their bucket; store more")
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(make([]byte, pageSize), root*pageSize); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	damaged, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s := runServer(t, dir)
+	err = s.exit(t)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Errorf("the server exited with %v, want exit status 1", err)
+	}
+	msg := s.stderr.String()
+	for _, want := range []string{path, "damaged", "mv " + path} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the message lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "panic") || strings.Contains(msg, "goroutine") {
+		t.Errorf("the server crashed:\n%s", msg)
 	}
 	if b, _ := os.ReadFile(path); !bytes.Equal(b, damaged) {
 		t.Error("the damaged file was changed")

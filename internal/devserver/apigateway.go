@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"io"
 	"mime"
 	"net"
@@ -20,14 +21,22 @@ const maxGatewayBody = 10 << 20
 
 // lambdaHTTP serves an API Gateway HTTP API (payload 2.0) handler over
 // plain HTTP, translating each request and response the way API Gateway
-// does, so the handler runs here exactly as it runs in Lambda.
-func lambdaHTTP(handle func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)) http.Handler {
+// does, so the handler runs here exactly as it runs in Lambda. maxBody is
+// the handler's own limit on a body (see readBody).
+func lambdaHTTP(handle func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error), maxBody int) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		e, err := gatewayEvent(r)
-		if err != nil {
-			http.Error(w, "Request Entity Too Large", http.StatusRequestEntityTooLarge)
+		if r.ContentLength > maxGatewayBody {
+			// API Gateway's own answer, before anything is read.
+			http.Error(w, `{"message":"Request Entity Too Large"}`, http.StatusRequestEntityTooLarge)
 			return
 		}
+		body, err := readBody(w, r, maxBody)
+		if err != nil {
+			// The body broke off or took too long to arrive.
+			http.Error(w, `{"message":"Bad Request"}`, http.StatusBadRequest)
+			return
+		}
+		e := gatewayEvent(r, body)
 		// Lambda gives the function its timeout; SubmitFunction's is 10s.
 		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 		defer cancel()
@@ -41,11 +50,22 @@ func lambdaHTTP(handle func(context.Context, events.APIGatewayV2HTTPRequest) (ev
 	})
 }
 
-func gatewayEvent(r *http.Request) (events.APIGatewayV2HTTPRequest, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxGatewayBody+1))
-	if err != nil || len(body) > maxGatewayBody {
-		return events.APIGatewayV2HTTPRequest{}, io.ErrShortBuffer
+// readBody reads a request's body, but no more of it than one byte past
+// limit. API Gateway hands the function bodies of up to 10 MiB, which the
+// handler refuses by their length alone when they are over its limit; a
+// body cut one byte past the limit gets the same refusal, so the rest is
+// never read, and the connection is closed after the answer rather than
+// read to its end. Read whole, sixteen posts of 10 MiB at once took the
+// server from 30 MB of memory to 448 MB.
+func readBody(w http.ResponseWriter, r *http.Request, limit int) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(limit)+1))
+	if _, over := errors.AsType[*http.MaxBytesError](err); over {
+		return body, nil
 	}
+	return body, err
+}
+
+func gatewayEvent(r *http.Request, body []byte) events.APIGatewayV2HTTPRequest {
 	headers := make(map[string]string, len(r.Header))
 	for k, v := range r.Header {
 		headers[strings.ToLower(k)] = strings.Join(v, ",")
@@ -95,7 +115,7 @@ func gatewayEvent(r *http.Request) (events.APIGatewayV2HTTPRequest, error) {
 			e.IsBase64Encoded = true
 		}
 	}
-	return e, nil
+	return e
 }
 
 func isText(contentType string) bool {

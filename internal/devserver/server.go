@@ -283,13 +283,13 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /{$}", formHandler(s.profile, "/appointments", s.siteKey))
 	s.mux.Handle("GET /thank-you", thankYouHandler(s.profile))
 	s.mux.Handle("GET /assets/", assetsHandler())
-	s.mux.Handle("/appointments", lambdaHTTP(s.submit.Handle))
+	s.mux.Handle("/appointments", lambdaHTTP(s.submit.Handle, httpapi.MaxBodyBytes))
 	s.mux.HandleFunc("GET /_dev/outbox", s.outboxPage)
 	s.mux.HandleFunc("GET /_dev/outbox/{id}/html", s.outboxHTML)
 	s.mux.HandleFunc("POST /_dev/outbox/{id}/feedback", s.simulateFeedback)
 	s.mux.HandleFunc("GET /_dev/requests", s.requestsPage)
 	s.mux.HandleFunc("POST /_dev/digest", s.sendDigest)
-	s.mux.Handle(manage.PathPrefix, lambdaHTTP(s.manage.Handle))
+	s.mux.Handle(manage.PathPrefix, lambdaHTTP(s.manage.Handle, manage.MaxBodyBytes))
 }
 
 // ServeHTTP serves the server's pages and API.

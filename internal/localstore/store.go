@@ -156,70 +156,24 @@ func Open(dir string) (*Store, error) {
 }
 
 // openBolt opens the database file. bbolt panics on some damage, and that
-// is an error here like any other; a file cut short is found before bbolt
-// maps it, as reading past its end would crash the process.
+// is an error here like any other; damage that would crash the process
+// instead, from where no panic can be recovered, is found before bbolt
+// opens the file for writing (checkFile).
 func openBolt(path string) (db *bolt.DB, err error) {
-	if err := checkLength(path); err != nil {
-		return nil, err
-	}
 	defer func() {
 		if p := recover(); p != nil {
 			db, err = nil, fmt.Errorf("%v", p)
 		}
 	}()
+	if err := checkFile(path); err != nil {
+		return nil, err
+	}
 	// The list of free pages is not written with each commit: it grows
 	// with the pages the change log frees, and writing it every time made
 	// commits slower the more had been stored. bbolt rebuilds it when it
 	// opens the file, which takes a fraction of a second at twenty
 	// thousand requests (make bench-local).
 	return bolt.Open(path, 0o600, &bolt.Options{Timeout: lockWait, FreelistType: bolt.FreelistMapType, NoFreelistSync: true})
-}
-
-// The layout of a bbolt file's two meta pages: each page starts with a
-// 16-byte header, and its meta holds, among others, the magic number, the
-// format version, the page size and the high-water mark of pages used.
-const (
-	pageHeaderSize = 16
-	boltMagic      = 0xED0CDAED
-	metaPageSize   = 8  // offset of the page size in the meta
-	metaHighWater  = 40 // offset of the high-water mark in the meta
-	metaLength     = 64
-)
-
-// checkLength refuses a database file shorter than either of its meta
-// pages says it is. A file that is not there yet is fine.
-func checkLength(path string) error {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil || info.Size() == 0 {
-		return err
-	}
-	pageSize := int64(os.Getpagesize())
-	for i := range int64(2) {
-		meta := make([]byte, metaLength)
-		if _, err := f.ReadAt(meta, i*pageSize+pageHeaderSize); err != nil {
-			return fmt.Errorf("the file is %d bytes long, too short for a database", info.Size())
-		}
-		if binary.LittleEndian.Uint32(meta) != boltMagic {
-			// Not a meta page: bbolt's own checks refuse the file.
-			continue
-		}
-		if i == 0 {
-			pageSize = int64(binary.LittleEndian.Uint32(meta[metaPageSize:]))
-		}
-		need := int64(binary.LittleEndian.Uint64(meta[metaHighWater:])) * pageSize
-		if info.Size() < need {
-			return fmt.Errorf("the file holds %d bytes of the %d it should", info.Size(), need)
-		}
-	}
-	return nil
 }
 
 // check creates the buckets of a new database and reads an existing one's
@@ -339,31 +293,56 @@ func (s *Store) commit() {
 }
 
 // commitGroup writes a group in one transaction. When one operation fails,
-// the transaction is rolled back, that operation gets its error, and the
-// others are written again without it.
+// the transaction is rolled back, and what comes next depends on what the
+// operation saw. The first of the group saw only what is committed, so it
+// gets its error at once. A later one saw the uncommitted writes of those
+// before it, and may have failed because of them, as the loser of two desk
+// actions on one request is refused because of the winner's write: those
+// before it are committed first, and then it runs again, first of what is
+// left, so that its answer is about what is written. Answered earlier, a
+// loser that reads the request again would find it as it was, and fail a
+// second time against a write it cannot see.
 func (s *Store) commitGroup(group []*writeOp) {
 	for len(group) > 0 {
-		failed := -1
-		var failure error
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			for i, op := range group {
-				if err := safely(op.fn, tx); err != nil {
-					failed, failure = i, err
-					return err
-				}
-			}
-			return nil
-		})
-		if failed < 0 {
+		n, err := s.commitPrefix(group)
+		switch {
+		case n == len(group):
 			// The commit itself succeeded or failed for all.
 			for _, op := range group {
 				op.done <- err
 			}
 			return
+		case n == 0:
+			group[0].done <- err
+			group = group[1:]
+		default:
+			// Those before the failed one, alone; it and the rest next.
+			s.commitGroup(group[:n])
+			group = group[n:]
 		}
-		group[failed].done <- failure
-		group = append(group[:failed:failed], group[failed+1:]...)
 	}
+}
+
+// commitPrefix runs the group's operations in one transaction, in order,
+// and commits them if all succeed. It returns how many succeeded: all of
+// them, with the commit's error, or the number before the one that failed,
+// with that one's error, having rolled back.
+func (s *Store) commitPrefix(group []*writeOp) (int, error) {
+	n := len(group)
+	var failure error
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for i, op := range group {
+			if err := safely(op.fn, tx); err != nil {
+				n, failure = i, err
+				return err
+			}
+		}
+		return nil
+	})
+	if n < len(group) {
+		return n, failure
+	}
+	return n, err
 }
 
 // safely runs fn, turning a panic of bbolt's on a damaged page into an

@@ -78,8 +78,8 @@ func (h *Handler) signed(id string, a appointment.Action, expires time.Time) str
 	return PathPrefix + string(a) + "/" + token
 }
 
-// maxBody bounds a form post: a few short fields.
-const maxBody = 16 << 10
+// MaxBodyBytes bounds a form post: a few short fields.
+const MaxBodyBytes = 16 << 10
 
 // Handle serves GET and POST /manage/{action}/{token}.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
@@ -196,7 +196,7 @@ func readForm(req events.APIGatewayV2HTTPRequest) (url.Values, error) {
 		}
 		body = string(b)
 	}
-	if len(body) > maxBody {
+	if len(body) > MaxBodyBytes {
 		return nil, errors.New("form too large")
 	}
 	return url.ParseQuery(body)

@@ -291,6 +291,9 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 	}
 	if err != nil {
 		log.WarnContext(ctx, "cannot claim email", "error", err)
+		// The claim may have been written and its answer lost. If the
+		// lease is there, it is this invocation's, and nothing was sent.
+		h.release(ctx, r.ID, kind, lease, log)
 		return false
 	}
 	if !claimed {
@@ -312,9 +315,7 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 		suppressed, err := h.suppressions.suppressed(ctx, r.Email)
 		if err != nil {
 			log.WarnContext(ctx, "cannot read suppression list; will retry", "error", err)
-			if err := h.deliveries.ReleaseEmail(ctx, r.ID, kind, lease); err != nil {
-				log.WarnContext(ctx, "cannot release email", "error", err)
-			}
+			h.release(ctx, r.ID, kind, lease, log)
 			return false
 		}
 		if suppressed {
@@ -331,9 +332,7 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 			// Nothing was sent: the email is given up now and tried again
 			// with the record.
 			log.WarnContext(ctx, "cannot count patient email; will retry", "error", err)
-			if err := h.deliveries.ReleaseEmail(ctx, r.ID, kind, lease); err != nil {
-				log.WarnContext(ctx, "cannot release email", "error", err)
-			}
+			h.release(ctx, r.ID, kind, lease, log)
 			return false
 		}
 		if over {
@@ -434,15 +433,34 @@ func (h *Handler) sendFailed(ctx context.Context, id string, kind email.Kind, le
 			}
 		}
 		log.WarnContext(ctx, "email not sent; will retry", "error", err)
-		if err := h.deliveries.ReleaseEmail(ctx, id, kind, lease); err != nil {
-			log.WarnContext(ctx, "cannot release email", "error", err)
-		}
+		h.release(ctx, id, kind, lease, log)
 		return false
 	}
 	// No answer: the email may be out. The lease stays, so it is tried again
 	// only once the lease runs out.
 	log.WarnContext(ctx, "email outcome unknown; will retry after the lease", "error", err)
 	return false
+}
+
+// releaseTimeout bounds the write that gives up a lease.
+const releaseTimeout = 2 * time.Second
+
+// release gives up this invocation's lease on an email that was certainly
+// not sent, so that the next delivery of its record claims the email at
+// once instead of failing on a lease that nobody holds any more, as a
+// redelivery straight after a batch whose sends were all throttled did.
+// The write is made even when the invocation's context has ended, which is
+// when it is needed most: a throttled answer that came as the time ran
+// out, a paced send that gave up at the deadline. The store releases the
+// lease only if it is still this one, so a release that comes late takes
+// nothing from another sender.
+func (h *Handler) release(ctx context.Context, id string, kind email.Kind, lease string, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	err := h.deliveries.ReleaseEmail(ctx, id, kind, lease)
+	if err != nil && !errors.Is(err, appointment.ErrLeaseLost) {
+		log.WarnContext(ctx, "cannot release email", "error", err)
+	}
 }
 
 // fail records that an email will not be sent and counts it in the named

@@ -253,6 +253,79 @@ func TestThrottledSendIsRetried(t *testing.T) {
 	}
 }
 
+// endingSender ends the invocation's context when its last send returns,
+// as when SES's answers and the pauses between them take up the
+// invocation's time.
+type endingSender struct {
+	next   Sender
+	mu     sync.Mutex
+	sends  int
+	lastAt int
+	end    context.CancelFunc
+}
+
+func (s *endingSender) Send(ctx context.Context, from string, to []string, raw []byte) (string, error) {
+	id, err := s.next.Send(ctx, from, to, raw)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sends++; s.sends == s.lastAt {
+		s.end()
+	}
+	return id, err
+}
+
+// TestRedeliveryAfterAllThrottledBatchThroughDynamoDB: SES throttles every
+// send of a batch, the last as the invocation's context ends, so that the
+// DynamoDB client refuses every call made with that context. The leases
+// are given up all the same, and the same batch delivered straight after
+// sends each email once.
+func TestRedeliveryAfterAllThrottledBatchThroughDynamoDB(t *testing.T) {
+	w := newWorld(t)
+	first := w.submit(t, "Jordan")
+	second := w.submit(t, "Sam")
+	batch := w.records(t)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h := w.handler(t, sender, &throttle{left: 4})
+	h.sender = &endingSender{next: h.sender, lastAt: 4, end: cancel}
+	resp, err := h.Handle(ctx, batch)
+	var requests []string
+	for _, rec := range batch.Records {
+		if rec.EventName == "INSERT" && rec.Change.NewImage["type"].String() == "request" {
+			requests = append(requests, rec.Change.SequenceNumber)
+		}
+	}
+	var failed []string
+	for _, f := range resp.BatchItemFailures {
+		failed = append(failed, f.ItemIdentifier)
+	}
+	if err != nil || strings.Join(failed, ",") != strings.Join(requests, ",") {
+		t.Fatalf("the throttled batch failed records %v, %v; want the requests' %v", failed, err, requests)
+	}
+	for _, r := range []appointment.Request{first, second} {
+		for _, kind := range []email.Kind{email.Patient, email.FrontDesk} {
+			if d, err := w.store.Delivery(context.Background(), r.ID, kind); err != nil || d.State != "" {
+				t.Errorf("%s of %s after the throttled batch is %q, %v; want no lease", kind, r.Reference, d.State, err)
+			}
+		}
+	}
+
+	if failed := handle(t, w.handler(t, sender, nil), batch); len(failed) != 0 {
+		t.Fatalf("the redelivery failed records %v", failed)
+	}
+	counts := map[string]int{}
+	for _, s := range w.moto.RawEmails(t) {
+		counts[strings.Join(s.Destinations, ",")]++
+	}
+	want := map[string]int{first.Email: 1, second.Email: 1, frontDesk: 2}
+	for to, n := range want {
+		if counts[to] != n {
+			t.Errorf("%d emails to %s, want %d (all: %v)", counts[to], to, n, counts)
+		}
+	}
+}
+
 // TestRejectedSendIsRecorded: moto, like SES in its sandbox, refuses a
 // sender that is not verified. That is final: the emails are recorded as
 // failed and the batch is not retried.

@@ -54,6 +54,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("ClaimEmailOfMissingRequest", func(t *testing.T) { testClaimEmailOfMissingRequest(t, open) })
 	t.Run("List", func(t *testing.T) { testList(t, open) })
 	t.Run("Transition", func(t *testing.T) { testTransition(t, open) })
+	t.Run("ConcurrentTransitions", func(t *testing.T) { testConcurrentTransitions(t, open) })
 	t.Run("Feedback", func(t *testing.T) { testFeedback(t, open) })
 	t.Run("Suppression", func(t *testing.T) { testSuppression(t, open) })
 }
@@ -465,6 +466,65 @@ func testTransition(t *testing.T, open Open) {
 	missing.ID = "nosuchrequestnosuchrequest"
 	if err := s.Transition(ctx, missing, contacted); !errors.Is(err, appointment.ErrNotFound) {
 		t.Errorf("Transition() of a missing request = %v, want ErrNotFound", err)
+	}
+}
+
+// testConcurrentTransitions: several front-desk members act on one request
+// at once, each from the same read. One transition is written; every
+// other writer gets ErrConflict, and by then the winner's write is there
+// to read, so that a loser reading the request again decides on what beat
+// it, as DynamoDB's conditional write leaves it. The race runs several
+// times, and every round must come out so.
+func testConcurrentTransitions(t *testing.T, open Open) {
+	s := open(t, func() time.Time { return T0 })
+	ctx := context.Background()
+	const rounds, writers = 10, 8
+	for round := range rounds {
+		r := Request(fmt.Sprint("concurrent transitions ", round), T0)
+		if _, err := s.Create(ctx, r, appointment.Dedupe{Fingerprint: r.Fingerprint()}); err != nil {
+			t.Fatal(err)
+		}
+		before, err := s.Get(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		contacted, _, err := before.Apply(appointment.Command{Action: appointment.ActionContact, Audience: appointment.AudienceFrontDesk}, T0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := make([]error, writers)
+		seen := make([]appointment.Status, writers)
+		var wg sync.WaitGroup
+		for i := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = s.Transition(ctx, before, contacted)
+				if errors.Is(errs[i], appointment.ErrConflict) {
+					// What the loser of the race reads next.
+					got, err := s.Get(ctx, r.ID)
+					if err != nil {
+						t.Error(err)
+					}
+					seen[i] = got.Status
+				}
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, appointment.ErrConflict):
+				t.Errorf("round %d, writer %d: Transition() = %v, want nil or ErrConflict", round, i, err)
+			case seen[i] != appointment.StatusContacted:
+				t.Errorf("round %d, writer %d: refused, then read the request as %q, want %q", round, i, seen[i], appointment.StatusContacted)
+			}
+		}
+		if won != 1 {
+			t.Errorf("round %d: %d transitions written, want 1", round, won)
+		}
 	}
 }
 
