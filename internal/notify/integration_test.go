@@ -75,11 +75,13 @@ func (w *world) handler(t *testing.T, from string, rt http.RoundTripper) *Handle
 	// The handler's clients are its own, and every call they make must be
 	// one NotifyFunction's role allows, sending as from; the test's own
 	// reads and writes (w.store) are not checked.
-	cfg := w.moto.AWSConfig()
+	// rt, when given, stands between the handler and SES only.
 	stack := iamsim.Binding{"RequestsTable": tableName, "SenderEmail": from, "EmailConfigurationSet": confSet}
-	cfg.HTTPClient = &http.Client{Transport: iamsim.WatchTransport(t, "NotifyFunction", stack, rt)}
-	mail := sesapi.NewFromConfig(cfg, func(o *sesapi.Options) { o.Retryer = aws.NopRetryer{} })
-	store := dynamo.New(dynamodb.NewFromConfig(cfg), tableName, 365)
+	sesCfg, dbCfg := w.moto.AWSConfig(), w.moto.AWSConfig()
+	sesCfg.HTTPClient = &http.Client{Transport: iamsim.WatchTransport(t, "NotifyFunction", stack, rt)}
+	dbCfg.HTTPClient = &http.Client{Transport: iamsim.WatchTransport(t, "NotifyFunction", stack, nil)}
+	mail := sesapi.NewFromConfig(sesCfg, func(o *sesapi.Options) { o.Retryer = aws.NopRetryer{} })
+	store := dynamo.New(dynamodb.NewFromConfig(dbCfg), tableName, 365)
 	return New(dynamo.ChangeOf, store, ses.New(mail, confSet), composer, slog.New(slog.NewJSONHandler(io.Discard, nil)), metrics.New(io.Discard, "Test"))
 }
 
