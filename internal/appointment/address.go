@@ -218,11 +218,11 @@ var scriptSets = [][]*unicode.RangeTable{
 	{unicode.Latin, unicode.Han, unicode.Hangul},
 }
 
-// isSingleScript reports whether s is written in one script, or in one of
-// the combinations in scriptSets. Characters of the Common and Inherited
-// scripts, such as digits, the hyphen and most combining accents, go with
-// any script and do not count.
-func isSingleScript(s string) bool {
+// scriptsOf returns the scripts s is written in, each once, in the order
+// they first appear. Characters of the Common and Inherited scripts, such
+// as digits, the hyphen and most combining accents, go with any script and
+// are not counted.
+func scriptsOf(s string) []*unicode.RangeTable {
 	var scripts []*unicode.RangeTable
 	for _, r := range s {
 		t := scriptOf(r)
@@ -233,6 +233,15 @@ func isSingleScript(s string) bool {
 			scripts = append(scripts, t)
 		}
 	}
+	return scripts
+}
+
+// isSingleScript reports whether s is written in one script, or in one of
+// the combinations in scriptSets. Characters of the Common and Inherited
+// scripts, such as digits, the hyphen and most combining accents, go with
+// any script and do not count.
+func isSingleScript(s string) bool {
+	scripts := scriptsOf(s)
 	if len(scripts) <= 1 {
 		return true
 	}

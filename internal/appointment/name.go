@@ -225,16 +225,7 @@ func hasNameCapitals(w string) bool {
 // have, and false when s mixes scripts as no name does, or has no letter
 // of any script.
 func nameLetterLimit(s string) (int, bool) {
-	var scripts []*unicode.RangeTable
-	for _, r := range s {
-		t := scriptOf(r)
-		if t == nil || t == unicode.Common || t == unicode.Inherited {
-			continue
-		}
-		if !slices.Contains(scripts, t) {
-			scripts = append(scripts, t)
-		}
-	}
+	scripts := scriptsOf(s)
 	if len(scripts) == 0 {
 		return 0, false
 	}
