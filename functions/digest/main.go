@@ -11,7 +11,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
@@ -75,13 +74,11 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		metrics.WithStack(getenv("STACK_NAME")),
 		metrics.WithLogLevel(getenv("AWS_LAMBDA_LOG_LEVEL")))
 
-	// The SDK does not retry the send: a retry after an answer that was
-	// lost would send the digest twice. A failed invocation is retried as
-	// a whole instead, by Lambda, and sends only if the day's digest is
-	// still unclaimed.
-	mail := sesapi.NewFromConfig(awsCfg, func(o *sesapi.Options) {
-		o.Retryer = aws.NopRetryer{}
-	})
+	// The SES adapter never lets the SDK retry the send (a retry after an
+	// answer that was lost would send the digest twice). A failed
+	// invocation is retried as a whole instead, by Lambda, and sends only
+	// if the day's digest is still unclaimed.
+	mail := sesapi.NewFromConfig(awsCfg)
 	// Retention applies only when a request is created, which this
 	// function never does; it reads requests and counts its days.
 	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), table, 0)

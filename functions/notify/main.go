@@ -13,7 +13,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -99,12 +98,11 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 			o.MaxBackoff = 2 * time.Second
 		})
 	})
-	// The SDK does not retry sends: a retry after an answer that was lost
-	// would send the email twice. The stream's retries, guarded by each
-	// email's lease, take their place.
-	mail := sesapi.NewFromConfig(awsCfg, func(o *sesapi.Options) {
-		o.Retryer = aws.NopRetryer{}
-	})
+	// The SES adapter never lets the SDK retry a send (a retry after an
+	// answer that was lost would send the email twice); the stream's
+	// retries, guarded by each email's lease, take its place. Reading the
+	// send quota is retried as usual.
+	mail := sesapi.NewFromConfig(awsCfg)
 
 	links, err := actionLinks()
 	if err != nil {

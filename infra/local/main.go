@@ -36,7 +36,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -228,7 +227,7 @@ func emulatedAWS(ctx context.Context, templatePath, sender string) (*devserver.B
 	if sender == "" {
 		sender = "appointments@example.com"
 	}
-	mail := sesapi.NewFromConfig(cfg, func(o *sesapi.Options) { o.Retryer = aws.NopRetryer{} })
+	mail := sesapi.NewFromConfig(cfg)
 	// Like the SES sandbox, emulators send only from verified addresses;
 	// verifying at an emulator is immediate.
 	if _, err := mail.VerifyEmailIdentity(ctx, &sesapi.VerifyEmailIdentityInput{EmailAddress: &sender}); err != nil {

@@ -41,7 +41,15 @@ func Paced(p *Pacer) Option {
 	return func(s *Sender) { s.pacer = p }
 }
 
-// New returns a sender. The configuration set may be empty.
+// noRetries turns off the SDK's retries of a send, whatever the client was
+// built with: SES may have sent a message whose answer was lost, so a retry
+// by the SDK would send it twice. A send that fails is tried again only by
+// the caller, behind each email's lease (the stream's retries), or by the
+// paced sender for a throttled send, which SES refused without sending.
+func noRetries(o *sesapi.Options) { o.Retryer = aws.NopRetryer{} }
+
+// New returns a sender. The configuration set may be empty. Its sends are
+// never retried by the SDK (noRetries), however client is configured.
 func New(client Client, configurationSet string, opts ...Option) *Sender {
 	s := &Sender{client: client, configurationSet: configurationSet}
 	for _, o := range opts {
@@ -71,7 +79,7 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, raw []byte)
 	}
 	in.Tags = tags(ctx)
 	if s.pacer == nil {
-		out, err := s.client.SendRawEmail(ctx, in)
+		out, err := s.client.SendRawEmail(ctx, in, noRetries)
 		if err != nil {
 			return "", classify(err)
 		}
@@ -81,7 +89,7 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, raw []byte)
 		if err := s.pacer.Wait(ctx); err != nil {
 			return "", err
 		}
-		out, err := s.client.SendRawEmail(ctx, in)
+		out, err := s.client.SendRawEmail(ctx, in, noRetries)
 		if err == nil {
 			s.pacer.accepted()
 			return aws.ToString(out.MessageId), nil

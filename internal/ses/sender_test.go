@@ -47,6 +47,41 @@ func sender(rt http.RoundTripper) *Sender {
 	return New(client, "appointments")
 }
 
+// TestSendIsNeverRetried: a send that fails in a way the SDK would retry
+// (a 503, a lost connection) reaches SES once, even through a client built
+// with the SDK's standard retries, since SES may have sent the message.
+func TestSendIsNeverRetried(t *testing.T) {
+	for _, a := range []*answer{
+		{status: 503, code: "ServiceUnavailable"},
+		{err: errors.New("connection reset by peer")},
+	} {
+		counted := &countingTransport{next: a}
+		client := sesapi.New(sesapi.Options{
+			Region:       "us-east-1",
+			Credentials:  aws.AnonymousCredentials{},
+			BaseEndpoint: aws.String("http://127.0.0.1:1"),
+			HTTPClient:   &http.Client{Transport: counted},
+		})
+		if _, err := New(client, "").Send(context.Background(), "appointments@example.com", []string{"jordan@example.com"}, []byte("raw")); err == nil {
+			t.Fatalf("%+v: Send() succeeded", a)
+		}
+		if counted.calls != 1 {
+			t.Errorf("%+v: SES was called %d times, want once", a, counted.calls)
+		}
+	}
+}
+
+// countingTransport counts the requests it passes on.
+type countingTransport struct {
+	next  http.RoundTripper
+	calls int
+}
+
+func (c *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	c.calls++
+	return c.next.RoundTrip(req)
+}
+
 func TestSend(t *testing.T) {
 	a := &answer{status: 200}
 	id, err := sender(a).Send(context.Background(), "appointments@example.com", []string{"jordan@example.com"}, []byte("raw"))
