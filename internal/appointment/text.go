@@ -12,6 +12,21 @@ func NormalizeLines(s string) string {
 	return strings.TrimSpace(s)
 }
 
+// IsE164 reports whether phone is written as E.164 writes a number: a plus
+// sign, then a country code and number of at most 15 digits in all, the
+// form in which a request stores its patient's number.
+func IsE164(phone string) bool {
+	if len(phone) < 3 || len(phone) > 16 || phone[0] != '+' || phone[1] == '0' {
+		return false
+	}
+	for _, r := range phone[1:] {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // DialString keeps what a phone dials of a number as written: its digits,
 // and a plus sign when it comes first. It is the number of a tel: link.
 func DialString(phone string) string {

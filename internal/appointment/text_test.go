@@ -29,3 +29,27 @@ func TestDialString(t *testing.T) {
 		}
 	}
 }
+
+func TestIsE164(t *testing.T) {
+	tests := []struct {
+		phone string
+		want  bool
+	}{
+		{"+13035550142", true},
+		{"+442071838750", true},
+		{"+12", true},
+		{"+123456789012345", true},
+		{"+1234567890123456", false}, // 16 digits
+		{"+1", false},
+		{"+03035550142", false},
+		{"13035550142", false},
+		{"+1 303 555 0142", false},
+		{"+1303555014２", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := IsE164(tt.phone); got != tt.want {
+			t.Errorf("IsE164(%q) = %v, want %v", tt.phone, got, tt.want)
+		}
+	}
+}

@@ -198,7 +198,7 @@ func (c *Composer) digestItem(r appointment.Request, status appointment.Status, 
 	}
 	if c.minimal() {
 		item.FullName = ""
-	} else if e164Pattern.MatchString(r.Phone) {
+	} else if appointment.IsE164(r.Phone) {
 		item.PhoneText, item.PhoneDial = patientPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
 	} else {
 		item.PhoneText = r.Phone

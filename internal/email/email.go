@@ -34,7 +34,6 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"net/mail"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -364,7 +363,7 @@ func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 	if _, err := appointment.ParseReference(r.Reference); err != nil {
 		return Message{}, errors.New("request reference is missing or malformed")
 	}
-	if !e164Pattern.MatchString(r.Phone) {
+	if !appointment.IsE164(r.Phone) {
 		return Message{}, errors.New("request phone is not in E.164 form")
 	}
 	if r.CreatedAt.IsZero() {
@@ -481,8 +480,6 @@ func (c *Composer) staffReplyTo(patientAddress string) []string {
 	}
 	return []string{patientAddress}
 }
-
-var e164Pattern = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
 
 // location returns the request's location. A request without one can only
 // come from a clinic with a single site, which is then the one meant.

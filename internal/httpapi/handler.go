@@ -266,9 +266,8 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 	if sub.valid {
 		receipt, found, err := h.store.Replay(ctx, sub.req, sub.dedupe)
 		switch {
-		case errors.Is(err, appointment.ErrIdempotencyKeyReused):
-			return r.fail(ctx, err, log)
 		case err != nil:
+			// A reused idempotency key too: the problem table answers it.
 			return r.fail(ctx, err, log)
 		case found:
 			return r.success(receipt)
@@ -321,9 +320,6 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 		// given back: a patient whose first try met an outage, or who
 		// clicked twice, still has all of it.
 		h.refund(ctx, address, h.cfg.PerAddress, now, log)
-	}
-	if errors.Is(err, appointment.ErrIdempotencyKeyReused) {
-		return r.fail(ctx, err, log)
 	}
 	if err != nil {
 		return r.fail(ctx, err, log)
