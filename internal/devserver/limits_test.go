@@ -108,13 +108,7 @@ func TestBodyOverTheLimitIsRefusedWhileRead(t *testing.T) {
 func TestEndlessBodyGetsTheAPIsRefusal(t *testing.T) {
 	ts := start(t, Options{})
 	body := &endlessBody{fill: ' '}
-	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/appointments", io.NopCloser(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Origin", ts.URL)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := postJSON(t, ts, io.NopCloser(body))
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestEntityTooLarge || resp.Header.Get("Content-Type") != "application/problem+json" {

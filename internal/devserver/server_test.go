@@ -81,15 +81,23 @@ func startStoppable(t *testing.T, opts Options) (*httptest.Server, func()) {
 	return ts, stop
 }
 
-func submitJSON(t *testing.T, ts *httptest.Server, body string) map[string]string {
+// postJSON posts body to the server's API as the demo form's script does,
+// from the server's own origin.
+func postJSON(t *testing.T, ts *httptest.Server, body io.Reader) *http.Response {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/appointments", strings.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/appointments", body)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Origin", ts.URL)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return resp
+}
+
+func submitJSON(t *testing.T, ts *httptest.Server, body string) map[string]string {
+	t.Helper()
+	resp := postJSON(t, ts, strings.NewReader(body))
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusCreated {
@@ -186,13 +194,7 @@ func TestHoneypotMeetsTheAddressLimit(t *testing.T) {
 	ts := start(t, Options{})
 	post := func(body string) int {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/appointments", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Origin", ts.URL)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := postJSON(t, ts, strings.NewReader(body))
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		return resp.StatusCode

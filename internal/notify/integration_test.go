@@ -243,16 +243,7 @@ func TestThrottledSendIsRetried(t *testing.T) {
 	if failed := handle(t, h, retry); len(failed) != 0 {
 		t.Fatalf("retry failures %v", failed)
 	}
-	counts := map[string]int{}
-	for _, s := range w.moto.RawEmails(t) {
-		counts[strings.Join(s.Destinations, ",")]++
-	}
-	want := map[string]int{first.Email: 1, second.Email: 1, frontDesk: 2}
-	for to, n := range want {
-		if counts[to] != n {
-			t.Errorf("%d emails to %s, want %d (all: %v)", counts[to], to, n, counts)
-		}
-	}
+	w.eachEmailOnce(t, first, second)
 }
 
 // endingSender ends the invocation's context when its last send returns,
@@ -316,16 +307,7 @@ func TestRedeliveryAfterAllThrottledBatchThroughDynamoDB(t *testing.T) {
 	if failed := handle(t, w.handler(t, sender, nil), batch); len(failed) != 0 {
 		t.Fatalf("the redelivery failed records %v", failed)
 	}
-	counts := map[string]int{}
-	for _, s := range w.moto.RawEmails(t) {
-		counts[strings.Join(s.Destinations, ",")]++
-	}
-	want := map[string]int{first.Email: 1, second.Email: 1, frontDesk: 2}
-	for to, n := range want {
-		if counts[to] != n {
-			t.Errorf("%d emails to %s, want %d (all: %v)", counts[to], to, n, counts)
-		}
-	}
+	w.eachEmailOnce(t, first, second)
 }
 
 // TestRejectedSendIsRecorded: moto, like SES in its sandbox, refuses a
@@ -474,6 +456,25 @@ func TestTransitionEmailsThroughMoto(t *testing.T) {
 	for _, k := range []appointment.EmailKind{appointment.TransitionEmail(appointment.EmailBooking, 1), appointment.TransitionEmail(appointment.EmailCancelNotice, 2), appointment.TransitionEmail(appointment.EmailCancelled, 2)} {
 		if got.Deliveries[k].State != appointment.DeliverySent {
 			t.Errorf("%s = %+v", k, got.Deliveries[k])
+		}
+	}
+}
+
+// eachEmailOnce checks that SES got each request's confirmation once and the
+// front desk one notification for each.
+func (w *world) eachEmailOnce(t *testing.T, requests ...appointment.Request) {
+	t.Helper()
+	counts := map[string]int{}
+	for _, s := range w.moto.RawEmails(t) {
+		counts[strings.Join(s.Destinations, ",")]++
+	}
+	want := map[string]int{frontDesk: len(requests)}
+	for _, r := range requests {
+		want[r.Email]++
+	}
+	for to, n := range want {
+		if counts[to] != n {
+			t.Errorf("%d emails to %s, want %d (all: %v)", counts[to], to, n, counts)
 		}
 	}
 }
