@@ -38,12 +38,12 @@ endef
 ## database in .local/, or DynamoDB and SES at AWS_ENDPOINT_URL; ARGS passes
 ## flags, such as ARGS="-data .local-2"
 run:
-	$(GO) run ./infra/local $(ARGS)
+	$(GO) run ./cmd/local $(ARGS)
 
 ## bench-local: the local server's throughput, latency and restart time with
 ## 20,000 requests stored (docs/performance.md)
 bench-local:
-	$(GO) run ./infra/benchlocal
+	$(GO) run ./devtools/benchlocal
 
 build-SubmitFunction:
 	$(call go-bootstrap,submit)
@@ -72,7 +72,7 @@ unit: node_modules/.package-lock.json
 # Test tools pinned by package-lock.json: axe-core for the demo form's
 # accessibility check, and @cloud-copilot/iam-simulate, which evaluates
 # every AWS call the functions make in the tests against their IAM roles
-# (internal/iamsim, run by Node.js as a separate process; never built into
+# (internal/testing/iamsim, run by Node.js as a separate process; never built into
 # anything deployed). Without npm the accessibility check is skipped
 # locally (and fails in CI), with a message saying so; the IAM checks fail
 # with the command that installs it.
@@ -82,14 +82,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 ## screenshots: refresh docs/screenshots from the browser test
 screenshots: node_modules/.package-lock.json
-	$(GO) test -count=1 -run '^TestBrowser(ActionPage)?Screenshots$$' ./internal/devserver -update-screenshots
+	$(GO) test -count=1 -run '^TestBrowser(ActionPage)?Screenshots$$' ./internal/local/devserver -update-screenshots
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZ_DECODE) ./internal/httpapi
 	$(GO) test -run='^$$' -fuzz='^FuzzCompose$$' -fuzztime=$(FUZZ_COMPOSE) ./internal/email
 	$(GO) test -run='^$$' -fuzz='^FuzzSESAddress$$' -fuzztime=$(FUZZ_ADDRESS) ./internal/appointment
 	$(GO) test -run='^$$' -fuzz='^FuzzGreetingName$$' -fuzztime=$(FUZZ_GREETING) ./internal/appointment
-	$(GO) test -run='^$$' -fuzz='^FuzzCheckFile$$' -fuzztime=$(FUZZ_PAGES) ./internal/localstore
+	$(GO) test -run='^$$' -fuzz='^FuzzCheckFile$$' -fuzztime=$(FUZZ_PAGES) ./internal/local/localstore
 
 lint: fmt-check vet cfn-lint
 
@@ -106,13 +106,13 @@ cfn-lint:
 
 ## bench: each function's bootstrap size, cold start, warm latency, CPU,
 ## AWS calls and memory beside a hello-world function's, then the Go
-## benchmarks (infra/bench); BENCHFLAGS passes flags, such as -short or
+## benchmarks (devtools/bench); BENCHFLAGS passes flags, such as -short or
 ## -o table.md. Then a burst of 150 requests drained through
 ## NotifyFunction's handler against SES limited to 14 sends a second
-## (infra/burst, with moto_server); BURSTFLAGS passes flags, such as -busy
+## (devtools/burst, with moto_server); BURSTFLAGS passes flags, such as -busy
 bench:
-	env -u AWS_CA_BUNDLE $(GO) run ./infra/bench $(BENCHFLAGS)
-	env -u AWS_CA_BUNDLE $(GO) run ./infra/burst $(BURSTFLAGS)
+	env -u AWS_CA_BUNDLE $(GO) run ./devtools/bench $(BENCHFLAGS)
+	env -u AWS_CA_BUNDLE $(GO) run ./devtools/burst $(BURSTFLAGS)
 
 deploy:
 	sam build && sam deploy
@@ -126,4 +126,4 @@ clean:
 invoke:
 	@test -n "$(FN)" && test -n "$(EVENT)" || { echo "usage: make invoke FN=<LogicalId> EVENT=<file> [PARAMS='Name=Value ...']" >&2; exit 2; }
 	@$(MAKE) --no-print-directory build-$(FN) ARTIFACTS_DIR=.aws-sam/invoke/$(FN) GOARCH=$$($(GO) env GOHOSTARCH) >&2
-	@$(GO) run ./infra/invoke -function '$(FN)' -event '$(EVENT)' -bootstrap '.aws-sam/invoke/$(FN)/bootstrap' $(addprefix -param ,$(PARAMS))
+	@$(GO) run ./cmd/invoke -function '$(FN)' -event '$(EVENT)' -bootstrap '.aws-sam/invoke/$(FN)/bootstrap' $(addprefix -param ,$(PARAMS))

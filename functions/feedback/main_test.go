@@ -17,9 +17,9 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/dynamo"
-	"example.com/appointments/internal/iamsim"
-	"example.com/appointments/internal/lambdatest"
-	"example.com/appointments/internal/mototest"
+	"example.com/appointments/internal/testing/iamsim"
+	"example.com/appointments/internal/testing/lambdatest"
+	"example.com/appointments/internal/testing/mototest"
 )
 
 const (

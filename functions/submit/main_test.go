@@ -19,9 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"example.com/appointments/internal/iamsim"
-	"example.com/appointments/internal/lambdatest"
-	"example.com/appointments/internal/mototest"
+	"example.com/appointments/internal/testing/iamsim"
+	"example.com/appointments/internal/testing/lambdatest"
+	"example.com/appointments/internal/testing/mototest"
 )
 
 // TestBootstrapUnderEmulator builds the real bootstrap with the Makefile

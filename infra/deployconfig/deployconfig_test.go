@@ -17,7 +17,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"example.com/appointments/internal/lambdatest"
+	"example.com/appointments/internal/testing/lambdatest"
 )
 
 // config is samconfig.toml: its version and its environments.

@@ -16,7 +16,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
-	"example.com/appointments/internal/storetest"
+	"example.com/appointments/internal/testing/storetest"
 )
 
 const organizer = "appointments@mail.example.com"

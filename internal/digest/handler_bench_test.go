@@ -14,13 +14,13 @@ import (
 
 	"example.com/appointments/internal/actionlink"
 	"example.com/appointments/internal/appointment"
-	"example.com/appointments/internal/awsstub"
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/digest"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/metrics"
 	"example.com/appointments/internal/ses"
+	"example.com/appointments/internal/testing/awsstub"
 )
 
 // BenchmarkDigestHandler measures one morning digest of ten open requests

@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"example.com/appointments/internal/appointment"
-	"example.com/appointments/internal/storetest"
+	"example.com/appointments/internal/testing/storetest"
 )
 
 func TestRequestImageRoundTrip(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 
 	"example.com/appointments/internal/appointment"
-	"example.com/appointments/internal/storetest"
+	"example.com/appointments/internal/testing/storetest"
 )
 
 // reflectedItem is a request item as the SDK's attributevalue package would

@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"example.com/appointments/internal/appointment"
-	"example.com/appointments/internal/mototest"
-	"example.com/appointments/internal/storetest"
+	"example.com/appointments/internal/testing/mototest"
+	"example.com/appointments/internal/testing/storetest"
 )
 
 // table is a RequestsTable in a moto_server of its own.

@@ -24,16 +24,16 @@ import (
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/dynamo"
-	"example.com/appointments/internal/dynamostreams"
 	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/feedback"
-	"example.com/appointments/internal/iamsim"
-	"example.com/appointments/internal/lambdatest"
+	"example.com/appointments/internal/local/dynamostreams"
 	"example.com/appointments/internal/metrics"
-	"example.com/appointments/internal/mototest"
 	"example.com/appointments/internal/notify"
-	"example.com/appointments/internal/samtemplate"
 	"example.com/appointments/internal/ses"
+	"example.com/appointments/internal/testing/iamsim"
+	"example.com/appointments/internal/testing/lambdatest"
+	"example.com/appointments/internal/testing/mototest"
+	"example.com/appointments/internal/testing/samtemplate"
 )
 
 // These tests take SES's feedback through the parts the stack wires

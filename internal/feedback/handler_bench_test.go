@@ -12,10 +12,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"example.com/appointments/internal/awsstub"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/feedback"
 	"example.com/appointments/internal/metrics"
+	"example.com/appointments/internal/testing/awsstub"
 )
 
 // BenchmarkFeedbackHandler measures SES's delivery, bounce and complaint

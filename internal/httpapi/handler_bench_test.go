@@ -9,11 +9,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"example.com/appointments/internal/awsstub"
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/libphonenumber"
 	"example.com/appointments/internal/metrics"
+	"example.com/appointments/internal/testing/awsstub"
 )
 
 // BenchmarkDecodeValidate measures reading a JSON submission's body and

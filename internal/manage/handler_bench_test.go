@@ -13,10 +13,10 @@ import (
 
 	"example.com/appointments/internal/actionlink"
 	"example.com/appointments/internal/appointment"
-	"example.com/appointments/internal/awsstub"
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/manage"
+	"example.com/appointments/internal/testing/awsstub"
 )
 
 // BenchmarkManageHandler measures the front desk opening a request's

@@ -17,8 +17,8 @@ import (
 	"example.com/appointments/internal/actionlink"
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
-	"example.com/appointments/internal/localstore"
-	"example.com/appointments/internal/storetest"
+	"example.com/appointments/internal/local/localstore"
+	"example.com/appointments/internal/testing/storetest"
 )
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")

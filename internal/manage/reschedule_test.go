@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"example.com/appointments/internal/appointment"
-	"example.com/appointments/internal/localstore"
+	"example.com/appointments/internal/local/localstore"
 )
 
 // TestRescheduleLinkActsOnce: a reschedule link moves the appointment

@@ -14,7 +14,6 @@ import (
 	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
 
 	"example.com/appointments/internal/appointment"
-	"example.com/appointments/internal/awsstub"
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/email"
@@ -22,6 +21,7 @@ import (
 	"example.com/appointments/internal/notify"
 	secretstore "example.com/appointments/internal/secretsmanager"
 	"example.com/appointments/internal/ses"
+	"example.com/appointments/internal/testing/awsstub"
 )
 
 // BenchmarkNotifyHandler measures one stream record of a new request
@@ -31,7 +31,7 @@ import (
 // action links), sent through the real SES sender and recorded, with the
 // real DynamoDB store, all over the SDK's clients against a loopback stub
 // that accepts every call. Sends are not paced (pacing waits for SES's
-// rate, which infra/burst measures); allocations include the stub's own,
+// rate, which devtools/burst measures); allocations include the stub's own,
 // which runs in the same process.
 func BenchmarkNotifyHandler(b *testing.B) {
 	stub, err := awsstub.Start()

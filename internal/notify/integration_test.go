@@ -21,12 +21,12 @@ import (
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/dynamo"
-	"example.com/appointments/internal/dynamostreams"
 	"example.com/appointments/internal/email"
-	"example.com/appointments/internal/iamsim"
+	"example.com/appointments/internal/local/dynamostreams"
 	"example.com/appointments/internal/metrics"
-	"example.com/appointments/internal/mototest"
 	"example.com/appointments/internal/ses"
+	"example.com/appointments/internal/testing/iamsim"
+	"example.com/appointments/internal/testing/mototest"
 )
 
 // These tests run the handler against moto: requests stored by the real

@@ -14,7 +14,7 @@ import (
 
 	"example.com/appointments/internal/actionlink"
 	"example.com/appointments/internal/appointment"
-	"example.com/appointments/internal/mototest"
+	"example.com/appointments/internal/testing/mototest"
 )
 
 // TestActionLinks makes links with a key read from a Secrets

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"example.com/appointments/internal/mototest"
+	"example.com/appointments/internal/testing/mototest"
 )
 
 // TestReadFromSecretsManager reads a secret through a real Secrets

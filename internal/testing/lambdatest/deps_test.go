@@ -1,0 +1,164 @@
+package lambdatest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// localOnly are the paths of code that serves local development,
+// measurement and tests: the commands (cmd/), the measuring tools
+// (devtools/), the local server and its stores (internal/local/) and the
+// test tooling (internal/testing/), and the libraries only they use. A
+// Lambda bootstrap carries only what production needs, so nothing under
+// them may be linked into a function: it would add size and cold-start
+// time, and code that never runs on AWS.
+var localOnly = []string{
+	module + "/cmd",
+	module + "/devtools",
+	module + "/internal/local",
+	module + "/internal/testing",
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams",
+	"github.com/chromedp/chromedp",
+	"go.etcd.io/bbolt",
+}
+
+// sdkConfigLoading are packages that add size and cold-start time and that
+// the functions do without: the AWS SDK's general configuration loading and
+// the credential sources it links (shared config files, SSO, STS role
+// chains, the instance metadata service), since on Lambda the
+// configuration is in the environment, which internal/awsenv reads.
+var sdkConfigLoading = []string{
+	"github.com/aws/aws-sdk-go-v2/config",
+	"github.com/aws/aws-sdk-go-v2/service/sso",
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc",
+	"github.com/aws/aws-sdk-go-v2/service/sts",
+	"github.com/aws/aws-sdk-go-v2/service/signin",
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds",
+	"github.com/aws/aws-sdk-go-v2/internal/ini",
+}
+
+// phoneLibrary decodes all of libphonenumber's metadata when a program
+// starts, about 20 ms and 5 MB of a cold start. Only the functions that
+// read a patient's number (SubmitFunction) or show one in an email
+// (NotifyFunction, DigestFunction) may link it.
+const phoneLibrary = "github.com/nyaruka/phonenumbers"
+
+var readsPhoneNumbers = map[string]bool{"submit": true, "notify": true, "digest": true}
+
+// TestFunctionsLinkNoLocalTooling lists what each function's main package
+// (every directory in functions/) links, as the Makefile builds it, and
+// fails on any local-only package or any of the SDK's configuration
+// loading.
+func TestFunctionsLinkNoLocalTooling(t *testing.T) {
+	entries, err := os.ReadDir(filepath.Join(RepoRoot(t), "functions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var functions []string
+	for _, e := range entries {
+		if e.IsDir() {
+			functions = append(functions, e.Name())
+		}
+	}
+	if len(functions) < 5 {
+		t.Fatalf("functions/ holds only %v", functions)
+	}
+	var patterns []string
+	for _, fn := range functions {
+		patterns = append(patterns, "./functions/"+fn)
+	}
+	all := bootstrapDeps(t, patterns...)
+	for _, fn := range functions {
+		deps := all[module+"/functions/"+fn]
+		if len(deps) < 10 {
+			t.Fatalf("go list -deps ./functions/%s listed only %v", fn, deps)
+		}
+		if !readsPhoneNumbers[fn] && slices.Contains(deps, phoneLibrary) {
+			t.Errorf("functions/%s links %s, which it does not need and which slows its cold start (see phoneLibrary)", fn, phoneLibrary)
+		}
+		for _, dep := range deps {
+			for _, banned := range localOnly {
+				if dep == banned || strings.HasPrefix(dep, banned+"/") {
+					t.Errorf("functions/%s links %s, which is local tooling", fn, dep)
+				}
+			}
+			for _, banned := range sdkConfigLoading {
+				if dep == banned || strings.HasPrefix(dep, banned+"/") {
+					t.Errorf("functions/%s links %s, which slows every cold start (see sdkConfigLoading)", fn, dep)
+				}
+			}
+		}
+	}
+}
+
+// TestCoreDependsOnNoAdapter: the domain and the handlers' cores reach AWS
+// only through the interfaces they declare, so none of them links an
+// adapter or an AWS service client; main wires the adapters in. The local
+// server's embedded store is an adapter that needs no AWS, so it links none
+// of them either.
+func TestCoreDependsOnNoAdapter(t *testing.T) {
+	adapters := []string{
+		"example.com/appointments/internal/dynamo",
+		"example.com/appointments/internal/local/dynamostreams",
+		"example.com/appointments/internal/ses",
+		"example.com/appointments/internal/local/localstore",
+		"example.com/appointments/internal/secretsmanager",
+		"example.com/appointments/internal/turnstile",
+		"github.com/aws/aws-sdk-go-v2/service/",
+	}
+	core := []string{"appointment", "clinic", "email", "httpapi", "notify", "manage", "digest", "feedback", "actionlink", "calendar", "local/localstore"}
+	var patterns []string
+	for _, pkg := range core {
+		patterns = append(patterns, "./internal/"+pkg)
+	}
+	all := listDeps(t, nil, patterns...)
+	for _, pkg := range core {
+		if len(all[module+"/internal/"+pkg]) == 0 {
+			t.Fatalf("go list found no dependencies of internal/%s", pkg)
+		}
+		for _, dep := range all[module+"/internal/"+pkg] {
+			for _, a := range adapters {
+				if dep == "example.com/appointments/internal/"+pkg {
+					continue
+				}
+				if dep == a || (strings.HasSuffix(a, "/") && strings.HasPrefix(dep, a)) {
+					t.Errorf("internal/%s depends on %s", pkg, dep)
+				}
+			}
+		}
+	}
+}
+
+// module is this module's path.
+const module = "example.com/appointments"
+
+// bootstrapDeps lists what each package of patterns links when built as
+// the Makefile builds a function's bootstrap.
+func bootstrapDeps(t *testing.T, patterns ...string) map[string][]string {
+	t.Helper()
+	return listDeps(t, []string{"CGO_ENABLED=0", "GOOS=linux"}, append([]string{"-tags", "lambda.norpc"}, patterns...)...)
+}
+
+// listDeps runs go list once for all of args (flags, then package
+// patterns) with env added to the environment, and returns each listed
+// package's dependencies, direct and indirect, by import path.
+func listDeps(t *testing.T, env []string, args ...string) map[string][]string {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"list", "-f", "{{.ImportPath}}{{range .Deps}} {{.}}{{end}}"}, args...)...)
+	cmd.Dir = RepoRoot(t)
+	cmd.Env = append(cmd.Environ(), env...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list %v: %v", args, err)
+	}
+	deps := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		deps[fields[0]] = fields[1:]
+	}
+	return deps
+}
