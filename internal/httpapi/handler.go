@@ -70,15 +70,8 @@ type Metrics interface {
 // answers them as responses, which Lambda's own Errors metric never sees.
 const MetricServerErrors = "ServerErrors"
 
-// Limit allows Max events per Window; a zero Max turns it off. Windows are
-// fixed, aligned to the Unix epoch, so a counter's window is known from the
-// time alone.
-type Limit struct {
-	Max    int
-	Window time.Duration
-}
-
-func (l Limit) on() bool { return l.Max > 0 && l.Window > 0 }
+// Limit allows Max events per Window (appointment.Limit).
+type Limit = appointment.Limit
 
 // Config is what the handler needs to know about its deployment.
 type Config struct {
@@ -292,7 +285,7 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 		}
 	}
 
-	if h.cfg.Accepted.on() {
+	if h.cfg.Accepted.On() {
 		if wait, err := h.spend(ctx, "client#"+client, h.cfg.Accepted, now); err != nil {
 			return r.fail(ctx, err, log)
 		} else if wait != nil {
@@ -300,7 +293,7 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 		}
 	}
 	var address string // the patient address's counter, when it is counted
-	if h.cfg.PerAddress.on() {
+	if h.cfg.PerAddress.On() {
 		address = h.addressCounter(sub.req.Email)
 		wait, err := h.spend(ctx, address, h.cfg.PerAddress, now)
 		if err != nil {
@@ -359,7 +352,7 @@ func (h *Handler) submitAtOnce(ctx context.Context, r responder, sub submission,
 	}
 	var spends []appointment.Spend
 	add := func(name string, l Limit) {
-		if l.on() {
+		if l.On() {
 			spends = append(spends, appointment.Spend{Name: name, WindowStart: now.Truncate(l.Window), Window: l.Window, Max: l.Max})
 		}
 	}
@@ -466,7 +459,7 @@ func (h *Handler) read(ctx context.Context, e events.APIGatewayV2HTTPRequest, he
 // requests, and the store itself, still stand behind it, and a patient
 // should see what is wrong with the form rather than an outage.
 func (h *Handler) countAttempt(ctx context.Context, client string, now time.Time, log *slog.Logger) *time.Duration {
-	if !h.cfg.Attempts.on() {
+	if !h.cfg.Attempts.On() {
 		return nil
 	}
 	wait, err := h.spend(ctx, "attempts#"+client, h.cfg.Attempts, now)
