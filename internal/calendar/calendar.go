@@ -62,103 +62,172 @@ const (
 // Build returns the invitation as an .ics file: CRLF line ends, lines folded
 // at 75 octets.
 func Build(in Invite) ([]byte, error) {
-	var status ics.ObjectStatus
-	switch in.Method {
-	case Request:
-		status = ics.ObjectStatusConfirmed
-	case Cancel:
-		status = ics.ObjectStatusCancelled
-	default:
-		return nil, fmt.Errorf("calendar: unknown method %q", in.Method)
-	}
-	if strings.TrimSpace(in.Organizer) == "" {
-		return nil, ErrNoOrganizer
-	}
-	// The same rule as every address that leaves the system: it also keeps
-	// the address free of anything that would need escaping, since
-	// CAL-ADDRESS values are written as they are.
-	organizer, err := appointment.SESAddress(in.Organizer)
+	inv, err := accept(in)
 	if err != nil {
-		return nil, fmt.Errorf("calendar: organizer: %w", err)
+		return nil, err
 	}
-	attendee, err := appointment.SESAddress(in.Request.Email)
-	if err != nil {
-		return nil, fmt.Errorf("calendar: patient: %w", err)
-	}
-	if in.Booking.Start.IsZero() {
-		return nil, ErrNoStart
-	}
-	if in.Booking.Length <= 0 {
-		// RFC 5545 wants DTEND after DTSTART.
-		return nil, fmt.Errorf("calendar: booking length %v is not positive", in.Booking.Length)
-	}
-	if in.Stamp.IsZero() {
-		return nil, errors.New("calendar: stamp is required")
-	}
-	if in.Request.ID == "" {
-		return nil, errors.New("calendar: request ID is required")
-	}
-	p := in.Profile
-	if p == nil {
-		return nil, errors.New("calendar: clinic profile is required")
-	}
-	service, ok := p.Service(in.Request.Service)
-	if !ok {
-		return nil, fmt.Errorf("%w %q", ErrUnknownService, in.Request.Service)
-	}
-	location, ok := p.Location(in.Request.Location)
-	if !ok {
-		return nil, fmt.Errorf("%w %q", ErrUnknownLocation, in.Request.Location)
-	}
-	zone := p.Zone()
-	clinicName := oneLine(p.Name)
-
-	cal := ics.NewCalendarFor(clinicName)
-	cal.SetProductId("-//" + clinicName + "//Appointments//EN")
-	cal.SetMethod(ics.Method(in.Method))
-	cal.SetCalscale("GREGORIAN")
-
+	cal := newCalendar(in.Method, oneLine(in.Profile.Name))
 	// A calendar that does not know the zone by its IANA name places the
 	// event by the VTIMEZONE alone, so it must describe the zone as Go
 	// knows it around the booking.
-	addTimezone(cal, zone, in.Booking.Start)
-
-	// The UID stays the same through every reschedule and the cancel, so
-	// that each message updates the one event; the organizer's domain keeps
-	// it apart from other senders' UIDs.
-	domain := organizer[strings.LastIndexByte(organizer, '@')+1:]
-	event := ics.NewEvent(in.Request.ID + "@" + domain)
-	event.SetSequence(in.Booking.Sequence)
-	event.SetDtStampTime(in.Stamp)
-	// SetStartAt and SetEndAt write UTC; the wall time with TZID keeps the
-	// appointment at the clinic's hour in the patient's calendar, whatever
-	// zone the patient is in.
-	event.SetProperty(ics.ComponentPropertyDtStart, in.Booking.Start.In(zone).Format(localFormat), ics.WithTZID(zone.String()))
-	event.SetProperty(ics.ComponentPropertyDtEnd, in.Booking.End().In(zone).Format(localFormat), ics.WithTZID(zone.String()))
-	event.SetSummary(oneLine(service.Label) + " at " + clinicName)
-	event.SetLocation(oneLine(location.Label) + ", " + oneLine(location.Address))
-	event.SetDescription(description(in, p))
-	event.SetStatus(status)
-	attendeeParams := []parameter{
-		{"CN", paramText(in.Request.FirstName + " " + in.Request.LastName)},
-		{"ROLE", string(ics.ParticipationRoleReqParticipant)},
-	}
-	if in.Method == Request {
-		attendeeParams = append(attendeeParams, parameter{"PARTSTAT", string(ics.ParticipationStatusNeedsAction)})
-	}
-	cal.Components = append(cal.Components, &addressedEvent{
-		VEvent: event,
-		addresses: []contentLine{
-			{"ORGANIZER", []parameter{{"CN", paramText(p.Name)}}, "mailto:" + organizer},
-			{"ATTENDEE", attendeeParams, "mailto:" + attendee},
-		},
-	})
+	addTimezone(cal, in.Profile.Zone(), in.Booking.Start)
+	cal.Components = append(cal.Components, inv.event())
 
 	var b strings.Builder
 	if err := cal.SerializeTo(&b, ics.WithNewLineWindows); err != nil {
 		return nil, fmt.Errorf("calendar: serialize: %w", err)
 	}
 	return []byte(b.String()), nil
+}
+
+// invitation is an Invite that Build has checked, with what it found out
+// on the way: the event's status, the two addresses as they are written,
+// and the service and location the request names.
+type invitation struct {
+	Invite
+	status              ics.ObjectStatus
+	organizer, attendee string
+	service             clinic.Service
+	location            clinic.Location
+}
+
+// accept checks that in can be an invitation, the method first, then the
+// addresses, the booking and the clinic's profile, and returns the first
+// problem it finds.
+func accept(in Invite) (invitation, error) {
+	inv := invitation{Invite: in}
+	var err error
+	if inv.status, err = in.Method.status(); err != nil {
+		return invitation{}, err
+	}
+	if inv.organizer, inv.attendee, err = in.addresses(); err != nil {
+		return invitation{}, err
+	}
+	if err := in.checkBooking(); err != nil {
+		return invitation{}, err
+	}
+	if inv.service, inv.location, err = in.serviceAndLocation(); err != nil {
+		return invitation{}, err
+	}
+	return inv, nil
+}
+
+// status is the STATUS of the event that the method sends.
+func (m Method) status() (ics.ObjectStatus, error) {
+	switch m {
+	case Request:
+		return ics.ObjectStatusConfirmed, nil
+	case Cancel:
+		return ics.ObjectStatusCancelled, nil
+	}
+	return "", fmt.Errorf("calendar: unknown method %q", m)
+}
+
+// addresses returns the organizer's and the patient's addresses as the
+// invitation writes them.
+func (in Invite) addresses() (organizer, attendee string, err error) {
+	if strings.TrimSpace(in.Organizer) == "" {
+		return "", "", ErrNoOrganizer
+	}
+	// The same rule as every address that leaves the system: it also keeps
+	// the address free of anything that would need escaping, since
+	// CAL-ADDRESS values are written as they are.
+	organizer, err = appointment.SESAddress(in.Organizer)
+	if err != nil {
+		return "", "", fmt.Errorf("calendar: organizer: %w", err)
+	}
+	attendee, err = appointment.SESAddress(in.Request.Email)
+	if err != nil {
+		return "", "", fmt.Errorf("calendar: patient: %w", err)
+	}
+	return organizer, attendee, nil
+}
+
+// checkBooking checks what places the event in time and names it: its
+// start and length, when the invitation is made, and the request it
+// belongs to.
+func (in Invite) checkBooking() error {
+	if in.Booking.Start.IsZero() {
+		return ErrNoStart
+	}
+	if in.Booking.Length <= 0 {
+		// RFC 5545 wants DTEND after DTSTART.
+		return fmt.Errorf("calendar: booking length %v is not positive", in.Booking.Length)
+	}
+	if in.Stamp.IsZero() {
+		return errors.New("calendar: stamp is required")
+	}
+	if in.Request.ID == "" {
+		return errors.New("calendar: request ID is required")
+	}
+	return nil
+}
+
+// serviceAndLocation returns the service and the location the request
+// names, from the clinic's profile.
+func (in Invite) serviceAndLocation() (clinic.Service, clinic.Location, error) {
+	p := in.Profile
+	if p == nil {
+		return clinic.Service{}, clinic.Location{}, errors.New("calendar: clinic profile is required")
+	}
+	service, ok := p.Service(in.Request.Service)
+	if !ok {
+		return clinic.Service{}, clinic.Location{}, fmt.Errorf("%w %q", ErrUnknownService, in.Request.Service)
+	}
+	location, ok := p.Location(in.Request.Location)
+	if !ok {
+		return clinic.Service{}, clinic.Location{}, fmt.Errorf("%w %q", ErrUnknownLocation, in.Request.Location)
+	}
+	return service, location, nil
+}
+
+// newCalendar returns the VCALENDAR that carries the event, from the
+// clinic and asking the patient's calendar to apply the method.
+func newCalendar(m Method, clinicName string) *ics.Calendar {
+	cal := ics.NewCalendarFor(clinicName)
+	cal.SetProductId("-//" + clinicName + "//Appointments//EN")
+	cal.SetMethod(ics.Method(m))
+	cal.SetCalscale("GREGORIAN")
+	return cal
+}
+
+// event returns the appointment as the VEVENT the patient's calendar
+// keeps, with its ORGANIZER and ATTENDEE.
+func (inv invitation) event() *addressedEvent {
+	zone := inv.Profile.Zone()
+	// The UID stays the same through every reschedule and the cancel, so
+	// that each message updates the one event; the organizer's domain keeps
+	// it apart from other senders' UIDs.
+	domain := inv.organizer[strings.LastIndexByte(inv.organizer, '@')+1:]
+	event := ics.NewEvent(inv.Request.ID + "@" + domain)
+	event.SetSequence(inv.Booking.Sequence)
+	event.SetDtStampTime(inv.Stamp)
+	// SetStartAt and SetEndAt write UTC; the wall time with TZID keeps the
+	// appointment at the clinic's hour in the patient's calendar, whatever
+	// zone the patient is in.
+	event.SetProperty(ics.ComponentPropertyDtStart, inv.Booking.Start.In(zone).Format(localFormat), ics.WithTZID(zone.String()))
+	event.SetProperty(ics.ComponentPropertyDtEnd, inv.Booking.End().In(zone).Format(localFormat), ics.WithTZID(zone.String()))
+	event.SetSummary(oneLine(inv.service.Label) + " at " + oneLine(inv.Profile.Name))
+	event.SetLocation(oneLine(inv.location.Label) + ", " + oneLine(inv.location.Address))
+	event.SetDescription(description(inv.Invite, inv.Profile))
+	event.SetStatus(inv.status)
+	return &addressedEvent{VEvent: event, addresses: inv.addressLines()}
+}
+
+// addressLines are the event's ORGANIZER, the clinic, and its ATTENDEE,
+// the patient, whose answer a REQUEST awaits.
+func (inv invitation) addressLines() []contentLine {
+	attendee := []parameter{
+		{"CN", paramText(inv.Request.FirstName + " " + inv.Request.LastName)},
+		{"ROLE", string(ics.ParticipationRoleReqParticipant)},
+	}
+	if inv.Method == Request {
+		attendee = append(attendee, parameter{"PARTSTAT", string(ics.ParticipationStatusNeedsAction)})
+	}
+	return []contentLine{
+		{"ORGANIZER", []parameter{{"CN", paramText(inv.Profile.Name)}}, "mailto:" + inv.organizer},
+		{"ATTENDEE", attendee, "mailto:" + inv.attendee},
+	}
 }
 
 // description is the event's notes: what the patient may need at hand when

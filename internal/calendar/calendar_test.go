@@ -790,6 +790,41 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// TestErrorOrder pins what Build says of an invitation it cannot build,
+// and which problem it names when there are several: the checks, listed
+// here in the order Build makes them, are broken one by one from the last,
+// and each time the one just broken must be the one reported.
+func TestErrorOrder(t *testing.T) {
+	p := profile(t)
+	checks := []struct {
+		change func(*Invite)
+		want   string
+	}{
+		{func(in *Invite) { in.Method = "PUBLISH" }, `calendar: unknown method "PUBLISH"`},
+		{func(in *Invite) { in.Organizer = " " }, "calendar: organizer address is required"},
+		{func(in *Invite) { in.Organizer = "Clinic <a@example.com>" }, "calendar: organizer: email address is not one bare address"},
+		{func(in *Invite) { in.Request.Email = "jordan@" }, "calendar: patient: email address is not one bare address"},
+		{func(in *Invite) { in.Booking.Start = time.Time{} }, "calendar: booking start is required"},
+		{func(in *Invite) { in.Booking.Length = -time.Minute }, "calendar: booking length -1m0s is not positive"},
+		{func(in *Invite) { in.Stamp = time.Time{} }, "calendar: stamp is required"},
+		{func(in *Invite) { in.Request.ID = "" }, "calendar: request ID is required"},
+		{func(in *Invite) { in.Profile = nil }, "calendar: clinic profile is required"},
+		{func(in *Invite) { in.Request.Service = "massage" }, `calendar: unknown service "massage"`},
+		{func(in *Invite) { in.Request.Location = "annex" }, `calendar: unknown location "annex"`},
+	}
+	in := invite(t, p, Cancel, 2026, time.November, 2, 9)
+	for i := len(checks) - 1; i >= 0; i-- {
+		checks[i].change(&in)
+		data, err := Build(in)
+		if err == nil {
+			t.Fatalf("check %d: built:\n%s", i, data)
+		}
+		if got, want := err.Error(), checks[i].want; got != want {
+			t.Errorf("check %d: error %q, want %q", i, got, want)
+		}
+	}
+}
+
 func TestUTCOffset(t *testing.T) {
 	for seconds, want := range map[int]string{
 		0: "+0000", -7 * 3600: "-0700", 5*3600 + 1800: "+0530", -(3*3600 + 1800): "-0330",
@@ -889,6 +924,71 @@ func ExampleBuild() {
 	// ORGANIZER;CN=Ascent Total Performance:mailto:appointments@example.com
 	// ATTENDEE;CN=Jordan Rivera;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION:mailto
 	//  :jordan@example.com
+	// END:VEVENT
+	// END:VCALENDAR
+}
+
+// A cancel in a clinic on UTC: the event keeps its UID, carries the next
+// SEQUENCE and CANCELLED, asks the patient for no answer, and keeps the
+// lines of the front desk's note.
+func ExampleBuild_cancel() {
+	p, err := clinic.Default()
+	if err != nil {
+		panic(err)
+	}
+	utc := *p
+	utc.TimeZone = "UTC"
+	if err := utc.Validate(); err != nil {
+		panic(err)
+	}
+	r := storetest.Request("", made)
+	r.ID, r.Reference = "01KAXV3J8N0Q4R5S6T7V8W9X0Y", "KX7P-4MNR"
+	r.Service, r.Location = "dry-needling", "main"
+	data, err := Build(Invite{
+		Method:  Cancel,
+		Profile: &utc,
+		Request: r,
+		Booking: appointment.Booking{
+			Start: time.Date(2026, 11, 2, 16, 0, 0, 0, time.UTC), Length: 30 * time.Minute,
+			Sequence: 2, Note: "Sorry for the change.\r\nCall us to book again.",
+		},
+		Organizer: "appointments@example.com",
+		Stamp:     made,
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Print(strings.ReplaceAll(string(data), "\r\n", "\n"))
+	// Output:
+	// BEGIN:VCALENDAR
+	// VERSION:2.0
+	// PRODID:-//Ascent Total Performance//Appointments//EN
+	// METHOD:CANCEL
+	// CALSCALE:GREGORIAN
+	// BEGIN:VTIMEZONE
+	// TZID:UTC
+	// BEGIN:STANDARD
+	// DTSTART:19700101T000000
+	// TZOFFSETFROM:+0000
+	// TZOFFSETTO:+0000
+	// TZNAME:UTC
+	// END:STANDARD
+	// END:VTIMEZONE
+	// BEGIN:VEVENT
+	// UID:01KAXV3J8N0Q4R5S6T7V8W9X0Y@example.com
+	// SEQUENCE:2
+	// DTSTAMP:20260105T173000Z
+	// DTSTART;TZID=UTC:20261102T160000
+	// DTEND;TZID=UTC:20261102T163000
+	// SUMMARY:Dry needling at Ascent Total Performance
+	// LOCATION:Ascent Total Performance\, 1200 Example Avenue\, Suite 100\,
+	//   Boulder\, CO 80302
+	// DESCRIPTION:This appointment is cancelled.\nReference: KX7P-4MNR\nNote:
+	//   Sorry for the change.\nCall us to book again.\nTo change or cancel\, call
+	//   Ascent Total Performance at +1 303-555-0187.
+	// STATUS:CANCELLED
+	// ORGANIZER;CN=Ascent Total Performance:mailto:appointments@example.com
+	// ATTENDEE;CN=Jordan Rivera;ROLE=REQ-PARTICIPANT:mailto:jordan@example.com
 	// END:VEVENT
 	// END:VCALENDAR
 }

@@ -140,30 +140,59 @@ func Parse(data []byte) (*Profile, error) {
 	return &p, nil
 }
 
-// Validate reports every problem with the profile at once.
+// Validate reports every problem with the profile at once, in the order
+// of its fields, so that whoever edits profile.json fixes it in one go.
 func (p *Profile) Validate() error {
-	var errs []error
-	problem := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf(format, args...))
+	var ps problems
+	p.checkContact(&ps)
+	p.checkLocale(&ps)
+	if !colorPattern.MatchString(p.BrandColor) {
+		ps.add("brandColor %q is not a #rrggbb colour", p.BrandColor)
 	}
+	p.checkHours(&ps)
+	checkChoices(&ps, "services", "service", p.Services)
+	checkChoices(&ps, "locations", "location", p.Locations)
+	if err := errors.Join(ps...); err != nil {
+		return fmt.Errorf("invalid clinic profile: %w", err)
+	}
+	return nil
+}
+
+// problems collects what is wrong with a profile, so that Validate can
+// report all of it rather than the first.
+type problems []error
+
+func (ps *problems) add(format string, args ...any) {
+	*ps = append(*ps, fmt.Errorf(format, args...))
+}
+
+// checkContact checks what patients reach the clinic by: every detail is
+// printed in emails and pages, so none may be blank, and the address and
+// website must be ones a mail client and a browser can open.
+func (p *Profile) checkContact(ps *problems) {
 	if strings.TrimSpace(p.Name) == "" {
-		problem("name is required")
+		ps.add("name is required")
 	}
 	if strings.TrimSpace(p.Phone) == "" {
-		problem("phone is required")
+		ps.add("phone is required")
 	}
 	if _, err := mail.ParseAddress(p.Email); err != nil {
-		problem("email %q is not an address", p.Email)
+		ps.add("email %q is not an address", p.Email)
 	}
 	if u, err := url.Parse(p.Website); err != nil || u.Scheme != "https" || u.Host == "" {
-		problem("website %q is not an absolute https URL", p.Website)
+		ps.add("website %q is not an absolute https URL", p.Website)
 	}
 	if strings.TrimSpace(p.Address) == "" {
-		problem("address is required")
+		ps.add("address is required")
 	}
+}
+
+// checkLocale checks how the clinic's times and phone numbers are read,
+// and keeps the time zone it names for Zone.
+func (p *Profile) checkLocale(ps *problems) {
 	zone, err := time.LoadLocation(p.TimeZone)
 	if err != nil || p.TimeZone == "" {
-		problem("timeZone %q is not an IANA time zone", p.TimeZone)
+		ps.add("timeZone %q is not an IANA time zone", p.TimeZone)
 	}
 	p.zone = zone
 	// Only the shape is checked here: the functions that read phone
@@ -171,61 +200,78 @@ func (p *Profile) Validate() error {
 	// start (libphonenumber.CheckRegion), and the others do without the
 	// library's start-up cost.
 	if !regionPattern.MatchString(p.DefaultRegion) {
-		problem("defaultRegion %q is not a region code such as US", p.DefaultRegion)
+		ps.add("defaultRegion %q is not a region code such as US", p.DefaultRegion)
 	}
-	if !colorPattern.MatchString(p.BrandColor) {
-		problem("brandColor %q is not a #rrggbb colour", p.BrandColor)
-	}
+}
+
+// checkHours checks the opening hours and the reply promise counted in
+// them: each rule names known days and opens before it closes.
+func (p *Profile) checkHours(ps *problems) {
 	for i, h := range p.Hours {
 		for _, d := range h.Days {
 			if !slices.Contains(Weekdays, d) {
-				problem("hours[%d]: day %q is not one of %s", i, d, strings.Join(Weekdays, ", "))
+				ps.add("hours[%d]: day %q is not one of %s", i, d, strings.Join(Weekdays, ", "))
 			}
 		}
 		if !clockPattern.MatchString(h.Opens) || !clockPattern.MatchString(h.Closes) || h.Opens >= h.Closes {
-			problem("hours[%d]: opens %q and closes %q must be HH:MM with opens first", i, h.Opens, h.Closes)
+			ps.add("hours[%d]: opens %q and closes %q must be HH:MM with opens first", i, h.Opens, h.Closes)
 		}
 	}
 	if p.ReplyWithinBusinessHours < 1 {
-		problem("replyWithinBusinessHours must be at least 1")
+		ps.add("replyWithinBusinessHours must be at least 1")
 	}
-	if len(p.Services) == 0 {
-		problem("at least one service is required")
+}
+
+// checkChoices checks a list the form offers, services or locations: at
+// least one entry, each with an ID the form can send that picks out one
+// entry of its list and a label the patient can read, and then what is
+// particular to the entry.
+func checkChoices[T choice](ps *problems, list, noun string, entries []T) {
+	if len(entries) == 0 {
+		ps.add("at least one %s is required", noun)
 	}
 	seen := map[string]bool{}
-	for i, s := range p.Services {
-		if !idPattern.MatchString(s.ID) || seen["s:"+s.ID] {
-			problem("services[%d]: id %q must be unique, lower case with dashes", i, s.ID)
+	for i, e := range entries {
+		id, label := e.choice()
+		if !idPattern.MatchString(id) || seen[id] {
+			ps.add("%s[%d]: id %q must be unique, lower case with dashes", list, i, id)
 		}
-		seen["s:"+s.ID] = true
-		if strings.TrimSpace(s.Label) == "" {
-			problem("services[%d]: label is required", i)
+		seen[id] = true
+		if strings.TrimSpace(label) == "" {
+			ps.add("%s[%d]: label is required", list, i)
 		}
-		if s.Minutes != 0 && (s.Minutes < 5 || s.Minutes > 480) {
-			problem("services[%d]: minutes must be from 5 to 480, or left out", i)
+		e.check(ps, i)
+	}
+}
+
+// choice is an entry of a list the form offers.
+type choice interface {
+	// choice returns what the form sends and what the patient reads.
+	choice() (id, label string)
+	// check adds the problems of the entry's own settings, the i-th of
+	// its list.
+	check(ps *problems, i int)
+}
+
+func (s Service) choice() (id, label string) { return s.ID, s.Label }
+
+// check asks for a usual length the schedule page can start from.
+func (s Service) check(ps *problems, i int) {
+	if s.Minutes != 0 && (s.Minutes < 5 || s.Minutes > 480) {
+		ps.add("services[%d]: minutes must be from 5 to 480, or left out", i)
+	}
+}
+
+func (l Location) choice() (id, label string) { return l.ID, l.Label }
+
+// check asks that a front desk address of the location's own be one mail
+// can reach.
+func (l Location) check(ps *problems, i int) {
+	if l.FrontDeskEmail != "" {
+		if _, err := mail.ParseAddress(l.FrontDeskEmail); err != nil {
+			ps.add("locations[%d]: frontDeskEmail %q is not an address", i, l.FrontDeskEmail)
 		}
 	}
-	if len(p.Locations) == 0 {
-		problem("at least one location is required")
-	}
-	for i, l := range p.Locations {
-		if !idPattern.MatchString(l.ID) || seen["l:"+l.ID] {
-			problem("locations[%d]: id %q must be unique, lower case with dashes", i, l.ID)
-		}
-		seen["l:"+l.ID] = true
-		if strings.TrimSpace(l.Label) == "" {
-			problem("locations[%d]: label is required", i)
-		}
-		if l.FrontDeskEmail != "" {
-			if _, err := mail.ParseAddress(l.FrontDeskEmail); err != nil {
-				problem("locations[%d]: frontDeskEmail %q is not an address", i, l.FrontDeskEmail)
-			}
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("invalid clinic profile: %w", err)
-	}
-	return nil
 }
 
 // Zone returns the clinic's time zone.

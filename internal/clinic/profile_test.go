@@ -83,3 +83,137 @@ func TestServiceLength(t *testing.T) {
 		t.Errorf("Validate() with 2 minutes = %v", err)
 	}
 }
+
+// TestValidateMessages pins the whole text Validate reports, every
+// problem in the order the profile's fields come, so that a front desk
+// editing profile.json reads the same list whatever shape the checks take.
+func TestValidateMessages(t *testing.T) {
+	p, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		profile Profile
+		want    []string
+	}{
+		{
+			name: "every field missing",
+			want: []string{
+				"name is required",
+				"phone is required",
+				`email "" is not an address`,
+				`website "" is not an absolute https URL`,
+				"address is required",
+				`timeZone "" is not an IANA time zone`,
+				`defaultRegion "" is not a region code such as US`,
+				`brandColor "" is not a #rrggbb colour`,
+				"replyWithinBusinessHours must be at least 1",
+				"at least one service is required",
+				"at least one location is required",
+			},
+		},
+		{
+			name: "every entry wrong",
+			profile: Profile{
+				Name:          " ",
+				Phone:         "\t",
+				Email:         "desk@",
+				Website:       "https:///no-host",
+				Address:       "\n",
+				TimeZone:      "Mars/Olympus",
+				DefaultRegion: "usa",
+				BrandColor:    "#0f4c5",
+				Hours: []Hours{
+					{Days: []string{"mon", "funday"}, Opens: "08:00", Closes: "17:00"},
+					{Days: []string{"sat"}, Opens: "12:00", Closes: "08:00"},
+					{Days: []string{"sun"}, Opens: "8:00", Closes: "12:00"},
+					{Days: []string{"tue"}, Opens: "09:00", Closes: "09:00"},
+				},
+				ReplyWithinBusinessHours: -1,
+				Services: []Service{
+					{ID: "evaluation", Label: "Evaluation"},
+					{ID: "evaluation", Label: " ", Minutes: 4},
+					{ID: "Sports Performance", Label: "Sports", Minutes: 481},
+					{ID: "main", Label: "Main", Minutes: 480},
+				},
+				Locations: []Location{
+					{ID: "main", Label: "Main"},
+					{ID: "main", Label: "", FrontDeskEmail: "desk@"},
+					{ID: "-annex", Label: "Annex", FrontDeskEmail: "annex@example.com"},
+				},
+			},
+			want: []string{
+				"name is required",
+				"phone is required",
+				`email "desk@" is not an address`,
+				`website "https:///no-host" is not an absolute https URL`,
+				"address is required",
+				`timeZone "Mars/Olympus" is not an IANA time zone`,
+				`defaultRegion "usa" is not a region code such as US`,
+				`brandColor "#0f4c5" is not a #rrggbb colour`,
+				`hours[0]: day "funday" is not one of mon, tue, wed, thu, fri, sat, sun`,
+				`hours[1]: opens "12:00" and closes "08:00" must be HH:MM with opens first`,
+				`hours[2]: opens "8:00" and closes "12:00" must be HH:MM with opens first`,
+				`hours[3]: opens "09:00" and closes "09:00" must be HH:MM with opens first`,
+				"replyWithinBusinessHours must be at least 1",
+				`services[1]: id "evaluation" must be unique, lower case with dashes`,
+				"services[1]: label is required",
+				"services[1]: minutes must be from 5 to 480, or left out",
+				`services[2]: id "Sports Performance" must be unique, lower case with dashes`,
+				"services[2]: minutes must be from 5 to 480, or left out",
+				`locations[1]: id "main" must be unique, lower case with dashes`,
+				"locations[1]: label is required",
+				`locations[1]: frontDeskEmail "desk@" is not an address`,
+				`locations[2]: id "-annex" must be unique, lower case with dashes`,
+			},
+		},
+		{
+			name:    "an http website",
+			profile: withWebsite(p, "http://www.example.com"),
+			want:    []string{`website "http://www.example.com" is not an absolute https URL`},
+		},
+		{
+			name:    "a website that does not parse",
+			profile: withWebsite(p, "https://www.example.com/%zz"),
+			want:    []string{`website "https://www.example.com/%zz" is not an absolute https URL`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.profile.Validate()
+			if err == nil {
+				t.Fatal("Validate() = nil")
+			}
+			if got, want := err.Error(), "invalid clinic profile: "+strings.Join(tt.want, "\n"); got != want {
+				t.Errorf("Validate() =\n%s\nwant\n%s", got, want)
+			}
+		})
+	}
+}
+
+// withWebsite returns a copy of p with another website.
+func withWebsite(p *Profile, website string) Profile {
+	q := *p
+	q.Website = website
+	return q
+}
+
+// TestValidateSetsZone checks that a valid profile keeps its zone for
+// Zone, and that a service and a location may share an ID: the form sends
+// them in separate fields.
+func TestValidateSetsZone(t *testing.T) {
+	p, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := *p
+	q.TimeZone = "Asia/Kolkata"
+	q.Locations = []Location{{ID: q.Services[0].ID, Label: "Main"}}
+	if err := q.Validate(); err != nil {
+		t.Fatalf("Validate() = %v", err)
+	}
+	if got, want := q.Zone().String(), "Asia/Kolkata"; got != want {
+		t.Errorf("Zone() = %s, want %s", got, want)
+	}
+}
