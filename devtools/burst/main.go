@@ -60,6 +60,7 @@ import (
 	"example.com/appointments/internal/metrics"
 	"example.com/appointments/internal/notify"
 	"example.com/appointments/internal/ses"
+	"example.com/appointments/internal/testing/mototest"
 	"example.com/appointments/internal/testing/samtemplate"
 )
 
@@ -100,6 +101,17 @@ func main() {
 		}
 		os.Exit(1)
 	}
+}
+
+// caVariable reports whether name is an environment variable that points a
+// TLS client at a custom CA bundle: AWS_CA_BUNDLE and its kind.
+func caVariable(name string) bool {
+	for _, s := range []string{"CA_BUNDLE", "SSL_CERT", "CA_CERTS", "CAINFO", "SSL_ROOTS"} {
+		if strings.Contains(name, s) {
+			return true
+		}
+	}
+	return name == "PIP_CERT"
 }
 
 // config is one run's settings.
@@ -233,12 +245,12 @@ func run(ctx context.Context, c config) (result, error) {
 
 	endpoint := c.moto
 	if endpoint == "" {
-		m, err := startMoto()
+		m, err := mototest.Launch()
 		if err != nil {
 			return res, err
 		}
-		defer m.stop()
-		endpoint = m.endpoint
+		defer m.Stop()
+		endpoint = m.Endpoint
 	}
 	stub, err := startSESStub(c.rate)
 	if err != nil {
