@@ -45,7 +45,7 @@ type Role struct {
 // the simulation leaves out because their text is not in the template:
 // they grant CloudWatch Logs and X-Ray writes, which the functions' code
 // never calls (Lambda does, with the role), and the audit of the template
-// (internal/testing/samtemplate) allows no other.
+// (infra/template) allows no other.
 var awsManagedPolicies = regexp.MustCompile(`^arn:(aws[a-z-]*|\$\{AWS::Partition\}):iam::aws:policy/(service-role/AWSLambdaBasicExecutionRole|AWSXrayWriteOnlyAccess)$`)
 
 // translated is template.yaml as the SAM translator makes it, once per
