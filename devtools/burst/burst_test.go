@@ -5,12 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -155,53 +152,3 @@ func TestShardRetriesFromTheFirstFailure(t *testing.T) {
 		t.Errorf("batches %v (want %v), stats %+v", f.batches, want, st)
 	}
 }
-
-// TestStubThrottles: the SES stub accepts at most its rate in any one
-// second and answers the rest as SES does.
-func TestStubThrottles(t *testing.T) {
-	s := newSESStub(3)
-	clock := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	s.now = func() time.Time { return clock }
-	send := func(id string) int {
-		form := url.Values{"Action": {"SendRawEmail"}, "Tags.member.1.Name": {"request"}, "Tags.member.1.Value": {id}, "Tags.member.2.Name": {"email"}, "Tags.member.2.Value": {"patient"}}
-		req, _ := http.NewRequest(http.MethodPost, "/", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		w := &recorder{header: http.Header{}}
-		s.ServeHTTP(w, req)
-		if w.status == http.StatusBadRequest && !strings.Contains(w.body.String(), "<Code>Throttling</Code><Message>Maximum sending rate exceeded.</Message>") {
-			t.Errorf("refusal %s", w.body.String())
-		}
-		return w.status
-	}
-	var got []int
-	for i, step := range []time.Duration{0, 100, 100, 100, 600, 100, 150} {
-		clock = clock.Add(step * time.Millisecond)
-		got = append(got, send(fmt.Sprint("r", i)))
-	}
-	// At 0, 0.1 and 0.2 s three are accepted; at 0.3 and 0.9 s all three
-	// are within the second and a fourth is refused; at 1.0 and 1.15 s the
-	// first and then the second have left it.
-	want := []int{200, 200, 200, 400, 400, 200, 200}
-	if !slices.Equal(got, want) {
-		t.Errorf("answers %v, want %v", got, want)
-	}
-	c := s.counts()
-	if c.accepted != 5 || c.throttled != 2 || c.sent["r0/patient"] != 1 || c.sent["r3/patient"] != 0 {
-		t.Errorf("counts %+v", c)
-	}
-}
-
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header { return r.header }
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.body.Write(b)
-}
-func (r *recorder) WriteHeader(status int) { r.status = status }

@@ -13,7 +13,7 @@
 // functions/notify wires it, with the confirmation cap and the suppression
 // list, and sends through a stub of SES on a loopback port that accepts at
 // most MaxSendRate sends in any one second and throttles the rest, as SES
-// does (see sesStub).
+// does (internal/testing/awsstub's ThrottleSends).
 //
 // It prints the emails sent, duplicates, missing emails, dead letters, the
 // elapsed time from the first invocation to the end of the last, the
@@ -60,6 +60,7 @@ import (
 	"example.com/appointments/internal/metrics"
 	"example.com/appointments/internal/notify"
 	"example.com/appointments/internal/ses"
+	"example.com/appointments/internal/testing/awsstub"
 	"example.com/appointments/internal/testing/mototest"
 	"example.com/appointments/internal/testing/samtemplate"
 )
@@ -252,11 +253,14 @@ func run(ctx context.Context, c config) (result, error) {
 		defer m.Stop()
 		endpoint = m.Endpoint
 	}
-	stub, err := startSESStub(c.rate)
+	stub, err := awsstub.Start()
 	if err != nil {
 		return res, err
 	}
-	defer stub.close()
+	defer stub.Close()
+	if err := stub.ThrottleSends(c.rate); err != nil {
+		return res, err
+	}
 
 	// A table of its own, so that runs against one moto_server share no
 	// requests and no counters.
@@ -307,15 +311,15 @@ func run(ctx context.Context, c config) (result, error) {
 	res.elapsed = time.Since(start)
 
 	res.warnings = warnings.snapshot()
-	counts := stub.counts()
-	res.sent, res.throttled, res.quotaCalls = counts.accepted, counts.throttled, counts.quotaGet
-	res.stray = counts.untagged
+	counts := stub.SES()
+	res.sent, res.throttled, res.quotaCalls = counts.Accepted, counts.Throttled, counts.QuotaCalls
+	res.stray = counts.Untagged
 	inBurst := map[string]bool{}
 	for _, id := range ids {
 		for _, kind := range []email.Kind{email.Patient, email.FrontDesk} {
 			key := id + "/" + string(kind)
 			inBurst[key] = true
-			switch n := counts.sent[key]; {
+			switch n := counts.Sent[key]; {
 			case n == 0:
 				res.missing++
 			case n > 1:
@@ -330,7 +334,7 @@ func run(ctx context.Context, c config) (result, error) {
 			}
 		}
 	}
-	for key, n := range counts.sent {
+	for key, n := range counts.Sent {
 		if !inBurst[key] {
 			res.stray += n
 		}

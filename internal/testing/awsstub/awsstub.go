@@ -17,7 +17,9 @@
 //     secretsmanager.GetSecretValue): every secret's value is Secret.
 //   - SES's query protocol (Action=...): SendRawEmail and SendEmail answer
 //     with a new message ID, GetSendQuota with a quota of 50,000 a day at
-//     MaxSendRate (14 a second unless SetMaxSendRate changes it).
+//     MaxSendRate (14 a second unless SetMaxSendRate or ThrottleSends
+//     changes it). With ThrottleSends, sends beyond the rate are refused as
+//     SES refuses them, for devtools/burst.
 //
 // Every call is counted by service and operation (Calls). Anything else is
 // answered with an error and counted under "Unsupported.<what>".
@@ -26,14 +28,12 @@ package awsstub
 import (
 	"context"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,11 +73,10 @@ type Server struct {
 	ln  net.Listener
 	srv *http.Server
 
-	mu          sync.Mutex
-	calls       map[string]int
-	tables      map[string]map[string]item // table, then item key
-	maxSendRate float64
-	messages    int
+	mu     sync.Mutex
+	calls  map[string]int
+	tables map[string]map[string]item // table, then item key
+	mail   mailbox
 }
 
 // Start starts a stub on a free port of 127.0.0.1.
@@ -86,16 +85,20 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{
-		URL:         "http://" + ln.Addr().String(),
-		ln:          ln,
-		calls:       map[string]int{},
-		tables:      map[string]map[string]item{},
-		maxSendRate: 14,
-	}
+	s := newServer()
+	s.URL = "http://" + ln.Addr().String()
+	s.ln = ln
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(ln)
 	return s, nil
+}
+
+func newServer() *Server {
+	return &Server{
+		calls:  map[string]int{},
+		tables: map[string]map[string]item{},
+		mail:   mailbox{maxSendRate: 14, now: time.Now, sent: map[string]int{}},
+	}
 }
 
 // Close stops the stub and closes its connections.
@@ -122,13 +125,6 @@ func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.tables = map[string]map[string]item{}
-}
-
-// SetMaxSendRate sets the MaxSendRate that GetSendQuota reports.
-func (s *Server) SetMaxSendRate(perSecond float64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.maxSendRate = perSecond
 }
 
 // Env returns the environment variables that point a process's SDK at the
@@ -431,54 +427,6 @@ func (s *Server) secrets(w http.ResponseWriter, op string, body []byte) {
 		"VersionStages": []string{"AWSCURRENT"},
 		"CreatedDate":   1.7e9,
 	})
-}
-
-// SES
-
-const sesNamespace = "http://ses.amazonaws.com/doc/2010-12-01/"
-
-func (s *Server) ses(w http.ResponseWriter, body []byte) {
-	form, err := url.ParseQuery(string(body))
-	action := form.Get("Action")
-	if err != nil || action == "" {
-		s.count("Unsupported.SES")
-		sesError(w, "InvalidAction", "a query with an Action is expected")
-		return
-	}
-	switch action {
-	case "SendRawEmail", "SendEmail":
-		s.count("SES." + action)
-		s.mu.Lock()
-		s.messages++
-		n := s.messages
-		s.mu.Unlock()
-		id := fmt.Sprintf("0100019a00000000-%08x-0000-4000-8000-000000000000-000000", n)
-		writeXML(w, action, fmt.Sprintf("<MessageId>%s</MessageId>", id))
-	case "GetSendQuota":
-		s.count("SES." + action)
-		s.mu.Lock()
-		rate := s.maxSendRate
-		s.mu.Unlock()
-		writeXML(w, action, "<Max24HourSend>50000.0</Max24HourSend><MaxSendRate>"+
-			strconv.FormatFloat(rate, 'f', 1, 64)+"</MaxSendRate><SentLast24Hours>0.0</SentLast24Hours>")
-	default:
-		s.count("Unsupported.SES." + action)
-		sesError(w, "InvalidAction", "the stub does not answer SES "+action)
-	}
-}
-
-func writeXML(w http.ResponseWriter, action, result string) {
-	w.Header().Set("Content-Type", "text/xml")
-	write(w, http.StatusOK, fmt.Appendf(nil, `<%sResponse xmlns="%s"><%sResult>%s</%sResult><ResponseMetadata><RequestId>00000000-0000-4000-8000-000000000000</RequestId></ResponseMetadata></%sResponse>`,
-		action, sesNamespace, action, result, action, action))
-}
-
-func sesError(w http.ResponseWriter, code, message string) {
-	w.Header().Set("Content-Type", "text/xml")
-	var esc strings.Builder
-	_ = xml.EscapeText(&esc, []byte(message))
-	write(w, http.StatusBadRequest, fmt.Appendf(nil, `<ErrorResponse xmlns="%s"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>00000000-0000-4000-8000-000000000000</RequestId></ErrorResponse>`,
-		sesNamespace, code, esc.String()))
 }
 
 // JSON protocols
