@@ -178,29 +178,51 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // DynamoDB
 
-func (s *Server) dynamo(w http.ResponseWriter, op string, body []byte) {
-	var in struct {
-		TableName                 string
-		Item                      item
-		Key                       item
-		ReturnValues              string
-		UpdateExpression          string
-		KeyConditionExpression    string
-		ExpressionAttributeNames  map[string]string
-		ExpressionAttributeValues item
-		Limit                     int
-		RequestItems              json.RawMessage
-		TransactItems             []struct {
-			Put *struct {
-				TableName string
-				Item      item
-			}
+// dynamoInput holds the fields of every DynamoDB call the stub answers.
+type dynamoInput struct {
+	TableName                 string
+	Item                      item
+	Key                       item
+	ReturnValues              string
+	UpdateExpression          string
+	KeyConditionExpression    string
+	ExpressionAttributeNames  map[string]string
+	ExpressionAttributeValues item
+	Limit                     int
+	RequestItems              json.RawMessage
+	TransactItems             []struct {
+		Put *struct {
+			TableName string
+			Item      item
 		}
 	}
+}
+
+// errUnsupportedOperation is a DynamoDB operation the stub does not answer.
+var errUnsupportedOperation = errors.New("unsupported operation")
+
+func (s *Server) dynamo(w http.ResponseWriter, op string, body []byte) {
+	var in dynamoInput
 	if err := json.Unmarshal(body, &in); err != nil {
 		jsonError(w, "1.0", "SerializationException", err.Error())
 		return
 	}
+	out, err := s.dynamoCall(op, &in)
+	switch {
+	case errors.Is(err, errUnsupportedOperation):
+		s.count("Unsupported.DynamoDB." + op)
+		jsonError(w, "1.0", "UnknownOperationException", "the stub does not answer DynamoDB "+op)
+		return
+	case err != nil:
+		jsonError(w, "1.0", "SerializationException", err.Error())
+		return
+	}
+	s.count("DynamoDB." + op)
+	writeJSON(w, "1.0", out)
+}
+
+// dynamoCall answers one DynamoDB operation.
+func (s *Server) dynamoCall(op string, in *dynamoInput) (map[string]any, error) {
 	out := map[string]any{}
 	switch op {
 	case "PutItem":
@@ -213,59 +235,21 @@ func (s *Server) dynamo(w http.ResponseWriter, op string, body []byte) {
 		}
 	case "UpdateItem":
 		if in.ReturnValues != "" && in.ReturnValues != "NONE" {
-			attrs := item{}
-			if in.ReturnValues == "ALL_NEW" || in.ReturnValues == "ALL_OLD" {
-				maps.Copy(attrs, s.get(in.TableName, in.Key))
-			}
-			for _, name := range added(in.UpdateExpression, in.ExpressionAttributeNames) {
-				attrs[name] = json.RawMessage(`{"N":"1"}`)
-			}
-			out["Attributes"] = attrs
+			out["Attributes"] = s.updated(in)
 		}
 	case "DeleteItem":
 		s.delete(in.TableName, in.Key)
-	case "Query":
-		items := s.query(in.TableName, in.KeyConditionExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues, in.Limit)
-		out["Items"], out["Count"], out["ScannedCount"] = items, len(items), len(items)
-	case "Scan":
-		items := s.query(in.TableName, "", nil, nil, in.Limit)
+	case "Query", "Scan":
+		condition := in.KeyConditionExpression
+		if op == "Scan" {
+			condition = ""
+		}
+		items := s.query(in.TableName, condition, in.ExpressionAttributeNames, in.ExpressionAttributeValues, in.Limit)
 		out["Items"], out["Count"], out["ScannedCount"] = items, len(items), len(items)
 	case "BatchGetItem":
-		var req map[string]struct{ Keys []item }
-		if err := json.Unmarshal(in.RequestItems, &req); err != nil {
-			jsonError(w, "1.0", "SerializationException", err.Error())
-			return
-		}
-		responses := map[string][]item{}
-		for table, r := range req {
-			responses[table] = []item{}
-			for _, k := range r.Keys {
-				if it := s.get(table, k); it != nil {
-					responses[table] = append(responses[table], it)
-				}
-			}
-		}
-		out["Responses"], out["UnprocessedKeys"] = responses, map[string]any{}
+		return s.batchGet(in.RequestItems)
 	case "BatchWriteItem":
-		var req map[string][]struct {
-			PutRequest    *struct{ Item item }
-			DeleteRequest *struct{ Key item }
-		}
-		if err := json.Unmarshal(in.RequestItems, &req); err != nil {
-			jsonError(w, "1.0", "SerializationException", err.Error())
-			return
-		}
-		for table, writes := range req {
-			for _, wr := range writes {
-				if wr.PutRequest != nil {
-					s.put(table, wr.PutRequest.Item)
-				}
-				if wr.DeleteRequest != nil {
-					s.delete(table, wr.DeleteRequest.Key)
-				}
-			}
-		}
-		out["UnprocessedItems"] = map[string]any{}
+		return s.batchWrite(in.RequestItems)
 	case "TransactWriteItems":
 		for _, t := range in.TransactItems {
 			if t.Put != nil {
@@ -273,12 +257,60 @@ func (s *Server) dynamo(w http.ResponseWriter, op string, body []byte) {
 			}
 		}
 	default:
-		s.count("Unsupported.DynamoDB." + op)
-		jsonError(w, "1.0", "UnknownOperationException", "the stub does not answer DynamoDB "+op)
-		return
+		return nil, errUnsupportedOperation
 	}
-	s.count("DynamoDB." + op)
-	writeJSON(w, "1.0", out)
+	return out, nil
+}
+
+// updated is what an UpdateItem asked for values returns: the stored item
+// for ALL_NEW and ALL_OLD, and each counter the update ADDs to as 1.
+func (s *Server) updated(in *dynamoInput) item {
+	attrs := item{}
+	if in.ReturnValues == "ALL_NEW" || in.ReturnValues == "ALL_OLD" {
+		maps.Copy(attrs, s.get(in.TableName, in.Key))
+	}
+	for _, name := range added(in.UpdateExpression, in.ExpressionAttributeNames) {
+		attrs[name] = json.RawMessage(`{"N":"1"}`)
+	}
+	return attrs
+}
+
+func (s *Server) batchGet(requestItems json.RawMessage) (map[string]any, error) {
+	var req map[string]struct{ Keys []item }
+	if err := json.Unmarshal(requestItems, &req); err != nil {
+		return nil, err
+	}
+	responses := map[string][]item{}
+	for table, r := range req {
+		responses[table] = []item{}
+		for _, k := range r.Keys {
+			if it := s.get(table, k); it != nil {
+				responses[table] = append(responses[table], it)
+			}
+		}
+	}
+	return map[string]any{"Responses": responses, "UnprocessedKeys": map[string]any{}}, nil
+}
+
+func (s *Server) batchWrite(requestItems json.RawMessage) (map[string]any, error) {
+	var req map[string][]struct {
+		PutRequest    *struct{ Item item }
+		DeleteRequest *struct{ Key item }
+	}
+	if err := json.Unmarshal(requestItems, &req); err != nil {
+		return nil, err
+	}
+	for table, writes := range req {
+		for _, wr := range writes {
+			if wr.PutRequest != nil {
+				s.put(table, wr.PutRequest.Item)
+			}
+			if wr.DeleteRequest != nil {
+				s.delete(table, wr.DeleteRequest.Key)
+			}
+		}
+	}
+	return map[string]any{"UnprocessedItems": map[string]any{}}, nil
 }
 
 // keyOf is the storage key of an item or of a Key: its key attributes'
