@@ -57,7 +57,7 @@ func serverCommand(args ...string) *exec.Cmd {
 type server struct {
 	cmd    *exec.Cmd
 	origin string
-	stderr *bytes.Buffer
+	stderr *process.Output
 	exited chan error
 }
 
@@ -72,8 +72,8 @@ func runServer(t *testing.T, dir string) *server {
 	port := strconv.Itoa(p)
 	cmd := serverCommand("-data", dir, "-template", filepath.Join("..", "..", "template.yaml"))
 	cmd.Env = append(cmd.Env, "PORT="+port, "AWS_ENDPOINT_URL=")
-	s := &server{cmd: cmd, origin: "http://127.0.0.1:" + port, stderr: &bytes.Buffer{}, exited: make(chan error, 1)}
-	cmd.Stderr = &lockedWriter{w: s.stderr}
+	s := &server{cmd: cmd, origin: "http://127.0.0.1:" + port, stderr: new(process.Output), exited: make(chan error, 1)}
+	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -84,18 +84,6 @@ func runServer(t *testing.T, dir string) *server {
 		s.exited <- nil
 	})
 	return s
-}
-
-// lockedWriter lets the test read what the process has written so far.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // ready waits until the server answers, for at most 20 seconds.
