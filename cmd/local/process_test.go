@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +22,8 @@ import (
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/local/localstore"
 	"example.com/appointments/internal/testing/storetest"
+
+	"example.com/appointments/internal/testing/process"
 )
 
 // These tests run the local server as `make run` does, as its own process,
@@ -51,21 +53,11 @@ func serverCommand(args ...string) *exec.Cmd {
 	return cmd
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
-}
-
 // server is one running local server process.
 type server struct {
 	cmd    *exec.Cmd
 	origin string
-	stderr *bytes.Buffer
+	stderr *process.Output
 	exited chan error
 }
 
@@ -73,11 +65,15 @@ type server struct {
 // endpoint, so that it uses the embedded database.
 func runServer(t *testing.T, dir string) *server {
 	t.Helper()
-	port := freePort(t)
+	p, err := process.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(p)
 	cmd := serverCommand("-data", dir, "-template", filepath.Join("..", "..", "template.yaml"))
 	cmd.Env = append(cmd.Env, "PORT="+port, "AWS_ENDPOINT_URL=")
-	s := &server{cmd: cmd, origin: "http://127.0.0.1:" + port, stderr: &bytes.Buffer{}, exited: make(chan error, 1)}
-	cmd.Stderr = &lockedWriter{w: s.stderr}
+	s := &server{cmd: cmd, origin: "http://127.0.0.1:" + port, stderr: new(process.Output), exited: make(chan error, 1)}
+	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -88,18 +84,6 @@ func runServer(t *testing.T, dir string) *server {
 		s.exited <- nil
 	})
 	return s
-}
-
-// lockedWriter lets the test read what the process has written so far.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // ready waits until the server answers, for at most 20 seconds.

@@ -5,13 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"math/big"
-	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -320,88 +316,12 @@ func failureMessage(t *testing.T, arn, shard string, batch []streamtypes.Record)
 }
 
 // startNotify runs the notify bootstrap under the Runtime Interface
-// Emulator, with the environment lambdatest.Start gives a function, and
-// returns the emulator's address, at which it serves Lambda's Invoke API
-// (POST /2015-03-31/functions/function/invocations). lambdatest.Start keeps
-// that address to itself, so the emulator is started here; it is stopped,
-// and with it the function, when the test ends.
+// Emulator, with NotifyFunction's timeout from template.yaml, and returns
+// the emulator's address, at which it serves Lambda's Invoke API
+// (POST /2015-03-31/functions/function/invocations). It is stopped, and
+// with it the function, when the test ends.
 func startNotify(t *testing.T, env []string) string {
 	t.Helper()
-	emulator := lambdatest.BuildEmulator(t)
-	bootstrap := lambdatest.BuildBootstrap(t, "NotifyFunction")
-	dir := t.TempDir()
-	apiAddr, runtimeAddr := loopbackAddr(t), loopbackAddr(t)
-	log, err := os.Create(filepath.Join(dir, "output.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer log.Close()
-	cmd := exec.Command(emulator, "--runtime-interface-emulator-address", apiAddr, "--runtime-api-address", runtimeAddr, bootstrap)
-	cmd.Dir = filepath.Dir(bootstrap)
-	cmd.Env = append([]string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + dir,
-		"TZ=UTC",
-		"AWS_LAMBDA_FUNCTION_NAME=function",
-		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128",
-		// NotifyFunction's timeout in template.yaml.
-		"AWS_LAMBDA_FUNCTION_TIMEOUT=30",
-		"AWS_LAMBDA_LOG_FORMAT=JSON",
-		"AWS_LAMBDA_LOG_LEVEL=INFO",
-	}, env...)
-	cmd.Stdout, cmd.Stderr = log, log
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		// On SIGTERM the emulator stops the function and exits.
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			out, _ := os.ReadFile(log.Name())
-			t.Logf("emulator and function output:\n%s", out)
-		}
-	})
-
-	deadline := time.Now().Add(10 * time.Second)
-	for attempt := 0; ; attempt++ {
-		conn, err := net.DialTimeout("tcp", apiAddr, time.Second)
-		if err == nil {
-			conn.Close()
-			break
-		}
-		select {
-		case <-exited:
-			t.Fatal("the emulator exited before it was ready")
-		default:
-		}
-		if time.Now().After(deadline) || attempt == 500 {
-			t.Fatalf("the emulator did not listen on %s: %v", apiAddr, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return "http://" + apiAddr
-}
-
-// loopbackAddr returns a loopback address whose port was free a moment
-// ago.
-func loopbackAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	f := lambdatest.Start(t, lambdatest.BuildBootstrap(t, "NotifyFunction"), append([]string{"AWS_LAMBDA_FUNCTION_TIMEOUT=30"}, env...))
+	return f.Endpoint()
 }

@@ -400,7 +400,7 @@ func (r *Redriver) read(ctx context.Context, b *batchInfo) ([]streamtypes.Record
 			if empty == maxEmptyPages {
 				return nil, &goneError{"the stream returned no records up to sequence number " + b.EndSequenceNumber}
 			}
-			if err := pause(ctx, emptyPagePause); err != nil {
+			if err := dynamostreams.Sleep(ctx, emptyPagePause); err != nil {
 				return nil, err
 			}
 		} else {
@@ -423,25 +423,30 @@ func goneOr(err error, op string) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
-// pause waits for d or until ctx ends.
-func pause(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // invoke hands the batch to the function as Lambda's event source mapping
 // does, synchronously, and returns an error unless the function settled
-// every record.
+// every record. It is one invocation of dynamostreams.Invoke, the one
+// delivery of records to a handler, whose handler here is the deployed
+// function.
 func (r *Redriver) invoke(ctx context.Context, batch []events.DynamoDBEventRecord) error {
-	payload, err := json.Marshal(events.DynamoDBEvent{Records: batch})
+	inv := dynamostreams.Invoke(ctx, r.callFunction, batch, 0)
+	if inv.Err != nil {
+		return inv.Err
+	}
+	if n := len(inv.Failed); n > 0 {
+		return fmt.Errorf("%s could not settle %d record(s) yet, sequence numbers %s (throttling or an outage; see its log); run again later",
+			r.Function, n, strings.Join(inv.Failed, ", "))
+	}
+	return nil
+}
+
+// callFunction is the deployed function as a stream handler: it invokes
+// it through Lambda's Invoke API and reads its batch response.
+func (r *Redriver) callFunction(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	var resp events.DynamoDBEventResponse
+	payload, err := json.Marshal(e)
 	if err != nil {
-		return err
+		return resp, err
 	}
 	out, err := r.Lambda.Invoke(ctx, &lambda.InvokeInput{
 		FunctionName:   &r.Function,
@@ -449,7 +454,7 @@ func (r *Redriver) invoke(ctx context.Context, batch []events.DynamoDBEventRecor
 		Payload:        payload,
 	})
 	if err != nil {
-		return fmt.Errorf("invoke %s: %w", r.Function, err)
+		return resp, fmt.Errorf("invoke %s: %w", r.Function, err)
 	}
 	// Lambda marks a failed invocation with FunctionError; the Runtime
 	// Interface Emulator only answers with the error's payload. Only the
@@ -460,21 +465,12 @@ func (r *Redriver) invoke(ctx context.Context, batch []events.DynamoDBEventRecor
 	}
 	_ = json.Unmarshal(out.Payload, &failed)
 	if out.FunctionError != nil || failed.ErrorType != "" || failed.ErrorMessage != "" {
-		return fmt.Errorf("%s failed (%s); see its log", r.Function, failed.ErrorType)
+		return resp, fmt.Errorf("%s failed (%s); see its log", r.Function, failed.ErrorType)
 	}
-	var resp events.DynamoDBEventResponse
 	if err := json.Unmarshal(out.Payload, &resp); err != nil {
-		return fmt.Errorf("%s answered with something other than a batch response: %w", r.Function, err)
+		return resp, fmt.Errorf("%s answered with something other than a batch response: %w", r.Function, err)
 	}
-	if n := len(resp.BatchItemFailures); n > 0 {
-		seqs := make([]string, n)
-		for i, f := range resp.BatchItemFailures {
-			seqs[i] = f.ItemIdentifier
-		}
-		return fmt.Errorf("%s could not settle %d record(s) yet, sequence numbers %s (throttling or an outage; see its log); run again later",
-			r.Function, n, strings.Join(seqs, ", "))
-	}
-	return nil
+	return resp, nil
 }
 
 // keys shows a record's key attributes, which name the item (REQ#<id>)

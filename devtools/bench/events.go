@@ -47,43 +47,51 @@ type fixtures struct {
 	links *actionlink.Signer
 }
 
-// programs returns the floor and the functions, in the table's order.
-func programs(f *fixtures) ([]program, error) {
-	submitBase, err := readEvent[events.APIGatewayV2HTTPRequest](f.root, "submit-json.json")
-	if err != nil {
+// samples are the sample events in infra/events that the warm runs' events
+// are made from.
+type samples struct {
+	submit, manage events.APIGatewayV2HTTPRequest
+	digest         []byte
+	feedback       [][]byte
+}
+
+func readSamples(root string) (*samples, error) {
+	var s samples
+	var err error
+	if s.submit, err = readEvent[events.APIGatewayV2HTTPRequest](root, "submit-json.json"); err != nil {
 		return nil, err
 	}
-	manageBase, err := readEvent[events.APIGatewayV2HTTPRequest](f.root, "manage-get.json")
-	if err != nil {
+	if s.manage, err = readEvent[events.APIGatewayV2HTTPRequest](root, "manage-get.json"); err != nil {
 		return nil, err
 	}
-	digestEvent, err := os.ReadFile(filepath.Join(f.root, "infra", "events", "digest-schedule.json"))
-	if err != nil {
+	if s.digest, err = os.ReadFile(filepath.Join(root, "infra", "events", "digest-schedule.json")); err != nil {
 		return nil, err
 	}
-	var feedbackEvents [][]byte
 	for _, name := range []string{"feedback-delivery.json", "feedback-bounce.json", "feedback-complaint.json"} {
-		b, err := os.ReadFile(filepath.Join(f.root, "infra", "events", name))
+		b, err := os.ReadFile(filepath.Join(root, "infra", "events", name))
 		if err != nil {
 			return nil, err
 		}
-		feedbackEvents = append(feedbackEvents, b)
+		s.feedback = append(s.feedback, b)
 	}
+	return &s, nil
+}
 
+// programs returns the floor and the functions, in the table's order.
+func programs(f *fixtures) ([]program, error) {
+	s, err := readSamples(f.root)
+	if err != nil {
+		return nil, err
+	}
 	return []program{
 		{
 			name: "floor", pkg: "./devtools/bench/floor", timeout: 10 * time.Second,
 			event: func(int) ([]byte, error) { return []byte(`{}`), nil },
-			check: func(answer []byte) error {
-				if string(answer) != `"ok"` {
-					return fmt.Errorf("answer %s, want \"ok\"", answer)
-				}
-				return nil
-			},
+			check: answerIs(`"ok"`),
 		},
 		{
 			name: "submit", pkg: "./functions/submit", logicalID: "SubmitFunction", timeout: 10 * time.Second,
-			event: func(i int) ([]byte, error) { return submitEvent(submitBase, i) },
+			event: func(i int) ([]byte, error) { return submitEvent(s.submit, i) },
 			check: httpStatus(http.StatusCreated),
 			// The one transaction of a new request within its limits.
 			perInvocation: map[string]int{"DynamoDB.TransactWriteItems": 1},
@@ -91,52 +99,55 @@ func programs(f *fixtures) ([]program, error) {
 		{
 			name: "notify", pkg: "./functions/notify", logicalID: "NotifyFunction", timeout: 30 * time.Second,
 			event: func(i int) ([]byte, error) { return notifyEvent(i) },
-			check: func(answer []byte) error {
-				var resp events.DynamoDBEventResponse
-				if err := json.Unmarshal(answer, &resp); err != nil {
-					return fmt.Errorf("answer %s: %v", answer, err)
-				}
-				if len(resp.BatchItemFailures) > 0 {
-					return fmt.Errorf("batch item failures: %s", answer)
-				}
-				return nil
-			},
+			check: noBatchItemFailures,
 			// The patient's confirmation and the front desk's notification.
 			perInvocation: map[string]int{"SES.SendRawEmail": 2},
 		},
 		{
 			name: "manage", pkg: "./functions/manage", logicalID: "ManageFunction", timeout: 10 * time.Second,
-			event: func(i int) ([]byte, error) { return manageEvent(manageBase, f, i) },
+			event: func(i int) ([]byte, error) { return manageEvent(s.manage, f, i) },
 			check: httpStatus(http.StatusOK),
 			// The request the link is for.
 			perInvocation: map[string]int{"DynamoDB.GetItem": 1},
 		},
 		{
 			name: "digest", pkg: "./functions/digest", logicalID: "DigestFunction", timeout: 30 * time.Second,
-			event: func(int) ([]byte, error) { return digestEvent, nil },
-			check: func(answer []byte) error {
-				if string(answer) != "null" {
-					return fmt.Errorf("answer %s, want null", answer)
-				}
-				return nil
-			},
+			event: func(int) ([]byte, error) { return s.digest, nil },
+			check: answerIs("null"),
 			// The stub counts every day's claim as the first, so each
 			// invocation sends the digest of the stored requests.
 			perInvocation: map[string]int{"SES.SendRawEmail": 1},
 		},
 		{
 			name: "feedback", pkg: "./functions/feedback", logicalID: "FeedbackFunction", timeout: 10 * time.Second,
-			event: func(i int) ([]byte, error) { return feedbackEvents[i%len(feedbackEvents)], nil },
-			check: func(answer []byte) error {
-				if string(answer) != "null" {
-					return fmt.Errorf("answer %s, want null", answer)
-				}
-				return nil
-			},
+			event: func(i int) ([]byte, error) { return s.feedback[i%len(s.feedback)], nil },
+			check: answerIs("null"),
 			// Each event is recorded on the email it is about.
 			perInvocation: map[string]int{"DynamoDB.UpdateItem": 1},
 		},
 	}, nil
+}
+
+// answerIs checks that a function answered exactly want.
+func answerIs(want string) func([]byte) error {
+	return func(answer []byte) error {
+		if string(answer) != want {
+			return fmt.Errorf("answer %s, want %s", answer, want)
+		}
+		return nil
+	}
+}
+
+// noBatchItemFailures checks that a stream function settled its batch.
+func noBatchItemFailures(answer []byte) error {
+	var resp events.DynamoDBEventResponse
+	if err := json.Unmarshal(answer, &resp); err != nil {
+		return fmt.Errorf("answer %s: %v", answer, err)
+	}
+	if len(resp.BatchItemFailures) > 0 {
+		return fmt.Errorf("batch item failures: %s", answer)
+	}
+	return nil
 }
 
 func readEvent[T any](root, name string) (T, error) {

@@ -145,51 +145,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	results := map[string]*result{}
-	for _, p := range progs {
-		results[p.name] = &result{}
-	}
-
 	dir, err := os.MkdirTemp("", "bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 	progress("building %d bootstraps for %s and %s", len(progs), lambdaArch, hostArch())
-	arm, err := build(ctx, root, dir, lambdaArch, progs)
+	b, err := buildAll(ctx, root, dir, progs, stub)
 	if err != nil {
 		return err
 	}
-	host := arm
-	if hostArch() != lambdaArch {
-		if host, err = build(ctx, root, dir, hostArch(), progs); err != nil {
-			return err
-		}
-	}
-	envs := map[string][]string{}
-	for _, p := range progs {
-		r := results[p.name]
-		if r.rawSize, r.zippedSize, err = sizes(arm[p.name]); err != nil {
-			return err
-		}
-		if envs[p.name], err = lambdaEnv(root, p, stub, host[p.name]); err != nil {
-			return err
-		}
-	}
-
-	// Cold starts, taken in turns so that whatever else the machine does
-	// meanwhile falls on every program alike.
 	progress("%d cold starts of each", o.launches)
-	for range o.launches {
-		for _, p := range progs {
-			d, err := coldStart(ctx, host[p.name], envs[p.name], functionARN(p))
-			if err != nil {
-				return fmt.Errorf("%s: %w", p.name, err)
-			}
-			results[p.name].inits = append(results[p.name].inits, d)
-		}
+	if err := coldStarts(ctx, progs, b, o.launches); err != nil {
+		return err
 	}
-
 	for _, p := range progs {
 		progress("%d warm invocations of %s", o.invocations, p.name)
 		// Every function finds the same requests stored, and nothing an
@@ -199,31 +168,88 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := fx.store(ctx, stub); err != nil {
 			return fmt.Errorf("store the requests the pages and the digest show: %w", err)
 		}
-		if err := warm(ctx, p, host[p.name], envs[p.name], stub, o.invocations, results[p.name]); err != nil {
+		if err := warm(ctx, p, b.host[p.name], b.envs[p.name], stub, o.invocations, b.results[p.name]); err != nil {
 			return fmt.Errorf("%s: %w", p.name, err)
 		}
 	}
 	if err := stub.Check(); err != nil {
 		return err
 	}
-
 	progress("go test -bench")
 	benchOut, err := runBenchmarks(ctx, root, o.benchtime)
 	if err != nil {
 		return err
 	}
+	if err := report(stdout, progs, b.results, o, benchOut); err != nil {
+		return err
+	}
+	progress("done")
+	return nil
+}
 
+// built are the programs' bootstraps, for Lambda's architecture and for
+// this machine's, with their sizes and environments.
+type built struct {
+	// host are the bootstraps that run here, by program name.
+	host map[string]string
+	envs map[string][]string
+	// results start with the sizes of the bootstraps built for Lambda.
+	results map[string]*result
+}
+
+// buildAll builds every program's bootstrap for Lambda's architecture,
+// which is measured for size, and, when this machine's differs, for it
+// too, which is run.
+func buildAll(ctx context.Context, root, dir string, progs []program, stub *awsstub.Server) (*built, error) {
+	arm, err := build(ctx, root, dir, lambdaArch, progs)
+	if err != nil {
+		return nil, err
+	}
+	b := &built{host: arm, envs: map[string][]string{}, results: map[string]*result{}}
+	if hostArch() != lambdaArch {
+		if b.host, err = build(ctx, root, dir, hostArch(), progs); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range progs {
+		r := &result{}
+		b.results[p.name] = r
+		if r.rawSize, r.zippedSize, err = sizes(arm[p.name]); err != nil {
+			return nil, err
+		}
+		if b.envs[p.name], err = lambdaEnv(root, p, stub, b.host[p.name]); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// coldStarts takes n cold starts of each program, in turns so that
+// whatever else the machine does meanwhile falls on every program alike.
+func coldStarts(ctx context.Context, progs []program, b *built, n int) error {
+	for range n {
+		for _, p := range progs {
+			d, err := coldStart(ctx, b.host[p.name], b.envs[p.name], functionARN(p))
+			if err != nil {
+				return fmt.Errorf("%s: %w", p.name, err)
+			}
+			b.results[p.name].inits = append(b.results[p.name].inits, d)
+		}
+	}
+	return nil
+}
+
+// report writes the table, its notes and the benchmarks' output, and the
+// table alone to -out when it is given.
+func report(stdout io.Writer, progs []program, results map[string]*result, o options, benchOut string) error {
 	t := table(progs, results)
 	fmt.Fprint(stdout, t)
 	fmt.Fprintln(stdout)
 	fmt.Fprint(stdout, notes(progs, results, o))
 	fmt.Fprintln(stdout)
 	fmt.Fprint(stdout, benchOut)
-	progress("done")
 	if o.out != "" {
-		if err := os.WriteFile(o.out, []byte(t), 0o644); err != nil {
-			return err
-		}
+		return os.WriteFile(o.out, []byte(t), 0o644)
 	}
 	return nil
 }

@@ -34,6 +34,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"example.com/appointments/internal/testing/process"
 )
 
 func main() {
@@ -162,21 +164,13 @@ type server struct {
 	done   chan error
 }
 
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
-}
-
 // start runs the server on data and returns once it answers.
 func start(bin, data string) (*server, error) {
-	port, err := freePort()
+	p, err := process.FreePort()
 	if err != nil {
 		return nil, err
 	}
+	port := strconv.Itoa(p)
 	cmd := exec.Command(bin, "-data", data)
 	cmd.Env = append(os.Environ(), "PORT="+port, "AWS_ENDPOINT_URL=")
 	cmd.Stderr = io.Discard

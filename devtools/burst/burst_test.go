@@ -3,18 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
-	"time"
-
-	"github.com/aws/aws-lambda-go/events"
 )
 
 func TestMain(m *testing.M) {
@@ -43,9 +34,9 @@ func TestShortBurst(t *testing.T) {
 	if p := res.problems(); len(p) > 0 {
 		t.Errorf("problems: %v", p)
 	}
-	if res.requests != 30 || res.sent != 2*res.requests || res.duplicates != 0 || res.missing != 0 || len(res.shard.deadLetters) != 0 {
+	if res.requests != 30 || res.sent != 2*res.requests || res.duplicates != 0 || res.missing != 0 || len(res.shard.DeadLetters) != 0 {
 		t.Errorf("%d requests: %d sent, %d duplicates, %d missing, %d dead letters; want each request's two emails once",
-			res.requests, res.sent, res.duplicates, res.missing, len(res.shard.deadLetters))
+			res.requests, res.sent, res.duplicates, res.missing, len(res.shard.DeadLetters))
 	}
 	if res.quotaCalls != 1 {
 		t.Errorf("GetSendQuota called %d times, want once for the whole burst", res.quotaCalls)
@@ -85,123 +76,3 @@ Resources:
 		t.Errorf("readSettings() = %+v, %v", s, err)
 	}
 }
-
-// fakeFunction answers invocations from a script and records the batches
-// it was handed, by their first and last sequence numbers.
-type fakeFunction struct {
-	batches []string
-	// answer returns the failures, or an error, for a batch.
-	answer func(batch []events.DynamoDBEventRecord) ([]string, error)
-}
-
-func (f *fakeFunction) handle(_ context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-	recs := e.Records
-	f.batches = append(f.batches, recs[0].Change.SequenceNumber+"-"+recs[len(recs)-1].Change.SequenceNumber)
-	failed, err := f.answer(recs)
-	var resp events.DynamoDBEventResponse
-	for _, seq := range failed {
-		resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: seq})
-	}
-	return resp, err
-}
-
-func records(n int) []events.DynamoDBEventRecord {
-	var out []events.DynamoDBEventRecord
-	for i := 1; i <= n; i++ {
-		out = append(out, events.DynamoDBEventRecord{Change: events.DynamoDBStreamRecord{SequenceNumber: fmt.Sprint(i)}})
-	}
-	return out
-}
-
-// TestShardRetriesFromTheFirstFailure: a batch with failures is retried
-// from the first of them; a batch retried more than the retry limit goes to
-// the dead-letter list and the shard moves on; a function error halves the
-// batch.
-func TestShardRetriesFromTheFirstFailure(t *testing.T) {
-	tries := map[string]int{}
-	f := &fakeFunction{answer: func(batch []events.DynamoDBEventRecord) ([]string, error) {
-		var failed []string
-		for _, r := range batch {
-			seq := r.Change.SequenceNumber
-			tries[seq]++
-			switch {
-			case seq == "3" && tries[seq] == 1, seq == "5" && tries[seq] <= 2:
-				failed = append(failed, seq)
-			case seq == "8":
-				// Never succeeds.
-				failed = append(failed, seq)
-			}
-		}
-		return failed, nil
-	}}
-	st := shard{handler: f.handle, batchSize: 4, timeout: time.Minute, maxRetries: 2}.drain(context.Background(), records(10))
-	want := []string{"1-4", "3-4", "5-8", "5-8", "5-8", "8-8", "8-8", "9-10"}
-	if !slices.Equal(f.batches, want) {
-		t.Errorf("batches %v, want %v", f.batches, want)
-	}
-	if !slices.Equal(st.deadLetters, []string{"8"}) || st.invocations != len(want) || st.retries != 5 {
-		t.Errorf("stats %+v", st)
-	}
-
-	f = &fakeFunction{answer: func(batch []events.DynamoDBEventRecord) ([]string, error) {
-		if len(batch) > 2 {
-			return nil, errors.New("crashed")
-		}
-		return nil, nil
-	}}
-	st = shard{handler: f.handle, batchSize: 8, timeout: time.Minute, maxRetries: 5}.drain(context.Background(), records(8))
-	want = []string{"1-8", "1-4", "1-2", "3-4", "5-8", "5-6", "7-8"}
-	if !slices.Equal(f.batches, want) || st.errors != 3 || len(st.deadLetters) != 0 {
-		t.Errorf("batches %v (want %v), stats %+v", f.batches, want, st)
-	}
-}
-
-// TestStubThrottles: the SES stub accepts at most its rate in any one
-// second and answers the rest as SES does.
-func TestStubThrottles(t *testing.T) {
-	s := newSESStub(3)
-	clock := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	s.now = func() time.Time { return clock }
-	send := func(id string) int {
-		form := url.Values{"Action": {"SendRawEmail"}, "Tags.member.1.Name": {"request"}, "Tags.member.1.Value": {id}, "Tags.member.2.Name": {"email"}, "Tags.member.2.Value": {"patient"}}
-		req, _ := http.NewRequest(http.MethodPost, "/", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		w := &recorder{header: http.Header{}}
-		s.ServeHTTP(w, req)
-		if w.status == http.StatusBadRequest && !strings.Contains(w.body.String(), "<Code>Throttling</Code><Message>Maximum sending rate exceeded.</Message>") {
-			t.Errorf("refusal %s", w.body.String())
-		}
-		return w.status
-	}
-	var got []int
-	for i, step := range []time.Duration{0, 100, 100, 100, 600, 100, 150} {
-		clock = clock.Add(step * time.Millisecond)
-		got = append(got, send(fmt.Sprint("r", i)))
-	}
-	// At 0, 0.1 and 0.2 s three are accepted; at 0.3 and 0.9 s all three
-	// are within the second and a fourth is refused; at 1.0 and 1.15 s the
-	// first and then the second have left it.
-	want := []int{200, 200, 200, 400, 400, 200, 200}
-	if !slices.Equal(got, want) {
-		t.Errorf("answers %v, want %v", got, want)
-	}
-	c := s.counts()
-	if c.accepted != 5 || c.throttled != 2 || c.sent["r0/patient"] != 1 || c.sent["r3/patient"] != 0 {
-		t.Errorf("counts %+v", c)
-	}
-}
-
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header { return r.header }
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.body.Write(b)
-}
-func (r *recorder) WriteHeader(status int) { r.status = status }

@@ -9,11 +9,11 @@
 // invocation at a time, BatchSize records a batch, the function's Timeout
 // as each invocation's deadline, a batch with failures retried from the
 // first one, and a batch retried more than MaximumRetryAttempts times
-// reported to a dead-letter list (see shard). The handler is wired as
+// reported to a dead-letter list (internal/local/dynamostreams's Shard). The handler is wired as
 // functions/notify wires it, with the confirmation cap and the suppression
 // list, and sends through a stub of SES on a loopback port that accepts at
 // most MaxSendRate sends in any one second and throttles the rest, as SES
-// does (see sesStub).
+// does (internal/testing/awsstub's ThrottleSends).
 //
 // It prints the emails sent, duplicates, missing emails, dead letters, the
 // elapsed time from the first invocation to the end of the last, the
@@ -60,6 +60,8 @@ import (
 	"example.com/appointments/internal/metrics"
 	"example.com/appointments/internal/notify"
 	"example.com/appointments/internal/ses"
+	"example.com/appointments/internal/testing/awsstub"
+	"example.com/appointments/internal/testing/mototest"
 	"example.com/appointments/internal/testing/samtemplate"
 )
 
@@ -100,6 +102,17 @@ func main() {
 		}
 		os.Exit(1)
 	}
+}
+
+// caVariable reports whether name is an environment variable that points a
+// TLS client at a custom CA bundle: AWS_CA_BUNDLE and its kind.
+func caVariable(name string) bool {
+	for _, s := range []string{"CA_BUNDLE", "SSL_CERT", "CA_CERTS", "CAINFO", "SSL_ROOTS"} {
+		if strings.Contains(name, s) {
+			return true
+		}
+	}
+	return name == "PIP_CERT"
 }
 
 // config is one run's settings.
@@ -143,7 +156,7 @@ type result struct {
 	// unsettled are emails whose record in the table does not say sent.
 	unsettled  int
 	quotaCalls int
-	shard      shardStats
+	shard      dynamostreams.Stats
 	elapsed    time.Duration
 	// warnings counts the handler's warnings and errors by message.
 	warnings map[string]int
@@ -158,7 +171,7 @@ func (r result) problems() []string {
 	if r.duplicates > 0 {
 		out = append(out, fmt.Sprintf("%d emails sent more than once", r.duplicates))
 	}
-	if n := len(r.shard.deadLetters); n > 0 {
+	if n := len(r.shard.DeadLetters); n > 0 {
 		out = append(out, fmt.Sprintf("%d records reached the dead-letter list", n))
 	}
 	if r.stray > 0 {
@@ -185,9 +198,9 @@ func (r result) print(w io.Writer) {
 	fmt.Fprintf(w, "  emails sent         %d (want %d, two per request)\n", r.sent, 2*r.requests)
 	fmt.Fprintf(w, "  duplicates          %d\n", r.duplicates)
 	fmt.Fprintf(w, "  missing             %d\n", r.missing)
-	fmt.Fprintf(w, "  dead letters        %d\n", len(r.shard.deadLetters))
+	fmt.Fprintf(w, "  dead letters        %d\n", len(r.shard.DeadLetters))
 	fmt.Fprintf(w, "  throttled sends     %d\n", r.throttled)
-	fmt.Fprintf(w, "  invocations         %d (%d retries, %d timeouts)\n", r.shard.invocations, r.shard.retries, r.shard.timeouts)
+	fmt.Fprintf(w, "  invocations         %d (%d retries, %d timeouts)\n", r.shard.Invocations, r.shard.Retries, r.shard.Timeouts)
 	fmt.Fprintf(w, "  GetSendQuota calls  %d\n", r.quotaCalls)
 	fmt.Fprintf(w, "  elapsed             %.2f s\n", r.elapsed.Seconds())
 	fmt.Fprintf(w, "  achieved            %.2f sends/s, %.1f%% of %g/s\n", achieved, 100*achieved/r.rate, r.rate)
@@ -208,11 +221,7 @@ const (
 func run(ctx context.Context, c config) (result, error) {
 	c.defaults()
 	res := result{config: c}
-	root, err := samtemplate.RepoRoot()
-	if err != nil {
-		return res, err
-	}
-	template, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	template, filter, err := readTemplate()
 	if err != nil {
 		return res, err
 	}
@@ -222,45 +231,28 @@ func run(ctx context.Context, c config) (result, error) {
 	if c.batchSize > 0 {
 		res.settings.batchSize = c.batchSize
 	}
-	patterns, err := samtemplate.EventFilters(template, "NotifyFunction", "RequestsStream")
-	if err != nil {
-		return res, err
-	}
-	filter, err := dynamostreams.NewFilter(patterns...)
-	if err != nil {
-		return res, err
-	}
-
 	endpoint := c.moto
 	if endpoint == "" {
-		m, err := startMoto()
+		m, err := mototest.Launch()
 		if err != nil {
 			return res, err
 		}
-		defer m.stop()
-		endpoint = m.endpoint
+		defer m.Stop()
+		endpoint = m.Endpoint
 	}
-	stub, err := startSESStub(c.rate)
+	stub, err := awsstub.Start()
 	if err != nil {
 		return res, err
 	}
-	defer stub.close()
-
-	// A table of its own, so that runs against one moto_server share no
-	// requests and no counters.
-	table := tablePrefix + strings.ToLower(rand.Text()[:10])
+	defer stub.Close()
+	if err := stub.ThrottleSends(c.rate); err != nil {
+		return res, err
+	}
 	dbCfg := awsConfig(endpoint)
-	createDB := dynamodb.NewFromConfig(dbCfg)
-	def, err := samtemplate.RequestsTable(template, table)
+	table, streamARN, err := createTable(ctx, dbCfg, template)
 	if err != nil {
 		return res, err
 	}
-	created, err := createDB.CreateTable(ctx, def)
-	if err != nil {
-		return res, fmt.Errorf("create table: %w", err)
-	}
-	streamARN := aws.ToString(created.TableDescription.LatestStreamArn)
-
 	warnings := &messageCounter{counts: map[string]int{}}
 	h, store, err := handler(dbCfg, awsConfig(stub.URL), table, c, warnings)
 	if err != nil {
@@ -274,7 +266,6 @@ func run(ctx context.Context, c config) (result, error) {
 	if err != nil {
 		return res, err
 	}
-
 	if c.busy {
 		stop, err := startBusy()
 		if err != nil {
@@ -284,26 +275,66 @@ func run(ctx context.Context, c config) (result, error) {
 		// Let the busy process get going before the clock starts.
 		time.Sleep(200 * time.Millisecond)
 	}
-	sh := shard{
-		handler:    h.Handle,
-		batchSize:  res.settings.batchSize,
-		timeout:    time.Duration(res.settings.timeout) * time.Second,
-		maxRetries: res.settings.maxRetries,
+	sh := dynamostreams.Shard{
+		Handler:    h.Handle,
+		BatchSize:  res.settings.batchSize,
+		Timeout:    time.Duration(res.settings.timeout) * time.Second,
+		MaxRetries: res.settings.maxRetries,
 	}
 	start := time.Now()
-	res.shard = sh.drain(ctx, recs)
+	res.shard = sh.Drain(ctx, recs)
 	res.elapsed = time.Since(start)
-
 	res.warnings = warnings.snapshot()
-	counts := stub.counts()
-	res.sent, res.throttled, res.quotaCalls = counts.accepted, counts.throttled, counts.quotaGet
-	res.stray = counts.untagged
+	err = res.tally(ctx, stub.SES(), store, ids)
+	return res, err
+}
+
+// readTemplate reads template.yaml and the filter of NotifyFunction's
+// stream event.
+func readTemplate() ([]byte, *dynamostreams.Filter, error) {
+	root, err := samtemplate.RepoRoot()
+	if err != nil {
+		return nil, nil, err
+	}
+	template, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		return nil, nil, err
+	}
+	patterns, err := samtemplate.EventFilters(template, "NotifyFunction", "RequestsStream")
+	if err != nil {
+		return nil, nil, err
+	}
+	filter, err := dynamostreams.NewFilter(patterns...)
+	return template, filter, err
+}
+
+// createTable creates a table as template.yaml defines RequestsTable, with
+// a name of its own, so that runs against one moto_server share no
+// requests and no counters, and returns its name and its stream's ARN.
+func createTable(ctx context.Context, cfg aws.Config, template []byte) (string, string, error) {
+	table := tablePrefix + strings.ToLower(rand.Text()[:10])
+	def, err := samtemplate.RequestsTable(template, table)
+	if err != nil {
+		return "", "", err
+	}
+	created, err := dynamodb.NewFromConfig(cfg).CreateTable(ctx, def)
+	if err != nil {
+		return "", "", fmt.Errorf("create table: %w", err)
+	}
+	return table, aws.ToString(created.TableDescription.LatestStreamArn), nil
+}
+
+// tally counts the emails the SES stub accepted against the two each
+// request of the burst calls for, and the delivery records left unsettled.
+func (res *result) tally(ctx context.Context, counts awsstub.SESCounts, store *dynamo.Store, ids []string) error {
+	res.sent, res.throttled, res.quotaCalls = counts.Accepted, counts.Throttled, counts.QuotaCalls
+	res.stray = counts.Untagged
 	inBurst := map[string]bool{}
 	for _, id := range ids {
 		for _, kind := range []email.Kind{email.Patient, email.FrontDesk} {
 			key := id + "/" + string(kind)
 			inBurst[key] = true
-			switch n := counts.sent[key]; {
+			switch n := counts.Sent[key]; {
 			case n == 0:
 				res.missing++
 			case n > 1:
@@ -311,19 +342,19 @@ func run(ctx context.Context, c config) (result, error) {
 			}
 			d, err := store.Delivery(ctx, id, kind)
 			if err != nil {
-				return res, err
+				return err
 			}
 			if d.State != appointment.DeliverySent {
 				res.unsettled++
 			}
 		}
 	}
-	for key, n := range counts.sent {
+	for key, n := range counts.Sent {
 		if !inBurst[key] {
 			res.stray += n
 		}
 	}
-	return res, nil
+	return nil
 }
 
 // awsConfig points an SDK client at a local endpoint with dummy

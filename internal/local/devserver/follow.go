@@ -2,10 +2,14 @@ package devserver
 
 import (
 	"context"
+	"fmt"
 	"hash/fnv"
 	"sync"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
+	"example.com/appointments/internal/local/dynamostreams"
 	"example.com/appointments/internal/local/localstore"
 )
 
@@ -18,17 +22,26 @@ const (
 	followWorkers = 2
 )
 
-// follow feeds the embedded store's change log to the notify handler, as
-// Lambda's event source mapping feeds a table's stream with batch item
-// failures reported: each batch is delivered, the consumer's position
-// moves up to the first change that must be tried again, and that change
-// is handed over again after a pause. The position is kept in the
-// database, so a restart resumes where the last run stopped, and a change
-// is never skipped; the delivery records keep an email from going twice.
-func (s *Server) follow(ctx context.Context) {
-	defer close(s.done)
+// invocationTimeout is the time each batch is given, as a Lambda
+// invocation has its function's timeout.
+const invocationTimeout = 30 * time.Second
+
+// The server feeds one of two sources to the notify handler. A backend's
+// table has a DynamoDB stream, which pump reads and hands over with
+// dynamostreams.Shard, the one model of Lambda's event source mapping. The
+// embedded store has a change log instead, whose records are the domain's
+// changes with a position kept in the database; follow hands them to the
+// handler's Deliver, several at once, as a DynamoDB-shaped record would
+// only be decoded back into the same change. Both read on the schedule of
+// poll.
+
+// poll runs step every pumpInterval, or at once when wake signals, until
+// ctx ends. After a step that leaves something to try again, it waits
+// retryInterval first, whatever else arrives, as Lambda waits before
+// handing a failed batch over again.
+func poll(ctx context.Context, wake <-chan struct{}, step func(context.Context) (retry bool)) {
 	for {
-		retry := s.followOnce(ctx)
+		retry := step(ctx)
 		wait := pumpInterval
 		if retry {
 			wait = retryInterval
@@ -38,9 +51,9 @@ func (s *Server) follow(ctx context.Context) {
 		case <-ctx.Done():
 			timer.Stop()
 			return
-		case <-s.local.Changed():
+		case <-wake:
 			if retry {
-				// Failed changes wait their pause whatever else arrives.
+				// What failed waits its pause whatever else arrives.
 				select {
 				case <-ctx.Done():
 				case <-timer.C:
@@ -50,6 +63,54 @@ func (s *Server) follow(ctx context.Context) {
 		}
 		timer.Stop()
 	}
+}
+
+// pump feeds the backend's stream to the notify handler the way Lambda's
+// event source mapping does: in batches, a batch with failures handed
+// over again from its first failed record after retryInterval, until
+// every record is settled.
+func (s *Server) pump(ctx context.Context) {
+	defer close(s.done)
+	shard := dynamostreams.Shard{
+		Handler:    s.handleLogged,
+		BatchSize:  followBatch,
+		Timeout:    invocationTimeout,
+		MaxRetries: -1,
+		RetryPause: retryInterval,
+	}
+	poll(ctx, nil, func(ctx context.Context) bool {
+		recs, err := s.stream.Read(ctx)
+		if err != nil {
+			s.log.Warn("cannot read the stream", "error", err)
+			return false
+		}
+		shard.Drain(ctx, recs)
+		return false
+	})
+}
+
+// handleLogged is the notify handler, saying when a batch must be handed
+// over again.
+func (s *Server) handleLogged(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	resp, err := s.notify.Handle(ctx, e)
+	if err != nil {
+		s.log.Error("notify handler failed", "error", err)
+	} else if n := len(resp.BatchItemFailures); n > 0 {
+		s.log.Info(fmt.Sprintf("%d stream records will be retried", n))
+	}
+	return resp, err
+}
+
+// follow feeds the embedded store's change log to the notify handler, as
+// Lambda's event source mapping feeds a table's stream with batch item
+// failures reported: each batch is delivered, the consumer's position
+// moves up to the first change that must be tried again, and that change
+// is handed over again after a pause. The position is kept in the
+// database, so a restart resumes where the last run stopped, and a change
+// is never skipped; the delivery records keep an email from going twice.
+func (s *Server) follow(ctx context.Context) {
+	defer close(s.done)
+	poll(ctx, s.local.Changed(), s.followOnce)
 }
 
 // followOnce delivers the changes waiting, batch by batch, and reports
@@ -92,7 +153,7 @@ func (s *Server) followOnce(ctx context.Context) bool {
 // done. The changes of one request go to one worker, in order, as a
 // stream keeps an item's records in order.
 func (s *Server) deliverChanges(ctx context.Context, batch []localstore.Change) []bool {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, invocationTimeout)
 	defer cancel()
 	done := make([]bool, len(batch))
 	lanes := make([][]int, followWorkers)

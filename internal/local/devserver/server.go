@@ -12,7 +12,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -304,61 +303,4 @@ func (s *Server) Close() error {
 		err = s.local.Close()
 	})
 	return err
-}
-
-// pump feeds the backend's stream to the notify handler, the way Lambda's
-// event source mapping does: in batches, handing failed records over again
-// after a pause.
-func (s *Server) pump(ctx context.Context) {
-	defer close(s.done)
-	var pending []events.DynamoDBEventRecord
-	var retryAt time.Time
-	tick := time.NewTicker(pumpInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		recs, err := s.stream.Read(ctx)
-		if err != nil {
-			s.log.Warn("cannot read the stream", "error", err)
-			continue
-		}
-		pending = append(pending, recs...)
-		if len(pending) == 0 || time.Now().Before(retryAt) {
-			continue
-		}
-		pending = s.deliver(ctx, pending)
-		if len(pending) > 0 {
-			retryAt = time.Now().Add(retryInterval)
-		}
-	}
-}
-
-// deliver hands one batch to the notify handler, with the time a Lambda
-// invocation would have, and returns the records it reported as failed.
-func (s *Server) deliver(ctx context.Context, batch []events.DynamoDBEventRecord) []events.DynamoDBEventRecord {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	resp, err := s.notify.Handle(ctx, events.DynamoDBEvent{Records: batch})
-	if err != nil {
-		s.log.Error("notify handler failed", "error", err)
-		return batch
-	}
-	failed := map[string]bool{}
-	for _, f := range resp.BatchItemFailures {
-		failed[f.ItemIdentifier] = true
-	}
-	var retry []events.DynamoDBEventRecord
-	for _, rec := range batch {
-		if failed[rec.Change.SequenceNumber] {
-			retry = append(retry, rec)
-		}
-	}
-	if len(retry) > 0 {
-		s.log.Info(fmt.Sprintf("%d stream records will be retried", len(retry)))
-	}
-	return retry
 }

@@ -1,9 +1,12 @@
-// Package dynamostreams reads a DynamoDB table's stream through the
-// DynamoDB Streams API and hands its records over in the form Lambda's event
-// source mapping delivers them, so that the notify handler can run where no
-// event source mapping exists: in the local server and in tests. It is
-// local tooling: no Lambda function links it, since on AWS the event source
-// mapping reads the stream.
+// Package dynamostreams plays the part of Lambda's event source mapping
+// for a table's stream where none runs: it reads the stream through the
+// DynamoDB Streams API (Reader), turns its records into the form Lambda
+// hands a function (EventRecord), and hands them to a stream function's
+// handler as the mapping does (Invoke for one batch, Shard for a whole
+// shard, with its retries). The local server, devtools/burst and
+// cmd/redrive feed the notify handler through it. It is tooling: no Lambda
+// function links it, since on AWS the event source mapping reads the
+// stream.
 package dynamostreams
 
 import (

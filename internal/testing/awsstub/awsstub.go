@@ -17,7 +17,9 @@
 //     secretsmanager.GetSecretValue): every secret's value is Secret.
 //   - SES's query protocol (Action=...): SendRawEmail and SendEmail answer
 //     with a new message ID, GetSendQuota with a quota of 50,000 a day at
-//     MaxSendRate (14 a second unless SetMaxSendRate changes it).
+//     MaxSendRate (14 a second unless SetMaxSendRate or ThrottleSends
+//     changes it). With ThrottleSends, sends beyond the rate are refused as
+//     SES refuses them, for devtools/burst.
 //
 // Every call is counted by service and operation (Calls). Anything else is
 // answered with an error and counted under "Unsupported.<what>".
@@ -26,14 +28,12 @@ package awsstub
 import (
 	"context"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,11 +73,10 @@ type Server struct {
 	ln  net.Listener
 	srv *http.Server
 
-	mu          sync.Mutex
-	calls       map[string]int
-	tables      map[string]map[string]item // table, then item key
-	maxSendRate float64
-	messages    int
+	mu     sync.Mutex
+	calls  map[string]int
+	tables map[string]map[string]item // table, then item key
+	mail   mailbox
 }
 
 // Start starts a stub on a free port of 127.0.0.1.
@@ -86,16 +85,20 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{
-		URL:         "http://" + ln.Addr().String(),
-		ln:          ln,
-		calls:       map[string]int{},
-		tables:      map[string]map[string]item{},
-		maxSendRate: 14,
-	}
+	s := newServer()
+	s.URL = "http://" + ln.Addr().String()
+	s.ln = ln
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(ln)
 	return s, nil
+}
+
+func newServer() *Server {
+	return &Server{
+		calls:  map[string]int{},
+		tables: map[string]map[string]item{},
+		mail:   mailbox{maxSendRate: 14, now: time.Now, sent: map[string]int{}},
+	}
 }
 
 // Close stops the stub and closes its connections.
@@ -122,13 +125,6 @@ func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.tables = map[string]map[string]item{}
-}
-
-// SetMaxSendRate sets the MaxSendRate that GetSendQuota reports.
-func (s *Server) SetMaxSendRate(perSecond float64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.maxSendRate = perSecond
 }
 
 // Env returns the environment variables that point a process's SDK at the
@@ -182,29 +178,51 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // DynamoDB
 
-func (s *Server) dynamo(w http.ResponseWriter, op string, body []byte) {
-	var in struct {
-		TableName                 string
-		Item                      item
-		Key                       item
-		ReturnValues              string
-		UpdateExpression          string
-		KeyConditionExpression    string
-		ExpressionAttributeNames  map[string]string
-		ExpressionAttributeValues item
-		Limit                     int
-		RequestItems              json.RawMessage
-		TransactItems             []struct {
-			Put *struct {
-				TableName string
-				Item      item
-			}
+// dynamoInput holds the fields of every DynamoDB call the stub answers.
+type dynamoInput struct {
+	TableName                 string
+	Item                      item
+	Key                       item
+	ReturnValues              string
+	UpdateExpression          string
+	KeyConditionExpression    string
+	ExpressionAttributeNames  map[string]string
+	ExpressionAttributeValues item
+	Limit                     int
+	RequestItems              json.RawMessage
+	TransactItems             []struct {
+		Put *struct {
+			TableName string
+			Item      item
 		}
 	}
+}
+
+// errUnsupportedOperation is a DynamoDB operation the stub does not answer.
+var errUnsupportedOperation = errors.New("unsupported operation")
+
+func (s *Server) dynamo(w http.ResponseWriter, op string, body []byte) {
+	var in dynamoInput
 	if err := json.Unmarshal(body, &in); err != nil {
 		jsonError(w, "1.0", "SerializationException", err.Error())
 		return
 	}
+	out, err := s.dynamoCall(op, &in)
+	switch {
+	case errors.Is(err, errUnsupportedOperation):
+		s.count("Unsupported.DynamoDB." + op)
+		jsonError(w, "1.0", "UnknownOperationException", "the stub does not answer DynamoDB "+op)
+		return
+	case err != nil:
+		jsonError(w, "1.0", "SerializationException", err.Error())
+		return
+	}
+	s.count("DynamoDB." + op)
+	writeJSON(w, "1.0", out)
+}
+
+// dynamoCall answers one DynamoDB operation.
+func (s *Server) dynamoCall(op string, in *dynamoInput) (map[string]any, error) {
 	out := map[string]any{}
 	switch op {
 	case "PutItem":
@@ -217,59 +235,21 @@ func (s *Server) dynamo(w http.ResponseWriter, op string, body []byte) {
 		}
 	case "UpdateItem":
 		if in.ReturnValues != "" && in.ReturnValues != "NONE" {
-			attrs := item{}
-			if in.ReturnValues == "ALL_NEW" || in.ReturnValues == "ALL_OLD" {
-				maps.Copy(attrs, s.get(in.TableName, in.Key))
-			}
-			for _, name := range added(in.UpdateExpression, in.ExpressionAttributeNames) {
-				attrs[name] = json.RawMessage(`{"N":"1"}`)
-			}
-			out["Attributes"] = attrs
+			out["Attributes"] = s.updated(in)
 		}
 	case "DeleteItem":
 		s.delete(in.TableName, in.Key)
-	case "Query":
-		items := s.query(in.TableName, in.KeyConditionExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues, in.Limit)
-		out["Items"], out["Count"], out["ScannedCount"] = items, len(items), len(items)
-	case "Scan":
-		items := s.query(in.TableName, "", nil, nil, in.Limit)
+	case "Query", "Scan":
+		condition := in.KeyConditionExpression
+		if op == "Scan" {
+			condition = ""
+		}
+		items := s.query(in.TableName, condition, in.ExpressionAttributeNames, in.ExpressionAttributeValues, in.Limit)
 		out["Items"], out["Count"], out["ScannedCount"] = items, len(items), len(items)
 	case "BatchGetItem":
-		var req map[string]struct{ Keys []item }
-		if err := json.Unmarshal(in.RequestItems, &req); err != nil {
-			jsonError(w, "1.0", "SerializationException", err.Error())
-			return
-		}
-		responses := map[string][]item{}
-		for table, r := range req {
-			responses[table] = []item{}
-			for _, k := range r.Keys {
-				if it := s.get(table, k); it != nil {
-					responses[table] = append(responses[table], it)
-				}
-			}
-		}
-		out["Responses"], out["UnprocessedKeys"] = responses, map[string]any{}
+		return s.batchGet(in.RequestItems)
 	case "BatchWriteItem":
-		var req map[string][]struct {
-			PutRequest    *struct{ Item item }
-			DeleteRequest *struct{ Key item }
-		}
-		if err := json.Unmarshal(in.RequestItems, &req); err != nil {
-			jsonError(w, "1.0", "SerializationException", err.Error())
-			return
-		}
-		for table, writes := range req {
-			for _, wr := range writes {
-				if wr.PutRequest != nil {
-					s.put(table, wr.PutRequest.Item)
-				}
-				if wr.DeleteRequest != nil {
-					s.delete(table, wr.DeleteRequest.Key)
-				}
-			}
-		}
-		out["UnprocessedItems"] = map[string]any{}
+		return s.batchWrite(in.RequestItems)
 	case "TransactWriteItems":
 		for _, t := range in.TransactItems {
 			if t.Put != nil {
@@ -277,12 +257,60 @@ func (s *Server) dynamo(w http.ResponseWriter, op string, body []byte) {
 			}
 		}
 	default:
-		s.count("Unsupported.DynamoDB." + op)
-		jsonError(w, "1.0", "UnknownOperationException", "the stub does not answer DynamoDB "+op)
-		return
+		return nil, errUnsupportedOperation
 	}
-	s.count("DynamoDB." + op)
-	writeJSON(w, "1.0", out)
+	return out, nil
+}
+
+// updated is what an UpdateItem asked for values returns: the stored item
+// for ALL_NEW and ALL_OLD, and each counter the update ADDs to as 1.
+func (s *Server) updated(in *dynamoInput) item {
+	attrs := item{}
+	if in.ReturnValues == "ALL_NEW" || in.ReturnValues == "ALL_OLD" {
+		maps.Copy(attrs, s.get(in.TableName, in.Key))
+	}
+	for _, name := range added(in.UpdateExpression, in.ExpressionAttributeNames) {
+		attrs[name] = json.RawMessage(`{"N":"1"}`)
+	}
+	return attrs
+}
+
+func (s *Server) batchGet(requestItems json.RawMessage) (map[string]any, error) {
+	var req map[string]struct{ Keys []item }
+	if err := json.Unmarshal(requestItems, &req); err != nil {
+		return nil, err
+	}
+	responses := map[string][]item{}
+	for table, r := range req {
+		responses[table] = []item{}
+		for _, k := range r.Keys {
+			if it := s.get(table, k); it != nil {
+				responses[table] = append(responses[table], it)
+			}
+		}
+	}
+	return map[string]any{"Responses": responses, "UnprocessedKeys": map[string]any{}}, nil
+}
+
+func (s *Server) batchWrite(requestItems json.RawMessage) (map[string]any, error) {
+	var req map[string][]struct {
+		PutRequest    *struct{ Item item }
+		DeleteRequest *struct{ Key item }
+	}
+	if err := json.Unmarshal(requestItems, &req); err != nil {
+		return nil, err
+	}
+	for table, writes := range req {
+		for _, wr := range writes {
+			if wr.PutRequest != nil {
+				s.put(table, wr.PutRequest.Item)
+			}
+			if wr.DeleteRequest != nil {
+				s.delete(table, wr.DeleteRequest.Key)
+			}
+		}
+	}
+	return map[string]any{"UnprocessedItems": map[string]any{}}, nil
 }
 
 // keyOf is the storage key of an item or of a Key: its key attributes'
@@ -431,54 +459,6 @@ func (s *Server) secrets(w http.ResponseWriter, op string, body []byte) {
 		"VersionStages": []string{"AWSCURRENT"},
 		"CreatedDate":   1.7e9,
 	})
-}
-
-// SES
-
-const sesNamespace = "http://ses.amazonaws.com/doc/2010-12-01/"
-
-func (s *Server) ses(w http.ResponseWriter, body []byte) {
-	form, err := url.ParseQuery(string(body))
-	action := form.Get("Action")
-	if err != nil || action == "" {
-		s.count("Unsupported.SES")
-		sesError(w, "InvalidAction", "a query with an Action is expected")
-		return
-	}
-	switch action {
-	case "SendRawEmail", "SendEmail":
-		s.count("SES." + action)
-		s.mu.Lock()
-		s.messages++
-		n := s.messages
-		s.mu.Unlock()
-		id := fmt.Sprintf("0100019a00000000-%08x-0000-4000-8000-000000000000-000000", n)
-		writeXML(w, action, fmt.Sprintf("<MessageId>%s</MessageId>", id))
-	case "GetSendQuota":
-		s.count("SES." + action)
-		s.mu.Lock()
-		rate := s.maxSendRate
-		s.mu.Unlock()
-		writeXML(w, action, "<Max24HourSend>50000.0</Max24HourSend><MaxSendRate>"+
-			strconv.FormatFloat(rate, 'f', 1, 64)+"</MaxSendRate><SentLast24Hours>0.0</SentLast24Hours>")
-	default:
-		s.count("Unsupported.SES." + action)
-		sesError(w, "InvalidAction", "the stub does not answer SES "+action)
-	}
-}
-
-func writeXML(w http.ResponseWriter, action, result string) {
-	w.Header().Set("Content-Type", "text/xml")
-	write(w, http.StatusOK, fmt.Appendf(nil, `<%sResponse xmlns="%s"><%sResult>%s</%sResult><ResponseMetadata><RequestId>00000000-0000-4000-8000-000000000000</RequestId></ResponseMetadata></%sResponse>`,
-		action, sesNamespace, action, result, action, action))
-}
-
-func sesError(w http.ResponseWriter, code, message string) {
-	w.Header().Set("Content-Type", "text/xml")
-	var esc strings.Builder
-	_ = xml.EscapeText(&esc, []byte(message))
-	write(w, http.StatusBadRequest, fmt.Appendf(nil, `<ErrorResponse xmlns="%s"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>00000000-0000-4000-8000-000000000000</RequestId></ErrorResponse>`,
-		sesNamespace, code, esc.String()))
 }
 
 // JSON protocols

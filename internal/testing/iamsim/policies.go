@@ -45,7 +45,7 @@ type Role struct {
 // the simulation leaves out because their text is not in the template:
 // they grant CloudWatch Logs and X-Ray writes, which the functions' code
 // never calls (Lambda does, with the role), and the audit of the template
-// (internal/testing/samtemplate) allows no other.
+// (infra/template) allows no other.
 var awsManagedPolicies = regexp.MustCompile(`^arn:(aws[a-z-]*|\$\{AWS::Partition\}):iam::aws:policy/(service-role/AWSLambdaBasicExecutionRole|AWSXrayWriteOnlyAccess)$`)
 
 // translated is template.yaml as the SAM translator makes it, once per
@@ -134,10 +134,34 @@ func RoleByID(tmpl map[string]any, roleID string, b Binding) (Role, error) {
 	if err != nil {
 		return Role{}, err
 	}
-	resources, _ := tmpl["Resources"].(map[string]any)
-
 	// What is resolved: the role, and the template's policies attached to
 	// it, which are found first.
+	parts, err := roleParts(tmpl, roleID, role)
+	if err != nil {
+		return Role{}, err
+	}
+	params, refs, err := bindings(tmpl, parts, b)
+	if err != nil {
+		return Role{}, err
+	}
+	d, err := samtemplate.Deployed(map[string]any{
+		"Parameters": tmpl["Parameters"],
+		"Conditions": tmpl["Conditions"],
+		"Resources":  parts,
+	}, samtemplate.Stack{Params: params, Refs: refs})
+	if err != nil {
+		return Role{}, err
+	}
+	resolved, _ := d["Resources"].(map[string]any)
+	return resolvedRole(roleID, resolved)
+}
+
+// roleParts returns the role and the template's policies attached to it,
+// by logical ID, and fails on a managed policy whose text the template
+// does not hold, other than the AWS managed policies the simulation
+// leaves out.
+func roleParts(tmpl map[string]any, roleID string, role map[string]any) (map[string]any, error) {
+	resources, _ := tmpl["Resources"].(map[string]any)
 	parts := map[string]any{roleID: role}
 	for _, arn := range leaves(dig(role, "Properties", "ManagedPolicyArns")) {
 		if s, ok := arn.(string); ok && awsManagedPolicies.MatchString(s) {
@@ -151,7 +175,7 @@ func RoleByID(tmpl map[string]any, roleID string, b Binding) (Role, error) {
 			parts[ref] = r
 			continue
 		}
-		return Role{}, fmt.Errorf("%s attaches the managed policy %v, whose text the simulation does not have", roleID, arn)
+		return nil, fmt.Errorf("%s attaches the managed policy %v, whose text the simulation does not have", roleID, arn)
 	}
 	for id, r := range resources {
 		r, _ := r.(map[string]any)
@@ -164,15 +188,22 @@ func RoleByID(tmpl map[string]any, roleID string, b Binding) (Role, error) {
 			}
 		}
 	}
+	return parts, nil
+}
 
-	refs := map[string]string{
+// bindings returns the parameters and references parts are resolved with:
+// the pseudo parameters, the binding b, and a placeholder ARN for every
+// other name the parts refer to that has no default.
+func bindings(tmpl map[string]any, parts map[string]any, b Binding) (params, refs map[string]string, err error) {
+	resources, _ := tmpl["Resources"].(map[string]any)
+	refs = map[string]string{
 		"AWS::Partition": Partition,
 		"AWS::Region":    Region,
 		"AWS::AccountId": AccountID,
 		"AWS::URLSuffix": "amazonaws.com",
 		"AWS::StackName": "appointments-test",
 	}
-	params := map[string]string{}
+	params = map[string]string{}
 	declared, _ := tmpl["Parameters"].(map[string]any)
 	for name, value := range b {
 		if _, ok := declared[name]; ok {
@@ -181,7 +212,7 @@ func RoleByID(tmpl map[string]any, roleID string, b Binding) (Role, error) {
 		}
 		r, ok := resources[name].(map[string]any)
 		if !ok {
-			return Role{}, fmt.Errorf("the binding names %s, which the template does not declare", name)
+			return nil, nil, fmt.Errorf("the binding names %s, which the template does not declare", name)
 		}
 		refs[name] = value
 		maps.Copy(refs, attributes(name, fmt.Sprint(r["Type"]), value))
@@ -202,16 +233,12 @@ func RoleByID(tmpl map[string]any, roleID string, b Binding) (Role, error) {
 		}
 		refs[name] = placeholder
 	}
+	return params, refs, nil
+}
 
-	d, err := samtemplate.Deployed(map[string]any{
-		"Parameters": tmpl["Parameters"],
-		"Conditions": tmpl["Conditions"],
-		"Resources":  parts,
-	}, samtemplate.Stack{Params: params, Refs: refs})
-	if err != nil {
-		return Role{}, err
-	}
-	resolved, _ := d["Resources"].(map[string]any)
+// resolvedRole gathers the resolved role's trust policy and policies, its
+// own inline ones first, and fails on any left unresolved.
+func resolvedRole(roleID string, resolved map[string]any) (Role, error) {
 	out := Role{ID: roleID, Trust: dig(resolved[roleID], "Properties", "AssumeRolePolicyDocument")}
 	for i, p := range leaves(dig(resolved[roleID], "Properties", "Policies")) {
 		p, _ := p.(map[string]any)

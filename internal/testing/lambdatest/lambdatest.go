@@ -151,6 +151,11 @@ func (f *Function) Invoke(t testing.TB, payload []byte) []byte {
 	return body
 }
 
+// Endpoint is the base URL of the emulator's Invoke API, for a Lambda
+// client (such as cmd/redrive's) that invokes the function by the name
+// "function".
+func (f *Function) Endpoint() string { return f.fn.Endpoint() }
+
 // Output returns everything the emulator and the function have written to
 // stdout and stderr so far. It is safe to call while the function runs.
 func (f *Function) Output() string {

@@ -4,17 +4,16 @@
 // DynamoDB calls reach it through SerialTransport, which makes moto apply
 // each call atomically, as DynamoDB does.
 //
-// It is meant to be imported only from _test.go files.
+// Tests start it with Start; measurement programs (devtools/burst) with
+// Launch. No Lambda function links it.
 package mototest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/mail"
 	"os"
@@ -23,7 +22,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,6 +32,7 @@ import (
 	sestypes "github.com/aws/aws-sdk-go-v2/service/ses/types"
 
 	"example.com/appointments/internal/testing/lambdatest"
+	"example.com/appointments/internal/testing/process"
 	"example.com/appointments/internal/testing/samtemplate"
 )
 
@@ -56,7 +55,9 @@ type Server struct {
 	// "http://127.0.0.1:54321".
 	Endpoint string
 
-	out *syncBuffer
+	out    *process.Output
+	cmd    *exec.Cmd
+	exited chan struct{}
 	// dynamoDB is held around each DynamoDB call passing through
 	// SerialTransport.
 	dynamoDB callLock
@@ -72,62 +73,78 @@ func Start(t testing.TB) *Server {
 	if testing.Short() {
 		t.Skip("needs moto_server; runs without -short (make test)")
 	}
-
-	bin, err := exec.LookPath("moto_server")
+	s, err := Launch()
 	if err != nil {
-		t.Fatalf("moto_server is not on PATH (%v); install it with: %s", err, installHint)
+		t.Fatal(err)
 	}
-
-	port := freePort(t)
-	s := &Server{
-		Endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
-		out:      new(syncBuffer),
-		dynamoDB: newCallLock(),
-	}
-
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-	cmd.Env = withoutAWSVars(os.Environ())
-	cmd.Stdout = s.out
-	cmd.Stderr = s.out
-	// moto is usually reached through a pyenv or virtualenv shim; a process
-	// group of its own lets cleanup kill whatever the shim spawned.
-	setProcessGroup(cmd)
-	// Without a bound, a grandchild that inherited the output pipe would
-	// keep Wait blocked after the server itself is gone.
-	cmd.WaitDelay = stopTimeout
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start moto_server: %v", err)
-	}
-
-	exited := make(chan struct{})
-	var waitErr error
-	go func() {
-		waitErr = cmd.Wait()
-		close(exited)
-	}()
-
 	t.Cleanup(func() {
-		killProcessGroup(cmd)
-		select {
-		case <-exited:
-		case <-time.After(2 * stopTimeout):
-			t.Errorf("moto_server (pid %d) did not exit after being killed", cmd.Process.Pid)
+		if err := s.Stop(); err != nil {
+			t.Error(err)
 		}
 		if t.Failed() {
 			t.Logf("moto_server output:\n%s", s.out.String())
 		}
 	})
+	return s
+}
 
-	if err := s.waitReady(exited); err != nil {
+// Launch runs moto_server on a free loopback port and waits until it
+// answers HTTP requests, for programs that are not tests; Stop stops it.
+func Launch() (*Server, error) {
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		return nil, fmt.Errorf("moto_server is not on PATH (%v); install it with: %s", err, installHint)
+	}
+	port, err := process.FreePort()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		Endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
+		out:      new(process.Output),
+		dynamoDB: newCallLock(),
+		exited:   make(chan struct{}),
+	}
+	s.cmd = exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	s.cmd.Env = process.WithoutAWS(os.Environ())
+	s.cmd.Stdout = s.out
+	s.cmd.Stderr = s.out
+	// moto is usually reached through a pyenv or virtualenv shim; a process
+	// group of its own lets Stop kill whatever the shim spawned.
+	process.SetGroup(s.cmd)
+	// Without a bound, a grandchild that inherited the output pipe would
+	// keep Wait blocked after the server itself is gone.
+	s.cmd.WaitDelay = stopTimeout
+	if err := s.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start moto_server: %w", err)
+	}
+	var waitErr error
+	go func() {
+		waitErr = s.cmd.Wait()
+		close(s.exited)
+	}()
+	if err := s.waitReady(s.exited); err != nil {
+		_ = s.Stop()
 		select {
-		case <-exited:
+		case <-s.exited:
 			err = fmt.Errorf("%w (exit: %v)", err, waitErr)
 		default:
 		}
-		// The cleanup above logs the server's output.
-		t.Fatalf("moto_server did not become ready: %v", err)
+		return nil, fmt.Errorf("moto_server did not become ready: %w\n%s", err, s.out.String())
 	}
-	return s
+	return s, nil
+}
+
+// Stop kills the server and waits for it to exit. moto keeps everything
+// in memory, so there is nothing to shut down gracefully.
+func (s *Server) Stop() error {
+	process.KillGroup(s.cmd)
+	select {
+	case <-s.exited:
+		return nil
+	case <-time.After(2 * stopTimeout):
+		return fmt.Errorf("moto_server (pid %d) did not exit after being killed", s.cmd.Process.Pid)
+	}
 }
 
 // waitReady polls the moto API dashboard until it answers, the process exits
@@ -277,51 +294,6 @@ func (s *Server) call(t testing.TB, method, path string, v any) {
 			t.Fatalf("moto %s %s: decode body: %v", method, path, err)
 		}
 	}
-}
-
-// withoutAWSVars drops AWS_* entries from env. moto_server builds boto3
-// sessions internally, so a developer's AWS_PROFILE naming a profile that
-// ~/.aws does not define makes every request fail with ProfileNotFound.
-func withoutAWSVars(env []string) []string {
-	kept := make([]string, 0, len(env))
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, "AWS_") {
-			kept = append(kept, kv)
-		}
-	}
-	return kept
-}
-
-// freePort returns a loopback TCP port that was free a moment ago. Another
-// process could take it before the server binds it; the server then exits and
-// Start reports its output.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// syncBuffer is a bytes.Buffer that may be written by the process's output
-// copier while a test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // CreateRequestsTable creates a table named name as template.yaml defines

@@ -23,6 +23,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"example.com/appointments/internal/testing/process"
 )
 
 // Tool is the tool directive in go.mod that pins the emulator's version.
@@ -72,6 +74,7 @@ type Config struct {
 // Function is a bootstrap running under the emulator. Like a single Lambda
 // execution environment it handles one invocation at a time.
 type Function struct {
+	endpoint  string
 	invokeURL string
 	dir       string
 	outPath   string
@@ -146,7 +149,7 @@ func start(ctx context.Context, cfg Config, bootstrap, dir string) (*Function, e
 	}
 	defer out.Close()
 
-	ports, err := freePorts(2)
+	ports, err := process.FreePorts(2)
 	if err != nil {
 		return nil, err
 	}
@@ -178,12 +181,13 @@ func start(ctx context.Context, cfg Config, bootstrap, dir string) (*Function, e
 	}, cfg.Env...)
 	cmd.Stdout = out
 	cmd.Stderr = out
-	setProcessGroup(cmd)
+	process.SetGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start emulator: %w", err)
 	}
 
 	f := &Function{
+		endpoint:  "http://" + apiAddr,
 		invokeURL: "http://" + apiAddr + "/2015-03-31/functions/function/invocations",
 		dir:       dir,
 		outPath:   out.Name(),
@@ -208,6 +212,10 @@ func start(ctx context.Context, cfg Config, bootstrap, dir string) (*Function, e
 	}
 	return f, nil
 }
+
+// Endpoint is the base URL of the emulator's Invoke API, for a Lambda
+// client that invokes the function by the name "function".
+func (f *Function) Endpoint() string { return f.endpoint }
 
 // waitListening dials addr until it accepts a connection, the emulator exits,
 // ctx is done or startTimeout elapses.
@@ -369,11 +377,11 @@ func (f *Function) Close() error {
 
 func (f *Function) stop() error {
 	var err error
-	terminate(f.cmd)
+	process.Terminate(f.cmd)
 	select {
 	case <-f.exited:
 	case <-time.After(stopTimeout):
-		killProcessGroup(f.cmd)
+		process.KillGroup(f.cmd)
 		select {
 		case <-f.exited:
 		case <-time.After(stopTimeout):
@@ -393,22 +401,4 @@ func (f *Function) stop() error {
 		err = fmt.Errorf("remove working directory: %w", rerr)
 	}
 	return err
-}
-
-// freePorts returns n distinct loopback TCP ports that were free a moment
-// ago. All listeners stay open until every port is chosen so the kernel
-// cannot hand out the same port twice. Another process could still take one
-// before the emulator binds it; the emulator then exits and Start reports
-// its output.
-func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("find free port: %w", err)
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }

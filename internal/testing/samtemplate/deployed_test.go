@@ -112,7 +112,7 @@ func TestDeployed(t *testing.T) {
 			if tt.env != nil {
 				env := dig(resources["Fn"].(map[string]any), "Properties", "Environment", "Variables")
 				if !reflect.DeepEqual(env, tt.env) {
-					t.Errorf("Fn's variables = %s, want %s", compact(env), compact(tt.env))
+					t.Errorf("Fn's variables = %v, want %v", env, tt.env)
 				}
 			}
 			broken, err := samtemplate.BrokenRules(tmpl, s)
@@ -143,7 +143,7 @@ func TestDeployed(t *testing.T) {
 		"Other": map[string]any{"Fn::GetAtt": []any{"Table", "StreamArn"}},
 	}
 	if props := dig(got["Resources"].(map[string]any)["Fn"].(map[string]any), "Properties"); !reflect.DeepEqual(props, wantProps) {
-		t.Errorf("attributes resolved to %s, want %s", compact(props), compact(wantProps))
+		t.Errorf("attributes resolved to %v, want %v", props, wantProps)
 	}
 
 	// A condition on a parameter without a value cannot be settled.
@@ -154,4 +154,13 @@ func TestDeployed(t *testing.T) {
 	}, samtemplate.Stack{}); err == nil || !strings.Contains(err.Error(), "Sender has no value") {
 		t.Errorf("Deployed() error = %v, want one saying Sender has no value", err)
 	}
+}
+
+// dig follows keys through nested objects, returning nil when one is
+// missing.
+func dig(v map[string]any, keys ...string) map[string]any {
+	for _, k := range keys {
+		v, _ = v[k].(map[string]any)
+	}
+	return v
 }

@@ -1,4 +1,4 @@
-package samtemplate_test
+package template
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package samtemplate_test
+package template
 
 import (
 	"encoding/json"
@@ -84,7 +84,7 @@ func TestFeedbackEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"feedback-bounce.json", "feedback-complaint.json", "feedback-delivery.json"} {
-		sample, err := os.ReadFile(filepath.Join("..", "..", "..", "infra", "events", name))
+		sample, err := os.ReadFile(filepath.Join("..", "..", "infra", "events", name))
 		if err != nil {
 			t.Fatal(err)
 		}

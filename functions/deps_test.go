@@ -1,13 +1,34 @@
-package lambdatest
+// Package functions holds one main package a Lambda function, each in its
+// own directory; this file, which holds tests only, keeps the rule on
+// paths that says what may be linked where:
+//
+//   - functions/<name>: a Lambda function's thin main. It may link the
+//     product under internal/ and nothing under cmd/, devtools/,
+//     internal/local/ or internal/testing/ (TestFunctionsLinkNoLocalTooling).
+//   - internal/ outside local/ and testing/: the product. None of its
+//     packages may link anything under internal/local/ or internal/testing/
+//     (TestProductLinksNoLocalCode); its tests may use the test tooling.
+//   - internal/local/: the local server and what only it needs. It may link
+//     the product, and nothing under internal/testing/, so that the local
+//     server carries no test tooling (TestLocalLinksNoTestTooling).
+//   - internal/testing/: test tooling, for tests, cmd/ and devtools/.
+//   - cmd/ and devtools/: commands and measurement; main packages, which
+//     nothing links.
+package functions
 
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 )
+
+// module is this module's path.
+const module = "example.com/appointments"
+
+// root is the repository's root, from this package's directory.
+const root = ".."
 
 // localOnly are the paths of code that serves local development,
 // measurement and tests: the commands (cmd/), the measuring tools
@@ -54,7 +75,7 @@ var readsPhoneNumbers = map[string]bool{"submit": true, "notify": true, "digest"
 // fails on any local-only package or any of the SDK's configuration
 // loading.
 func TestFunctionsLinkNoLocalTooling(t *testing.T) {
-	entries, err := os.ReadDir(filepath.Join(RepoRoot(t), "functions"))
+	entries, err := os.ReadDir(".")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,17 +101,64 @@ func TestFunctionsLinkNoLocalTooling(t *testing.T) {
 		if !readsPhoneNumbers[fn] && slices.Contains(deps, phoneLibrary) {
 			t.Errorf("functions/%s links %s, which it does not need and which slows its cold start (see phoneLibrary)", fn, phoneLibrary)
 		}
-		for _, dep := range deps {
-			for _, banned := range localOnly {
-				if dep == banned || strings.HasPrefix(dep, banned+"/") {
-					t.Errorf("functions/%s links %s, which is local tooling", fn, dep)
-				}
-			}
-			for _, banned := range sdkConfigLoading {
-				if dep == banned || strings.HasPrefix(dep, banned+"/") {
-					t.Errorf("functions/%s links %s, which slows every cold start (see sdkConfigLoading)", fn, dep)
-				}
-			}
+		for _, dep := range under(deps, localOnly) {
+			t.Errorf("functions/%s links %s, which is local tooling", fn, dep)
+		}
+		for _, dep := range under(deps, sdkConfigLoading) {
+			t.Errorf("functions/%s links %s, which slows every cold start (see sdkConfigLoading)", fn, dep)
+		}
+	}
+}
+
+// TestManageFunctionLinksNoLocalTooling holds ManageFunction to the rule
+// TestFunctionsLinkNoLocalTooling keeps for the others: nothing only local
+// development or tests need is linked into its bootstrap. It also links no
+// SES client, since the emails an action calls for go out from the table's
+// stream.
+func TestManageFunctionLinksNoLocalTooling(t *testing.T) {
+	deps := bootstrapDeps(t, "./functions/manage")[module+"/functions/manage"]
+	if len(deps) < 10 {
+		t.Fatalf("go list -deps ./functions/manage listed only %v", deps)
+	}
+	banned := append([]string{"github.com/aws/aws-sdk-go-v2/service/ses", "github.com/aws/aws-sdk-go-v2/service/sesv2"}, localOnly...)
+	for _, dep := range under(deps, banned) {
+		t.Errorf("functions/manage links %s", dep)
+	}
+}
+
+// TestProductLinksNoLocalCode: no product package (internal/, outside
+// internal/local/ and internal/testing/) links anything under
+// internal/local/ or internal/testing/, so that what those paths hold is
+// local-only and test tooling in fact, and a function that links the
+// product links none of it.
+func TestProductLinksNoLocalCode(t *testing.T) {
+	all := listDeps(t, nil, "./internal/...")
+	product := 0
+	for pkg, deps := range all {
+		if len(under([]string{pkg}, []string{module + "/internal/local", module + "/internal/testing"})) > 0 {
+			continue
+		}
+		product++
+		for _, dep := range under(deps, []string{module + "/internal/local", module + "/internal/testing"}) {
+			t.Errorf("%s links %s; product code may link nothing under internal/local/ or internal/testing/", pkg, dep)
+		}
+	}
+	if product < 10 {
+		t.Fatalf("go list found only %d product packages under internal/", product)
+	}
+}
+
+// TestLocalLinksNoTestTooling: the local server and its stores link
+// nothing under internal/testing/, so that the local server carries no
+// test tooling.
+func TestLocalLinksNoTestTooling(t *testing.T) {
+	all := listDeps(t, nil, "./internal/local/...")
+	if len(all) < 3 {
+		t.Fatalf("go list found only %v under internal/local/", all)
+	}
+	for pkg, deps := range all {
+		for _, dep := range under(deps, []string{module + "/internal/testing"}) {
+			t.Errorf("%s links %s, which is test tooling", pkg, dep)
 		}
 	}
 }
@@ -133,8 +201,19 @@ func TestCoreDependsOnNoAdapter(t *testing.T) {
 	}
 }
 
-// module is this module's path.
-const module = "example.com/appointments"
+// under returns the packages of deps that are one of paths or below one.
+func under(deps, paths []string) []string {
+	var out []string
+	for _, dep := range deps {
+		for _, p := range paths {
+			if dep == p || strings.HasPrefix(dep, p+"/") {
+				out = append(out, dep)
+				break
+			}
+		}
+	}
+	return out
+}
 
 // bootstrapDeps lists what each package of patterns links when built as
 // the Makefile builds a function's bootstrap.
@@ -145,11 +224,13 @@ func bootstrapDeps(t *testing.T, patterns ...string) map[string][]string {
 
 // listDeps runs go list once for all of args (flags, then package
 // patterns) with env added to the environment, and returns each listed
-// package's dependencies, direct and indirect, by import path.
+// package's dependencies, direct and indirect, by import path. Test files
+// are not listed: the rule is on what packages link, and tests may use the
+// test tooling.
 func listDeps(t *testing.T, env []string, args ...string) map[string][]string {
 	t.Helper()
 	cmd := exec.Command("go", append([]string{"list", "-f", "{{.ImportPath}}{{range .Deps}} {{.}}{{end}}"}, args...)...)
-	cmd.Dir = RepoRoot(t)
+	cmd.Dir = root
 	cmd.Env = append(cmd.Environ(), env...)
 	out, err := cmd.Output()
 	if err != nil {
@@ -161,4 +242,19 @@ func listDeps(t *testing.T, env []string, args ...string) map[string][]string {
 		deps[fields[0]] = fields[1:]
 	}
 	return deps
+}
+
+// TestRuleCatchesALink: the rule on paths fails a link that breaks it, so
+// that a passing run means something.
+func TestRuleCatchesALink(t *testing.T) {
+	got := under([]string{
+		"example.com/appointments/internal/appointment",
+		"example.com/appointments/internal/testing/mototest",
+		"example.com/appointments/internal/localizer",
+		"example.com/appointments/internal/local",
+	}, []string{module + "/internal/local", module + "/internal/testing"})
+	want := []string{"example.com/appointments/internal/testing/mototest", "example.com/appointments/internal/local"}
+	if !slices.Equal(got, want) {
+		t.Errorf("under() = %v, want %v", got, want)
+	}
 }

@@ -1,4 +1,4 @@
-package samtemplate_test
+package template
 
 import (
 	"encoding/json"
@@ -120,7 +120,7 @@ func TestDigestSchedule(t *testing.T) {
 	if n, _ := retry["MaximumRetryAttempts"].(float64); n < 1 || retry["MaximumEventAgeInSeconds"] == nil {
 		t.Errorf("RetryPolicy = %s, want retries within a bounded age", compact(retry))
 	}
-	sample, err := os.ReadFile(filepath.Join("..", "..", "..", "infra", "events", "digest-schedule.json"))
+	sample, err := os.ReadFile(filepath.Join("..", "..", "infra", "events", "digest-schedule.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

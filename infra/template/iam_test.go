@@ -1,4 +1,4 @@
-package samtemplate_test
+package template
 
 import (
 	"encoding/json"
@@ -43,7 +43,7 @@ func translatedTemplateWith(t *testing.T, params map[string]string) map[string]a
 		t.Skip("translates the template with the SAM translator (Python); runs without -short (make test)")
 	}
 	once, _ := translations.LoadOrStore(compact(params), sync.OnceValues(func() (map[string]any, error) {
-		return samtemplate.Translate(filepath.Join("..", "..", "..", "template.yaml"), params)
+		return samtemplate.Translate(filepath.Join("..", "..", "template.yaml"), params)
 	}))
 	tmpl, err := once.(func() (map[string]any, error))()
 	if err != nil {

@@ -1,4 +1,4 @@
-package samtemplate_test
+package template
 
 import (
 	"maps"
@@ -41,7 +41,7 @@ func TestParametersDocumented(t *testing.T) {
 		t.Fatal("template.yaml has no parameters")
 	}
 
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "deploy.md"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "deploy.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestAlarmsDocumented(t *testing.T) {
 		t.Fatal("template.yaml has no alarms")
 	}
 
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "operations.md"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "operations.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestParametersGrouped(t *testing.T) {
 // readDoc returns a page of docs/.
 func readDoc(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestOutputsDocumented(t *testing.T) {
 // not headings).
 func section(t *testing.T, file, heading string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", file))
+	b, err := os.ReadFile(filepath.Join("..", "..", file))
 	if err != nil {
 		t.Fatal(err)
 	}
