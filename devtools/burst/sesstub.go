@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"example.com/appointments/internal/feedback"
+	"example.com/appointments/internal/appointment"
 )
 
 // sesStub answers the SES query API (SendRawEmail, SendEmail and
@@ -122,7 +122,7 @@ func (s *sesStub) send(tags map[string]string) (string, bool) {
 	}
 	s.recent = append(s.recent, now)
 	s.accepted++
-	id, kind := tags[feedback.TagRequest], tags[feedback.TagEmail]
+	id, kind := tags[appointment.TagRequest], tags[appointment.TagEmail]
 	if id == "" || kind == "" {
 		s.untagged++
 	} else {
