@@ -103,11 +103,24 @@ func getEmail(tx *bolt.Tx, seq []byte) (Email, error) {
 	return decodeEmail(tx, seq, v), nil
 }
 
+// storedEmail is an outbox entry as stored. Entries kept by earlier
+// versions name the request's email as one "id/kind" string, Delivery,
+// which is read so that their feedback buttons still work.
+type storedEmail struct {
+	Email
+	Delivery string `json:"delivery,omitempty"`
+}
+
 // decodeEmail reads the outbox entry with key k and envelope v, and its
 // message.
 func decodeEmail(tx *bolt.Tx, k, v []byte) Email {
-	var e Email
-	if err := json.Unmarshal(v, &e); err != nil {
+	var stored storedEmail
+	err := json.Unmarshal(v, &stored)
+	e := stored.Email
+	if id, kind, ok := strings.Cut(stored.Delivery, "/"); ok && e.RequestID == "" {
+		e.RequestID, e.Kind = id, appointment.EmailKind(kind)
+	}
+	if err != nil {
 		e = Email{Err: err}
 	} else if raw := tx.Bucket(bucketRaw).Get(k); raw == nil {
 		e.Err = errors.New("the message is missing")

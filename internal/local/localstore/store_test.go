@@ -392,6 +392,28 @@ func TestOutboxKeepsOneCopyPerEmail(t *testing.T) {
 	}
 }
 
+// TestOutboxReadsEarlierEntries: an entry an earlier version kept, which
+// names the request's email as one "id/kind" string, is read with the
+// same identity as one kept now.
+func TestOutboxReadsEarlierEntries(t *testing.T) {
+	s := open(t, t.TempDir())
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketOutbox).Put(be64(1), []byte(`{"messageId":"m1","from":"a@example.com","to":["p@example.com"],"delivery":"req1/booking-2"}`)); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketRaw).Put(be64(1), []byte("x"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e, ok, err := s.EmailByID(context.Background(), "1")
+	if err != nil || !ok || e.Err != nil {
+		t.Fatalf("EmailByID() = %+v, %v, %v", e, ok, err)
+	}
+	if e.RequestID != "req1" || e.Kind != appointment.TransitionEmail(appointment.EmailBooking, 2) || e.MessageID != "m1" {
+		t.Errorf("earlier entry read as %q of %q/%q, want m1 of req1/booking-2", e.MessageID, e.RequestID, e.Kind)
+	}
+}
+
 // TestOutboxPagesNewestFirst: the outbox walks its emails newest first, in
 // pages, and hands out an unreadable entry marked as such.
 func TestOutboxPagesNewestFirst(t *testing.T) {
