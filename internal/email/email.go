@@ -359,6 +359,8 @@ func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 		return Message{}, err
 	}
 	msg := Message{Message: appointment.Message{RequestID: r.ID, Kind: kind, From: c.settings.Sender}}
+	// A reply from the patient reaches the front desk that handles the
+	// request, and one from the front desk reaches the patient.
 	var replyTo []string
 	switch recipient {
 	case appointment.RecipientPatient:
