@@ -176,16 +176,78 @@ func (r Report) BouncedForGood() bool {
 // bounced for good, so that they call the patient instead.
 const EmailBounceNotice EmailKind = "bounceNotice"
 
-// ToPatient reports whether the email of kind k goes to the patient: the
+// Recipient is who receives an email about a request.
+type Recipient int
+
+// The recipients of the emails about a request.
+const (
+	// RecipientPatient is the patient, at the address they gave.
+	RecipientPatient Recipient = iota + 1
+	// RecipientFrontDesk is the front desk that handles the request's
+	// location.
+	RecipientFrontDesk
+)
+
+// Recipient says who receives the email of kind k: the patient for the
 // confirmation and the emails of transitions that tell the patient
-// something.
-func (k EmailKind) ToPatient() bool {
-	if k == EmailPatient {
-		return true
+// something, the front desk for its notification, its notice of a
+// bounced confirmation and its notice of a cancellation. This is the one
+// place that decides it: the email package addresses and words each
+// email for the recipient given here. ok is false for a kind no request
+// calls for.
+func (k EmailKind) Recipient() (r Recipient, ok bool) {
+	switch k {
+	case EmailPatient:
+		return RecipientPatient, true
+	case EmailFrontDesk, EmailBounceNotice:
+		return RecipientFrontDesk, true
 	}
 	base, _, ok := k.Transition()
-	return ok && (base == EmailBooking || base == EmailDeclined || base == EmailCancelled)
+	switch {
+	case !ok:
+		return 0, false
+	case base == EmailCancelNotice:
+		return RecipientFrontDesk, true
+	}
+	return RecipientPatient, true
 }
+
+// ToPatient reports whether the email of kind k goes to the patient
+// (Recipient).
+func (k EmailKind) ToPatient() bool {
+	r, ok := k.Recipient()
+	return ok && r == RecipientPatient
+}
+
+// Message is one rendered email as it is handed to the mail service: its
+// envelope, the whole MIME message, and which email it is. The identity
+// travels with the message, as an argument, so that the sender can name
+// the email in what it tells the mail service (the message tags that SES
+// copies into its reports, TagRequest and TagEmail) and the local outbox
+// can keep one copy of each email.
+type Message struct {
+	// RequestID and Kind name the email: the email of that kind about
+	// that request, the same for every attempt at it. RequestID is empty
+	// for an email about no single request, such as the morning digest.
+	RequestID string
+	Kind      EmailKind
+	// From is the bare sender address (the SES Source).
+	From string
+	// To are the recipients' bare addresses (the SES Destinations), always
+	// ASCII, with any internationalised domain in Punycode.
+	To []string
+	// Raw is the whole message as sent: headers and body, CRLF line endings.
+	Raw []byte
+}
+
+// The names of the message tags under which a sent email carries its
+// identity (Message.RequestID and Message.Kind). SES copies a message's
+// tags into every event it publishes about it, which is how FeedbackFunction
+// finds the email a bounce or complaint is about.
+const (
+	TagRequest = "request"
+	TagEmail   = "email"
+)
 
 // ConfirmationBounced reports whether the request's confirmation to the
 // patient bounced for good.

@@ -58,3 +58,30 @@ func TestTransitionEmailKinds(t *testing.T) {
 		}
 	}
 }
+
+// TestEmailRecipient: each kind of email a request calls for goes to one
+// recipient, decided here; a kind no request calls for has none.
+func TestEmailRecipient(t *testing.T) {
+	tests := []struct {
+		kind   EmailKind
+		want   Recipient
+		wantOK bool
+	}{
+		{EmailPatient, RecipientPatient, true},
+		{EmailFrontDesk, RecipientFrontDesk, true},
+		{EmailBounceNotice, RecipientFrontDesk, true},
+		{TransitionEmail(EmailBooking, 0), RecipientPatient, true},
+		{TransitionEmail(EmailDeclined, 1), RecipientPatient, true},
+		{TransitionEmail(EmailCancelled, 2), RecipientPatient, true},
+		{TransitionEmail(EmailCancelNotice, 2), RecipientFrontDesk, true},
+		{EmailBooking, 0, false},
+		{"digest", 0, false},
+		{"", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := tt.kind.Recipient()
+		if got != tt.want || ok != tt.wantOK {
+			t.Errorf("%q.Recipient() = %v, %v, want %v, %v", tt.kind, got, ok, tt.want, tt.wantOK)
+		}
+	}
+}

@@ -38,7 +38,7 @@ type Store interface {
 // Sender hands a rendered message to the mail service and returns its
 // message ID.
 type Sender interface {
-	Send(ctx context.Context, from string, to []string, raw []byte) (string, error)
+	Send(ctx context.Context, m appointment.Message) (string, error)
 }
 
 // Composer renders the digest.
@@ -132,7 +132,7 @@ func (h *Handler) Send(ctx context.Context, now time.Time) (bool, error) {
 		h.log.InfoContext(ctx, "digest already sent today", "day", day.Format(time.DateOnly))
 		return false, nil
 	}
-	messageID, err := h.sender.Send(ctx, msg.From, msg.To, msg.Raw)
+	messageID, err := h.sender.Send(ctx, msg.Message)
 	if err != nil {
 		// The email was not sent, or not certainly: the day goes back so
 		// that the retry may send it.

@@ -81,14 +81,14 @@ type outbox struct {
 	err  error
 }
 
-func (o *outbox) Send(_ context.Context, from string, to []string, raw []byte) (string, error) {
+func (o *outbox) Send(_ context.Context, m appointment.Message) (string, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if err := o.err; err != nil {
 		o.err = nil
 		return "", err
 	}
-	o.sent = append(o.sent, raw)
+	o.sent = append(o.sent, m.Raw)
 	return fmt.Sprintf("message-%d", len(o.sent)), nil
 }
 

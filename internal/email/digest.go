@@ -102,14 +102,34 @@ func (c *Composer) ComposeDigest(d Digest) (Message, error) {
 	if len(d.Entries) == 0 {
 		return Message{}, errors.New("digest has no requests")
 	}
-	zone := c.profile.Zone()
+	v, overdue, err := c.digestItems(d)
+	if err != nil {
+		return Message{}, err
+	}
+	open := len(d.Entries)
+	subject := "Open requests: " + strconv.Itoa(open)
+	if overdue > 0 {
+		subject += fmt.Sprintf(" (%d overdue)", overdue)
+	}
+	v.layoutView = c.layout(subject, "Open appointment requests")
+	c.digestWords(&v, d.At, open, overdue)
+
+	msg := Message{Message: appointment.Message{Kind: DigestKind, From: c.settings.Sender, To: slices.Clone(c.settings.FrontDesk)}, Subject: subject}
+	// No Reply-To: a reply goes to the sender's mailbox, as there is no one
+	// patient to answer.
+	return c.render(msg, DigestKind, v, nil, "")
+}
+
+// digestItems lists the digest's entries, overdue ones apart, up to
+// MaxDigestEntries, and counts the overdue ones among all.
+func (c *Composer) digestItems(d Digest) (digestView, int, error) {
 	var v digestView
 	overdue := 0
 	for i, e := range d.Entries {
 		r := e.Request
 		status := r.Status.Normal()
 		if !status.Open() {
-			return Message{}, fmt.Errorf("digest entry %d: a %s request is not open", i, status)
+			return digestView{}, 0, fmt.Errorf("digest entry %d: a %s request is not open", i, status)
 		}
 		if e.Overdue {
 			overdue++
@@ -118,11 +138,11 @@ func (c *Composer) ComposeDigest(d Digest) (Message, error) {
 			continue
 		}
 		if r.CreatedAt.IsZero() {
-			return Message{}, fmt.Errorf("digest entry %d: request has no creation time", i)
+			return digestView{}, 0, fmt.Errorf("digest entry %d: request has no creation time", i)
 		}
 		item, err := c.digestItem(r, status, e.Overdue, d.At)
 		if err != nil {
-			return Message{}, fmt.Errorf("digest entry %d: %w", i, err)
+			return digestView{}, 0, fmt.Errorf("digest entry %d: %w", i, err)
 		}
 		if e.Overdue {
 			v.Overdue = append(v.Overdue, item)
@@ -130,14 +150,14 @@ func (c *Composer) ComposeDigest(d Digest) (Message, error) {
 			v.Open = append(v.Open, item)
 		}
 	}
+	return v, overdue, nil
+}
 
-	open := len(d.Entries)
-	subject := "Open requests: " + strconv.Itoa(open)
-	if overdue > 0 {
-		subject += fmt.Sprintf(" (%d overdue)", overdue)
-	}
-	v.layoutView = c.layout(subject, "Open appointment requests")
-	v.Intro = fmt.Sprintf("%s open on %s, oldest first.", count(open, "request is", "requests are"), d.At.In(zone).Format(deadlineLayout))
+// digestWords writes the digest's introduction, its note on the links and
+// its count of the requests left out, for open requests of which overdue
+// are overdue, as at at.
+func (c *Composer) digestWords(v *digestView, at time.Time, open, overdue int) {
+	v.Intro = fmt.Sprintf("%s open on %s, oldest first.", count(open, "request is", "requests are"), at.In(c.profile.Zone()).Format(deadlineLayout))
 	switch {
 	case overdue == 1:
 		v.Intro += " 1 is overdue, still not answered by the time the patient was promised, and is listed first."
@@ -157,23 +177,6 @@ func (c *Composer) ComposeDigest(d Digest) (Message, error) {
 	if more := open - len(v.Overdue) - len(v.Open); more > 0 {
 		v.More = fmt.Sprintf("%s not listed here, to keep this email short.", count(more, "more open request is", "more open requests are"))
 	}
-
-	msg := Message{Kind: DigestKind, From: c.settings.Sender, To: slices.Clone(c.settings.FrontDesk), Subject: subject}
-	var err error
-	if msg.Text, err = c.text[DigestKind].execute(v); err != nil {
-		return Message{}, fmt.Errorf("render digest text: %w", err)
-	}
-	if msg.HTML, err = c.html[DigestKind].execute(v); err != nil {
-		return Message{}, fmt.Errorf("render digest html: %w", err)
-	}
-	// No Reply-To: a reply goes to the sender's mailbox, as there is no one
-	// patient to answer.
-	raw, err := c.encode(msg, nil, "")
-	if err != nil {
-		return Message{}, fmt.Errorf("encode digest email: %w", err)
-	}
-	msg.Raw = raw
-	return msg, nil
 }
 
 // digestItem describes one open request for the digest.

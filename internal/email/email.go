@@ -141,14 +141,11 @@ func NewComposerFromEnv(p *clinic.Profile, getenv func(string) string, links fun
 // minimal says the front desk's emails leave the patient's details out.
 func (c *Composer) minimal() bool { return c.settings.StaffDetail == StaffDetailMinimal }
 
-// Message is one rendered email.
+// Message is one rendered email: what the mail service is handed
+// (appointment.Message, the email's identity with it) and the parts it
+// was made of.
 type Message struct {
-	Kind Kind
-	// From is the bare sender address (the SES Source).
-	From string
-	// To are the recipients' bare addresses (the SES Destinations), always
-	// ASCII, with any internationalised domain in Punycode.
-	To      []string
+	appointment.Message
 	Subject string
 	// Text is the plain-text part.
 	Text string
@@ -157,8 +154,6 @@ type Message struct {
 	// Calendar is the invitation the message carries, an iCalendar object,
 	// or nil when it carries none.
 	Calendar []byte
-	// Raw is the whole message as sent: headers and body, CRLF line endings.
-	Raw []byte
 }
 
 //go:embed templates
@@ -341,132 +336,187 @@ var templates = map[Kind]string{
 	DigestKind:                    "digest",
 }
 
-// Compose renders the kind of email for request r. The request must be
-// validated and normalised: Phone in E.164, PreferredDays and PreferredTimes
-// as IDs, Location a profile location ID and CreatedAt set.
+// Compose renders the kind of email for request r, to the recipient
+// the kind has (appointment.EmailKind.Recipient). The request must be
+// validated and normalised: Phone in E.164, PreferredDays and
+// PreferredTimes as IDs, Location a profile location ID and CreatedAt set.
 //
 // Besides Patient and FrontDesk, kind may be one that
 // appointment.TransitionEmail makes for a transition in r.History; the
 // email is then about that transition, which must be one the email is
 // for (a booking email needs a schedule or a reschedule, and so on).
 func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
-	// Errors below name fields, never their values: they end up in logs,
-	// and logs carry no patient details.
 	base, index, tr, err := transitionOf(kind, r)
 	if err != nil {
 		return Message{}, err
 	}
+	recipient, ok := kind.Recipient()
+	if !ok {
+		return Message{}, fmt.Errorf("no recipient for %s emails", kind)
+	}
+	in, err := c.requestParts(base, r)
+	if err != nil {
+		return Message{}, err
+	}
+	msg := Message{Message: appointment.Message{RequestID: r.ID, Kind: kind, From: c.settings.Sender}}
+	// A reply from the patient reaches the front desk that handles the
+	// request, and one from the front desk reaches the patient.
+	var replyTo []string
+	switch recipient {
+	case appointment.RecipientPatient:
+		msg.To = []string{in.patientAddress}
+		replyTo = in.frontDesk
+	case appointment.RecipientFrontDesk:
+		msg.To = in.frontDesk
+		replyTo = c.staffReplyTo(in.patientAddress)
+	}
+	v := c.view(base, in, index, tr)
+	if v.noReply {
+		replyTo = nil
+	}
+	msg.Subject = v.subject
+	if v.method != "" {
+		if msg.Calendar, err = c.invitation(v.method, r, in.location, tr); err != nil {
+			return Message{}, fmt.Errorf("%s calendar invitation: %w", base, err)
+		}
+	}
+	return c.render(msg, base, v.data, replyTo, v.method)
+}
+
+// requestParts are the parts of a request that every email about it is
+// made of, checked.
+type requestParts struct {
+	r appointment.Request
+	// patientAddress is the patient's address in the form SES takes.
+	patientAddress string
+	service        clinic.Service
+	location       clinic.Location
+	// frontDesk are the addresses of the location's front desk.
+	frontDesk []string
+	details   requestDetails
+	links     map[appointment.Action]string
+}
+
+// requestParts checks request r and gathers what the email of base kind
+// is made of.
+func (c *Composer) requestParts(base Kind, r appointment.Request) (requestParts, error) {
+	// Errors below name fields, never their values: they end up in logs,
+	// and logs carry no patient details.
 	patientAddress, err := appointment.SESAddress(r.Email)
 	if err != nil {
-		return Message{}, fmt.Errorf("request email: %w", err)
+		return requestParts{}, fmt.Errorf("request email: %w", err)
 	}
 	if _, err := appointment.ParseReference(r.Reference); err != nil {
-		return Message{}, errors.New("request reference is missing or malformed")
+		return requestParts{}, errors.New("request reference is missing or malformed")
 	}
 	if !appointment.IsE164(r.Phone) {
-		return Message{}, errors.New("request phone is not in E.164 form")
+		return requestParts{}, errors.New("request phone is not in E.164 form")
 	}
 	if r.CreatedAt.IsZero() {
-		return Message{}, errors.New("request has no creation time")
+		return requestParts{}, errors.New("request has no creation time")
 	}
 	service, ok := c.profile.Service(r.Service)
 	if !ok {
-		return Message{}, errors.New("request service is not in the clinic profile")
+		return requestParts{}, errors.New("request service is not in the clinic profile")
 	}
 	location, err := c.location(r.Location)
 	if err != nil {
-		return Message{}, err
+		return requestParts{}, err
 	}
 	links, err := c.links(base, r)
 	if err != nil {
-		return Message{}, err
+		return requestParts{}, err
 	}
+	return requestParts{
+		r:              r,
+		patientAddress: patientAddress,
+		service:        service,
+		location:       location,
+		frontDesk:      c.frontDeskAddresses(location),
+		details:        c.details(r, service, location),
+		links:          links,
+	}, nil
+}
 
-	d := c.details(r, service, location)
-	frontDesk := c.frontDeskAddresses(location)
-	msg := Message{Kind: kind, From: c.settings.Sender}
-	var replyTo []string
-	var data any
-	var method calendar.Method
+// emailView is what one email says: its subject, the data its templates
+// render, and the calendar method of the invitation it carries, if any.
+type emailView struct {
+	subject string
+	data    any
+	method  calendar.Method
+	// noReply says the email has no Reply-To, so that a reply goes to the
+	// sender's mailbox.
+	noReply bool
+}
+
+// view words the email of base kind about the request of in; index and
+// tr are the transition it is about, if any.
+func (c *Composer) view(base Kind, in requestParts, index int, tr *appointment.Transition) emailView {
+	r, d, links := in.r, in.details, in.links
 	switch base {
 	case Patient:
-		msg.To = []string{patientAddress}
-		replyTo = frontDesk
-		msg.Subject = "We received your appointment request"
-		data = c.patientView(r, d, msg.Subject, links)
+		subject := "We received your appointment request"
+		return emailView{subject: subject, data: c.patientView(r, d, subject, links)}
 	case FrontDesk:
-		msg.To = frontDesk
-		replyTo = c.staffReplyTo(patientAddress)
-		msg.Subject = fmt.Sprintf("New appointment request %s: %s, %s", r.Reference, service.Label, location.Label)
-		data = c.frontDeskView(r, patientAddress, d, msg.Subject, links)
+		subject := fmt.Sprintf("New appointment request %s: %s, %s", r.Reference, in.service.Label, in.location.Label)
+		return emailView{subject: subject, data: c.frontDeskView(r, in.patientAddress, d, subject, links)}
 	case appointment.EmailBooking:
-		msg.To = []string{patientAddress}
-		replyTo = frontDesk
 		v := c.bookingView(r, d, index, tr, links)
-		msg.Subject = v.Title
-		data = v
-		method = calendar.Request
+		return emailView{subject: v.Title, data: v, method: calendar.Request}
 	case appointment.EmailCancelled:
-		msg.To = []string{patientAddress}
-		replyTo = frontDesk
 		v := c.cancelledView(r, d, tr)
-		msg.Subject = v.Title
-		data = v
-		method = calendar.Cancel
+		return emailView{subject: v.Title, data: v, method: calendar.Cancel}
 	case appointment.EmailDeclined:
-		msg.To = []string{patientAddress}
-		replyTo = frontDesk
-		msg.Subject = "About your appointment request " + r.Reference
-		data = c.declinedView(r, d, tr, msg.Subject)
+		subject := "About your appointment request " + r.Reference
+		return emailView{subject: subject, data: c.declinedView(r, d, tr, subject)}
 	case appointment.EmailBounceNotice:
-		msg.To = frontDesk
-		replyTo = nil
-		msg.Subject = fmt.Sprintf("Call the patient: the confirmation of %s bounced", r.Reference)
-		v := c.frontDeskView(r, patientAddress, d, msg.Subject, links)
+		subject := fmt.Sprintf("Call the patient: the confirmation of %s bounced", r.Reference)
+		v := c.frontDeskView(r, in.patientAddress, d, subject, links)
 		v.Heading = "The confirmation to this patient bounced: call them"
 		v.Notice = "The email address the patient gave does not accept mail, so they have not heard from " + c.profile.Name + ". Call them about the request, and ask for an address that works."
-		data = v
+		// The patient's address is the one that bounced: a reply to it
+		// would bounce too.
+		return emailView{subject: subject, data: v, noReply: true}
 	case appointment.EmailCancelNotice:
-		msg.To = frontDesk
-		replyTo = c.staffReplyTo(patientAddress)
-		msg.Subject = fmt.Sprintf("Cancelled by the patient: %s, %s", r.Reference, service.Label)
-		data = c.cancelNoticeView(r, patientAddress, d, tr, msg.Subject)
+		subject := fmt.Sprintf("Cancelled by the patient: %s, %s", r.Reference, in.service.Label)
+		return emailView{subject: subject, data: c.cancelNoticeView(r, in.patientAddress, d, tr, subject)}
 	}
+	return emailView{}
+}
 
-	if _, ok := c.text[base]; !ok {
-		return Message{}, fmt.Errorf("no template for %s emails", base)
-	}
-	if msg.Text, err = c.text[base].execute(data); err != nil {
-		return Message{}, fmt.Errorf("render %s text: %w", base, err)
-	}
-	if msg.HTML, err = c.html[base].execute(data); err != nil {
-		return Message{}, fmt.Errorf("render %s html: %w", base, err)
-	}
+// invitation builds the calendar invitation, with the given method, for
+// the booking of transition tr of request r at location l.
+func (c *Composer) invitation(method calendar.Method, r appointment.Request, l clinic.Location, tr *appointment.Transition) ([]byte, error) {
+	// The invitation names the location by ID; a request from a
+	// single-site clinic may leave it out, and means that site.
+	r.Location = l.ID
+	return calendar.Build(calendar.Invite{
+		Method:    method,
+		Profile:   c.profile,
+		Request:   r,
+		Booking:   *tr.Booking,
+		Organizer: c.settings.Sender,
+		Stamp:     c.now(),
+	})
+}
 
-	if method != "" {
-		// The invitation names the location by ID; a request from a
-		// single-site clinic may leave it out, and means that site.
-		invited := r
-		invited.Location = location.ID
-		ics, err := calendar.Build(calendar.Invite{
-			Method:    method,
-			Profile:   c.profile,
-			Request:   invited,
-			Booking:   *tr.Booking,
-			Organizer: c.settings.Sender,
-			Stamp:     c.now(),
-		})
-		if err != nil {
-			return Message{}, fmt.Errorf("%s calendar invitation: %w", base, err)
-		}
-		msg.Calendar = ics
+// render fills in msg's text and HTML parts from the templates of the
+// given kind with data, and encodes the whole message.
+func (c *Composer) render(msg Message, kind Kind, data any, replyTo []string, method calendar.Method) (Message, error) {
+	text, html := c.text[kind], c.html[kind]
+	if text.t == nil || html.t == nil {
+		return Message{}, fmt.Errorf("no template for %s emails", kind)
 	}
-
-	raw, err := c.encode(msg, replyTo, method)
-	if err != nil {
-		return Message{}, fmt.Errorf("encode %s email: %w", base, err)
+	var err error
+	if msg.Text, err = text.execute(data); err != nil {
+		return Message{}, fmt.Errorf("render %s text: %w", kind, err)
 	}
-	msg.Raw = raw
+	if msg.HTML, err = html.execute(data); err != nil {
+		return Message{}, fmt.Errorf("render %s html: %w", kind, err)
+	}
+	if msg.Raw, err = c.encode(msg, replyTo, method); err != nil {
+		return Message{}, fmt.Errorf("encode %s email: %w", kind, err)
+	}
 	return msg, nil
 }
 

@@ -718,3 +718,51 @@ func TestParseAddressList(t *testing.T) {
 		}
 	}
 }
+
+// TestComposeNamesAndAddressesTheEmail: every email about a request
+// carries its identity, the request's ID and its own kind, for the sender
+// to hand on, and goes to the recipient its kind has in the domain
+// (appointment.EmailKind.Recipient): the patient alone, or the front desk
+// and never the patient. The digest is about no single request.
+func TestComposeNamesAndAddressesTheEmail(t *testing.T) {
+	type wanted struct {
+		name string
+		c    *Composer
+		kind Kind
+		r    appointment.Request
+	}
+	var emails []wanted
+	for _, tc := range composeCases() {
+		for _, kind := range []Kind{Patient, FrontDesk, appointment.EmailBounceNotice} {
+			emails = append(emails, wanted{string(kind) + "/" + tc.name, tc.composer(t), kind, tc.request})
+		}
+	}
+	for _, tc := range transitionCases(t) {
+		emails = append(emails, wanted{tc.name, tc.composer(t), tc.kind, tc.request})
+	}
+	for _, e := range emails {
+		m, err := e.c.Compose(e.kind, e.r)
+		if err != nil {
+			t.Fatalf("%s: %v", e.name, err)
+		}
+		if m.RequestID != e.r.ID || m.Kind != e.kind {
+			t.Errorf("%s: identity %q/%q, want %q/%q", e.name, m.RequestID, m.Kind, e.r.ID, e.kind)
+		}
+		patient, err := appointment.SESAddress(e.r.Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recipient, _ := e.kind.Recipient()
+		toPatient := slices.Contains(m.To, patient)
+		if got, want := toPatient && len(m.To) == 1, recipient == appointment.RecipientPatient; got != want || (!want && toPatient) {
+			t.Errorf("%s: To %q with the patient at %q; want the patient alone %v", e.name, m.To, patient, want)
+		}
+	}
+	m, err := newTestComposer(t, defaultProfile(t)).ComposeDigest(fullDigest(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.RequestID != "" || m.Kind != DigestKind {
+		t.Errorf("digest identity %q/%q, want no request and %q", m.RequestID, m.Kind, DigestKind)
+	}
+}

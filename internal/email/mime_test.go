@@ -20,9 +20,7 @@ func TestEncodeArbitraryMessages(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for i := range 400 {
 		m := Message{
-			Kind:    appointment.EmailBooking,
-			From:    testSender,
-			To:      []string{"jordan@example.com"},
+			Message: appointment.Message{Kind: appointment.EmailBooking, From: testSender, To: []string{"jordan@example.com"}},
 			Subject: arbitraryText(rng),
 			// Templates end lines with LF; a lone CR never reaches the
 			// encoder.

@@ -40,13 +40,6 @@ type Metrics interface {
 	Count(name string, dimensions map[string]string)
 }
 
-// The tags the sender puts on each email (ses.Sender), which SES copies
-// into every event about it.
-const (
-	TagRequest = "request"
-	TagEmail   = "email"
-)
-
 // Handler records SES's events.
 type Handler struct {
 	store   Store
@@ -195,9 +188,11 @@ var metricOf = map[appointment.Feedback]string{
 	appointment.FeedbackComplained: "EmailsComplained",
 }
 
-// tagged reads the request's ID and the email's kind from an event's tags.
+// tagged reads the request's ID and the email's kind from an event's tags
+// (appointment.TagRequest and TagEmail), which the sender wrote from the
+// message it sent.
 func tagged(tags map[string][]string) (string, appointment.EmailKind, bool) {
-	ids, kinds := tags[TagRequest], tags[TagEmail]
+	ids, kinds := tags[appointment.TagRequest], tags[appointment.TagEmail]
 	if len(ids) != 1 || len(kinds) != 1 || !requestIDPattern.MatchString(ids[0]) || !kindPattern.MatchString(kinds[0]) {
 		return "", "", false
 	}

@@ -20,9 +20,9 @@ type slowSender struct {
 	next Sender
 }
 
-func (s slowSender) Send(ctx context.Context, from string, to []string, raw []byte) (string, error) {
+func (s slowSender) Send(ctx context.Context, m appointment.Message) (string, error) {
 	s.f.clock = s.f.clock.Add(time.Second)
-	return s.next.Send(ctx, from, to, raw)
+	return s.next.Send(ctx, m)
 }
 
 // notStarted imitates a paced sender that had no time left for a send
@@ -180,4 +180,28 @@ func TestNoDeadlineNoStop(t *testing.T) {
 	if f.sender.count() != 40 {
 		t.Errorf("%d emails sent, want 40", f.sender.count())
 	}
+}
+
+// TestDeliverStopsWhenTheSenderIsOutOfTime: Deliver, as the local server
+// calls it for one change, stops as Handle does once the sender had no
+// time left for a send: the change's other email is not taken up, and is
+// left for the change's next delivery.
+func TestDeliverStopsWhenTheSenderIsOutOfTime(t *testing.T) {
+	f := newFixture()
+	f.sender.errs["a@example.com"] = []error{notStarted{}}
+	r := appointment.Request{ID: "a", Reference: "REF-a", Email: "a@example.com"}
+	change := appointment.Change{Event: appointment.ChangeCreated, After: &r}
+	if f.h.Deliver(context.Background(), change) {
+		t.Fatal("Deliver() = true, want the change handed over again")
+	}
+	if f.sender.count() != 0 {
+		t.Errorf("%d emails sent, want none", f.sender.count())
+	}
+	if d := f.deliveries.state("a", email.FrontDesk); d.State != "" {
+		t.Errorf("front desk's email = %+v, want untouched", d)
+	}
+	if !f.h.Deliver(context.Background(), change) {
+		t.Fatal("the second Deliver() failed")
+	}
+	f.sentOnce(t, "a")
 }

@@ -26,12 +26,14 @@ type Deliveries interface {
 }
 
 // Sender hands a rendered message to the mail service and returns its
-// message ID.
+// message ID. The message names the email it is (its request's ID and its
+// kind), for the mail service's reports about it.
 type Sender interface {
-	Send(ctx context.Context, from string, to []string, raw []byte) (string, error)
+	Send(ctx context.Context, m appointment.Message) (string, error)
 }
 
-// Composer renders an email.
+// Composer renders the email of the given kind about r, named by r.ID and
+// kind.
 type Composer interface {
 	Compose(kind email.Kind, r appointment.Request) (email.Message, error)
 }
@@ -201,9 +203,9 @@ func emailsFor(c appointment.Change) []email.Kind {
 // claims them at once.
 func (h *Handler) Handle(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	var resp events.DynamoDBEventResponse
-	ctx = context.WithValue(ctx, invocationKey{}, &invocation{})
+	st := &run{}
 	for i, rec := range e.Records {
-		if h.outOfTime(ctx) {
+		if h.outOfTime(ctx, st) {
 			// The logger adds Lambda's request ID from ctx to every entry.
 			h.log.WarnContext(ctx, "out of time; handing the rest of the batch back", "records", len(e.Records)-i)
 			for _, rest := range e.Records[i:] {
@@ -211,31 +213,28 @@ func (h *Handler) Handle(ctx context.Context, e events.DynamoDBEvent) (events.Dy
 			}
 			break
 		}
-		if !h.handleRecord(ctx, rec, h.log) {
+		if !h.handleRecord(ctx, st, rec) {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
 		}
 	}
 	return resp, nil
 }
 
-// invocation is what one run of the handler learns as it goes.
-type invocation struct {
-	// outOfTime is set when the sender had no time left for a send before
-	// the deadline.
-	outOfTime bool
+// run is what one run of the handler, over an invocation's batch or one
+// change given to Deliver, learns as it goes. It is passed along as an
+// argument, never in the context.
+type run struct {
+	// senderOutOfTime is set when the sender had no time left for a send
+	// before the deadline: it will have none for the emails after it
+	// either.
+	senderOutOfTime bool
 }
 
-// invocationKey is the context key of the running invocation.
-type invocationKey struct{}
-
-// outOfTime reports whether the invocation must take up no more emails:
-// its context was cancelled, its deadline is less than the reserve away on
+// outOfTime reports whether the run must take up no more emails: its
+// context was cancelled, its deadline is less than the reserve away on
 // the handler's clock, or the sender found no time left for a send.
-func (h *Handler) outOfTime(ctx context.Context) bool {
-	if errors.Is(ctx.Err(), context.Canceled) {
-		return true
-	}
-	if inv, ok := ctx.Value(invocationKey{}).(*invocation); ok && inv.outOfTime {
+func (h *Handler) outOfTime(ctx context.Context, st *run) bool {
+	if errors.Is(ctx.Err(), context.Canceled) || st.senderOutOfTime {
 		return true
 	}
 	deadline, ok := ctx.Deadline()
@@ -243,25 +242,26 @@ func (h *Handler) outOfTime(ctx context.Context) bool {
 }
 
 // handleRecord returns false when the record must be tried again.
-func (h *Handler) handleRecord(ctx context.Context, rec events.DynamoDBEventRecord, log *slog.Logger) bool {
+func (h *Handler) handleRecord(ctx context.Context, st *run, rec events.DynamoDBEventRecord) bool {
 	change, err := h.decode(rec)
 	if err != nil {
 		// A record that cannot be read will not read better next time; it
 		// is logged, without its contents, and skipped.
-		log.ErrorContext(ctx, "unreadable request in stream record", "eventId", rec.EventID, "error", err)
+		h.log.ErrorContext(ctx, "unreadable request in stream record", "eventId", rec.EventID, "error", err)
 		return true
 	}
-	return h.deliverChange(ctx, change, log)
+	return h.deliverChange(ctx, st, change)
 }
 
 // Deliver sends the emails one change calls for, whatever stream reported
 // it. It returns false when the change must be handed over again: an email
 // could not be settled yet, because of throttling, a timeout or an outage.
+// Like Handle, it takes up no more emails once it runs out of time.
 func (h *Handler) Deliver(ctx context.Context, change appointment.Change) bool {
-	return h.deliverChange(ctx, change, h.log)
+	return h.deliverChange(ctx, &run{}, change)
 }
 
-func (h *Handler) deliverChange(ctx context.Context, change appointment.Change, log *slog.Logger) bool {
+func (h *Handler) deliverChange(ctx context.Context, st *run, change appointment.Change) bool {
 	kinds := emailsFor(change)
 	if len(kinds) == 0 {
 		return true
@@ -269,88 +269,39 @@ func (h *Handler) deliverChange(ctx context.Context, change appointment.Change, 
 	r := *change.After
 	done := true
 	for _, kind := range kinds {
-		if h.outOfTime(ctx) {
+		if h.outOfTime(ctx, st) {
 			// The emails left are not taken up; the record is handed over
 			// again, and its emails already settled are not sent twice.
 			return false
 		}
-		if !h.deliver(ctx, r, kind, log.With("appointmentId", r.ID, "email", string(kind))) {
+		if !h.deliver(ctx, st, r, kind, h.log.With("appointmentId", r.ID, "email", string(kind))) {
 			done = false
 		}
 	}
 	return done
 }
 
-// deliver sends one email unless its record says it was sent or failed, or
-// another sender holds it. It returns false when it must be tried again.
-func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email.Kind, log *slog.Logger) bool {
+// deliver sends one email unless its record says it was sent or failed,
+// another sender holds it, or a check on patient emails holds it back. It
+// returns false when it must be tried again.
+func (h *Handler) deliver(ctx context.Context, st *run, r appointment.Request, kind email.Kind, log *slog.Logger) bool {
 	lease := rand.Text()
-	claimed, current, err := h.claim(ctx, r.ID, kind, lease)
-	if err == nil && !claimed && h.waitForLease(ctx, current) {
-		claimed, current, err = h.claim(ctx, r.ID, kind, lease)
+	if claimed, done := h.take(ctx, r.ID, kind, lease, log); !claimed {
+		return done
 	}
-	if err != nil {
-		log.WarnContext(ctx, "cannot claim email", "error", err)
-		// The claim may have been written and its answer lost. If the
-		// lease is there, it is this invocation's, and nothing was sent.
-		h.release(ctx, r.ID, kind, lease, log)
-		return false
+	if held, done := h.checkSuppressed(ctx, r, kind, lease, log); held {
+		return done
 	}
-	if !claimed {
-		switch current.State {
-		case appointment.DeliverySending:
-			// Another sender holds it, or held it and stopped without a
-			// word; if so, its lease runs out and a later try takes over.
-			log.InfoContext(ctx, "email held by another sender", "leaseUntil", current.LeaseUntil)
-			return false
-		case "":
-			log.WarnContext(ctx, "request no longer exists; email not sent")
-		default:
-			log.InfoContext(ctx, "email already settled", "state", string(current.State))
-		}
-		return true
+	countedAt, held, done := h.checkCap(ctx, r.ID, kind, lease, log)
+	if held {
+		return done
 	}
-
-	if kind.ToPatient() && h.suppressions != nil {
-		suppressed, err := h.suppressions.suppressed(ctx, r.Email)
-		if err != nil {
-			log.WarnContext(ctx, "cannot read suppression list; will retry", "error", err)
-			h.release(ctx, r.ID, kind, lease, log)
-			return false
-		}
-		if suppressed {
-			log.WarnContext(ctx, "email not sent: the address complained about an earlier one")
-			return h.fail(ctx, r.ID, kind, lease, appointment.ReasonComplaint, "EmailsSuppressed", log)
-		}
-	}
-
-	var countedAt time.Time // when the email was counted against the cap
-	if kind.ToPatient() && h.confirmations != nil {
-		countedAt = h.now()
-		over, err := h.confirmations.spend(ctx, countedAt)
-		if err != nil {
-			// Nothing was sent: the email is given up now and tried again
-			// with the record.
-			log.WarnContext(ctx, "cannot count patient email; will retry", "error", err)
-			h.release(ctx, r.ID, kind, lease, log)
-			return false
-		}
-		if over {
-			log.WarnContext(ctx, "patient email suppressed by the hourly cap")
-			// Counted without the email's kind, which holds the
-			// transition's place in the history: one alarm watches the
-			// metric for every kind of patient email.
-			h.metrics.Count("ConfirmationsSuppressed", nil)
-			return h.settleFailed(ctx, r.ID, kind, lease, ReasonHourlyCap, log)
-		}
-	}
-
 	msg, err := h.composer.Compose(kind, r)
 	if err != nil {
 		log.ErrorContext(ctx, "cannot compose email", "error", err)
 		return h.fail(ctx, r.ID, kind, lease, "compose: "+err.Error(), "EmailsFailed", log)
 	}
-	messageID, err := h.sender.Send(email.WithDeliveryKey(ctx, r.ID, kind), msg.From, msg.To, msg.Raw)
+	messageID, err := h.sender.Send(ctx, msg.Message)
 	if err != nil {
 		var notSent interface{ NotSent() bool }
 		if !countedAt.IsZero() && errors.As(err, &notSent) && notSent.NotSent() {
@@ -359,7 +310,7 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 			// attempts and suppress emails that were never sent.
 			h.confirmations.giveBack(ctx, countedAt, log)
 		}
-		return h.sendFailed(ctx, r.ID, kind, lease, err, log)
+		return h.sendFailed(ctx, st, r.ID, kind, lease, err, log)
 	}
 	h.metrics.Count("EmailsSent", map[string]string{"Kind": string(kind)})
 	// The store's client retries this write more patiently than most (see
@@ -374,6 +325,87 @@ func (h *Handler) deliver(ctx context.Context, r appointment.Request, kind email
 	}
 	log.InfoContext(ctx, "email sent", "messageId", messageID)
 	return true
+}
+
+// take claims the email for this sender under lease, first waiting out
+// another sender's lease if that leaves time to send. When it is not
+// claimed, done says whether the email is settled (sent, failed, or its
+// request gone) rather than to be tried again.
+func (h *Handler) take(ctx context.Context, id string, kind email.Kind, lease string, log *slog.Logger) (claimed, done bool) {
+	claimed, current, err := h.claim(ctx, id, kind, lease)
+	if err == nil && !claimed && h.waitForLease(ctx, current) {
+		claimed, current, err = h.claim(ctx, id, kind, lease)
+	}
+	if err != nil {
+		log.WarnContext(ctx, "cannot claim email", "error", err)
+		// The claim may have been written and its answer lost. If the
+		// lease is there, it is this invocation's, and nothing was sent.
+		h.release(ctx, id, kind, lease, log)
+		return false, false
+	}
+	if claimed {
+		return true, false
+	}
+	switch current.State {
+	case appointment.DeliverySending:
+		// Another sender holds it, or held it and stopped without a
+		// word; if so, its lease runs out and a later try takes over.
+		log.InfoContext(ctx, "email held by another sender", "leaseUntil", current.LeaseUntil)
+		return false, false
+	case "":
+		log.WarnContext(ctx, "request no longer exists; email not sent")
+	default:
+		log.InfoContext(ctx, "email already settled", "state", string(current.State))
+	}
+	return false, true
+}
+
+// checkSuppressed holds back a claimed patient email to an address that
+// complained about an earlier one (CheckSuppressions). When it is held,
+// done says whether its failure is recorded rather than to be tried again.
+func (h *Handler) checkSuppressed(ctx context.Context, r appointment.Request, kind email.Kind, lease string, log *slog.Logger) (held, done bool) {
+	if !kind.ToPatient() || h.suppressions == nil {
+		return false, false
+	}
+	suppressed, err := h.suppressions.suppressed(ctx, r.Email)
+	if err != nil {
+		log.WarnContext(ctx, "cannot read suppression list; will retry", "error", err)
+		h.release(ctx, r.ID, kind, lease, log)
+		return true, false
+	}
+	if !suppressed {
+		return false, false
+	}
+	log.WarnContext(ctx, "email not sent: the address complained about an earlier one")
+	return true, h.fail(ctx, r.ID, kind, lease, appointment.ReasonComplaint, "EmailsSuppressed", log)
+}
+
+// checkCap counts a claimed patient email against the cap
+// (CapConfirmations) and holds it back past the cap. countedAt is when it
+// was counted, zero when it was not; when the email is held, done says
+// whether its failure is recorded rather than to be tried again.
+func (h *Handler) checkCap(ctx context.Context, id string, kind email.Kind, lease string, log *slog.Logger) (countedAt time.Time, held, done bool) {
+	if !kind.ToPatient() || h.confirmations == nil {
+		return time.Time{}, false, false
+	}
+	countedAt = h.now()
+	over, err := h.confirmations.spend(ctx, countedAt)
+	if err != nil {
+		// Nothing was sent: the email is given up now and tried again
+		// with the record.
+		log.WarnContext(ctx, "cannot count patient email; will retry", "error", err)
+		h.release(ctx, id, kind, lease, log)
+		return time.Time{}, true, false
+	}
+	if !over {
+		return countedAt, false, false
+	}
+	log.WarnContext(ctx, "patient email suppressed by the hourly cap")
+	// Counted without the email's kind, which holds the transition's
+	// place in the history: one alarm watches the metric for every kind
+	// of patient email.
+	h.metrics.Count("ConfirmationsSuppressed", nil)
+	return countedAt, true, h.settleFailed(ctx, id, kind, lease, ReasonHourlyCap, log)
 }
 
 func (h *Handler) claim(ctx context.Context, id string, kind email.Kind, lease string) (bool, appointment.Delivery, error) {
@@ -410,7 +442,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // sendFailed settles an email SES did not take.
-func (h *Handler) sendFailed(ctx context.Context, id string, kind email.Kind, lease string, err error, log *slog.Logger) bool {
+func (h *Handler) sendFailed(ctx context.Context, st *run, id string, kind email.Kind, lease string, err error, log *slog.Logger) bool {
 	var permanent interface{ Permanent() bool }
 	if errors.As(err, &permanent) && permanent.Permanent() {
 		reason := err.Error()
@@ -428,9 +460,7 @@ func (h *Handler) sendFailed(ctx context.Context, id string, kind email.Kind, le
 		if errors.Is(err, context.DeadlineExceeded) {
 			// The sender had no time left for it before the deadline; it
 			// will have none for the emails after it either.
-			if inv, ok := ctx.Value(invocationKey{}).(*invocation); ok {
-				inv.outOfTime = true
-			}
+			st.senderOutOfTime = true
 		}
 		log.WarnContext(ctx, "email not sent; will retry", "error", err)
 		h.release(ctx, id, kind, lease, log)

@@ -100,16 +100,16 @@ var (
 type recordingSender struct {
 	mu   sync.Mutex
 	sent []string // "to:subject"
-	keys []string // the delivery key of each email sent
+	keys []string // the identity of each email sent, "id/kind"
 	// errs are returned by successive sends, by recipient; nil means success.
 	errs map[string][]error
 }
 
-func (s *recordingSender) Send(ctx context.Context, from string, to []string, raw []byte) (string, error) {
+func (s *recordingSender) Send(_ context.Context, m appointment.Message) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key, _ := email.DeliveryKey(ctx)
-	rcpt := strings.Join(to, ",")
+	key := m.RequestID + "/" + string(m.Kind)
+	rcpt := strings.Join(m.To, ",")
 	if errs := s.errs[rcpt]; len(errs) > 0 {
 		err := errs[0]
 		s.errs[rcpt] = errs[1:]
@@ -117,7 +117,7 @@ func (s *recordingSender) Send(ctx context.Context, from string, to []string, ra
 			return "", err
 		}
 	}
-	s.sent = append(s.sent, rcpt+":"+string(raw))
+	s.sent = append(s.sent, rcpt+":"+string(m.Raw))
 	s.keys = append(s.keys, key)
 	return fmt.Sprintf("msg-%d", len(s.sent)), nil
 }
@@ -135,7 +135,8 @@ func (fakeComposer) Compose(kind email.Kind, r appointment.Request) (email.Messa
 	if kind == email.FrontDesk {
 		to = []string{"desk@example.com"}
 	}
-	return email.Message{Kind: kind, From: "appointments@example.com", To: to, Subject: string(kind), Raw: []byte(string(kind) + " " + r.Reference)}, nil
+	m := appointment.Message{RequestID: r.ID, Kind: kind, From: "appointments@example.com", To: to, Raw: []byte(string(kind) + " " + r.Reference)}
+	return email.Message{Message: m, Subject: string(kind)}, nil
 }
 
 type countingMetrics struct {

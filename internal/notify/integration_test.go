@@ -257,8 +257,8 @@ type endingSender struct {
 	end    context.CancelFunc
 }
 
-func (s *endingSender) Send(ctx context.Context, from string, to []string, raw []byte) (string, error) {
-	id, err := s.next.Send(ctx, from, to, raw)
+func (s *endingSender) Send(ctx context.Context, m appointment.Message) (string, error) {
+	id, err := s.next.Send(ctx, m)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.sends++; s.sends == s.lastAt {

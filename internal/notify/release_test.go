@@ -59,7 +59,7 @@ type throttleAll struct {
 	end    context.CancelFunc
 }
 
-func (s *throttleAll) Send(context.Context, string, []string, []byte) (string, error) {
+func (s *throttleAll) Send(context.Context, appointment.Message) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sends++

@@ -320,7 +320,7 @@ func TestPacedSenderTriesAThrottledSendAgain(t *testing.T) {
 	s := &script{rate: "14.0", sends: []string{rateExceededMessage, rateExceededMessage}, calls: map[string]int{}}
 	var logs bytes.Buffer
 	start := clock.now()
-	id, err := pacedSender(s, clock, &logs).Send(context.Background(), "appointments@example.com", []string{"jordan@example.com"}, []byte("raw"))
+	id, err := pacedSender(s, clock, &logs).Send(context.Background(), testMessage)
 	if err != nil || id != "m-1" {
 		t.Fatalf("Send() = %q, %v", id, err)
 	}
@@ -340,7 +340,7 @@ func TestPacedSenderTriesAThrottledSendAgain(t *testing.T) {
 // within the invocation; the throttled send is returned at once.
 func TestPacedSenderLeavesTheDailyQuota(t *testing.T) {
 	s := &script{rate: "14.0", sends: []string{"Daily message quota exceeded."}, calls: map[string]int{}}
-	_, err := pacedSender(s, newClock(), io.Discard).Send(context.Background(), "appointments@example.com", []string{"jordan@example.com"}, []byte("raw"))
+	_, err := pacedSender(s, newClock(), io.Discard).Send(context.Background(), testMessage)
 	var e *Error
 	if !errors.As(err, &e) || e.Code != "Throttling" || !e.NotSent() || e.Permanent() {
 		t.Fatalf("Send() error = %v, want SES's Throttling, not sent and not permanent", err)
@@ -359,7 +359,7 @@ func TestPacedSenderGivesUpAtTheDeadline(t *testing.T) {
 	s := &script{rate: "1.0", sends: []string{rateExceededMessage, rateExceededMessage, rateExceededMessage}, calls: map[string]int{}}
 	ctx, cancel := context.WithDeadline(context.Background(), clock.now().Add(DefaultReserve+time.Second))
 	defer cancel()
-	_, err := pacedSender(s, clock, io.Discard).Send(ctx, "appointments@example.com", []string{"jordan@example.com"}, []byte("raw"))
+	_, err := pacedSender(s, clock, io.Discard).Send(ctx, testMessage)
 	var notStarted *NotStartedError
 	if !errors.As(err, &notStarted) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Send() error = %v, want a NotStartedError", err)
@@ -377,7 +377,7 @@ func TestPacedSenderKeepsTrying(t *testing.T) {
 		throttles[i] = rateExceededMessage
 	}
 	s := &script{rate: "14.0", sends: throttles, calls: map[string]int{}}
-	_, err := pacedSender(s, newClock(), io.Discard).Send(context.Background(), "appointments@example.com", []string{"jordan@example.com"}, []byte("raw"))
+	_, err := pacedSender(s, newClock(), io.Discard).Send(context.Background(), testMessage)
 	var e *Error
 	if !errors.As(err, &e) || e.Code != "Throttling" {
 		t.Fatalf("Send() error = %v, want SES's Throttling", err)

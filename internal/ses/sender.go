@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"regexp"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
@@ -15,8 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"example.com/appointments/internal/email"
-	"example.com/appointments/internal/feedback"
+	"example.com/appointments/internal/appointment"
 )
 
 // Client is the part of the SES API the sender uses.
@@ -58,26 +56,27 @@ func New(client Client, configurationSet string, opts ...Option) *Sender {
 	return s
 }
 
-// Send hands SES one message for the given envelope and returns SES's
-// message ID. Its errors are *Error when SES answered, and otherwise leave
-// open whether the message went out, but for *NotStartedError from a
-// paced sender, which never asked SES.
+// Send hands SES message m and returns SES's message ID. A message about
+// a request carries its identity in message tags (tags). Its errors are
+// *Error when SES answered, and otherwise leave open whether the message
+// went out, but for *NotStartedError from a paced sender, which never
+// asked SES.
 //
 // A paced sender tries a message again when SES throttled it for the
 // sending rate: SES answered, so the message did not go out, and the
 // rate frees up within a second. It stops when the context's deadline
 // leaves no time for another try, returning *NotStartedError, or after
 // maxThrottleRetries, returning SES's Throttling.
-func (s *Sender) Send(ctx context.Context, from string, to []string, raw []byte) (string, error) {
+func (s *Sender) Send(ctx context.Context, m appointment.Message) (string, error) {
 	in := &sesapi.SendRawEmailInput{
-		Source:       aws.String(from),
-		Destinations: to,
-		RawMessage:   &types.RawMessage{Data: raw},
+		Source:       aws.String(m.From),
+		Destinations: m.To,
+		RawMessage:   &types.RawMessage{Data: m.Raw},
+		Tags:         tags(m),
 	}
 	if s.configurationSet != "" {
 		in.ConfigurationSetName = aws.String(s.configurationSet)
 	}
-	in.Tags = tags(ctx)
 	if s.pacer == nil {
 		out, err := s.client.SendRawEmail(ctx, in, noRetries)
 		if err != nil {
@@ -113,22 +112,19 @@ func validTagValue(s string) bool {
 	return len(s) <= 256 && tagValue.MatchString(s)
 }
 
-// tags names the email being sent (email.DeliveryKey) in message tags,
-// which SES copies into every event it publishes about the message, so
-// that FeedbackFunction can find the email a bounce or complaint is
-// about. Emails not about one request, such as the digest, carry none.
-func tags(ctx context.Context) []types.MessageTag {
-	key, ok := email.DeliveryKey(ctx)
-	if !ok {
-		return nil
-	}
-	id, kind, _ := strings.Cut(key, "/")
+// tags names the email m is (appointment.TagRequest and TagEmail) in
+// message tags, which SES copies into every event it publishes about the
+// message, so that FeedbackFunction can find the email a bounce or
+// complaint is about. Emails not about one request, such as the digest,
+// carry none, nor does one whose identity SES would refuse as a tag.
+func tags(m appointment.Message) []types.MessageTag {
+	id, kind := m.RequestID, string(m.Kind)
 	if !validTagValue(id) || !validTagValue(kind) {
 		return nil
 	}
 	return []types.MessageTag{
-		{Name: aws.String(feedback.TagRequest), Value: aws.String(id)},
-		{Name: aws.String(feedback.TagEmail), Value: aws.String(kind)},
+		{Name: aws.String(appointment.TagRequest), Value: aws.String(id)},
+		{Name: aws.String(appointment.TagEmail), Value: aws.String(kind)},
 	}
 }
 

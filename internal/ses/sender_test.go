@@ -12,7 +12,6 @@ import (
 	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
 
 	"example.com/appointments/internal/appointment"
-	"example.com/appointments/internal/email"
 )
 
 // answer is an HTTP transport that gives every call the same SES answer.
@@ -35,6 +34,9 @@ func (a *answer) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return &http.Response{StatusCode: a.status, Header: http.Header{"Content-Type": {"text/xml"}}, Body: io.NopCloser(strings.NewReader(body)), Request: req}, nil
 }
+
+// testMessage is an email about no single request.
+var testMessage = appointment.Message{Kind: "digest", From: "appointments@example.com", To: []string{"jordan@example.com"}, Raw: []byte("raw")}
 
 func sender(rt http.RoundTripper) *Sender {
 	client := sesapi.New(sesapi.Options{
@@ -62,7 +64,7 @@ func TestSendIsNeverRetried(t *testing.T) {
 			BaseEndpoint: aws.String("http://127.0.0.1:1"),
 			HTTPClient:   &http.Client{Transport: counted},
 		})
-		if _, err := New(client, "").Send(context.Background(), "appointments@example.com", []string{"jordan@example.com"}, []byte("raw")); err == nil {
+		if _, err := New(client, "").Send(context.Background(), testMessage); err == nil {
 			t.Fatalf("%+v: Send() succeeded", a)
 		}
 		if counted.calls != 1 {
@@ -84,7 +86,7 @@ func (c *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 
 func TestSend(t *testing.T) {
 	a := &answer{status: 200}
-	id, err := sender(a).Send(context.Background(), "appointments@example.com", []string{"jordan@example.com"}, []byte("raw"))
+	id, err := sender(a).Send(context.Background(), testMessage)
 	if err != nil || id != "m-1" {
 		t.Fatalf("Send() = %q, %v", id, err)
 	}
@@ -111,7 +113,7 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := sender(tt.a).Send(context.Background(), "appointments@example.com", []string{"jordan@example.com"}, []byte("raw"))
+			_, err := sender(tt.a).Send(context.Background(), testMessage)
 			var e *Error
 			if errors.As(err, &e) != tt.ses {
 				t.Fatalf("error %v: *Error = %v, want %v", err, !tt.ses, tt.ses)
@@ -149,8 +151,7 @@ func TestTags(t *testing.T) {
 		{"a/b", false},
 		{"é", false},
 	} {
-		ctx := email.WithDeliveryKey(context.Background(), tc.id, appointment.EmailPatient)
-		got := tags(ctx)
+		got := tags(appointment.Message{RequestID: tc.id, Kind: appointment.EmailPatient})
 		if (got != nil) != tc.want {
 			t.Errorf("tags for request ID %q: %v, want tags %v", tc.id, got, tc.want)
 			continue
@@ -159,7 +160,36 @@ func TestTags(t *testing.T) {
 			t.Errorf("tags for request ID %q: %s=%s %s=%s", tc.id, aws.ToString(got[0].Name), aws.ToString(got[0].Value), aws.ToString(got[1].Name), aws.ToString(got[1].Value))
 		}
 	}
-	if got := tags(context.Background()); got != nil {
-		t.Errorf("tags without a delivery key: %v", got)
+	if got := tags(testMessage); got != nil {
+		t.Errorf("tags of an email about no request: %v", got)
+	}
+}
+
+// TestSendTagsTheMessage: the identity the message carries reaches SES as
+// the message tags FeedbackFunction reads, and a message without one
+// carries none.
+func TestSendTagsTheMessage(t *testing.T) {
+	tests := []struct {
+		name string
+		m    appointment.Message
+		want []string
+	}{
+		{"about a request", appointment.Message{RequestID: "abc234", Kind: appointment.TransitionEmail(appointment.EmailBooking, 1), From: "appointments@example.com", To: []string{"jordan@example.com"}, Raw: []byte("raw")},
+			[]string{"Tags.member.1.Name=request", "Tags.member.1.Value=abc234", "Tags.member.2.Name=email", "Tags.member.2.Value=booking-1"}},
+		{"about no request", testMessage, nil},
+	}
+	for _, tt := range tests {
+		a := &answer{status: 200}
+		if _, err := sender(a).Send(context.Background(), tt.m); err != nil {
+			t.Fatalf("%s: Send() error = %v", tt.name, err)
+		}
+		for _, want := range tt.want {
+			if !strings.Contains(a.body, want) {
+				t.Errorf("%s: request %s lacks %s", tt.name, a.body, want)
+			}
+		}
+		if tt.want == nil && strings.Contains(a.body, "Tags.") {
+			t.Errorf("%s: request %s has tags", tt.name, a.body)
+		}
 	}
 }

@@ -5,10 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
-	"example.com/appointments/internal/feedback"
+	"example.com/appointments/internal/appointment"
 )
 
 // feedbackEvents are the outbox's buttons: each makes up the event SES
@@ -43,12 +42,11 @@ func (s *Server) simulateFeedback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e, ok, err := s.local.EmailByID(r.Context(), r.PathValue("id"))
-	if err != nil || !ok || e.Err != nil || e.Delivery == "" {
+	if err != nil || !ok || e.Err != nil || e.RequestID == "" {
 		http.Error(w, "No such email of a request in the outbox.", http.StatusNotFound)
 		return
 	}
-	id, kind, _ := strings.Cut(e.Delivery, "/")
-	msg, err := sesEvent(typ, e.MessageID, id, kind, e.To, time.Now())
+	msg, err := sesEvent(typ, e.MessageID, e.RequestID, string(e.Kind), e.To, time.Now())
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -72,8 +70,8 @@ func sesEvent(typ, messageID, requestID, kind string, to []string, at time.Time)
 			"messageId":   messageID,
 			"destination": to,
 			"tags": map[string][]string{
-				feedback.TagRequest: {requestID},
-				feedback.TagEmail:   {kind},
+				appointment.TagRequest: {requestID},
+				appointment.TagEmail:   {kind},
 			},
 		},
 	}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/local/localstore"
 	"example.com/appointments/internal/notify"
 )
@@ -26,14 +27,14 @@ type keepingSender struct {
 	outbox *localstore.Store
 }
 
-func (k *keepingSender) Send(ctx context.Context, from string, to []string, raw []byte) (string, error) {
-	id, err := k.next.Send(ctx, from, to, raw)
+func (k *keepingSender) Send(ctx context.Context, m appointment.Message) (string, error) {
+	id, err := k.next.Send(ctx, m)
 	if err != nil {
 		return "", err
 	}
 	// The email is out: a failure to keep a copy must not make it look
 	// unsent, which would send it again.
-	_, _ = k.outbox.Keep(context.WithoutCancel(ctx), id, from, to, raw)
+	_, _ = k.outbox.Keep(context.WithoutCancel(ctx), id, m)
 	return id, nil
 }
 
@@ -166,7 +167,7 @@ h3{font-size:.95rem;margin:0 0 6px}
 <dt>{{.Name}}</dt><dd>{{.Value}}</dd>
 {{- end}}
 </dl>
-{{- if .Delivery}}
+{{- if .RequestID}}
 <form class="feedback" method="post" action="/_dev/outbox/{{.ID}}/feedback">
 <span>What SES reports back:</span>
 <button name="event" value="delivery">Delivered</button>

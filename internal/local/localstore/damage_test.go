@@ -39,7 +39,7 @@ func storedDatabase(t testing.TB, n int) ([]byte, []appointment.Request) {
 	// own.
 	for i := range 2 {
 		raw := []byte(strings.Repeat(fmt.Sprintf("line %d of a long email\r\n", i), 250))
-		if _, err := s.Send(ctx, "appointments@example.com", []string{"desk@example.com"}, raw); err != nil {
+		if _, err := s.Send(ctx, appointment.Message{From: "appointments@example.com", To: []string{"desk@example.com"}, Raw: raw}); err != nil {
 			t.Fatal(err)
 		}
 	}

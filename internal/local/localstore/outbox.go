@@ -14,7 +14,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"example.com/appointments/internal/email"
+	"example.com/appointments/internal/appointment"
 )
 
 // Email is one email in the outbox: its envelope and the raw MIME message
@@ -26,33 +26,36 @@ type Email struct {
 	At        time.Time `json:"at"`
 	From      string    `json:"from"`
 	To        []string  `json:"to"`
-	// Delivery names the request's email it is (email.DeliveryKey), as
-	// the tags on an email sent through SES do; empty for others, such as
-	// the digest.
-	Delivery string `json:"delivery,omitempty"`
-	Raw      []byte `json:"-"` // kept apart, as it was sent
+	// RequestID and Kind name the request's email it is
+	// (appointment.Message), as the tags on an email sent through SES do;
+	// RequestID is empty for others, such as the digest.
+	RequestID string                `json:"requestId,omitempty"`
+	Kind      appointment.EmailKind `json:"kind,omitempty"`
+	Raw       []byte                `json:"-"` // kept apart, as it was sent
 
 	Err error `json:"-"`
 }
 
 // Send keeps the message in the outbox, in place of SES, and returns a
 // local message ID.
-func (s *Store) Send(ctx context.Context, from string, to []string, raw []byte) (string, error) {
-	return s.Keep(ctx, "", from, to, raw)
+func (s *Store) Send(ctx context.Context, m appointment.Message) (string, error) {
+	return s.Keep(ctx, "", m)
 }
 
 // Keep keeps a message another service sent under messageID, or one the
-// outbox itself sends when messageID is empty. An email the context names
-// (email.DeliveryKey) is kept once: trying it again, after a crash fell
+// outbox itself sends when messageID is empty. An email of a request
+// (m.RequestID set) is kept once: trying it again, after a crash fell
 // between sending and recording it, returns the message ID it was kept
 // under, as SES's answer would have said.
-func (s *Store) Keep(ctx context.Context, messageID, from string, to []string, raw []byte) (string, error) {
-	key, named := email.DeliveryKey(ctx)
+func (s *Store) Keep(_ context.Context, messageID string, m appointment.Message) (string, error) {
+	named := m.RequestID != ""
+	// The email of a request is kept once, under its request and kind.
+	key := []byte(m.RequestID + "/" + string(m.Kind))
 	suffix := strings.ToLower(rand.Text())
 	var id string
 	err := s.write(func(tx *bolt.Tx) error {
 		if named {
-			if seq := tx.Bucket(bucketSent).Get([]byte(key)); seq != nil {
+			if seq := tx.Bucket(bucketSent).Get(key); seq != nil {
 				e, err := getEmail(tx, seq)
 				id = e.MessageID
 				return err
@@ -67,9 +70,9 @@ func (s *Store) Keep(ctx context.Context, messageID, from string, to []string, r
 		if id == "" {
 			id = fmt.Sprintf("local-%d-%s", seq, suffix)
 		}
-		e := Email{MessageID: id, At: s.now().UTC(), From: from, To: to}
+		e := Email{MessageID: id, At: s.now().UTC(), From: m.From, To: m.To}
 		if named {
-			e.Delivery = key
+			e.RequestID, e.Kind = m.RequestID, m.Kind
 		}
 		v, err := json.Marshal(e)
 		if err != nil {
@@ -78,11 +81,11 @@ func (s *Store) Keep(ctx context.Context, messageID, from string, to []string, r
 		if err := b.Put(be64(seq), v); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketRaw).Put(be64(seq), raw); err != nil {
+		if err := tx.Bucket(bucketRaw).Put(be64(seq), m.Raw); err != nil {
 			return err
 		}
 		if named {
-			return tx.Bucket(bucketSent).Put([]byte(key), be64(seq))
+			return tx.Bucket(bucketSent).Put(key, be64(seq))
 		}
 		return nil
 	})
@@ -100,11 +103,24 @@ func getEmail(tx *bolt.Tx, seq []byte) (Email, error) {
 	return decodeEmail(tx, seq, v), nil
 }
 
+// storedEmail is an outbox entry as stored. Entries kept by earlier
+// versions name the request's email as one "id/kind" string, Delivery,
+// which is read so that their feedback buttons still work.
+type storedEmail struct {
+	Email
+	Delivery string `json:"delivery,omitempty"`
+}
+
 // decodeEmail reads the outbox entry with key k and envelope v, and its
 // message.
 func decodeEmail(tx *bolt.Tx, k, v []byte) Email {
-	var e Email
-	if err := json.Unmarshal(v, &e); err != nil {
+	var stored storedEmail
+	err := json.Unmarshal(v, &stored)
+	e := stored.Email
+	if id, kind, ok := strings.Cut(stored.Delivery, "/"); ok && e.RequestID == "" {
+		e.RequestID, e.Kind = id, appointment.EmailKind(kind)
+	}
+	if err != nil {
 		e = Email{Err: err}
 	} else if raw := tx.Bucket(bucketRaw).Get(k); raw == nil {
 		e.Err = errors.New("the message is missing")

@@ -15,7 +15,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"example.com/appointments/internal/appointment"
-	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/testing/storetest"
 )
 
@@ -356,31 +355,62 @@ func TestLeaseOfAnEarlierRunIsTakenOver(t *testing.T) {
 
 // TestOutboxKeepsOneCopyPerEmail: the same email sent twice, as after a
 // crash between sending and recording it, is kept once and answers with
-// the first message ID; emails not named by a delivery are all kept.
+// the first message ID, and is kept under the identity its message
+// carries; emails about no request are all kept.
 func TestOutboxKeepsOneCopyPerEmail(t *testing.T) {
 	s := open(t, t.TempDir())
 	ctx := context.Background()
-	named := email.WithDeliveryKey(ctx, "req1", appointment.EmailPatient)
-	first, err := s.Send(named, "a@example.com", []string{"p@example.com"}, []byte("Subject: x\r\n\r\nbody"))
+	named := appointment.Message{RequestID: "req1", Kind: appointment.EmailPatient, From: "a@example.com", To: []string{"p@example.com"}, Raw: []byte("Subject: x\r\n\r\nbody")}
+	first, err := s.Send(ctx, named)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := s.Send(named, "a@example.com", []string{"p@example.com"}, []byte("Subject: x\r\n\r\nbody"))
+	second, err := s.Send(ctx, named)
 	if err != nil || second != first {
 		t.Errorf("second send = %q, %v; want %q", second, err, first)
 	}
-	if _, err := s.Send(ctx, "a@example.com", []string{"p@example.com"}, []byte("x")); err != nil {
-		t.Fatal(err)
+	other := named
+	other.Kind = appointment.EmailFrontDesk
+	if third, err := s.Send(ctx, other); err != nil || third == first {
+		t.Errorf("the request's other email = %q, %v; want a message of its own", third, err)
 	}
-	if _, err := s.Send(ctx, "a@example.com", []string{"p@example.com"}, []byte("x")); err != nil {
-		t.Fatal(err)
+	digest := appointment.Message{Kind: "digest", From: "a@example.com", To: []string{"p@example.com"}, Raw: []byte("x")}
+	for range 2 {
+		if _, err := s.Send(ctx, digest); err != nil {
+			t.Fatal(err)
+		}
 	}
 	emails, next, err := s.Emails(ctx, 0, 10)
-	if err != nil || len(emails) != 3 || next != 0 {
-		t.Fatalf("outbox = %d emails, next %d, %v; want 3", len(emails), next, err)
+	if err != nil || len(emails) != 4 || next != 0 {
+		t.Fatalf("outbox = %d emails, next %d, %v; want 4", len(emails), next, err)
 	}
-	if emails[2].MessageID != first {
-		t.Errorf("oldest email = %q, want %q", emails[2].MessageID, first)
+	if got := emails[3]; got.MessageID != first || got.RequestID != "req1" || got.Kind != appointment.EmailPatient {
+		t.Errorf("oldest email = %q of %q/%q, want %q of req1/%s", got.MessageID, got.RequestID, got.Kind, first, appointment.EmailPatient)
+	}
+	if got := emails[0]; got.RequestID != "" || got.Kind != "" {
+		t.Errorf("the digest is kept as request %q's %q email", got.RequestID, got.Kind)
+	}
+}
+
+// TestOutboxReadsEarlierEntries: an entry an earlier version kept, which
+// names the request's email as one "id/kind" string, is read with the
+// same identity as one kept now.
+func TestOutboxReadsEarlierEntries(t *testing.T) {
+	s := open(t, t.TempDir())
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketOutbox).Put(be64(1), []byte(`{"messageId":"m1","from":"a@example.com","to":["p@example.com"],"delivery":"req1/booking-2"}`)); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketRaw).Put(be64(1), []byte("x"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e, ok, err := s.EmailByID(context.Background(), "1")
+	if err != nil || !ok || e.Err != nil {
+		t.Fatalf("EmailByID() = %+v, %v, %v", e, ok, err)
+	}
+	if e.RequestID != "req1" || e.Kind != appointment.TransitionEmail(appointment.EmailBooking, 2) || e.MessageID != "m1" {
+		t.Errorf("earlier entry read as %q of %q/%q, want m1 of req1/booking-2", e.MessageID, e.RequestID, e.Kind)
 	}
 }
 
@@ -391,7 +421,7 @@ func TestOutboxPagesNewestFirst(t *testing.T) {
 	ctx := context.Background()
 	var ids []string
 	for i := range 5 {
-		id, err := s.Send(ctx, "a@example.com", []string{"p@example.com"}, []byte(fmt.Sprint(i)))
+		id, err := s.Send(ctx, appointment.Message{From: "a@example.com", To: []string{"p@example.com"}, Raw: []byte(fmt.Sprint(i))})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -115,11 +115,12 @@ func TestSESAndSecrets(t *testing.T) {
 	s := start(t)
 	ctx := context.Background()
 	mail := sesapi.NewFromConfig(s.AWSConfig(), func(o *sesapi.Options) { o.Retryer = aws.NopRetryer{} })
-	id, err := ses.New(mail, "set").Send(ctx, "appointments@example.com", []string{"frontdesk@example.com"}, []byte("Subject: x\r\n\r\nx\r\n"))
+	m := appointment.Message{From: "appointments@example.com", To: []string{"frontdesk@example.com"}, Raw: []byte("Subject: x\r\n\r\nx\r\n")}
+	id, err := ses.New(mail, "set").Send(ctx, m)
 	if err != nil || id == "" {
 		t.Fatalf("Send() = %q, %v", id, err)
 	}
-	id2, err := ses.New(mail, "").Send(ctx, "appointments@example.com", []string{"frontdesk@example.com"}, []byte("Subject: x\r\n\r\nx\r\n"))
+	id2, err := ses.New(mail, "").Send(ctx, m)
 	if err != nil || id2 == id {
 		t.Errorf("second Send() = %q, %v; want a new message ID", id2, err)
 	}

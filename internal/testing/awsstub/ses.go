@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"example.com/appointments/internal/feedback"
+	"example.com/appointments/internal/appointment"
 )
 
 const sesNamespace = "http://ses.amazonaws.com/doc/2010-12-01/"
@@ -126,7 +126,7 @@ func (s *Server) accept(tags map[string]string) (int, bool) {
 		m.recent = append(m.recent, now)
 	}
 	m.accepted++
-	id, kind := tags[feedback.TagRequest], tags[feedback.TagEmail]
+	id, kind := tags[appointment.TagRequest], tags[appointment.TagEmail]
 	if id == "" || kind == "" {
 		m.untagged++
 	} else {
