@@ -88,7 +88,7 @@ func Simulate(requests []Request) ([]Decision, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(node, filepath.Join(root, "internal", "iamsim", "simulate.mjs"))
+	cmd := exec.Command(node, filepath.Join(root, "internal", "testing", "iamsim", "simulate.mjs"))
 	cmd.Dir = root
 	cmd.Stdin = bytes.NewReader(body)
 	var stderr bytes.Buffer
