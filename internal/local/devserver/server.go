@@ -282,7 +282,7 @@ func (s *Server) build(opts Options, origins []string, sender notify.Sender) err
 	if err != nil {
 		return err
 	}
-	s.feedback = feedbackfn.New(config.Feedback{}, s.store, suppressionKey, log, quiet)
+	s.feedback = feedbackfn.New(s.store, suppressionKey, log, quiet)
 	// The morning digest from the same store and sender, so it reaches the
 	// outbox like every other email.
 	s.digest, err = digestfn.New(config.Digest{Email: mail}, s.store, sender, links, s.profile, log, quiet)

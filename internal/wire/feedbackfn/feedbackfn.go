@@ -19,9 +19,10 @@ import (
 	secretstore "example.com/appointments/internal/secretsmanager"
 )
 
-// New returns the handler configured by c, recording in store and
-// suppressing addresses under a keyed hash made with key.
-func New(c config.Feedback, store feedback.Store, key []byte, log *slog.Logger, m feedback.Metrics) *feedback.Handler {
+// New returns the handler, recording in store and suppressing addresses
+// under a keyed hash made with key. Nothing else of the configuration
+// reaches the handler: the table and the key's secret are the adapters'.
+func New(store feedback.Store, key []byte, log *slog.Logger, m feedback.Metrics) *feedback.Handler {
 	return feedback.New(store, key, log, m)
 }
 
@@ -35,5 +36,5 @@ func OnAWS(ctx context.Context, c config.Feedback, awsCfg aws.Config, log *slog.
 	// Retention applies only when a request is created, which this
 	// function never does.
 	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), c.Table, 0)
-	return New(c, store, []byte(key), log, metrics.FromConfig(os.Stdout, c.Metrics)), nil
+	return New(store, []byte(key), log, metrics.FromConfig(os.Stdout, c.Metrics)), nil
 }
