@@ -26,16 +26,6 @@ var adapters = map[string][]string{
 // and need nothing from outside: any package may import them.
 var domain = []string{"internal/appointment", "internal/actionlink", "internal/clinic", "internal/calendar"}
 
-// handlers are each function's own package, by function: what turns its
-// events into calls on the domain and the adapters.
-var handlers = map[string]string{
-	"submit":   "internal/httpapi",
-	"notify":   "internal/notify",
-	"feedback": "internal/feedback",
-	"digest":   "internal/digest",
-	"manage":   "internal/manage",
-}
-
 // TestAdaptersDependOnTheirSDKAndTheDomain: each adapter imports its own
 // SDK or library, the standard library and the domain, and, through them,
 // no other package of this module.
@@ -61,28 +51,6 @@ func TestAdaptersDependOnTheirSDKAndTheDomain(t *testing.T) {
 		for _, dep := range deps[path] {
 			if strings.HasPrefix(dep, module+"/") && !slices.Contains(domain, strings.TrimPrefix(dep, module+"/")) {
 				t.Errorf("%s depends on %s, which is not the domain", pkg, dep)
-			}
-		}
-	}
-}
-
-// TestFunctionsLinkNoOtherHandler: a function links its own handler and
-// no other function's, so that, for one, NotifyFunction carries nothing
-// of the code that records SES's feedback.
-func TestFunctionsLinkNoOtherHandler(t *testing.T) {
-	var patterns []string
-	for fn := range handlers {
-		patterns = append(patterns, "./functions/"+fn)
-	}
-	all := bootstrapDeps(t, patterns...)
-	for fn, own := range handlers {
-		deps := all[module+"/functions/"+fn]
-		if !slices.Contains(deps, module+"/"+own) {
-			t.Fatalf("functions/%s does not link its handler %s; the table is out of date", fn, own)
-		}
-		for other, handler := range handlers {
-			if other != fn && slices.Contains(deps, module+"/"+handler) {
-				t.Errorf("functions/%s links %s, the handler of functions/%s", fn, handler, other)
 			}
 		}
 	}

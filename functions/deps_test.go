@@ -163,6 +163,47 @@ func TestLocalLinksNoTestTooling(t *testing.T) {
 	}
 }
 
+// ownPackages are, for each function, the package of its handler and the
+// package of its constructor. A function's bootstrap links its own and no
+// other function's: each function's wiring is a package of its own, so
+// that a change to one function's handler never grows another's binary or
+// cold start.
+var ownPackages = map[string][]string{
+	"submit":   {module + "/internal/httpapi", module + "/internal/wire/submitfn"},
+	"notify":   {module + "/internal/notify", module + "/internal/wire/notifyfn"},
+	"manage":   {module + "/internal/manage", module + "/internal/wire/managefn"},
+	"digest":   {module + "/internal/digest", module + "/internal/wire/digestfn"},
+	"feedback": {module + "/internal/feedback", module + "/internal/wire/feedbackfn"},
+}
+
+// TestFunctionsLinkNoOtherHandler: no function's bootstrap links another
+// function's handler or constructor.
+func TestFunctionsLinkNoOtherHandler(t *testing.T) {
+	var patterns []string
+	for fn := range ownPackages {
+		patterns = append(patterns, "./functions/"+fn)
+	}
+	all := bootstrapDeps(t, patterns...)
+	for fn, own := range ownPackages {
+		deps := all[module+"/functions/"+fn]
+		for _, pkg := range own {
+			if !slices.Contains(deps, pkg) {
+				t.Fatalf("functions/%s does not link its own %s; ownPackages is out of date", fn, pkg)
+			}
+		}
+		for other, theirs := range ownPackages {
+			if other == fn {
+				continue
+			}
+			for _, pkg := range theirs {
+				if slices.Contains(deps, pkg) {
+					t.Errorf("functions/%s links %s, which is functions/%s's", fn, pkg, other)
+				}
+			}
+		}
+	}
+}
+
 // TestCoreDependsOnNoAdapter: the domain and the handlers' cores reach AWS
 // only through the interfaces they declare, so none of them links an
 // adapter or an AWS service client; main wires the adapters in. The local
@@ -178,7 +219,7 @@ func TestCoreDependsOnNoAdapter(t *testing.T) {
 		"example.com/appointments/internal/turnstile",
 		"github.com/aws/aws-sdk-go-v2/service/",
 	}
-	core := []string{"appointment", "clinic", "email", "httpapi", "notify", "manage", "digest", "feedback", "actionlink", "calendar", "local/localstore"}
+	core := []string{"appointment", "config", "clinic", "email", "httpapi", "notify", "manage", "digest", "feedback", "actionlink", "calendar", "local/localstore"}
 	var patterns []string
 	for _, pkg := range core {
 		patterns = append(patterns, "./internal/"+pkg)

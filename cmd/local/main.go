@@ -36,16 +36,15 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
 
+	"example.com/appointments/internal/config"
 	"example.com/appointments/internal/dynamo"
-	"example.com/appointments/internal/email"
-	"example.com/appointments/internal/httpapi"
 	"example.com/appointments/internal/local/devserver"
 	"example.com/appointments/internal/local/dynamostreams"
 	"example.com/appointments/internal/local/localstore"
@@ -61,14 +60,19 @@ func main() {
 	siteKey := flag.String("turnstile-site-key", "", "Cloudflare Turnstile site key: the demo form shows the widget (default $TURNSTILE_SITE_KEY)")
 	secret := flag.String("turnstile-secret", "", "Cloudflare Turnstile secret key: the API refuses requests whose token Cloudflare does not accept (default $TURNSTILE_SECRET, which keeps it out of the process list)")
 	flag.Parse()
-	if *siteKey == "" {
-		*siteKey = os.Getenv("TURNSTILE_SITE_KEY")
-	}
-	if *secret == "" {
-		*secret = os.Getenv("TURNSTILE_SECRET")
-	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(*dir, *template, *siteKey, *secret, log); err != nil {
+	cfg, err := config.ReadLocal(os.Getenv)
+	if err != nil {
+		log.Error("local server cannot start", "error", err)
+		os.Exit(1)
+	}
+	if *siteKey != "" {
+		cfg.TurnstileSiteKey = *siteKey
+	}
+	if *secret != "" {
+		cfg.TurnstileSecret = *secret
+	}
+	if err := run(cfg, *dir, *template, log); err != nil {
 		var folder folderError
 		if errors.As(err, &folder) {
 			// A sentence for the developer rather than a log entry.
@@ -80,29 +84,26 @@ func main() {
 	}
 }
 
-func run(dir, templatePath, turnstileSiteKey, turnstileSecret string, log *slog.Logger) error {
+func run(cfg config.Local, dir, templatePath string, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	port := os.Getenv("PORT")
-	if port == "" {
-		port = "3000"
-	}
+	port := cfg.Port
 	origin := "http://localhost:" + port
 	opts := devserver.Options{
 		Origin:         origin,
-		AllowedOrigins: httpapi.ParseOrigins(os.Getenv("ALLOWED_ORIGINS")),
+		AllowedOrigins: cfg.AllowedOrigins,
 		Dir:            dir,
-		SenderEmail:    os.Getenv("SENDER_EMAIL"),
-		FrontDeskEmail: email.ParseAddressList(os.Getenv("FRONT_DESK_EMAIL")),
+		SenderEmail:    cfg.Email.Sender,
+		FrontDeskEmail: cfg.Email.FrontDesk,
 		Log:            log,
 
-		TurnstileSiteKey: turnstileSiteKey,
-		TurnstileSecret:  turnstileSecret,
+		TurnstileSiteKey: cfg.TurnstileSiteKey,
+		TurnstileSecret:  cfg.TurnstileSecret,
 	}
 	where := "the embedded store in " + dir
-	if endpoint := os.Getenv("AWS_ENDPOINT_URL"); endpoint != "" {
-		backend, err := emulatedAWS(ctx, templatePath, opts.SenderEmail)
+	if endpoint := cfg.EndpointURL; endpoint != "" {
+		backend, err := emulatedAWS(ctx, templatePath, cfg)
 		if err != nil {
 			return err
 		}
@@ -128,7 +129,7 @@ func run(dir, templatePath, turnstileSiteKey, turnstileSecret string, log *slog.
 	httpSrv := newHTTPServer(srv, readTimeout)
 	fmt.Fprintf(os.Stderr, "\nAppointment requests, running locally on %s\n\n"+
 		"  form      %s/\n  API       %s/appointments\n  outbox    %s/_dev/outbox\n  requests  %s/_dev/requests\n\n%sPress Ctrl-C to stop.\n\n",
-		where, origin, origin, origin, origin, turnstileNote(turnstileSiteKey, turnstileSecret))
+		where, origin, origin, origin, origin, turnstileNote(cfg.TurnstileSiteKey, cfg.TurnstileSecret))
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -200,34 +201,33 @@ func turnstileNote(siteKey, secret string) string {
 
 // emulatedAWS connects to DynamoDB and SES at AWS_ENDPOINT_URL, through the
 // SDK's own handling of that variable, and prepares what the functions
-// expect to find: the table (from template.yaml) and a verified sender.
-func emulatedAWS(ctx context.Context, templatePath, sender string) (*devserver.Backend, error) {
-	opts := []func(*config.LoadOptions) error{}
+// expect to find: the table cfg names (from template.yaml's definition)
+// and a verified sender.
+func emulatedAWS(ctx context.Context, templatePath string, cfg config.Local) (*devserver.Backend, error) {
+	opts := []func(*awsconfig.LoadOptions) error{}
 	if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
-		opts = append(opts, config.WithRegion("us-east-1"))
+		opts = append(opts, awsconfig.WithRegion("us-east-1"))
 	}
 	if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
 		// Emulators accept any credentials; these keep the SDK from
 		// looking for real ones.
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+		opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, err
 	}
-	table := os.Getenv("TABLE_NAME")
-	if table == "" {
-		table = "appointments-local"
-	}
-	db := dynamodb.NewFromConfig(cfg)
+	table := cfg.Table
+	db := dynamodb.NewFromConfig(awsCfg)
 	streamARN, err := ensureTable(ctx, db, templatePath, table)
 	if err != nil {
 		return nil, err
 	}
+	sender := cfg.Email.Sender
 	if sender == "" {
 		sender = "appointments@example.com"
 	}
-	mail := sesapi.NewFromConfig(cfg)
+	mail := sesapi.NewFromConfig(awsCfg)
 	// Like the SES sandbox, emulators send only from verified addresses;
 	// verifying at an emulator is immediate.
 	if _, err := mail.VerifyEmailIdentity(ctx, &sesapi.VerifyEmailIdentityInput{EmailAddress: &sender}); err != nil {
@@ -235,8 +235,8 @@ func emulatedAWS(ctx context.Context, templatePath, sender string) (*devserver.B
 	}
 	return &devserver.Backend{
 		Store:  dynamo.New(db, table, 365),
-		Stream: dynamostreams.NewReader(dynamodbstreams.NewFromConfig(cfg), streamARN),
-		Sender: ses.New(mail, os.Getenv("CONFIGURATION_SET_NAME")),
+		Stream: dynamostreams.NewReader(dynamodbstreams.NewFromConfig(awsCfg), streamARN),
+		Sender: ses.New(mail, cfg.Email.ConfigurationSet),
 	}, nil
 }
 

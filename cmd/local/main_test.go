@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/config"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/testing/mototest"
 	"example.com/appointments/internal/testing/storetest"
@@ -31,8 +33,12 @@ func TestEmulatedAWSCreatesTableFromTemplate(t *testing.T) {
 	t.Setenv("TABLE_NAME", "local-test")
 	template := filepath.Join("..", "..", "template.yaml")
 	ctx := context.Background()
+	cfg, err := config.ReadLocal(os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
 
-	backend, err := emulatedAWS(ctx, template, "")
+	backend, err := emulatedAWS(ctx, template, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +66,7 @@ func TestEmulatedAWSCreatesTableFromTemplate(t *testing.T) {
 	if inserted != 1 {
 		t.Errorf("stream has %d request INSERTs in %d records, want 1", inserted, len(recs))
 	}
-	if _, err := emulatedAWS(ctx, template, ""); err != nil {
+	if _, err := emulatedAWS(ctx, template, cfg); err != nil {
 		t.Errorf("second start on the existing table: %v", err)
 	}
 }

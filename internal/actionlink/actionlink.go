@@ -36,6 +36,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"example.com/appointments/internal/appointment"
@@ -322,4 +323,15 @@ const PathPrefix = "/manage/"
 func (s *Signer) Path(id string, a appointment.Action, now time.Time) string {
 	token := s.Sign(Claims{RequestID: id, Action: a, Audience: a.Audience(), Expires: Expiry(a, now)})
 	return PathPrefix + string(a) + "/" + token
+}
+
+// URLs returns what makes the emails' action links (email.Settings.Links):
+// base, the API's absolute URL, followed by the path signed from the time
+// of each call. Every function that mails links makes them this way, so
+// that ManageFunction, holding the same key, accepts them all.
+func (s *Signer) URLs(base string) func(id string, a appointment.Action) string {
+	base = strings.TrimSuffix(base, "/")
+	return func(id string, a appointment.Action) string {
+		return base + s.Path(id, a, time.Now())
+	}
 }

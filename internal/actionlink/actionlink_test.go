@@ -497,3 +497,19 @@ func TestLinkNamesOneLink(t *testing.T) {
 		t.Errorf("two tokens share the name %q", names[token])
 	}
 }
+
+// TestURLs: a link starts with the API's address, whether or not it ends
+// with a slash, and its token verifies for the request and the action.
+func TestURLs(t *testing.T) {
+	s := newSigner(t, testKey)
+	for _, base := range []string{"https://api.example.com", "https://api.example.com/"} {
+		u := s.URLs(base)(testID, appointment.ActionSchedule)
+		token, ok := strings.CutPrefix(u, "https://api.example.com/manage/schedule/")
+		if !ok {
+			t.Fatalf("URLs(%q) made %q, want the API's schedule page", base, u)
+		}
+		if c, err := s.Verify(token, appointment.ActionSchedule, time.Now()); err != nil || c.RequestID != testID {
+			t.Errorf("URLs(%q): the token = %+v, %v", base, c, err)
+		}
+	}
+}

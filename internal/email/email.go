@@ -39,7 +39,6 @@ import (
 	"sync"
 	texttemplate "text/template"
 	"time"
-	"unicode"
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/calendar"
@@ -55,13 +54,6 @@ const (
 	Patient   = appointment.EmailPatient
 	FrontDesk = appointment.EmailFrontDesk
 )
-
-// ParseAddressList reads a comma-separated list of addresses, as the
-// FRONT_DESK_EMAIL setting holds them, dropping spaces and empty entries.
-// NewComposer checks each address.
-func ParseAddressList(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
-}
 
 // Settings say who sends and who receives at the clinic.
 type Settings struct {
@@ -95,48 +87,6 @@ const (
 	// address is written anywhere in the message, Reply-To included.
 	StaffDetailMinimal StaffDetail = "minimal"
 )
-
-// ParseStaffDetail reads the STAFF_EMAIL_DETAIL setting: full or minimal,
-// with empty meaning full.
-func ParseStaffDetail(s string) (StaffDetail, error) {
-	switch d := StaffDetail(strings.TrimSpace(s)); d {
-	case "", StaffDetailFull:
-		return StaffDetailFull, nil
-	case StaffDetailMinimal:
-		return d, nil
-	}
-	return "", fmt.Errorf("STAFF_EMAIL_DETAIL must be %q or %q, not %q", StaffDetailFull, StaffDetailMinimal, s)
-}
-
-// SettingsFromEnv reads the settings a function's environment gives its
-// emails: SENDER_EMAIL, FRONT_DESK_EMAIL and STAFF_EMAIL_DETAIL, with
-// links signing the action links (nil for none). NewComposer checks them.
-func SettingsFromEnv(getenv func(string) string, links func(id string, a appointment.Action) string) (Settings, error) {
-	detail, err := ParseStaffDetail(getenv("STAFF_EMAIL_DETAIL"))
-	if err != nil {
-		return Settings{}, err
-	}
-	return Settings{
-		Sender:      strings.TrimSpace(getenv("SENDER_EMAIL")),
-		FrontDesk:   ParseAddressList(getenv("FRONT_DESK_EMAIL")),
-		Links:       links,
-		StaffDetail: detail,
-	}, nil
-}
-
-// NewComposerFromEnv returns the composer of a function whose environment
-// gives the email settings (SettingsFromEnv), for the clinic of profile p.
-func NewComposerFromEnv(p *clinic.Profile, getenv func(string) string, links func(id string, a appointment.Action) string) (*Composer, error) {
-	s, err := SettingsFromEnv(getenv, links)
-	if err != nil {
-		return nil, err
-	}
-	c, err := NewComposer(p, s)
-	if err != nil {
-		return nil, fmt.Errorf("email settings: %w", err)
-	}
-	return c, nil
-}
 
 // minimal says the front desk's emails leave the patient's details out.
 func (c *Composer) minimal() bool { return c.settings.StaffDetail == StaffDetailMinimal }

@@ -702,23 +702,6 @@ func TestComposeInternationalDomain(t *testing.T) {
 		})
 	}
 }
-
-func TestParseAddressList(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []string
-	}{
-		{"", nil},
-		{"a@example.com", []string{"a@example.com"}},
-		{" a@example.com, b@example.com ,,", []string{"a@example.com", "b@example.com"}},
-	}
-	for _, tt := range tests {
-		if got := ParseAddressList(tt.in); !slices.Equal(got, tt.want) {
-			t.Errorf("ParseAddressList(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 // TestComposeNamesAndAddressesTheEmail: every email about a request
 // carries its identity, the request's ID and its own kind, for the sender
 // to hand on, and goes to the recipient its kind has in the domain

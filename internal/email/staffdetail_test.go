@@ -3,7 +3,6 @@ package email
 import (
 	"bytes"
 	"net/mail"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,18 +10,8 @@ import (
 	"example.com/appointments/internal/appointment"
 )
 
-func TestParseStaffDetail(t *testing.T) {
-	for in, want := range map[string]StaffDetail{"": StaffDetailFull, "full": StaffDetailFull, "minimal": StaffDetailMinimal, " minimal ": StaffDetailMinimal} {
-		got, err := ParseStaffDetail(in)
-		if err != nil || got != want {
-			t.Errorf("ParseStaffDetail(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"Minimal", "none", "full,minimal"} {
-		if _, err := ParseStaffDetail(in); err == nil || !strings.Contains(err.Error(), "STAFF_EMAIL_DETAIL") {
-			t.Errorf("ParseStaffDetail(%q) error = %v, want one naming STAFF_EMAIL_DETAIL", in, err)
-		}
-	}
+// TestUnknownStaffDetail: a detail other than full and minimal is refused.
+func TestUnknownStaffDetail(t *testing.T) {
 	if _, err := NewComposer(defaultProfile(t), Settings{Sender: testSender, FrontDesk: testFrontDesk, StaffDetail: "partial"}); err == nil {
 		t.Error("NewComposer accepted an unknown staff detail")
 	}
@@ -127,26 +116,5 @@ func TestComposeStaffMinimalLeavesOutPatient(t *testing.T) {
 	}
 	if !strings.Contains(msgs["cancelnotice"].Text, "is now free") {
 		t.Error("the cancel notice does not say which time is free")
-	}
-}
-
-// TestSettingsFromEnv: the functions' environment names the sender, the
-// front desk's addresses and the detail of its emails.
-func TestSettingsFromEnv(t *testing.T) {
-	env := map[string]string{
-		"SENDER_EMAIL":       " requests@example.com ",
-		"FRONT_DESK_EMAIL":   "desk@example.com, owner@example.com",
-		"STAFF_EMAIL_DETAIL": "minimal",
-	}
-	s, err := SettingsFromEnv(func(k string) string { return env[k] }, testLinks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.Sender != "requests@example.com" || !slices.Equal(s.FrontDesk, []string{"desk@example.com", "owner@example.com"}) || s.StaffDetail != StaffDetailMinimal || s.Links == nil {
-		t.Errorf("SettingsFromEnv = %+v", s)
-	}
-	env["STAFF_EMAIL_DETAIL"] = "none"
-	if _, err := SettingsFromEnv(func(k string) string { return env[k] }, nil); err == nil || !strings.Contains(err.Error(), "STAFF_EMAIL_DETAIL") {
-		t.Errorf("SettingsFromEnv with STAFF_EMAIL_DETAIL=none: %v, want an error naming the setting", err)
 	}
 }

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"example.com/appointments/internal/config"
 )
 
 // StackDimension is the dimension that names the stack a data point comes
@@ -89,6 +91,15 @@ func New(w io.Writer, namespace string, opts ...Option) *Recorder {
 		o(r)
 	}
 	return r
+}
+
+// FromConfig returns the recorder of a function configured with c,
+// writing to w (standard output on Lambda, which goes to the function's
+// log). Each data point names the stack, which the alarms select on, and
+// carries a level that Lambda's log filter keeps at the function's level,
+// or the filter would drop it and the alarms would go silent.
+func FromConfig(w io.Writer, c config.Metrics) *Recorder {
+	return New(w, c.Namespace, WithStack(c.Stack), WithLogLevel(c.LogLevel))
 }
 
 // Count records one occurrence of the named event. Each dimension becomes a

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"example.com/appointments/internal/config"
 )
 
 func TestCount(t *testing.T) {
@@ -232,4 +234,25 @@ func ExampleRecorder_Count() {
 	r.Count("EmailsFailed", map[string]string{"Kind": "patient"})
 	// Output:
 	// {"EmailsFailed":1,"Kind":"patient","Stack":"clinic-prod","_aws":{"CloudWatchMetrics":[{"Dimensions":[["Stack","Kind"]],"Metrics":[{"Name":"EmailsFailed","Unit":"Count"}],"Namespace":"ClinicAppointments"}],"Timestamp":1741100645000},"level":"WARN","timestamp":"2025-03-04T15:04:05.000Z"}
+}
+
+// TestFromConfig: a function's recorder writes under the configured
+// namespace, names the configured stack and carries the level its log is
+// filtered at.
+func TestFromConfig(t *testing.T) {
+	var buf bytes.Buffer
+	FromConfig(&buf, config.Metrics{Namespace: "Clinic", Stack: "clinic-prod", LogLevel: "warn"}).Count("Accepted", nil)
+	var got struct {
+		AWS struct {
+			CloudWatchMetrics []struct{ Namespace string }
+		} `json:"_aws"`
+		Stack string
+		Level string `json:"level"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatalf("line %q is not JSON: %v", buf.String(), err)
+	}
+	if len(got.AWS.CloudWatchMetrics) != 1 || got.AWS.CloudWatchMetrics[0].Namespace != "Clinic" || got.Stack != "clinic-prod" || got.Level != "WARN" {
+		t.Errorf("line %s, want namespace Clinic, stack clinic-prod and level WARN", buf.String())
+	}
 }

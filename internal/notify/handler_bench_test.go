@@ -15,13 +15,14 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/config"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/metrics"
 	"example.com/appointments/internal/notify"
-	secretstore "example.com/appointments/internal/secretsmanager"
 	"example.com/appointments/internal/ses"
 	"example.com/appointments/internal/testing/awsstub"
+	"example.com/appointments/internal/wire"
 )
 
 // BenchmarkNotifyHandler measures one stream record of a new request
@@ -46,7 +47,9 @@ func BenchmarkNotifyHandler(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	links, err := secretstore.ActionLinks(ctx, secretsmanager.NewFromConfig(cfg), "arn:aws:secretsmanager:us-east-1:123456789012:secret:links-AbCdEf", "https://api.example.com", log)
+	links, err := wire.StartEmailLinks(ctx, secretsmanager.NewFromConfig(cfg), config.Links{
+		KeySecretARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:links-AbCdEf", BaseURL: "https://api.example.com",
+	}, log)()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -24,17 +24,20 @@ import (
 	"example.com/appointments/internal/actionlink"
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/config"
 	"example.com/appointments/internal/digest"
-	"example.com/appointments/internal/dynamo"
-	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/feedback"
 	"example.com/appointments/internal/httpapi"
-	"example.com/appointments/internal/libphonenumber"
 	"example.com/appointments/internal/local/localstore"
 	"example.com/appointments/internal/manage"
 	"example.com/appointments/internal/metrics"
 	"example.com/appointments/internal/notify"
 	"example.com/appointments/internal/turnstile"
+	"example.com/appointments/internal/wire/digestfn"
+	"example.com/appointments/internal/wire/feedbackfn"
+	"example.com/appointments/internal/wire/managefn"
+	"example.com/appointments/internal/wire/notifyfn"
+	"example.com/appointments/internal/wire/submitfn"
 )
 
 // Store is what the server needs of storage: what the two handlers use,
@@ -133,41 +136,37 @@ const (
 	retryInterval = 2 * time.Second
 )
 
+// The local server's own limits: looser than the stack's defaults, so that
+// a developer can send the form many times from one machine and one
+// address; the same limits code runs, and a 429 still looks as it will on
+// AWS. docs/local-development.md lists them.
+var (
+	localLimits = config.Limits{
+		Accepted:   appointment.PerHour(60),
+		Attempts:   appointment.PerHour(600),
+		PerAddress: appointment.PerDay(20),
+	}
+	localConfirmations = appointment.PerHour(200)
+	// localReschedules is the template's default limit on reschedules.
+	localReschedules = 5
+)
+
 // New starts a server. Close stops its background work.
 func New(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Origin == "" {
 		return nil, errors.New("the server's origin is required")
 	}
-	if opts.ThankYouURL == "" {
-		opts.ThankYouURL = strings.TrimSuffix(opts.Origin, "/") + "/thank-you"
-	}
-	if opts.SenderEmail == "" {
-		opts.SenderEmail = "appointments@example.com"
-	}
-	if len(opts.FrontDeskEmail) == 0 {
-		opts.FrontDeskEmail = []string{"frontdesk@example.com"}
-	}
-	log := opts.Log
-	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
+	opts = withDefaults(opts)
 	profile, err := clinic.Default()
 	if err != nil {
 		return nil, err
 	}
-	local, err := localstore.Open(opts.Dir)
+	local, err := openLocal(opts.Dir, opts.Log)
 	if err != nil {
 		return nil, err
 	}
-	requests, emails, err := local.ImportEarlier(opts.Dir)
-	if err != nil {
-		local.Close()
-		return nil, err
-	}
-	if requests+emails > 0 {
-		log.Info("imported the data of an earlier version of the local server", "requests", requests, "emails", emails, "folder", opts.Dir)
-	}
-	s := &Server{mux: http.NewServeMux(), profile: profile, siteKey: opts.TurnstileSiteKey, local: local, log: log, done: make(chan struct{})}
+	s := &Server{mux: http.NewServeMux(), profile: profile, siteKey: opts.TurnstileSiteKey, local: local, log: opts.Log, done: make(chan struct{})}
+	s.origin = strings.TrimSuffix(opts.Origin, "/")
 	var sender notify.Sender = local
 	if b := opts.Backend; b != nil {
 		s.store, s.stream = b.Store, b.Stream
@@ -175,14 +174,6 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	} else {
 		s.store = local
 	}
-
-	// A key of the server's own: counters start afresh when it restarts,
-	// which suits development.
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, err
-	}
-
 	own := ownOrigins(opts.Origin)
 	for _, o := range own {
 		if n, err := httpapi.NormalizeOrigin(o); err == nil {
@@ -190,65 +181,10 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		}
 	}
 	s.handler = guard(hostsOf(own), s.mux)
-	origins := append(own, opts.AllowedOrigins...)
-	challenge, err := turnstileChallenge(opts, origins)
-	if err != nil {
+	if err := s.build(opts, append(own, opts.AllowedOrigins...), sender); err != nil {
+		local.Close()
 		return nil, err
 	}
-
-	// Metrics go nowhere locally: the log lines they are written as would
-	// only bury the server's own output.
-	quiet := metrics.New(io.Discard, "Local")
-	s.submit, err = httpapi.New(httpapi.Config{
-		AllowedOrigins: origins,
-		ThankYouURL:    opts.ThankYouURL,
-		// Looser than the stack's defaults, so that a developer can send
-		// the form many times from one machine and one address; the same
-		// limits code runs, and a 429 still looks as it will on AWS.
-		Accepted:   httpapi.Limit{Max: 60, Window: time.Hour},
-		Attempts:   httpapi.Limit{Max: 600, Window: time.Hour},
-		PerAddress: httpapi.Limit{Max: 20, Window: 24 * time.Hour},
-		Key:        key,
-		Challenge:  challenge,
-		Phones:     libphonenumber.Reader{},
-	}, profile, s.store, log, quiet)
-	if err != nil {
-		return nil, err
-	}
-	// The action links' key is kept in the embedded database, so that the
-	// links in the outbox work after a restart.
-	linkKey, err := local.ActionLinkKey()
-	if err != nil {
-		return nil, err
-	}
-	if s.links, err = actionlink.New(linkKey); err != nil {
-		return nil, err
-	}
-	// The template's default limit on reschedules.
-	s.manage = manage.New(s.links, appointment.Rules{Profile: profile, ReschedulesPerDay: 5}, s.store, log)
-	s.origin = strings.TrimSuffix(opts.Origin, "/")
-	// The emails' links lead to this server's own action pages.
-	links := func(id string, a appointment.Action) string { return s.origin + s.links.Path(id, a, time.Now()) }
-	composer, err := email.NewComposer(profile, email.Settings{Sender: opts.SenderEmail, FrontDesk: opts.FrontDeskEmail, Links: links})
-	if err != nil {
-		return nil, err
-	}
-	// Both stores' streams carry records shaped as DynamoDB's are.
-	s.notify = notify.New(dynamo.ChangeOf, s.store, sender, composer, log, quiet)
-	s.notify.CapConfirmations(s.store, 200, time.Hour)
-	// Addresses that complained (through the outbox's buttons) get no
-	// more patient emails, as on AWS; the key is kept in the database so
-	// that a suppression outlives a restart.
-	suppressionKey, err := local.SuppressionKey()
-	if err != nil {
-		return nil, err
-	}
-	s.notify.CheckSuppressions(s.store, suppressionKey)
-	s.feedback = feedback.New(s.store, suppressionKey, log, quiet)
-	// The morning digest from the same store, composer and sender, so it
-	// reaches the outbox like every other email.
-	s.digest = digest.New(s.store, sender, composer, profile, log, quiet)
-
 	s.routes()
 	ctx, s.cancel = context.WithCancel(ctx)
 	if s.stream != nil {
@@ -259,23 +195,97 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// turnstileChallenge returns the verifier of Turnstile tokens when a secret
-// is configured, and nil otherwise. The widget is trusted only where the
-// form may be posted from, so the hosts of those origins are the ones whose
-// tokens it accepts.
-func turnstileChallenge(opts Options, origins []string) (httpapi.Challenge, error) {
-	if opts.TurnstileSecret == "" {
-		return nil, nil
+// withDefaults fills in the options left empty.
+func withDefaults(opts Options) Options {
+	if opts.ThankYouURL == "" {
+		opts.ThankYouURL = strings.TrimSuffix(opts.Origin, "/") + "/thank-you"
 	}
-	endpoint := opts.TurnstileSiteverifyURL
-	if endpoint == "" {
-		endpoint = turnstile.SiteverifyURL
+	if opts.SenderEmail == "" {
+		opts.SenderEmail = "appointments@example.com"
 	}
-	v, err := turnstile.New(opts.TurnstileSecret, origins, endpoint)
+	if len(opts.FrontDeskEmail) == 0 {
+		opts.FrontDeskEmail = []string{"frontdesk@example.com"}
+	}
+	if opts.TurnstileSiteverifyURL == "" {
+		opts.TurnstileSiteverifyURL = turnstile.SiteverifyURL
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return opts
+}
+
+// openLocal opens the embedded database in dir, importing the data of an
+// earlier version of the server found there.
+func openLocal(dir string, log *slog.Logger) (*localstore.Store, error) {
+	local, err := localstore.Open(dir)
 	if err != nil {
 		return nil, err
 	}
-	return v, nil
+	requests, emails, err := local.ImportEarlier(dir)
+	if err != nil {
+		local.Close()
+		return nil, err
+	}
+	if requests+emails > 0 {
+		log.Info("imported the data of an earlier version of the local server", "requests", requests, "emails", emails, "folder", dir)
+	}
+	return local, nil
+}
+
+// build makes the handlers with the functions' own constructors, on the
+// server's store and sender, with the server's configuration: origins may
+// post the form, and the emails go out through sender.
+func (s *Server) build(opts Options, origins []string, sender notify.Sender) error {
+	// A key of the server's own: counters start afresh when it restarts,
+	// which suits development.
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
+	challenge, err := submitfn.Challenge(opts.TurnstileSecret, origins, opts.TurnstileSiteverifyURL)
+	if err != nil {
+		return err
+	}
+	// Metrics go nowhere locally: the log lines they are written as would
+	// only bury the server's own output.
+	quiet := metrics.New(io.Discard, "Local")
+	log := opts.Log
+	s.submit, err = submitfn.New(config.Submit{AllowedOrigins: origins, ThankYouURL: opts.ThankYouURL, Limits: localLimits},
+		submitfn.Adapters{Store: s.store, Key: key, Challenge: challenge}, s.profile, log, quiet)
+	if err != nil {
+		return err
+	}
+	// The action links' key is kept in the embedded database, so that the
+	// links in the outbox work after a restart.
+	linkKey, err := s.local.ActionLinkKey()
+	if err != nil {
+		return err
+	}
+	if s.links, err = actionlink.New(linkKey); err != nil {
+		return err
+	}
+	s.manage = managefn.New(config.Manage{ReschedulesPerDay: localReschedules}, s.links, s.store, s.profile, log)
+	// Addresses that complained (through the outbox's buttons) get no
+	// more patient emails, as on AWS; the key is kept in the database so
+	// that a suppression outlives a restart.
+	suppressionKey, err := s.local.SuppressionKey()
+	if err != nil {
+		return err
+	}
+	// The emails' links lead to this server's own action pages.
+	links := s.links.URLs(s.origin)
+	mail := config.Email{Sender: opts.SenderEmail, FrontDesk: opts.FrontDeskEmail, StaffDetail: config.StaffDetailFull}
+	s.notify, err = notifyfn.New(config.Notify{Email: mail, Confirmations: localConfirmations},
+		notifyfn.Adapters{Store: s.store, Sender: sender, Links: links, HashingKey: suppressionKey}, s.profile, log, quiet)
+	if err != nil {
+		return err
+	}
+	s.feedback = feedbackfn.New(s.store, suppressionKey, log, quiet)
+	// The morning digest from the same store and sender, so it reaches the
+	// outbox like every other email.
+	s.digest, err = digestfn.New(config.Digest{Email: mail}, s.store, sender, links, s.profile, log, quiet)
+	return err
 }
 
 func (s *Server) routes() {
