@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	smithytime "github.com/aws/smithy-go/time"
 	"io"
 	"math/big"
 	"sort"
@@ -400,7 +401,7 @@ func (r *Redriver) read(ctx context.Context, b *batchInfo) ([]streamtypes.Record
 			if empty == maxEmptyPages {
 				return nil, &goneError{"the stream returned no records up to sequence number " + b.EndSequenceNumber}
 			}
-			if err := dynamostreams.Sleep(ctx, emptyPagePause); err != nil {
+			if err := smithytime.SleepWithContext(ctx, emptyPagePause); err != nil {
 				return nil, err
 			}
 		} else {

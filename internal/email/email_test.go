@@ -702,6 +702,7 @@ func TestComposeInternationalDomain(t *testing.T) {
 		})
 	}
 }
+
 // TestComposeNamesAndAddressesTheEmail: every email about a request
 // carries its identity, the request's ID and its own kind, for the sender
 // to hand on, and goes to the recipient its kind has in the domain

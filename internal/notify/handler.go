@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	smithytime "github.com/aws/smithy-go/time"
 	"log/slog"
 	"time"
 
@@ -97,7 +98,7 @@ type Handler struct {
 
 // New returns a handler.
 func New(decode Decode, d Deliveries, s Sender, c Composer, log *slog.Logger, m Metrics) *Handler {
-	return &Handler{decode: decode, deliveries: d, sender: s, composer: c, log: log, metrics: m, lease: DefaultLease, reserve: DefaultReserve, now: time.Now, sleep: sleep}
+	return &Handler{decode: decode, deliveries: d, sender: s, composer: c, log: log, metrics: m, lease: DefaultLease, reserve: DefaultReserve, now: time.Now, sleep: smithytime.SleepWithContext}
 }
 
 // Suppressions says which mailboxes must not be emailed, by
@@ -428,17 +429,6 @@ func (h *Handler) waitForLease(ctx context.Context, d appointment.Delivery) bool
 		return false
 	}
 	return h.sleep(ctx, wait) == nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // sendFailed settles an email SES did not take.

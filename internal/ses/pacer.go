@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	smithytime "github.com/aws/smithy-go/time"
 	"log/slog"
 	"strings"
 	"sync"
@@ -102,7 +103,7 @@ type Pacer struct {
 // NewPacer returns a pacer that reads the account's maximum send rate with
 // quota and logs, without any message's details, the rate it keeps to.
 func NewPacer(quota QuotaClient, log *slog.Logger) *Pacer {
-	return &Pacer{quota: quota, log: log, reserve: DefaultReserve, now: time.Now, sleep: sleep}
+	return &Pacer{quota: quota, log: log, reserve: DefaultReserve, now: time.Now, sleep: smithytime.SleepWithContext}
 }
 
 // Rate returns the rate the pacer spaces sends at, in emails a second,
@@ -241,15 +242,4 @@ func rateExceeded(err error) bool {
 		return false
 	}
 	return !strings.Contains(strings.ToLower(e.Message), "daily")
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

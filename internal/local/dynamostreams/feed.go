@@ -2,6 +2,7 @@ package dynamostreams
 
 import (
 	"context"
+	smithytime "github.com/aws/smithy-go/time"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -101,7 +102,7 @@ type Shard struct {
 	// again, as Lambda backs off; zero hands it over at once.
 	RetryPause time.Duration
 
-	// pause waits out RetryPause; Sleep unless a test records the pauses.
+	// pause waits out RetryPause; it sleeps unless a test records the pauses.
 	pause func(context.Context, time.Duration) error
 }
 
@@ -144,7 +145,7 @@ type drain struct {
 func (s Shard) Drain(ctx context.Context, recs []events.DynamoDBEventRecord) Stats {
 	d := &drain{Shard: s, recs: recs, failures: map[string]int{}}
 	if d.pause == nil {
-		d.pause = Sleep
+		d.pause = smithytime.SleepWithContext
 	}
 	for ctx.Err() == nil {
 		sp, ok := d.batch()
@@ -210,17 +211,4 @@ func (d *drain) retry(sp span, inv Invocation) {
 		return
 	}
 	d.queue = append([]span{{from, sp.to, true}}, d.queue...)
-}
-
-// Sleep waits for d or until ctx ends, and returns ctx's error if it
-// ended first.
-func Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

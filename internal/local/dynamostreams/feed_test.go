@@ -162,15 +162,3 @@ func TestShardRetriesForeverAfterAPause(t *testing.T) {
 		t.Errorf("after ctx ended: %+v, want the one invocation before", st)
 	}
 }
-
-// TestSleep: Sleep waits its time, or ends with ctx.
-func TestSleep(t *testing.T) {
-	if err := Sleep(context.Background(), time.Millisecond); err != nil {
-		t.Errorf("Sleep() = %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
-		t.Errorf("Sleep() after cancel = %v, want context.Canceled", err)
-	}
-}
