@@ -264,7 +264,11 @@ func batchRecords(t *testing.T, filter *dynamostreams.Filter, arn string, recs [
 	t.Helper()
 	var out []streamtypes.Record
 	for _, r := range recs {
-		ok, err := filter.Matches(dynamostreams.EventRecord(r, arn))
+		rec, err := dynamostreams.EventRecord(r, arn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, err := filter.Matches(rec)
 		if err != nil {
 			t.Fatal(err)
 		}

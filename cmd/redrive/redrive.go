@@ -316,7 +316,12 @@ func (r *Redriver) handle(ctx context.Context, m sqstypes.Message) outcome {
 	}
 	all := make([]events.DynamoDBEventRecord, len(raw))
 	for i, rr := range raw {
-		all[i] = dynamostreams.EventRecord(rr, b.StreamARN)
+		rec, err := dynamostreams.EventRecord(rr, b.StreamARN)
+		if err != nil {
+			fmt.Fprintf(w, "  left in the queue: %v\n", err)
+			return notRedriven
+		}
+		all[i] = rec
 	}
 	batch, err := r.Filter.Select(all)
 	if err != nil {

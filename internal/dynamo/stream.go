@@ -62,7 +62,15 @@ func ChangeOf(rec events.DynamoDBEventRecord) (appointment.Change, error) {
 // produces stream records itself, such as the local server's embedded store.
 // It round-trips through RequestFromImage.
 func RequestImage(r appointment.Request, expires time.Time) map[string]events.DynamoDBAttributeValue {
-	item := requestItem(r, expires)
+	return EventImage(requestItem(r, expires))
+}
+
+// EventImage converts an item as the DynamoDB API gives it to an image as
+// Lambda delivers it in a stream event.
+func EventImage(item map[string]types.AttributeValue) map[string]events.DynamoDBAttributeValue {
+	if item == nil {
+		return nil
+	}
 	image := make(map[string]events.DynamoDBAttributeValue, len(item))
 	for k, v := range item {
 		image[k] = sdkToEvent(v)
@@ -79,6 +87,14 @@ func sdkToEvent(v types.AttributeValue) events.DynamoDBAttributeValue {
 		return events.NewNumberAttribute(v.Value)
 	case *types.AttributeValueMemberBOOL:
 		return events.NewBooleanAttribute(v.Value)
+	case *types.AttributeValueMemberB:
+		return events.NewBinaryAttribute(v.Value)
+	case *types.AttributeValueMemberSS:
+		return events.NewStringSetAttribute(v.Value)
+	case *types.AttributeValueMemberNS:
+		return events.NewNumberSetAttribute(v.Value)
+	case *types.AttributeValueMemberBS:
+		return events.NewBinarySetAttribute(v.Value)
 	case *types.AttributeValueMemberL:
 		l := make([]events.DynamoDBAttributeValue, len(v.Value))
 		for i, e := range v.Value {
@@ -86,11 +102,7 @@ func sdkToEvent(v types.AttributeValue) events.DynamoDBAttributeValue {
 		}
 		return events.NewListAttribute(l)
 	case *types.AttributeValueMemberM:
-		m := make(map[string]events.DynamoDBAttributeValue, len(v.Value))
-		for k, e := range v.Value {
-			m[k] = sdkToEvent(e)
-		}
-		return events.NewMapAttribute(m)
+		return events.NewMapAttribute(EventImage(v.Value))
 	}
 	return events.NewNullAttribute()
 }

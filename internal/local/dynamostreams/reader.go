@@ -15,8 +15,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	streams "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"example.com/appointments/internal/dynamo"
 )
 
 // Client is the part of the DynamoDB Streams API a Reader uses.
@@ -71,7 +74,11 @@ func (r *Reader) Read(ctx context.Context) ([]events.DynamoDBEventRecord, error)
 		}
 		r.iterators[id] = recs.NextShardIterator
 		for _, rec := range recs.Records {
-			out = append(out, EventRecord(rec, r.arn))
+			e, err := EventRecord(rec, r.arn)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, e)
 		}
 	}
 	return out, nil
@@ -80,7 +87,7 @@ func (r *Reader) Read(ctx context.Context) ([]events.DynamoDBEventRecord, error)
 // EventRecord converts a record read from the DynamoDB Streams API into the
 // form Lambda hands a function, so that code polling a stream itself can
 // feed the same handler.
-func EventRecord(r streams.Record, streamARN string) events.DynamoDBEventRecord {
+func EventRecord(r streams.Record, streamARN string) (events.DynamoDBEventRecord, error) {
 	rec := events.DynamoDBEventRecord{
 		AWSRegion:      deref(r.AwsRegion),
 		EventID:        deref(r.EventID),
@@ -93,10 +100,18 @@ func EventRecord(r streams.Record, streamARN string) events.DynamoDBEventRecord 
 		rec.UserIdentity = &events.DynamoDBUserIdentity{Type: deref(r.UserIdentity.Type), PrincipalID: deref(r.UserIdentity.PrincipalId)}
 	}
 	if d := r.Dynamodb; d != nil {
+		var images [3]map[string]events.DynamoDBAttributeValue
+		for i, m := range []map[string]streams.AttributeValue{d.Keys, d.NewImage, d.OldImage} {
+			item, err := attributevalue.FromDynamoDBStreamsMap(m)
+			if err != nil {
+				return rec, fmt.Errorf("record %s: %w", deref(r.EventID), err)
+			}
+			images[i] = dynamo.EventImage(item)
+		}
 		rec.Change = events.DynamoDBStreamRecord{
-			Keys:           toEventMap(d.Keys),
-			NewImage:       toEventMap(d.NewImage),
-			OldImage:       toEventMap(d.OldImage),
+			Keys:           images[0],
+			NewImage:       images[1],
+			OldImage:       images[2],
 			SequenceNumber: deref(d.SequenceNumber),
 			StreamViewType: string(d.StreamViewType),
 		}
@@ -107,48 +122,7 @@ func EventRecord(r streams.Record, streamARN string) events.DynamoDBEventRecord 
 			rec.Change.ApproximateCreationDateTime = events.SecondsEpochTime{Time: *d.ApproximateCreationDateTime}
 		}
 	}
-	return rec
-}
-
-func toEventMap(m map[string]streams.AttributeValue) map[string]events.DynamoDBAttributeValue {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]events.DynamoDBAttributeValue, len(m))
-	for k, v := range m {
-		out[k] = toEvent(v)
-	}
-	return out
-}
-
-func toEvent(v streams.AttributeValue) events.DynamoDBAttributeValue {
-	switch v := v.(type) {
-	case *streams.AttributeValueMemberS:
-		return events.NewStringAttribute(v.Value)
-	case *streams.AttributeValueMemberN:
-		return events.NewNumberAttribute(v.Value)
-	case *streams.AttributeValueMemberBOOL:
-		return events.NewBooleanAttribute(v.Value)
-	case *streams.AttributeValueMemberNULL:
-		return events.NewNullAttribute()
-	case *streams.AttributeValueMemberB:
-		return events.NewBinaryAttribute(v.Value)
-	case *streams.AttributeValueMemberSS:
-		return events.NewStringSetAttribute(v.Value)
-	case *streams.AttributeValueMemberNS:
-		return events.NewNumberSetAttribute(v.Value)
-	case *streams.AttributeValueMemberBS:
-		return events.NewBinarySetAttribute(v.Value)
-	case *streams.AttributeValueMemberL:
-		l := make([]events.DynamoDBAttributeValue, len(v.Value))
-		for i, e := range v.Value {
-			l[i] = toEvent(e)
-		}
-		return events.NewListAttribute(l)
-	case *streams.AttributeValueMemberM:
-		return events.NewMapAttribute(toEventMap(v.Value))
-	}
-	return events.NewNullAttribute()
+	return rec, nil
 }
 
 func deref(p *string) string {
