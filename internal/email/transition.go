@@ -226,14 +226,7 @@ func (c *Composer) declinedView(r appointment.Request, d requestDetails, t *appo
 type cancelNoticeView struct {
 	layoutView
 	requestDetails
-	// Minimal says the email leaves out the patient's details (see
-	// StaffDetailMinimal); the fields about the patient are then empty.
-	Minimal   bool
-	FullName  string
-	PhoneText string
-	PhoneDial string
-	Email     string
-	EmailLink string
+	patientContact
 	// Freed says which appointment time the cancellation gave back.
 	Freed     string
 	Cancelled string
@@ -244,8 +237,7 @@ func (c *Composer) cancelNoticeView(r appointment.Request, patientAddress string
 	v := cancelNoticeView{
 		layoutView:     c.layout(subject, "Cancelled by the patient"),
 		requestDetails: d,
-		FullName:       strings.TrimSpace(r.FirstName + " " + r.LastName),
-		Email:          r.Email,
+		patientContact: c.patientContact(r, patientAddress),
 		Freed:          "Nothing was booked for this request yet.",
 	}
 	if !t.At.IsZero() {
@@ -255,11 +247,8 @@ func (c *Composer) cancelNoticeView(r appointment.Request, patientAddress string
 		v.Freed = "The appointment on " + t.Booking.Start.In(zone).Format(receivedLayout) + " is now free."
 	}
 	if c.minimal() {
-		v.Minimal, v.FullName, v.Email = true, "", ""
+		// Preferences are the patient's too.
 		v.PreferredWhen = ""
-		return v
 	}
-	v.PhoneText, v.PhoneDial = patientPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
-	v.EmailLink = patientAddress
 	return v
 }

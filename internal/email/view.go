@@ -67,12 +67,11 @@ type patientView struct {
 	CancelURL string
 }
 
-// frontDeskView is the data of the front desk's notification.
-type frontDeskView struct {
-	layoutView
-	requestDetails
+// patientContact is how a front-desk email shows the patient's name and
+// ways of reaching them.
+type patientContact struct {
 	// Minimal says the email leaves out the patient's details (see
-	// StaffDetailMinimal); the fields about the patient are then empty.
+	// StaffDetailMinimal); the other fields are then empty.
 	Minimal   bool
 	FullName  string
 	PhoneText string
@@ -81,6 +80,29 @@ type frontDeskView struct {
 	// EmailLink is the address a mailto: link opens: the SES form, since
 	// mail clients differ in how they handle a Unicode domain in a URL.
 	EmailLink string
+}
+
+// patientContact is r's contact for a front-desk email, whose address in
+// the form SES takes is patientAddress, or only Minimal when the clinic
+// keeps the patient's details out of its emails.
+func (c *Composer) patientContact(r appointment.Request, patientAddress string) patientContact {
+	if c.minimal() {
+		return patientContact{Minimal: true}
+	}
+	p := patientContact{
+		FullName:  strings.TrimSpace(r.FirstName + " " + r.LastName),
+		Email:     r.Email,
+		EmailLink: patientAddress,
+	}
+	p.PhoneText, p.PhoneDial = patientPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
+	return p
+}
+
+// frontDeskView is the data of the front desk's notification.
+type frontDeskView struct {
+	layoutView
+	requestDetails
+	patientContact
 	// NewPatient says whether the patient has been to the clinic before.
 	NewPatient        string
 	ContactPreference string
@@ -246,7 +268,7 @@ func (c *Composer) frontDeskView(r appointment.Request, patientAddress string, d
 		v := frontDeskView{
 			layoutView:     c.layout(subject, "New appointment request"),
 			requestDetails: d,
-			Minimal:        true,
+			patientContact: c.patientContact(r, patientAddress),
 			Received:       r.CreatedAt.In(c.profile.Zone()).Format(receivedLayout),
 		}
 		for _, a := range minimalFrontDeskActions {
@@ -258,13 +280,10 @@ func (c *Composer) frontDeskView(r appointment.Request, patientAddress string, d
 	}
 	v := frontDeskView{
 		requestDetails: d,
-		FullName:       strings.TrimSpace(r.FirstName + " " + r.LastName),
-		Email:          r.Email,
+		patientContact: c.patientContact(r, patientAddress),
 		NewPatient:     "Not stated",
 		Received:       r.CreatedAt.In(c.profile.Zone()).Format(receivedLayout),
 	}
-	v.PhoneText, v.PhoneDial = patientPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
-	v.EmailLink = patientAddress
 	if r.NewPatient != nil {
 		v.NewPatient = "Returning patient"
 		if *r.NewPatient {
