@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/awsenv"
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/dynamo"
@@ -124,13 +125,22 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	return httpapi.New(httpapi.Config{
 		AllowedOrigins: origins,
 		ThankYouURL:    getenv("THANK_YOU_URL"),
-		Accepted:       httpapi.Limit{Max: limits["RATE_LIMIT_PER_HOUR"], Window: time.Hour},
-		Attempts:       httpapi.Limit{Max: limits["ATTEMPTS_PER_HOUR"], Window: time.Hour},
-		PerAddress:     httpapi.Limit{Max: limits["REQUESTS_PER_EMAIL_PER_DAY"], Window: 24 * time.Hour},
+		Accepted:       perWindow(limits["RATE_LIMIT_PER_HOUR"], time.Hour),
+		Attempts:       perWindow(limits["ATTEMPTS_PER_HOUR"], time.Hour),
+		PerAddress:     perWindow(limits["REQUESTS_PER_EMAIL_PER_DAY"], 24*time.Hour),
 		Key:            key,
 		Challenge:      challenge,
 		Phones:         libphonenumber.Reader{},
 	}, profile, store, log, recorder)
+}
+
+// perWindow is the limit of max events a window. These settings have
+// always read 0 as "off", which httpapi.New now wants said as NoLimit.
+func perWindow(max int, window time.Duration) httpapi.Limit {
+	if max == 0 {
+		return appointment.NoLimit
+	}
+	return httpapi.Limit{Max: max, Window: window}
 }
 
 // wholeNumber reads the setting name, a whole number that is zero or more,
