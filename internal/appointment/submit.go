@@ -79,7 +79,8 @@ type Submission struct {
 	// ChallengeToken is the bot challenge's token, if any.
 	ChallengeToken string
 	// Log is the request's logger, for what Submit lets pass: a counter
-	// that could not be reached. Nil logs nothing.
+	// that could not be reached, or a count not given back. Nil logs
+	// nothing.
 	Log *slog.Logger
 }
 
@@ -183,7 +184,7 @@ func (s *Submitter) Submit(ctx context.Context, sub Submission) (Receipt, error)
 		return s.decoy(ctx, sub, address, now)
 	}
 	receipt, err := s.store.Create(ctx, sub.Request, sub.Dedupe)
-	if (err != nil || receipt.Replayed) && address != nil {
+	if err != nil || receipt.Replayed {
 		// Nothing new was stored, so the patient address's allowance is
 		// given back: a patient whose first try met an outage, or who
 		// clicked twice, still has all of it.
@@ -265,13 +266,13 @@ func checkChallenge(challenge func() (bool, error)) error {
 // submission under the stack's key, so that sending it again gets the same
 // answer, marked as a replay, just as a real repeat does; a bot cannot
 // tell from the answers that it was caught. address is the patient
-// address's counter, already counted, or nil: as for a real request, a
-// decoy that turns out to be a repeat (or cannot be counted) gives that
-// count back.
-func (s *Submitter) decoy(ctx context.Context, sub Submission, address *counter, now time.Time) (Receipt, error) {
+// address's counter, already counted, or the zero counter: as for a real
+// request, a decoy that turns out to be a repeat (or cannot be counted)
+// gives that count back.
+func (s *Submitter) decoy(ctx context.Context, sub Submission, address counter, now time.Time) (Receipt, error) {
 	seed, d := s.decoySeed(sub.Dedupe)
 	repeat, err := s.store.Decoy(ctx, d.name, now.Truncate(d.limit.Window), d.limit.Window)
-	if (err != nil || repeat) && address != nil {
+	if err != nil || repeat {
 		address.refund(ctx, s.store, now, sub.log())
 	}
 	if err != nil {

@@ -2,7 +2,6 @@ package appointment
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -116,8 +115,12 @@ func (c counter) count(ctx context.Context, store SubmissionStore, now time.Time
 }
 
 // refund gives back what count counted, as far as storage lets it; a count
-// that stays is only a little too strict.
+// that stays is only a little too strict. The zero counter, which counted
+// nothing, gives back nothing.
 func (c counter) refund(ctx context.Context, store SubmissionStore, now time.Time, log *slog.Logger) {
+	if c.name == "" {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 500*time.Millisecond)
 	defer cancel()
 	if _, err := store.Count(ctx, c.name, now.Truncate(c.limit.Window), c.limit.Window, -1); err != nil {
@@ -135,8 +138,7 @@ func (s *Submitter) countAttempt(ctx context.Context, sub Submission, client str
 		return nil
 	}
 	err := s.attempts(client).count(ctx, s.store, now)
-	var limited *LimitError
-	if err != nil && !errors.As(err, &limited) {
+	if _, limited := err.(*LimitError); err != nil && !limited {
 		sub.log().WarnContext(ctx, "attempt not counted", "error", err)
 		return nil
 	}
@@ -145,22 +147,23 @@ func (s *Submitter) countAttempt(ctx context.Context, sub Submission, client str
 
 // countStored counts a submission that is to be stored, or answered as if
 // it were, against the client's limit on stored requests and then the
-// patient address's. It returns the address's counter when it was counted,
-// so that the count can be given back if nothing is stored after all.
-func (s *Submitter) countStored(ctx context.Context, sub Submission, client string, now time.Time) (*counter, error) {
+// patient address's. It returns the address's counter when it was counted
+// (the zero counter otherwise), so that the count can be given back if
+// nothing is stored after all.
+func (s *Submitter) countStored(ctx context.Context, sub Submission, client string, now time.Time) (counter, error) {
 	if s.limits.Accepted.On() {
 		if err := s.accepted(client).count(ctx, s.store, now); err != nil {
-			return nil, err
+			return counter{}, err
 		}
 	}
 	if !s.limits.PerAddress.On() {
-		return nil, nil
+		return counter{}, nil
 	}
 	address := s.perAddress(sub.Request.Email)
 	if err := address.count(ctx, s.store, now); err != nil {
-		return nil, err
+		return counter{}, err
 	}
-	return &address, nil
+	return address, nil
 }
 
 // spends are the counts of a one-write submission: the limits that are on,

@@ -1,6 +1,9 @@
-// Package httpapi turns API Gateway HTTP API events for POST /appointments
-// into stored appointment requests and answers them: JSON for scripts, a
-// redirect or an HTML page for plain form posts, RFC 9457 problems for errors.
+// Package httpapi reads API Gateway HTTP API events for POST /appointments,
+// hands each submission to the use case (appointment.Submitter), which
+// decides what is counted, refused and stored, and answers: JSON for
+// scripts, a redirect or an HTML page for plain form posts, RFC 9457
+// problems for errors, whose statuses come from the one problem table
+// (internal/problem).
 package httpapi
 
 import (

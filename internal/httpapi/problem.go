@@ -35,6 +35,14 @@ var details = map[string]string{
 
 // errorFields lists what an error says about particular fields.
 func errorFields(err error) []appointment.FieldError {
+	// As in problem.Code, the usual refusals are told apart without the
+	// allocations of errors.As.
+	switch e := err.(type) {
+	case *appointment.ValidationError:
+		return e.Errors
+	case *appointment.LimitError:
+		return nil
+	}
 	var pe *problem.Error
 	var ve *appointment.ValidationError
 	switch {

@@ -77,14 +77,23 @@ var retryAfter = map[string]int{
 // RetryAfter returns the seconds a caller answered with err at now should
 // wait before trying again, or 0 when trying again would not help.
 func RetryAfter(err error, now time.Time) int {
-	var limit *appointment.LimitError
-	if errors.As(err, &limit) {
+	if limit := asLimit(err); limit != nil {
 		if limit.Until.IsZero() || !limit.Until.After(now) {
 			return 0
 		}
 		return int(math.Ceil(limit.Until.Sub(now).Seconds()))
 	}
 	return retryAfter[Code(err)]
+}
+
+// asLimit returns the *appointment.LimitError err is or wraps, or nil.
+func asLimit(err error) *appointment.LimitError {
+	if limit, ok := err.(*appointment.LimitError); ok {
+		return limit
+	}
+	var limit *appointment.LimitError
+	errors.As(err, &limit)
+	return limit
 }
 
 // Error is a problem an adapter finds itself, such as a body it cannot
@@ -107,12 +116,28 @@ func (e *Error) Error() string { return e.Code + ": " + e.Detail }
 // a caller can be told about. Anything not known here is a fault of this
 // program.
 func Code(err error) string {
+	// The errors a request is refused with most often come unwrapped,
+	// and are told apart without errors.As, which costs an allocation
+	// each on every answer.
+	switch e := err.(type) {
+	case nil:
+		return ""
+	case *Error:
+		return e.Code
+	case *appointment.ValidationError:
+		return Validation
+	case *appointment.LimitError:
+		return limitCodes[e.Of]
+	}
+	return wrappedCode(err)
+}
+
+// wrappedCode is Code for any error, wrapped or not.
+func wrappedCode(err error) string {
 	var pe *Error
 	var ve *appointment.ValidationError
 	var limit *appointment.LimitError
 	switch {
-	case err == nil:
-		return ""
 	case errors.As(err, &pe):
 		return pe.Code
 	case errors.As(err, &ve):
