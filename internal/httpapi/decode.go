@@ -69,6 +69,13 @@ func mediaType(contentType string) (string, map[string]string, error) {
 	return mt, params, nil
 }
 
+// Problems of bodies that cannot be read, made once: nothing changes
+// them after.
+var (
+	errNotObject = &problem.Error{Code: problem.Malformed, Detail: "the body is not a JSON object"}
+	errMultipart = &problem.Error{Code: problem.Malformed, Detail: "the multipart body could not be read"}
+)
+
 // decode reads the body into a form. Field errors found while decoding, such
 // as a number where text belongs, are returned beside the form; the fields
 // they concern are left out of it.
@@ -116,7 +123,6 @@ func isKnown(name string) bool {
 // is a part of that string, so that reading a form allocates about once per
 // field rather than several times.
 func decodeJSON(b []byte) (appointment.Form, []appointment.FieldError, error) {
-	notObject := &problem.Error{Code: problem.Malformed, Detail: "the body is not a JSON object"}
 	text := string(b)
 	src := strings.NewReader(text)
 	dec := jsonDecoders.Get().(*jsontext.Decoder)
@@ -128,7 +134,7 @@ func decodeJSON(b []byte) (appointment.Form, []appointment.FieldError, error) {
 	// One array holds the values of every field, each field's a part of it.
 	values := make([]string, 0, 2*len(appointment.Fields))
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
-		return nil, nil, notObject
+		return nil, nil, errNotObject
 	}
 	// The fields in the order they first appear, which is the order of
 	// their errors.
@@ -136,13 +142,13 @@ func decodeJSON(b []byte) (appointment.Form, []appointment.FieldError, error) {
 	for dec.PeekKind() != '}' {
 		rawName, err := dec.ReadValue()
 		if err != nil || rawName.Kind() != '"' {
-			return nil, nil, notObject
+			return nil, nil, errNotObject
 		}
 		name, known := knownName(rawName)
 		if !known {
 			unknown := name
 			if _, err := dec.ReadValue(); err != nil {
-				return nil, nil, notObject
+				return nil, nil, errNotObject
 			}
 			return nil, nil, &problem.Error{Code: problem.Malformed, Detail: fmt.Sprintf("unknown field %q", truncate(strings.ToValidUTF8(unknown, "?"), 40))}
 		}
@@ -152,7 +158,7 @@ func decodeJSON(b []byte) (appointment.Form, []appointment.FieldError, error) {
 		)
 		values, fieldValues, verr = jsonValues(dec, text, appointment.IsList(name), values)
 		if verr == errJSONSyntax {
-			return nil, nil, notObject
+			return nil, nil, errNotObject
 		}
 		k := slices.IndexFunc(fields, func(f jsonField) bool { return f.name == name })
 		if k < 0 {
@@ -162,7 +168,7 @@ func decodeJSON(b []byte) (appointment.Form, []appointment.FieldError, error) {
 		}
 	}
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '}' {
-		return nil, nil, notObject
+		return nil, nil, errNotObject
 	}
 	if _, err := dec.ReadToken(); err != io.EOF {
 		return nil, nil, &problem.Error{Code: problem.Malformed, Detail: "the body has data after the JSON object"}
@@ -344,7 +350,6 @@ func decodeMultipart(boundary string, b []byte) (appointment.Form, error) {
 	if boundary == "" {
 		return nil, &problem.Error{Code: problem.Malformed, Detail: "the multipart body has no boundary"}
 	}
-	malformed := &problem.Error{Code: problem.Malformed, Detail: "the multipart body could not be read"}
 	r := multipart.NewReader(bytes.NewReader(b), boundary)
 	values := map[string][]string{}
 	for {
@@ -353,7 +358,7 @@ func decodeMultipart(boundary string, b []byte) (appointment.Form, error) {
 			break
 		}
 		if err != nil {
-			return nil, malformed
+			return nil, errMultipart
 		}
 		name := part.FormName()
 		// Uploaded files are not part of the form; they are skipped unread.
@@ -362,7 +367,7 @@ func decodeMultipart(boundary string, b []byte) (appointment.Form, error) {
 		}
 		v, err := io.ReadAll(part)
 		if err != nil {
-			return nil, malformed
+			return nil, errMultipart
 		}
 		values[name] = append(values[name], string(v))
 	}
