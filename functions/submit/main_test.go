@@ -172,6 +172,19 @@ func TestSetupRefusesBadSettings(t *testing.T) {
 			}
 		})
 	}
+	// A limit of 0 turns that limit off, as it always has: httpapi.New
+	// refuses a limit left unset, so 0 must reach it as NoLimit.
+	for _, key := range []string{"RATE_LIMIT_PER_HOUR", "ATTEMPTS_PER_HOUR", "REQUESTS_PER_EMAIL_PER_DAY"} {
+		getenv := func(k string) string {
+			if k == key {
+				return "0"
+			}
+			return base[k]
+		}
+		if _, err := setup(context.Background(), getenv, log); err != nil {
+			t.Errorf("setup() with %s=0: %v, want the limit off", key, err)
+		}
+	}
 }
 
 // itemsOfType returns the table's items of one type.

@@ -56,6 +56,10 @@ type Receipt struct {
 	// Replayed is true when the receipt belongs to an earlier, identical
 	// submission rather than the one just made.
 	Replayed bool
+	// Decoy is true when the submission was caught by the honeypot: nothing
+	// was stored, and the receipt, derived from the submission, is to be
+	// answered as a real one, so that a bot cannot tell it was caught.
+	Decoy bool
 }
 
 // Dedupe carries what identifies a submission as a repeat of an earlier one.

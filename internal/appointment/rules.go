@@ -296,11 +296,14 @@ func (rules Rules) closedMessage(start, end time.Time) string {
 		days, strings.Join(hours, " and "), start.Format(clockLayout), end.Format(clockLayout))
 }
 
-// LimitError means that an action was taken as often as the rules allow
-// in a window; it can be taken again from Until, which is zero when it
-// cannot be taken at all.
+// LimitError means that an action was taken, or a submission made, as
+// often as a limit allows in a window; it can be taken again from Until,
+// which is zero when it cannot be taken at all.
 type LimitError struct {
+	// Action is the action limited, or "" for a submission's limit, which
+	// Of names.
 	Action Action
+	Of     SubmitLimit
 	// Limit is how often the action may be taken in Window.
 	Limit  int
 	Window time.Duration
@@ -308,6 +311,9 @@ type LimitError struct {
 }
 
 func (e *LimitError) Error() string {
+	if e.Action == "" {
+		return fmt.Sprintf("%s limit of %d in %v reached", e.Of, e.Limit, e.Window)
+	}
 	return fmt.Sprintf("%s taken %d times in %v, the most allowed", e.Action, e.Limit, e.Window)
 }
 

@@ -13,14 +13,22 @@ import (
 	"example.com/appointments/internal/appointment"
 )
 
-// Submit stores r in one round trip, as the usual case of a submission:
-// with a single transaction it adds one to each counter of spends, takes
-// r's claims and writes r. The transaction applies only if every counter
-// stays within its Max, no claim is held by another request and r is new;
-// otherwise (or when the transaction meets a concurrent write to one of its
-// items) nothing is written and Submit returns false, and the caller takes
-// the step-by-step path (Count, Replay, Create), which tells the cases
-// apart and answers each. Other failures of DynamoDB are returned as
+// The use case finds the one-write path by asking whether its store is an
+// appointment.AtomicStore; this keeps a change of signature from turning
+// the path off without a word.
+var _ appointment.AtomicStore = (*Store)(nil)
+
+// Submit stores r in one round trip, as the usual case of a submission
+// (appointment.AtomicStore): with a single transaction it adds one to each
+// counter of spends, takes r's claims and writes r. Which counters a
+// submission spends, under which names and against which limits, is the
+// domain's rule (appointment.Submitter); the store only keeps each within
+// its Max. The transaction applies only if every counter stays within its
+// Max, no claim is held by another request and r is new; otherwise (or
+// when the transaction meets a concurrent write to one of its items)
+// nothing is written and Submit returns false, and the use case takes the
+// step-by-step path (Count, Replay, Create), which tells the cases apart
+// and answers each. Other failures of DynamoDB are returned as
 // appointment.ErrUnavailable; the SDK gives the transaction an idempotency
 // token, so its own retries never apply it twice.
 func (s *Store) Submit(ctx context.Context, r appointment.Request, d appointment.Dedupe, spends []appointment.Spend) (appointment.Receipt, bool, error) {
@@ -57,8 +65,8 @@ func (s *Store) Submit(ctx context.Context, r appointment.Request, d appointment
 // honeypot) against every counter of spends in one round trip, as Submit
 // counts a real one, so that both cost DynamoDB the same kind of work. The
 // transaction applies only if every counter stays within its Max; otherwise
-// nothing is written and Spend returns false, and the caller counts step by
-// step (Count), which tells which limit was reached. Other failures are
+// nothing is written and Spend returns false, and the use case counts step
+// by step (Count), which tells which limit was reached. Other failures are
 // returned as appointment.ErrUnavailable.
 func (s *Store) Spend(ctx context.Context, spends []appointment.Spend) (bool, error) {
 	return s.transact(ctx, "spend", s.spendItems(spends, 0))

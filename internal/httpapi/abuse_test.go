@@ -10,11 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/problem"
 )
 
 // withEmail returns validJSON with another patient address and first name,
@@ -37,7 +37,7 @@ var givenNames = []string{"Ann", "Ben", "Cleo", "Dana", "Eli", "Fay", "Gus", "Ha
 // with Retry-After, and nothing more is stored.
 func TestPerAddressLimit(t *testing.T) {
 	f := newFixture(t)
-	f.h.cfg.Accepted = Limit{} // isolate the address limit from the client's
+	f.configure(t, func(c *Config) { c.Accepted = appointment.NoLimit }) // isolate the address limit from the client's
 	accepted := 0
 	for i, name := range givenNames {
 		ip := "198.51.100." + string(rune('1'+i%3))
@@ -47,7 +47,7 @@ func TestPerAddressLimit(t *testing.T) {
 			accepted++
 		case 429:
 			p := decodeProblem(t, resp)
-			if p.Code != codeAddressLimited || resp.Headers["Retry-After"] == "" {
+			if p.Code != problem.AddressLimited || resp.Headers["Retry-After"] == "" {
 				t.Errorf("refusal %d: code %q, Retry-After %q", i, p.Code, resp.Headers["Retry-After"])
 			}
 		default:
@@ -99,7 +99,7 @@ func TestPerAddressLimit(t *testing.T) {
 // address's allowance.
 func TestPerAddressAllowanceGivenBack(t *testing.T) {
 	f := newFixture(t)
-	f.h.cfg.Accepted = Limit{}
+	f.configure(t, func(c *Config) { c.Accepted = appointment.NoLimit })
 	f.store.err = appointment.ErrUnavailable
 	for range 5 {
 		if resp := f.handle(t, jsonEvent(validJSON)); resp.StatusCode != 503 {
@@ -202,8 +202,8 @@ func TestHoneypotMeetsTheAddressLimit(t *testing.T) {
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
 			f := newFixture(t)
-			f.h.store = st.wrap(f.store)
-			f.h.cfg.Accepted = Limit{} // isolate the address limit from the client's
+			f.backend = st.wrap(f.store)
+			f.configure(t, func(c *Config) { c.Accepted = appointment.NoLimit }) // isolate the address limit from the client's
 
 			var statuses []int
 			first := f.handle(t, jsonEvent(trap(withEmail("victim@example.com", givenNames[0]))))
@@ -218,7 +218,7 @@ func TestHoneypotMeetsTheAddressLimit(t *testing.T) {
 				addr := []string{"victim@example.com", "Victim+1@example.com", "victim+2@example.com", "victim@example.com"}[i]
 				resp := f.handle(t, jsonEvent(trap(withEmail(addr, name))))
 				statuses = append(statuses, resp.StatusCode)
-				if resp.StatusCode == 429 && (decodeProblem(t, resp).Code != codeAddressLimited || resp.Headers["Retry-After"] == "") {
+				if resp.StatusCode == 429 && (decodeProblem(t, resp).Code != problem.AddressLimited || resp.Headers["Retry-After"] == "") {
 					t.Errorf("%s: a 429 without the address code or Retry-After: %v %s", addr, resp.Headers, resp.Body)
 				}
 			}
@@ -240,7 +240,7 @@ func TestHoneypotMeetsTheAddressLimit(t *testing.T) {
 
 	// Real requests spend the allowance decoys then meet.
 	f := newFixture(t)
-	f.h.cfg.Accepted = Limit{}
+	f.configure(t, func(c *Config) { c.Accepted = appointment.NoLimit })
 	var statuses []int
 	for i, name := range givenNames[:4] {
 		body := withEmail("victim@example.com", name)
@@ -274,7 +274,7 @@ func TestAttemptBudget(t *testing.T) {
 		}
 	}
 	resp := f.handle(t, jsonEvent(validJSON))
-	if resp.StatusCode != 429 || decodeProblem(t, resp).Code != codeTooManyAttempts || resp.Headers["Retry-After"] == "" {
+	if resp.StatusCode != 429 || decodeProblem(t, resp).Code != problem.TooManyAttempts || resp.Headers["Retry-After"] == "" {
 		t.Errorf("valid request over the budget: %d %s", resp.StatusCode, resp.Body)
 	}
 	// Refusals that need no body count too.
@@ -305,8 +305,7 @@ func TestAttemptCounterDownStillValidates(t *testing.T) {
 // answer even when the client is over every limit.
 func TestReplayBeforeLimits(t *testing.T) {
 	f := newFixture(t)
-	f.h.cfg.Attempts = Limit{Max: 1, Window: time.Hour}
-	f.h.cfg.Accepted = Limit{Max: 1, Window: time.Hour}
+	f.configure(t, func(c *Config) { c.Attempts, c.Accepted = appointment.PerHour(1), appointment.PerHour(1) })
 	first := f.handle(t, jsonEvent(validJSON, "idempotency-key", "k-1"))
 	if first.StatusCode != 201 {
 		t.Fatalf("first: %d", first.StatusCode)
@@ -336,7 +335,7 @@ func TestReplayBeforeLimits(t *testing.T) {
 func TestCountersAreKeyedHashes(t *testing.T) {
 	names := func(key []byte) []string {
 		f := newFixture(t)
-		f.h.cfg.Key = key
+		f.configure(t, func(c *Config) { c.Key = key })
 		f.handle(t, jsonEvent(validJSON))
 		var out []string
 		for k := range f.store.counts {
@@ -467,15 +466,15 @@ func TestChallenge(t *testing.T) {
 		code   string
 	}{
 		{"passes", withToken("good"), nil, 201, ""},
-		{"refused", withToken("bad"), nil, 403, codeChallengeFailed},
-		{"missing", validJSON, nil, 403, codeChallengeFailed},
-		{"siteverify down", withToken("good"), context.DeadlineExceeded, 503, codeChallengeUnavailable},
+		{"refused", withToken("bad"), nil, 403, problem.ChallengeFailed},
+		{"missing", validJSON, nil, 403, problem.ChallengeFailed},
+		{"siteverify down", withToken("good"), context.DeadlineExceeded, 503, problem.ChallengeUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			c := &fakeChallenge{answers: map[string]bool{"good": true}, err: tt.err}
-			f.h.cfg.Challenge = c
+			f.configure(t, func(cfg *Config) { cfg.Challenge = c })
 			resp := f.handle(t, jsonEvent(tt.body))
 			if resp.StatusCode != tt.status {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, resp.Body)
@@ -486,7 +485,7 @@ func TestChallenge(t *testing.T) {
 			if stored := len(f.store.created); stored != map[bool]int{true: 1}[tt.status == 201] {
 				t.Errorf("stored %d", stored)
 			}
-			if tt.code == codeChallengeUnavailable && resp.Headers["Retry-After"] == "" {
+			if tt.code == problem.ChallengeUnavailable && resp.Headers["Retry-After"] == "" {
 				t.Error("no Retry-After")
 			}
 		})
@@ -496,18 +495,18 @@ func TestChallenge(t *testing.T) {
 	// configured, the field is accepted and ignored; it is never stored.
 	f := newFixture(t)
 	c := &fakeChallenge{answers: map[string]bool{"good": true}}
-	f.h.cfg.Challenge = c
+	f.configure(t, func(cfg *Config) { cfg.Challenge = c })
 	f.handle(t, jsonEvent(withToken("good")))
 	if len(c.asked) != 1 || c.asked[0] != "good|198.51.100.7" {
 		t.Errorf("asked %v", c.asked)
 	}
-	f.h.cfg.Challenge = nil
+	f.configure(t, func(cfg *Config) { cfg.Challenge = nil })
 	if resp := f.handle(t, jsonEvent(withEmail("sam@example.com", "Sam"))); resp.StatusCode != 201 {
 		t.Errorf("without a challenge: %d", resp.StatusCode)
 	}
 	v := validValues()
 	v.Set(fieldChallenge, "good")
-	f.h.cfg.Challenge = c
+	f.configure(t, func(cfg *Config) { cfg.Challenge = c })
 	if resp := f.handle(t, formEvent(v)); resp.StatusCode != 303 {
 		t.Errorf("form post with token: %d", resp.StatusCode)
 	}

@@ -10,17 +10,19 @@ import (
 // that every submission is counted as in production but none is refused
 // with 429: a benchmark runs the same client and address many thousand
 // times, where the fixture allows a handful an hour.
-func unlimited(f *fixture) {
-	f.h.cfg.Accepted = Limit{Max: 1 << 30, Window: time.Hour}
-	f.h.cfg.Attempts = Limit{Max: 1 << 30, Window: time.Hour}
-	f.h.cfg.PerAddress = Limit{Max: 1 << 30, Window: 24 * time.Hour}
+func unlimited(b *testing.B, f *fixture) {
+	f.configure(b, func(c *Config) {
+		c.Accepted = Limit{Max: 1 << 30, Window: time.Hour}
+		c.Attempts = Limit{Max: 1 << 30, Window: time.Hour}
+		c.PerAddress = Limit{Max: 1 << 30, Window: 24 * time.Hour}
+	})
 }
 
 // BenchmarkHandleJSON measures one JSON submission through decoding,
 // validation and response building, with storage faked out.
 func BenchmarkHandleJSON(b *testing.B) {
 	f := newFixture(b)
-	unlimited(f)
+	unlimited(b, f)
 	e := jsonEvent(validJSON)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -34,7 +36,7 @@ func BenchmarkHandleJSON(b *testing.B) {
 // error page, the most expensive answer to build.
 func BenchmarkHandleFormError(b *testing.B) {
 	f := newFixture(b)
-	unlimited(f)
+	unlimited(b, f)
 	v := validValues()
 	v.Del("email")
 	e := formEvent(v)

@@ -17,6 +17,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/problem"
 )
 
 // MaxBodyBytes is the largest body accepted. A complete form is a few
@@ -30,33 +31,24 @@ const (
 	mediaMultipart = "multipart/form-data"
 )
 
-// decodeError is what went wrong with a body before its fields could be
-// read; its code is one of the problem codes.
-type decodeError struct {
-	code   string
-	detail string
-}
-
-func (e *decodeError) Error() string { return e.code + ": " + e.detail }
-
 // body returns the request body, decoding API Gateway's base64 and refusing
 // bodies over MaxBodyBytes before anything else reads them.
 func body(raw string, isBase64 bool) ([]byte, error) {
 	if !isBase64 {
 		if len(raw) > MaxBodyBytes {
-			return nil, &decodeError{code: codeTooLarge}
+			return nil, &problem.Error{Code: problem.TooLarge}
 		}
 		return []byte(raw), nil
 	}
 	if len(raw) > base64.StdEncoding.EncodedLen(MaxBodyBytes) {
-		return nil, &decodeError{code: codeTooLarge}
+		return nil, &problem.Error{Code: problem.TooLarge}
 	}
 	b, err := base64.StdEncoding.DecodeString(raw)
 	if err != nil {
-		return nil, &decodeError{code: codeMalformed, detail: "body is not valid base64"}
+		return nil, &problem.Error{Code: problem.Malformed, Detail: "body is not valid base64"}
 	}
 	if len(b) > MaxBodyBytes {
-		return nil, &decodeError{code: codeTooLarge}
+		return nil, &problem.Error{Code: problem.TooLarge}
 	}
 	return b, nil
 }
@@ -66,16 +58,23 @@ func body(raw string, isBase64 bool) ([]byte, error) {
 func mediaType(contentType string) (string, map[string]string, error) {
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
-		return "", nil, &decodeError{code: codeUnsupportedMediaType}
+		return "", nil, &problem.Error{Code: problem.UnsupportedMediaType}
 	}
 	if !slices.Contains([]string{mediaJSON, mediaForm, mediaMultipart}, mt) {
-		return "", nil, &decodeError{code: codeUnsupportedMediaType}
+		return "", nil, &problem.Error{Code: problem.UnsupportedMediaType}
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return "", nil, &decodeError{code: codeUnsupportedMediaType}
+		return "", nil, &problem.Error{Code: problem.UnsupportedMediaType}
 	}
 	return mt, params, nil
 }
+
+// Problems of bodies that cannot be read, made once: nothing changes
+// them after.
+var (
+	errNotObject = &problem.Error{Code: problem.Malformed, Detail: "the body is not a JSON object"}
+	errMultipart = &problem.Error{Code: problem.Malformed, Detail: "the multipart body could not be read"}
+)
 
 // decode reads the body into a form. Field errors found while decoding, such
 // as a number where text belongs, are returned beside the form; the fields
@@ -87,14 +86,14 @@ func decode(mt string, params map[string]string, b []byte) (appointment.Form, []
 	case mediaForm:
 		values, err := url.ParseQuery(string(b))
 		if err != nil {
-			return nil, nil, &decodeError{code: codeMalformed, detail: "the form data could not be read"}
+			return nil, nil, &problem.Error{Code: problem.Malformed, Detail: "the form data could not be read"}
 		}
 		return known(values), nil, nil
 	case mediaMultipart:
 		f, err := decodeMultipart(params["boundary"], b)
 		return f, nil, err
 	}
-	return nil, nil, &decodeError{code: codeUnsupportedMediaType}
+	return nil, nil, &problem.Error{Code: problem.UnsupportedMediaType}
 }
 
 // known keeps only the form's own fields and the challenge token: extra
@@ -124,7 +123,6 @@ func isKnown(name string) bool {
 // is a part of that string, so that reading a form allocates about once per
 // field rather than several times.
 func decodeJSON(b []byte) (appointment.Form, []appointment.FieldError, error) {
-	notObject := &decodeError{code: codeMalformed, detail: "the body is not a JSON object"}
 	text := string(b)
 	src := strings.NewReader(text)
 	dec := jsonDecoders.Get().(*jsontext.Decoder)
@@ -136,7 +134,7 @@ func decodeJSON(b []byte) (appointment.Form, []appointment.FieldError, error) {
 	// One array holds the values of every field, each field's a part of it.
 	values := make([]string, 0, 2*len(appointment.Fields))
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
-		return nil, nil, notObject
+		return nil, nil, errNotObject
 	}
 	// The fields in the order they first appear, which is the order of
 	// their errors.
@@ -144,15 +142,15 @@ func decodeJSON(b []byte) (appointment.Form, []appointment.FieldError, error) {
 	for dec.PeekKind() != '}' {
 		rawName, err := dec.ReadValue()
 		if err != nil || rawName.Kind() != '"' {
-			return nil, nil, notObject
+			return nil, nil, errNotObject
 		}
 		name, known := knownName(rawName)
 		if !known {
 			unknown := name
 			if _, err := dec.ReadValue(); err != nil {
-				return nil, nil, notObject
+				return nil, nil, errNotObject
 			}
-			return nil, nil, &decodeError{code: codeMalformed, detail: fmt.Sprintf("unknown field %q", truncate(strings.ToValidUTF8(unknown, "?"), 40))}
+			return nil, nil, &problem.Error{Code: problem.Malformed, Detail: fmt.Sprintf("unknown field %q", truncate(strings.ToValidUTF8(unknown, "?"), 40))}
 		}
 		var (
 			fieldValues []string
@@ -160,7 +158,7 @@ func decodeJSON(b []byte) (appointment.Form, []appointment.FieldError, error) {
 		)
 		values, fieldValues, verr = jsonValues(dec, text, appointment.IsList(name), values)
 		if verr == errJSONSyntax {
-			return nil, nil, notObject
+			return nil, nil, errNotObject
 		}
 		k := slices.IndexFunc(fields, func(f jsonField) bool { return f.name == name })
 		if k < 0 {
@@ -170,10 +168,10 @@ func decodeJSON(b []byte) (appointment.Form, []appointment.FieldError, error) {
 		}
 	}
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '}' {
-		return nil, nil, notObject
+		return nil, nil, errNotObject
 	}
 	if _, err := dec.ReadToken(); err != io.EOF {
-		return nil, nil, &decodeError{code: codeMalformed, detail: "the body has data after the JSON object"}
+		return nil, nil, &problem.Error{Code: problem.Malformed, Detail: "the body has data after the JSON object"}
 	}
 
 	f := make(appointment.Form, len(fields))
@@ -350,9 +348,8 @@ func jsonString(raw jsontext.Value, text string, end int64) (string, error) {
 
 func decodeMultipart(boundary string, b []byte) (appointment.Form, error) {
 	if boundary == "" {
-		return nil, &decodeError{code: codeMalformed, detail: "the multipart body has no boundary"}
+		return nil, &problem.Error{Code: problem.Malformed, Detail: "the multipart body has no boundary"}
 	}
-	malformed := &decodeError{code: codeMalformed, detail: "the multipart body could not be read"}
 	r := multipart.NewReader(bytes.NewReader(b), boundary)
 	values := map[string][]string{}
 	for {
@@ -361,7 +358,7 @@ func decodeMultipart(boundary string, b []byte) (appointment.Form, error) {
 			break
 		}
 		if err != nil {
-			return nil, malformed
+			return nil, errMultipart
 		}
 		name := part.FormName()
 		// Uploaded files are not part of the form; they are skipped unread.
@@ -370,7 +367,7 @@ func decodeMultipart(boundary string, b []byte) (appointment.Form, error) {
 		}
 		v, err := io.ReadAll(part)
 		if err != nil {
-			return nil, malformed
+			return nil, errMultipart
 		}
 		values[name] = append(values[name], string(v))
 	}

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+
+	"example.com/appointments/internal/problem"
 )
 
 // TestProblemsDocumented keeps docs/api.md's table of errors true: every
@@ -22,13 +24,13 @@ func TestProblemsDocumented(t *testing.T) {
 		status, _ := strconv.Atoi(row[1])
 		documented[row[2]] = status
 	}
-	for code, kind := range problems {
-		if status, ok := documented[code]; !ok || status != kind.status {
-			t.Errorf("docs/api.md lists %s with status %d, want %d", code, status, kind.status)
+	for code := range details {
+		if status, ok := documented[code]; !ok || status != problem.Status(code) {
+			t.Errorf("docs/api.md lists %s with status %d, want %d", code, status, problem.Status(code))
 		}
 	}
 	for code := range documented {
-		if _, ok := problems[code]; !ok {
+		if _, ok := details[code]; !ok {
 			t.Errorf("docs/api.md lists %s, which the handler never answers", code)
 		}
 	}

@@ -55,8 +55,9 @@ func ExampleHandler_Handle() {
 	h, err := httpapi.New(httpapi.Config{
 		AllowedOrigins: []string{"https://www.example.com"},
 		ThankYouURL:    "https://www.example.com/thank-you",
-		Accepted:       httpapi.Limit{Max: 10, Window: time.Hour},
-		PerAddress:     httpapi.Limit{Max: 3, Window: 24 * time.Hour},
+		Accepted:       appointment.PerHour(10),
+		Attempts:       appointment.PerHour(60),
+		PerAddress:     appointment.PerDay(3),
 		// In a deployment the key comes from Secrets Manager.
 		Key:    []byte("an-example-key-of-at-least-32-bytes"),
 		Phones: libphonenumber.Reader{},

@@ -1,23 +1,21 @@
-// Package httpapi turns API Gateway HTTP API events for POST /appointments
-// into stored appointment requests and answers them: JSON for scripts, a
-// redirect or an HTML page for plain form posts, RFC 9457 problems for errors.
+// Package httpapi reads API Gateway HTTP API events for POST /appointments,
+// hands each submission to the use case (appointment.Submitter), which
+// decides what is counted, refused and stored, and answers: JSON for
+// scripts, a redirect or an HTML page for plain form posts, RFC 9457
+// problems for errors, whose statuses come from the one problem table
+// (internal/problem).
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"crypto/hkdf"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
@@ -25,6 +23,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/problem"
 )
 
 const headerIdempotencyKey = "Idempotency-Key"
@@ -33,32 +32,15 @@ const headerIdempotencyKey = "Idempotency-Key"
 // its token. It is read by the handler and never stored.
 const fieldChallenge = "cf-turnstile-response"
 
-// Store keeps accepted requests and counts what the limits need.
-type Store interface {
-	// Create stores r, unless d identifies it as a repeat of a request still
-	// remembered; then it returns that request's receipt, marked Replayed.
-	Create(ctx context.Context, r appointment.Request, d appointment.Dedupe) (appointment.Receipt, error)
-	// Replay returns the receipt of the request d identifies, if one is
-	// remembered, without storing anything.
-	Replay(ctx context.Context, r appointment.Request, d appointment.Dedupe) (appointment.Receipt, bool, error)
-	// Count adds delta to the named counter of the window of the given
-	// length that starts at windowStart, and returns its new value.
-	Count(ctx context.Context, name string, windowStart time.Time, window time.Duration, delta int) (int, error)
-	// Decoy remembers, as durably as Create remembers a request's claims,
-	// that the decoy named name was answered in the window of the given
-	// length that starts at windowStart, and reports whether it had been
-	// already. It is all a submission caught by the honeypot leaves in
-	// storage, and its write is of the kind Create makes, so that a
-	// decoy's answer takes about as long as a real one's.
-	Decoy(ctx context.Context, name string, windowStart time.Time, window time.Duration) (repeat bool, err error)
-}
+// Store keeps accepted requests and counts what the limits need
+// (appointment.SubmissionStore). A store that is also an
+// appointment.AtomicStore, as dynamo.Store is, takes a new submission in
+// one write.
+type Store = appointment.SubmissionStore
 
 // Challenge verifies the token of a bot challenge such as Cloudflare
-// Turnstile. It returns false for a token that was refused and an error when
-// the answer could not be had.
-type Challenge interface {
-	Verify(ctx context.Context, token, remoteIP string) (bool, error)
-}
+// Turnstile (appointment.Challenge).
+type Challenge = appointment.Challenge
 
 // Metrics counts outcomes.
 type Metrics interface {
@@ -80,16 +62,14 @@ type Config struct {
 	AllowedOrigins []string
 	// ThankYouURL is where plain form posts are sent after success.
 	ThankYouURL string
-	// Accepted limits the requests one client (source IP) may have stored.
-	Accepted Limit
-	// Attempts limits every request one client makes, valid or not.
-	Attempts Limit
-	// PerAddress limits the requests stored for one patient address, so
-	// that the form cannot be used to flood a stranger with confirmations.
+	// Accepted, Attempts and PerAddress are the submission's limits
+	// (appointment.SubmitLimits): each on, or appointment.NoLimit; a limit
+	// left unset is refused by New.
+	Accepted   Limit
+	Attempts   Limit
 	PerAddress Limit
-	// Key is the stack's secret for keyed hashes: clients and addresses are
-	// counted under HMAC-SHA256 values that cannot be reversed without it,
-	// and honeypot receipts are derived from it. At least 32 bytes.
+	// Key is the stack's secret for keyed hashes (appointment.NewSubmitter),
+	// at least 32 bytes.
 	Key []byte
 	// Challenge, when set, must accept the submission's Turnstile token
 	// before anything is stored.
@@ -98,20 +78,17 @@ type Config struct {
 	Phones appointment.PhoneReader
 }
 
-// Handler answers POST /appointments.
+// Handler answers POST /appointments: it reads a submission, hands it to
+// the use case (appointment.Submitter) and answers what it returns.
 type Handler struct {
-	cfg     Config
-	origins []string
-	profile *clinic.Profile
-	store   Store
-	log     *slog.Logger
-	metrics Metrics
-	now     func() time.Time
+	cfg       Config
+	origins   []string
+	profile   *clinic.Profile
+	submitter *appointment.Submitter
+	log       *slog.Logger
+	metrics   Metrics
+	now       func() time.Time
 }
-
-// minKeyBytes is the shortest hashing key accepted: HMAC-SHA256 needs no
-// more than its block of entropy, and less would make counters guessable.
-const minKeyBytes = 32
 
 // New returns a handler. It checks the configuration once, so that a
 // mistake stops the function at start-up rather than on a patient's request.
@@ -128,14 +105,16 @@ func New(cfg Config, profile *clinic.Profile, store Store, log *slog.Logger, met
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, errors.New("thank-you URL must be an absolute http or https URL")
 	}
-	if len(cfg.Key) < minKeyBytes {
-		return nil, fmt.Errorf("hashing key must be at least %d bytes", minKeyBytes)
-	}
 	if cfg.Phones == nil {
 		return nil, errors.New("no phone number reader")
 	}
-	cfg.Key = slices.Clone(cfg.Key)
-	return &Handler{cfg: cfg, origins: origins, profile: profile, store: store, log: log, metrics: metrics, now: time.Now}, nil
+	limits := appointment.SubmitLimits{Attempts: cfg.Attempts, Accepted: cfg.Accepted, PerAddress: cfg.PerAddress}
+	submitter, err := appointment.NewSubmitter(store, limits, cfg.Key, cfg.Challenge)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Key = nil // the submitter keeps its own copy
+	return &Handler{cfg: cfg, origins: origins, profile: profile, submitter: submitter, log: log, metrics: metrics, now: time.Now}, nil
 }
 
 // ParseOrigins reads a comma-separated list of origins, as the
@@ -200,37 +179,17 @@ func (h *Handler) Handle(ctx context.Context, e events.APIGatewayV2HTTPRequest) 
 	return resp, nil
 }
 
-// submission is a request that was read and checked as far as it can be
-// without storage.
-type submission struct {
-	form   appointment.Form
-	req    appointment.Request
-	dedupe appointment.Dedupe // its Idempotency-Key and fingerprint
-	valid  bool
-}
-
-// serve answers one request. The checks run in this order:
-//  1. the attempt is counted against the client's budget, whatever follows;
-//  2. the origin, method, media type and body are read and the form is
-//     validated, with no storage involved;
-//  3. a valid submission that repeats a remembered one (its Idempotency-Key,
-//     or the same details moments ago) gets the remembered answer, even when
-//     the client is over a limit, since a retry must learn how its request
-//     went;
-//  4. a client over its attempt budget is refused, then anything invalid;
-//  5. the bot challenge, when configured, is verified;
-//  6. the client's limit on stored requests is counted, then the patient
-//     mailbox's, for honeypot submissions too, so that a bot meets them
-//     as a person would;
-//  7. a submission caught by the honeypot gets a decoy answer; any other
-//     is stored.
+// serve answers one request: it reads the submission, which needs no
+// storage, and hands it to the use case, which decides in its order
+// (appointment.Submitter.Submit) and whose errors the problem table
+// answers. A submission that could not be read is handed over too, so that
+// its attempt counts against the client's budget.
 func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, log *slog.Logger) (events.APIGatewayV2HTTPResponse, outcome) {
 	headers := lowerKeys(e.Headers)
 	origin := headers["origin"]
-	contentType := headers["content-type"]
 	// Plain HTML form posts get pages; scripts, and anything that asks for
 	// JSON, get JSON. The encoding decides before the body is read.
-	mt, _, _ := strings.Cut(contentType, ";")
+	mt, _, _ := strings.Cut(headers["content-type"], ";")
 	mt = strings.ToLower(strings.TrimSpace(mt))
 	r := responder{h: h, origin: h.allowedOrigin(origin), html: wantsHTML(mt, headers["accept"]), back: h.backURL(headers["referer"])}
 
@@ -240,328 +199,57 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 
 	ctx, cancel := storageContext(ctx)
 	defer cancel()
-	now := h.now()
-	sourceIP := e.RequestContext.HTTP.SourceIP
-	client := h.hash("client", sourceIP)
-
-	sub, refusal, refused := h.read(ctx, e, headers, r, log)
-	if sub.valid {
-		// Stamped once, so that every write of this submission names the
-		// same request, and a claim it finds under its own ID is its own.
-		sub.req.Stamp(now)
-	}
-	challenge := h.challenge(ctx, sub, sourceIP)
-	if resp, out, done := h.submitAtOnce(ctx, r, sub, refused, challenge, client, now, log); done {
-		return resp, out
-	}
-
-	overBudget := h.countAttempt(ctx, client, now, log)
-	if sub.valid {
-		receipt, found, err := h.store.Replay(ctx, sub.req, sub.dedupe)
-		switch {
-		case err != nil:
-			// A reused idempotency key too: the problem table answers it.
-			return r.fail(ctx, err, log)
-		case found:
-			return r.success(receipt)
-		}
-	}
-	if overBudget != nil {
-		return r.limited(codeTooManyAttempts, *overBudget)
-	}
-	if refused {
-		return refusal.resp, refusal.out
-	}
-
-	if h.cfg.Challenge != nil {
-		passed, err := challenge()
-		if err != nil {
-			// Fail closed: without an answer, a bot could not be told apart.
-			log.ErrorContext(ctx, "bot challenge unavailable", "error", err)
-			return r.problem(codeChallengeUnavailable, nil)
-		}
-		if !passed {
-			return r.problem(codeChallengeFailed, nil)
-		}
-	}
-
-	if h.cfg.Accepted.On() {
-		if wait, err := h.spend(ctx, "client#"+client, h.cfg.Accepted, now); err != nil {
-			return r.fail(ctx, err, log)
-		} else if wait != nil {
-			return r.limited(codeRateLimited, *wait)
-		}
-	}
-	var address string // the patient address's counter, when it is counted
-	if h.cfg.PerAddress.On() {
-		address = h.addressCounter(sub.req.Email)
-		wait, err := h.spend(ctx, address, h.cfg.PerAddress, now)
-		if err != nil {
-			return r.fail(ctx, err, log)
-		}
-		if wait != nil {
-			return r.limited(codeAddressLimited, *wait)
-		}
-	}
-	if sub.form.IsSpam() {
-		return h.decoy(ctx, r, sub.dedupe, address, now, log)
-	}
-
-	receipt, err := h.store.Create(ctx, sub.req, sub.dedupe)
-	if (err != nil || receipt.Replayed) && address != "" {
-		// Nothing new was stored, so the patient address's allowance is
-		// given back: a patient whose first try met an outage, or who
-		// clicked twice, still has all of it.
-		h.refund(ctx, address, h.cfg.PerAddress, now, log)
-	}
+	sub := h.read(e, headers, r)
+	sub.SourceIP = e.RequestContext.HTTP.SourceIP
+	sub.Log = log
+	receipt, err := h.submitter.Submit(ctx, sub)
 	if err != nil {
 		return r.fail(ctx, err, log)
 	}
 	return r.success(receipt)
 }
 
-// Submitter is a Store that can also count a submission against its
-// limits, take its claims and store it in one atomic write (dynamo.Store's
-// Submit), and count a submission it will not store in one atomic write
-// (Spend). Each returns false when its write did not apply, having written
-// nothing. A Submitter's Decoy keeps each decoy as the counter of its
-// name, at 1 once answered, so that Spend can take a decoy's record with
-// the others, as a counter with a Max of 1.
-type Submitter interface {
-	Submit(ctx context.Context, r appointment.Request, d appointment.Dedupe, spends []appointment.Spend) (appointment.Receipt, bool, error)
-	Spend(ctx context.Context, spends []appointment.Spend) (bool, error)
-}
-
-// submitAtOnce stores a valid submission with a single write to storage,
-// when the store can do that: the usual case of a new request from a
-// client and a patient within their limits, which would otherwise take a
-// round trip per counter, one to look for a repeat, one per claim and one
-// for the request. A submission caught by the honeypot is counted the same
-// way, with its decoy's counter in place of the claims and the request, so
-// that its answer costs what a real one's does and comes as soon. Whenever
-// the write does not apply (a limit reached, a repeat, a conflict),
-// nothing was written and done is false: serve then takes the checks one
-// at a time, in their order, and answers as always.
-func (h *Handler) submitAtOnce(ctx context.Context, r responder, sub submission, refused bool, challenge func() (bool, error), client string, now time.Time, log *slog.Logger) (resp events.APIGatewayV2HTTPResponse, out outcome, done bool) {
-	s, ok := h.store.(Submitter)
-	if !ok || !sub.valid || refused {
-		return resp, out, false
-	}
-	if passed, err := challenge(); err != nil || !passed {
-		return resp, out, false
-	}
-	var spends []appointment.Spend
-	add := func(name string, l Limit) {
-		if l.On() {
-			spends = append(spends, appointment.Spend{Name: name, WindowStart: now.Truncate(l.Window), Window: l.Window, Max: l.Max})
-		}
-	}
-	add("attempts#"+client, h.cfg.Attempts)
-	add("client#"+client, h.cfg.Accepted)
-	add(h.addressCounter(sub.req.Email), h.cfg.PerAddress)
-	if sub.form.IsSpam() {
-		// The decoy's record stands for the claims: when it is there
-		// already, this is a repeat, which the step-by-step path answers.
-		seed, window := h.decoySeed(sub.dedupe)
-		add("honeypot#"+seed, Limit{Max: 1, Window: window})
-		counted, err := s.Spend(ctx, spends)
-		if err != nil {
-			resp, out = r.fail(ctx, err, log)
-			return resp, out, true
-		}
-		if !counted {
-			return resp, out, false
-		}
-		resp, out = h.decoyAnswer(ctx, r, seed, false, log)
-		return resp, out, true
-	}
-	receipt, stored, err := s.Submit(ctx, sub.req, sub.dedupe, spends)
-	if err != nil {
-		// The write may or may not have applied: a retry of the
-		// submission finds out, through its claims, and answers as
-		// for a repeat.
-		resp, out = r.fail(ctx, err, log)
-		return resp, out, true
-	}
-	if !stored {
-		return resp, out, false
-	}
-	resp, out = r.success(receipt)
-	return resp, out, true
-}
-
-// challenge returns the verification of the submission's bot challenge,
-// asked of the verifier at most once however often it is called, since a
-// challenge's token is good for one verification. Without a verifier every
-// submission passes.
-func (h *Handler) challenge(ctx context.Context, sub submission, sourceIP string) func() (bool, error) {
-	if h.cfg.Challenge == nil {
-		return func() (bool, error) { return true, nil }
-	}
-	return sync.OnceValues(func() (bool, error) {
-		return h.cfg.Challenge.Verify(ctx, firstValue(sub.form[fieldChallenge]), sourceIP)
-	})
-}
-
-// refusal is an answer decided while reading a request.
-type refusal struct {
-	resp events.APIGatewayV2HTTPResponse
-	out  outcome
-}
-
 // read checks everything about a request that needs no storage. It returns
-// the submission, valid or not, and the refusal when there is one.
-func (h *Handler) read(ctx context.Context, e events.APIGatewayV2HTTPRequest, headers map[string]string, r responder, log *slog.Logger) (submission, refusal, bool) {
-	refuse := func(resp events.APIGatewayV2HTTPResponse, out outcome) (submission, refusal, bool) {
-		return submission{}, refusal{resp, out}, true
-	}
-	method := e.RequestContext.HTTP.Method
+// the submission, with Invalid set when it cannot be stored.
+func (h *Handler) read(e events.APIGatewayV2HTTPRequest, headers map[string]string, r responder) appointment.Submission {
+	invalid := func(err error) appointment.Submission { return appointment.Submission{Invalid: err} }
 	if origin := headers["origin"]; origin != "" && r.origin == "" {
-		return refuse(r.problem(codeOriginNotAllowed, nil))
+		return invalid(&problem.Error{Code: problem.OriginNotAllowed})
 	}
-	if method != http.MethodPost {
-		resp, out := r.problem(codeMethodNotAllowed, nil)
-		resp.Headers["Allow"] = "POST, OPTIONS"
-		return refuse(resp, out)
+	if e.RequestContext.HTTP.Method != http.MethodPost {
+		return invalid(&problem.Error{Code: problem.MethodNotAllowed})
 	}
 	mt, params, err := mediaType(headers["content-type"])
 	if err != nil {
-		return refuse(r.fail(ctx, err, log))
+		return invalid(err)
 	}
 	b, err := body(e.Body, e.IsBase64Encoded)
 	if err != nil {
-		return refuse(r.fail(ctx, err, log))
+		return invalid(err)
 	}
 	form, typeErrs, err := decode(mt, params, b)
 	if err != nil {
-		return refuse(r.fail(ctx, err, log))
+		return invalid(err)
 	}
 	// Validation comes before the honeypot, so that a bot learns nothing
 	// from which of its submissions are refused.
 	req, err := form.Validate(h.profile, h.cfg.Phones)
 	if errs := fieldErrors(typeErrs, err); len(errs) > 0 {
-		return refuse(r.problem(codeValidation, errs))
+		return invalid(&appointment.ValidationError{Errors: errs})
 	}
 	key := headers[strings.ToLower(headerIdempotencyKey)]
 	if !validIdempotencyKey(key) {
-		return refuse(r.problem(codeMalformed, []appointment.FieldError{{
+		return invalid(&problem.Error{Code: problem.Malformed, Fields: []appointment.FieldError{{
 			Field: headerIdempotencyKey, Code: appointment.CodeInvalid,
 			Message: "The request's Idempotency-Key header must be 1 to 255 visible characters.",
-		}}))
+		}}})
 	}
-	d := appointment.Dedupe{IdempotencyKey: key, Fingerprint: req.Fingerprint()}
-	return submission{form: form, req: req, dedupe: d, valid: true}, refusal{}, false
-}
-
-// countAttempt counts a request against the client's attempt budget and
-// returns how long the client must wait when it is over. A counter that
-// cannot be reached lets the request through: the limits on stored
-// requests, and the store itself, still stand behind it, and a patient
-// should see what is wrong with the form rather than an outage.
-func (h *Handler) countAttempt(ctx context.Context, client string, now time.Time, log *slog.Logger) *time.Duration {
-	if !h.cfg.Attempts.On() {
-		return nil
+	return appointment.Submission{
+		Request:        req,
+		Dedupe:         appointment.Dedupe{IdempotencyKey: key, Fingerprint: req.Fingerprint()},
+		Spam:           form.IsSpam(),
+		ChallengeToken: firstValue(form[fieldChallenge]),
 	}
-	wait, err := h.spend(ctx, "attempts#"+client, h.cfg.Attempts, now)
-	if err != nil {
-		log.WarnContext(ctx, "attempt not counted", "error", err)
-		return nil
-	}
-	return wait
-}
-
-// spend counts one event against a limit. It returns how long until the
-// window ends when the limit is exceeded, or nil.
-func (h *Handler) spend(ctx context.Context, name string, l Limit, now time.Time) (*time.Duration, error) {
-	start := now.Truncate(l.Window)
-	n, err := h.store.Count(ctx, name, start, l.Window, 1)
-	if err != nil {
-		return nil, err
-	}
-	if n <= l.Max {
-		return nil, nil
-	}
-	wait := start.Add(l.Window).Sub(now)
-	return &wait, nil
-}
-
-// refund gives back what spend counted, as far as storage lets it; a count
-// that stays is only a little too strict.
-func (h *Handler) refund(ctx context.Context, name string, l Limit, now time.Time, log *slog.Logger) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 500*time.Millisecond)
-	defer cancel()
-	if _, err := h.store.Count(ctx, name, now.Truncate(l.Window), l.Window, -1); err != nil {
-		log.WarnContext(ctx, "count not given back", "error", err)
-	}
-}
-
-// decoy answers a submission caught by the honeypot as a real one would be
-// answered, storing nothing. Its ID and reference are derived from the
-// submission under the stack's key, so that sending it again gets the same
-// answer, marked as a replay, just as a real repeat does; a bot cannot
-// tell from the answers that it was caught. address is the patient
-// address's counter, already counted, or "": as for a real request, a
-// decoy that turns out to be a repeat (or cannot be counted) gives that
-// count back.
-func (h *Handler) decoy(ctx context.Context, r responder, d appointment.Dedupe, address string, now time.Time, log *slog.Logger) (events.APIGatewayV2HTTPResponse, outcome) {
-	seed, window := h.decoySeed(d)
-	repeat, err := h.store.Decoy(ctx, "honeypot#"+seed, now.Truncate(window), window)
-	if (err != nil || repeat) && address != "" {
-		h.refund(ctx, address, h.cfg.PerAddress, now, log)
-	}
-	if err != nil {
-		return r.fail(ctx, err, log)
-	}
-	return h.decoyAnswer(ctx, r, seed, repeat, log)
-}
-
-// decoySeed returns what a decoy's receipt is derived from and its counter
-// named by, and how long a repeat of it is recognised: as long as a real
-// request's would be.
-func (h *Handler) decoySeed(d appointment.Dedupe) (seed string, window time.Duration) {
-	window = appointment.DedupeWindow
-	if d.IdempotencyKey != "" {
-		window = appointment.IdempotencyWindow
-	}
-	return h.hash("honeypot", d.IdempotencyKey+"\x00"+d.Fingerprint), window
-}
-
-// decoyAnswer answers with the receipt derived from seed, marked as a
-// replay when it repeats an earlier decoy.
-func (h *Handler) decoyAnswer(ctx context.Context, r responder, seed string, replayed bool, log *slog.Logger) (events.APIGatewayV2HTTPResponse, outcome) {
-	// 26 bytes draw the ID and the reference needs 8 of its 29 symbols
-	// from a byte each, rejecting 24 of 256 values: 128 bytes run short
-	// with a chance far below one in 2^100.
-	b, err := hkdf.Key(sha256.New, h.cfg.Key, nil, seed, 128)
-	if err != nil {
-		return r.fail(ctx, err, log)
-	}
-	src := bytes.NewReader(b)
-	id, err := appointment.NewIDFrom(src)
-	if err != nil {
-		return r.fail(ctx, err, log)
-	}
-	ref, err := appointment.NewReferenceFrom(src)
-	if err != nil {
-		return r.fail(ctx, err, log)
-	}
-	resp, out := r.success(appointment.Receipt{ID: id, Reference: ref, Replayed: replayed})
-	out.honeypot = true
-	return resp, out
-}
-
-// hash returns the keyed hash of value for the given purpose
-// (appointment.KeyedHash): what a counter is named by, so that the table
-// never holds a client's address or a patient's email.
-func (h *Handler) hash(purpose, value string) string {
-	return appointment.KeyedHash(h.cfg.Key, purpose, value)
-}
-
-// addressCounter names the per-address counter of a patient address: the
-// keyed hash of the mailbox it reaches (appointment.Mailbox), so that
-// every spelling of one mailbox spends one allowance.
-func (h *Handler) addressCounter(addr string) string {
-	return "address#" + h.hash("address", appointment.Mailbox(addr))
 }
 
 func firstValue(values []string) string {
@@ -645,7 +333,7 @@ func (h *Handler) preflight(origin string, headers map[string]string) (events.AP
 	allowed := h.allowedOrigin(origin)
 	if allowed == "" || !strings.EqualFold(headers["access-control-request-method"], http.MethodPost) {
 		r := responder{h: h}
-		return r.problem(codeOriginNotAllowed, nil)
+		return r.problem(problem.OriginNotAllowed, nil)
 	}
 	return events.APIGatewayV2HTTPResponse{
 		StatusCode: http.StatusNoContent,
@@ -690,7 +378,7 @@ func (r responder) headers(contentType string) map[string]string {
 }
 
 func (r responder) success(receipt appointment.Receipt) (events.APIGatewayV2HTTPResponse, outcome) {
-	out := outcome{id: receipt.ID, replayed: receipt.Replayed}
+	out := outcome{id: receipt.ID, replayed: receipt.Replayed, honeypot: receipt.Decoy}
 	if r.html {
 		u, _ := url.Parse(r.h.cfg.ThankYouURL)
 		q := u.Query()
@@ -723,31 +411,30 @@ func (r responder) problem(code string, errs []appointment.FieldError) (events.A
 	} else {
 		resp = events.APIGatewayV2HTTPResponse{StatusCode: p.Status, Headers: r.headers("application/problem+json"), Body: string(p.json())}
 	}
-	if s := retryAfter[p.Code]; s > 0 {
+	if code == problem.MethodNotAllowed {
+		resp.Headers["Allow"] = "POST, OPTIONS"
+	}
+	return resp, out
+}
+
+// fail answers an error with its problem (problem.Code), and says when to
+// try again where that can help: after a limit's window, or shortly after
+// an outage. An outage of storage is logged as a warning, since trying
+// again shortly is safe; of the bot check, or a fault of this program, as
+// an error. Either way the cause is logged, never shown.
+func (r responder) fail(ctx context.Context, err error, log *slog.Logger) (events.APIGatewayV2HTTPResponse, outcome) {
+	code := problem.Code(err)
+	switch code {
+	case problem.Unavailable:
+		log.WarnContext(ctx, "storage unavailable", "error", err)
+	case problem.ChallengeUnavailable:
+		log.ErrorContext(ctx, "bot challenge unavailable", "error", err)
+	case problem.Internal:
+		log.ErrorContext(ctx, "request failed", "error", err)
+	}
+	resp, out := r.problem(code, errorFields(err))
+	if s := problem.RetryAfter(err, r.h.now()); s > 0 {
 		resp.Headers["Retry-After"] = strconv.Itoa(s)
 	}
 	return resp, out
-}
-
-// limited answers a request over one of the limits, saying when to try
-// again.
-func (r responder) limited(code string, wait time.Duration) (events.APIGatewayV2HTTPResponse, outcome) {
-	resp, out := r.problem(code, nil)
-	resp.Headers["Retry-After"] = strconv.Itoa(int(wait.Seconds()) + 1)
-	return resp, out
-}
-
-// fail answers an error with its problem. Storage that is down or slow is
-// logged as a warning and answered 503 with Retry-After, since trying again
-// shortly is safe; a fault of this program is logged as an error and
-// answered 500. Either way the cause is logged, never shown.
-func (r responder) fail(ctx context.Context, err error, log *slog.Logger) (events.APIGatewayV2HTTPResponse, outcome) {
-	code := errorCode(err)
-	switch code {
-	case codeUnavailable:
-		log.WarnContext(ctx, "storage unavailable", "error", err)
-	case codeInternal:
-		log.ErrorContext(ctx, "request failed", "error", err)
-	}
-	return r.problem(code, errorFields(err))
 }

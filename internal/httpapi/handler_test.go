@@ -21,6 +21,7 @@ import (
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/libphonenumber"
+	"example.com/appointments/internal/problem"
 )
 
 const site = "https://www.example.com"
@@ -117,7 +118,12 @@ func (m *countingMetrics) Count(name string, dims map[string]string) {
 
 type fixture struct {
 	h       *Handler
+	cfg     Config
+	profile *clinic.Profile
 	store   *fakeStore
+	// backend is the store the handler is built over: store, unless a
+	// test wraps or replaces it before calling configure.
+	backend Store
 	metrics *countingMetrics
 	logs    *bytes.Buffer
 }
@@ -128,20 +134,31 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{store: &fakeStore{}, metrics: &countingMetrics{}, logs: &bytes.Buffer{}}
-	f.h, err = New(Config{
+	f := &fixture{profile: p, store: &fakeStore{}, metrics: &countingMetrics{}, logs: &bytes.Buffer{}}
+	f.backend = f.store
+	f.cfg = Config{
 		AllowedOrigins: []string{site, "http://localhost:3000"},
 		ThankYouURL:    site + "/thank-you?from=form",
-		Accepted:       Limit{Max: 3, Window: time.Hour},
-		Attempts:       Limit{Max: 60, Window: time.Hour},
-		PerAddress:     Limit{Max: 3, Window: 24 * time.Hour},
+		Accepted:       appointment.PerHour(3),
+		Attempts:       appointment.PerHour(60),
+		PerAddress:     appointment.PerDay(3),
 		Key:            testKey,
 		Phones:         libphonenumber.Reader{},
-	}, p, f.store, slog.New(slog.NewJSONHandler(f.logs, nil)), f.metrics)
+	}
+	f.configure(t, func(*Config) {})
+	return f
+}
+
+// configure changes the fixture's configuration and builds its handler
+// anew, over f.backend, as New builds it in production.
+func (f *fixture) configure(t testing.TB, change func(*Config)) {
+	t.Helper()
+	change(&f.cfg)
+	h, err := New(f.cfg, f.profile, f.backend, slog.New(slog.NewJSONHandler(f.logs, nil)), f.metrics)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f
+	f.h = h
 }
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
@@ -195,12 +212,12 @@ func (f *fixture) handle(t testing.TB, e events.APIGatewayV2HTTPRequest) events.
 	return resp
 }
 
-func decodeProblem(t testing.TB, resp events.APIGatewayV2HTTPResponse) problem {
+func decodeProblem(t testing.TB, resp events.APIGatewayV2HTTPResponse) problemDetails {
 	t.Helper()
 	if ct := resp.Headers["Content-Type"]; ct != "application/problem+json" {
 		t.Fatalf("Content-Type = %q, want application/problem+json (body %s)", ct, resp.Body)
 	}
-	var p problem
+	var p problemDetails
 	if err := json.Unmarshal([]byte(resp.Body), &p); err != nil {
 		t.Fatalf("problem body %q: %v", resp.Body, err)
 	}
@@ -317,33 +334,33 @@ func TestRefusals(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"unknown JSON field", jsonEvent(`{"firstName":"A","admin":true}`), 400, codeMalformed},
-		{"not JSON", jsonEvent(`{"firstName":`), 400, codeMalformed},
-		{"JSON array", jsonEvent(`[1,2]`), 400, codeMalformed},
-		{"trailing data", jsonEvent(validJSON + `{}`), 400, codeMalformed},
-		{"empty body", jsonEvent(``), 400, codeMalformed},
-		{"bad base64", func() events.APIGatewayV2HTTPRequest { e := jsonEvent("%%%"); e.IsBase64Encoded = true; return e }(), 400, codeMalformed},
-		{"too large", jsonEvent(big), 413, codeTooLarge},
+		{"unknown JSON field", jsonEvent(`{"firstName":"A","admin":true}`), 400, problem.Malformed},
+		{"not JSON", jsonEvent(`{"firstName":`), 400, problem.Malformed},
+		{"JSON array", jsonEvent(`[1,2]`), 400, problem.Malformed},
+		{"trailing data", jsonEvent(validJSON + `{}`), 400, problem.Malformed},
+		{"empty body", jsonEvent(``), 400, problem.Malformed},
+		{"bad base64", func() events.APIGatewayV2HTTPRequest { e := jsonEvent("%%%"); e.IsBase64Encoded = true; return e }(), 400, problem.Malformed},
+		{"too large", jsonEvent(big), 413, problem.TooLarge},
 		{"too large base64", func() events.APIGatewayV2HTTPRequest {
 			e := jsonEvent(base64.StdEncoding.EncodeToString([]byte(big)))
 			e.IsBase64Encoded = true
 			return e
-		}(), 413, codeTooLarge},
-		{"text/plain", event("text/plain", validJSON, "accept", "application/json"), 415, codeUnsupportedMediaType},
-		{"no content type", event("", validJSON, "content-type", ""), 415, codeUnsupportedMediaType},
-		{"latin-1", event("application/json; charset=iso-8859-1", validJSON), 415, codeUnsupportedMediaType},
-		{"foreign origin", jsonEvent(validJSON, "origin", "https://evil.example.net"), 403, codeOriginNotAllowed},
-		{"null origin", jsonEvent(validJSON, "origin", "null"), 403, codeOriginNotAllowed},
-		{"origin with other port", jsonEvent(validJSON, "origin", "https://www.example.com:8443"), 403, codeOriginNotAllowed},
+		}(), 413, problem.TooLarge},
+		{"text/plain", event("text/plain", validJSON, "accept", "application/json"), 415, problem.UnsupportedMediaType},
+		{"no content type", event("", validJSON, "content-type", ""), 415, problem.UnsupportedMediaType},
+		{"latin-1", event("application/json; charset=iso-8859-1", validJSON), 415, problem.UnsupportedMediaType},
+		{"foreign origin", jsonEvent(validJSON, "origin", "https://evil.example.net"), 403, problem.OriginNotAllowed},
+		{"null origin", jsonEvent(validJSON, "origin", "null"), 403, problem.OriginNotAllowed},
+		{"origin with other port", jsonEvent(validJSON, "origin", "https://www.example.com:8443"), 403, problem.OriginNotAllowed},
 		{"GET", func() events.APIGatewayV2HTTPRequest {
 			e := jsonEvent(validJSON)
 			e.RequestContext.HTTP.Method = "GET"
 			return e
-		}(), 405, codeMethodNotAllowed},
-		{"number for name", jsonEvent(strings.Replace(validJSON, `"Jordan"`, `42`, 1)), 422, codeValidation},
-		{"list for email", jsonEvent(strings.Replace(validJSON, `"jordan@example.com"`, `["a@example.com","b@example.com"]`, 1)), 422, codeValidation},
-		{"bad idempotency key", jsonEvent(validJSON, "idempotency-key", "has space"), 400, codeMalformed},
-		{"long idempotency key", jsonEvent(validJSON, "idempotency-key", strings.Repeat("k", 256)), 400, codeMalformed},
+		}(), 405, problem.MethodNotAllowed},
+		{"number for name", jsonEvent(strings.Replace(validJSON, `"Jordan"`, `42`, 1)), 422, problem.Validation},
+		{"list for email", jsonEvent(strings.Replace(validJSON, `"jordan@example.com"`, `["a@example.com","b@example.com"]`, 1)), 422, problem.Validation},
+		{"bad idempotency key", jsonEvent(validJSON, "idempotency-key", "has space"), 400, problem.Malformed},
+		{"long idempotency key", jsonEvent(validJSON, "idempotency-key", strings.Repeat("k", 256)), 400, problem.Malformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -503,10 +520,10 @@ func TestStoreOutcomes(t *testing.T) {
 		code    string
 		header  string
 	}{
-		{"key reused", appointment.ErrIdempotencyKeyReused, nil, 422, codeIdempotencyKeyReused, ""},
-		{"unavailable", fmt.Errorf("store: %w: throttled", appointment.ErrUnavailable), nil, 503, codeUnavailable, "Retry-After"},
-		{"deadline", context.DeadlineExceeded, nil, 503, codeUnavailable, "Retry-After"},
-		{"bug", errors.New("ValidationException: secret table detail"), nil, 500, codeInternal, ""},
+		{"key reused", appointment.ErrIdempotencyKeyReused, nil, 422, problem.IdempotencyKeyReused, ""},
+		{"unavailable", fmt.Errorf("store: %w: throttled", appointment.ErrUnavailable), nil, 503, problem.Unavailable, "Retry-After"},
+		{"deadline", context.DeadlineExceeded, nil, 503, problem.Unavailable, "Retry-After"},
+		{"bug", errors.New("ValidationException: secret table detail"), nil, 500, problem.Internal, ""},
 		{"replay", nil, &appointment.Receipt{ID: "first", Reference: "AAAA-BBBB", Replayed: true}, 201, "", "Idempotent-Replayed"},
 	}
 	for _, tt := range tests {
@@ -546,7 +563,7 @@ func TestStoreOutcomes(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	f := newFixture(t)
-	f.h.cfg.PerAddress = Limit{} // isolate the client's limit from the address's
+	f.configure(t, func(c *Config) { c.PerAddress = appointment.NoLimit }) // isolate the client's limit from the address's
 	for i := range 3 {
 		if resp := f.handle(t, jsonEvent(validJSON)); resp.StatusCode != 201 {
 			t.Fatalf("submission %d: status %d", i+1, resp.StatusCode)
@@ -597,16 +614,61 @@ func TestLogsCarryNoPatientDetails(t *testing.T) {
 
 func TestNewRefusesBadConfig(t *testing.T) {
 	p, _ := clinic.Default()
-	for _, cfg := range []Config{
-		{AllowedOrigins: []string{"www.example.com"}, ThankYouURL: site, Key: testKey},
-		{AllowedOrigins: []string{"https://www.example.com/path"}, ThankYouURL: site, Key: testKey},
-		{AllowedOrigins: []string{site}, ThankYouURL: "/thanks", Key: testKey},
-		{AllowedOrigins: []string{site}, ThankYouURL: site, Key: testKey[:31], Phones: libphonenumber.Reader{}},
-		{AllowedOrigins: []string{site}, ThankYouURL: site, Key: testKey},
-	} {
+	good := newFixture(t).cfg
+	if _, err := New(good, p, &fakeStore{}, slog.Default(), &countingMetrics{}); err != nil {
+		t.Fatalf("New(%+v) = %v, want the fixture's configuration accepted", good, err)
+	}
+	tests := []struct {
+		name   string
+		change func(*Config)
+	}{
+		{"origin without scheme", func(c *Config) { c.AllowedOrigins = []string{"www.example.com"} }},
+		{"origin with a path", func(c *Config) { c.AllowedOrigins = []string{"https://www.example.com/path"} }},
+		{"relative thank-you URL", func(c *Config) { c.ThankYouURL = "/thanks" }},
+		{"short key", func(c *Config) { c.Key = testKey[:31] }},
+		{"no phone reader", func(c *Config) { c.Phones = nil }},
+	}
+	for _, tt := range tests {
+		cfg := good
+		tt.change(&cfg)
 		if _, err := New(cfg, p, &fakeStore{}, slog.Default(), &countingMetrics{}); err == nil {
-			t.Errorf("New(%+v) accepted", cfg)
+			t.Errorf("%s: New(%+v) accepted", tt.name, cfg)
 		}
+	}
+}
+
+// TestNewRefusesUnsetLimit reproduces a limit turned off by mistake: a
+// limit left at its zero value, as a misspelt or forgotten setting leaves
+// it, was taken for "off". New now refuses it, naming the limit, and a
+// limit is turned off only by saying so, with NoLimit.
+func TestNewRefusesUnsetLimit(t *testing.T) {
+	p, _ := clinic.Default()
+	good := newFixture(t).cfg
+	tests := []struct {
+		name   string
+		change func(*Config)
+		want   string // in the error; "" when New must accept
+	}{
+		{"accepted unset", func(c *Config) { c.Accepted = Limit{} }, "accepted requests"},
+		{"attempts unset", func(c *Config) { c.Attempts = Limit{} }, "attempts"},
+		{"per address unset", func(c *Config) { c.PerAddress = Limit{} }, "requests per address"},
+		{"per address without a window", func(c *Config) { c.PerAddress = Limit{Max: 3} }, "requests per address"},
+		{"every limit off", func(c *Config) {
+			c.Accepted, c.Attempts, c.PerAddress = appointment.NoLimit, appointment.NoLimit, appointment.NoLimit
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := good
+			tt.change(&cfg)
+			_, err := New(cfg, p, &fakeStore{}, slog.Default(), &countingMetrics{})
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("New() = %v, want it accepted", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("New() = %v, want an error naming %q", err, tt.want)
+			}
+		})
 	}
 }
 
@@ -624,8 +686,8 @@ func (*blockingStore) Create(ctx context.Context, _ appointment.Request, _ appoi
 // gateway timeout.
 func TestSlowStorageAnswersBeforeDeadline(t *testing.T) {
 	f := newFixture(t)
-	f.h.store = &blockingStore{}
-	f.h.cfg.Accepted = Limit{}
+	f.backend = &blockingStore{}
+	f.configure(t, func(c *Config) { c.Accepted = appointment.NoLimit })
 	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
 	resp, err := f.h.Handle(ctx, jsonEvent(validJSON))

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/problem"
 )
 
 // referenceDecodeJSON is the straightforward reading of a JSON body with
@@ -17,7 +18,7 @@ import (
 // holds decodeJSON to exactly its answers: the same form, the same field
 // errors, and the same refusal of a body.
 func referenceDecodeJSON(b []byte) (appointment.Form, []appointment.FieldError, error) {
-	notObject := &decodeError{code: codeMalformed, detail: "the body is not a JSON object"}
+	notObject := &problem.Error{Code: problem.Malformed, Detail: "the body is not a JSON object"}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return nil, nil, notObject
@@ -38,7 +39,7 @@ func referenceDecodeJSON(b []byte) (appointment.Form, []appointment.FieldError, 
 			return nil, nil, notObject
 		}
 		if !isKnown(name) {
-			return nil, nil, &decodeError{code: codeMalformed, detail: fmt.Sprintf("unknown field %q", truncate(strings.ToValidUTF8(name, "?"), 40))}
+			return nil, nil, &problem.Error{Code: problem.Malformed, Detail: fmt.Sprintf("unknown field %q", truncate(strings.ToValidUTF8(name, "?"), 40))}
 		}
 		if _, seen := raw[name]; !seen {
 			order = append(order, name)
@@ -49,7 +50,7 @@ func referenceDecodeJSON(b []byte) (appointment.Form, []appointment.FieldError, 
 		return nil, nil, notObject
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, nil, &decodeError{code: codeMalformed, detail: "the body has data after the JSON object"}
+		return nil, nil, &problem.Error{Code: problem.Malformed, Detail: "the body has data after the JSON object"}
 	}
 
 	f := appointment.Form{}

@@ -2,108 +2,69 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
 
 	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/problem"
 )
 
-// Problem codes: the one set of outcomes a caller can be told about. Each
-// has one HTTP status and one patient-facing explanation, in problems below.
-const (
-	codeMalformed            = "malformed_request"
-	codeOriginNotAllowed     = "origin_not_allowed"
-	codeMethodNotAllowed     = "method_not_allowed"
-	codeTooLarge             = "too_large"
-	codeUnsupportedMediaType = "unsupported_media_type"
-	codeValidation           = "validation_failed"
-	codeIdempotencyKeyReused = "idempotency_key_reused"
-	codeRateLimited          = "rate_limited"
-	codeTooManyAttempts      = "too_many_attempts"
-	codeAddressLimited       = "address_rate_limited"
-	codeChallengeFailed      = "challenge_failed"
-	codeChallengeUnavailable = "challenge_unavailable"
-	codeInternal             = "internal_error"
-	codeUnavailable          = "storage_unavailable"
-)
-
-// problemKind is how one problem code is answered.
-type problemKind struct {
-	status int
-	// detail is written for patients; %[1]s is the clinic's phone number.
-	detail string
-}
-
-// retryAfter is the Retry-After, in seconds, of the failures that trying
-// again shortly can get past: an outage of storage or of the bot check.
-// The limits set their own, from the end of their window.
-var retryAfter = map[string]int{
-	codeUnavailable:          30,
-	codeChallengeUnavailable: 30,
-}
-
-var problems = map[string]problemKind{
-	codeMalformed:            {http.StatusBadRequest, "We could not read your request. Please try again from the form on our website."},
-	codeOriginNotAllowed:     {http.StatusForbidden, "This form can only be sent from the clinic's own website."},
-	codeMethodNotAllowed:     {http.StatusMethodNotAllowed, "Requests must be sent with the form on our website."},
-	codeTooLarge:             {http.StatusRequestEntityTooLarge, "Your request is too long. Please shorten your message and try again."},
-	codeUnsupportedMediaType: {http.StatusUnsupportedMediaType, "We could not read your request. Please send it from the form on our website."},
-	codeValidation:           {http.StatusUnprocessableEntity, "Some details need your attention. Please check them and send the form again."},
-	codeIdempotencyKeyReused: {http.StatusUnprocessableEntity, "This request was already sent with different details. Please reload the page and send the form again."},
-	codeRateLimited:          {http.StatusTooManyRequests, "We have received several requests from you in a short time. Please try again later, or call us at %[1]s."},
-	codeTooManyAttempts:      {http.StatusTooManyRequests, "We have received many attempts from your connection in a short time. Please try again later, or call us at %[1]s."},
-	codeAddressLimited:       {http.StatusTooManyRequests, "We have already received several requests for this email address today, and our front desk will be in touch about them. Please try again tomorrow, or call us at %[1]s."},
-	codeChallengeFailed:      {http.StatusForbidden, "We could not confirm that this request was sent by a person. Please reload the page and send the form again, or call us at %[1]s."},
-	codeChallengeUnavailable: {http.StatusServiceUnavailable, "We could not check your request just now. Please try again in a minute, or call us at %[1]s."},
-	codeInternal:             {http.StatusInternalServerError, "Something went wrong on our side and your request was not saved. Please try again, or call us at %[1]s."},
-	codeUnavailable:          {http.StatusServiceUnavailable, "We could not save your request just now. Please try again in a minute, or call us at %[1]s."},
-}
-
-// errorCode is the problem code an error is answered with: the one place
-// where errors, from decoding, the domain or storage, become outcomes a
-// caller can be told about. Anything not known here is a fault of this
-// program.
-func errorCode(err error) string {
-	var de *decodeError
-	var ve *appointment.ValidationError
-	switch {
-	case errors.As(err, &de):
-		return de.code
-	case errors.As(err, &ve):
-		return codeValidation
-	case errors.Is(err, appointment.ErrIdempotencyKeyReused):
-		return codeIdempotencyKeyReused
-	case errors.Is(err, appointment.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
-		return codeUnavailable
-	}
-	return codeInternal
+// details are the patient-facing explanations of the problems the form's
+// handler answers, one for each code it can answer; %[1]s is the clinic's
+// phone number. Each code's status is the one table's (problem.Status).
+var details = map[string]string{
+	problem.Malformed:            "We could not read your request. Please try again from the form on our website.",
+	problem.OriginNotAllowed:     "This form can only be sent from the clinic's own website.",
+	problem.MethodNotAllowed:     "Requests must be sent with the form on our website.",
+	problem.TooLarge:             "Your request is too long. Please shorten your message and try again.",
+	problem.UnsupportedMediaType: "We could not read your request. Please send it from the form on our website.",
+	problem.Validation:           "Some details need your attention. Please check them and send the form again.",
+	problem.IdempotencyKeyReused: "This request was already sent with different details. Please reload the page and send the form again.",
+	problem.RateLimited:          "We have received several requests from you in a short time. Please try again later, or call us at %[1]s.",
+	problem.TooManyAttempts:      "We have received many attempts from your connection in a short time. Please try again later, or call us at %[1]s.",
+	problem.AddressLimited:       "We have already received several requests for this email address today, and our front desk will be in touch about them. Please try again tomorrow, or call us at %[1]s.",
+	problem.ChallengeFailed:      "We could not confirm that this request was sent by a person. Please reload the page and send the form again, or call us at %[1]s.",
+	problem.ChallengeUnavailable: "We could not check your request just now. Please try again in a minute, or call us at %[1]s.",
+	problem.Internal:             "Something went wrong on our side and your request was not saved. Please try again, or call us at %[1]s.",
+	problem.Unavailable:          "We could not save your request just now. Please try again in a minute, or call us at %[1]s.",
 }
 
 // errorFields lists what an error says about particular fields.
 func errorFields(err error) []appointment.FieldError {
-	var de *decodeError
+	// As in problem.Code, the usual refusals are told apart without the
+	// allocations of errors.As.
+	switch e := err.(type) {
+	case *appointment.ValidationError:
+		return e.Errors
+	case *appointment.LimitError:
+		return nil
+	}
+	var pe *problem.Error
 	var ve *appointment.ValidationError
 	switch {
-	case errors.As(err, &de) && de.detail != "":
-		return []appointment.FieldError{{Field: "body", Code: de.code, Message: de.detail}}
+	case errors.As(err, &pe) && pe.Fields != nil:
+		return pe.Fields
+	case errors.As(err, &pe) && pe.Detail != "":
+		return []appointment.FieldError{{Field: "body", Code: pe.Code, Message: pe.Detail}}
 	case errors.As(err, &ve):
 		return ve.Errors
 	case errors.Is(err, appointment.ErrIdempotencyKeyReused):
 		return []appointment.FieldError{{
-			Field: headerIdempotencyKey, Code: codeIdempotencyKeyReused,
+			Field: headerIdempotencyKey, Code: problem.IdempotencyKeyReused,
 			Message: "This request was already sent with different details.",
 		}}
 	}
 	return nil
 }
 
-// problem is an RFC 9457 problem detail. Code is the machine-readable
-// problem code; Errors lists field problems for validation failures.
-type problem struct {
+// problemDetails is an RFC 9457 problem detail. Code is the
+// machine-readable problem code; Errors lists field problems for
+// validation failures.
+type problemDetails struct {
 	Type   string                   `json:"type"`
 	Title  string                   `json:"title"`
 	Status int                      `json:"status"`
@@ -112,31 +73,32 @@ type problem struct {
 	Errors []appointment.FieldError `json:"errors,omitempty"`
 }
 
-func (h *Handler) newProblem(code string, errs []appointment.FieldError) problem {
-	kind, ok := problems[code]
+func (h *Handler) newProblem(code string, errs []appointment.FieldError) problemDetails {
+	detail, ok := details[code]
 	if !ok {
-		code, kind = codeInternal, problems[codeInternal]
+		code, detail = problem.Internal, details[problem.Internal]
 	}
-	return problem{
+	status := problem.Status(code)
+	return problemDetails{
 		// about:blank says the status code is all the type there is; the
 		// code member tells problems with one status apart.
 		Type:   "about:blank",
-		Title:  http.StatusText(kind.status),
-		Status: kind.status,
-		Detail: h.detail(kind),
+		Title:  http.StatusText(status),
+		Status: status,
+		Detail: h.detail(detail),
 		Code:   code,
 		Errors: errs,
 	}
 }
 
-func (h *Handler) detail(kind problemKind) string {
-	if bytes.Contains([]byte(kind.detail), []byte("%[1]s")) {
-		return fmt.Sprintf(kind.detail, h.profile.Phone)
+func (h *Handler) detail(detail string) string {
+	if strings.Contains(detail, "%[1]s") {
+		return fmt.Sprintf(detail, h.profile.Phone)
 	}
-	return kind.detail
+	return detail
 }
 
-func (p problem) json() []byte {
+func (p problemDetails) json() []byte {
 	b, err := json.Marshal(p)
 	if err != nil {
 		// A problem holds only strings and ints, so this cannot happen.
@@ -228,7 +190,7 @@ var errorTitles = map[int]string{
 	http.StatusInternalServerError: "Your request was not sent",
 }
 
-func (h *Handler) errorHTML(p problem, backURL string) []byte {
+func (h *Handler) errorHTML(p problemDetails, backURL string) []byte {
 	title, ok := errorTitles[p.Status]
 	if !ok {
 		title = "We could not accept your request"

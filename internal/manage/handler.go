@@ -25,8 +25,8 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -38,6 +38,7 @@ import (
 	"example.com/appointments/internal/actionlink"
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/problem"
 )
 
 // Store is what the handler needs of storage.
@@ -81,38 +82,50 @@ func (h *Handler) signed(id string, a appointment.Action, expires time.Time) str
 // MaxBodyBytes bounds a form post: a few short fields.
 const MaxBodyBytes = 16 << 10
 
-// Handle serves GET and POST /manage/{action}/{token}.
+// Handle serves GET and POST /manage/{action}/{token}. Whatever goes
+// wrong is an error that the one problem table (internal/problem) gives
+// its status; the page says it in words.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	resp, err := h.serve(ctx, req)
+	if err != nil {
+		return h.fail(err), nil
+	}
+	return resp, nil
+}
+
+// Problems the handler finds itself, in the words of its pages.
+var (
+	errNoPage = &problem.Error{Code: problem.NotFound,
+		Title: "This page does not exist", Detail: "Check the link in your email, or call us."}
+	errMethod = &problem.Error{Code: problem.MethodNotAllowed,
+		Title: "This page cannot do that", Detail: "Open the link from your email."}
+	errLinkInvalid = &problem.Error{Code: problem.NotFound,
+		Title: "This link is not valid", Detail: "It may have been copied incompletely. Open it again from your email, or call us."}
+	errFormUnreadable = &problem.Error{Code: problem.Malformed,
+		Title: "The form could not be read", Detail: "Go back and send it again."}
+)
+
+// serve shows the page of a link, or takes its action when the page's form
+// is posted.
+func (h *Handler) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	var none events.APIGatewayV2HTTPResponse
 	action, token, ok := parsePath(req.RawPath)
 	if !ok {
-		return h.problem(http.StatusNotFound, "This page does not exist", "Check the link in your email, or call us.", nil), nil
+		return none, errNoPage
 	}
 	method := req.RequestContext.HTTP.Method
 	if method != http.MethodGet && method != http.MethodPost && method != http.MethodHead {
-		resp := h.problem(http.StatusMethodNotAllowed, "This page cannot do that", "Open the link from your email.", nil)
-		resp.Headers["Allow"] = "GET, POST"
-		return resp, nil
+		return none, errMethod
 	}
 	now := h.now()
-	claims, err := h.links.Verify(token, action, now)
-	switch {
-	case errors.Is(err, actionlink.ErrExpired):
-		return h.problem(http.StatusGone, "This link has expired",
-			"It stopped working on "+h.when(claims.Expires)+". "+h.expiredAdvice(claims.Audience), nil), nil
-	case err != nil:
-		h.log.InfoContext(ctx, "refused action link", "action", string(action), "reason", err.Error())
-		return h.problem(http.StatusNotFound, "This link is not valid",
-			"It may have been copied incompletely. Open it again from your email, or call us.", nil), nil
+	claims, err := h.verify(ctx, token, action, now)
+	if err != nil {
+		return none, err
 	}
 	log := h.log.With("appointmentId", claims.RequestID, "action", string(action))
-	r, err := h.store.Get(ctx, claims.RequestID)
-	if errors.Is(err, appointment.ErrNotFound) {
-		return h.problem(http.StatusNotFound, "This request is no longer on file",
-			"Requests are kept for a limited time. Call us if you still need an appointment.", nil), nil
-	}
+	r, err := h.get(ctx, claims.RequestID, log)
 	if err != nil {
-		log.ErrorContext(ctx, "cannot read request", "error", err)
-		return h.unavailable(), nil
+		return none, err
 	}
 	if method != http.MethodPost {
 		return h.page(r, claims, nil, nil, req.QueryStringParameters["done"] == "1"), nil
@@ -124,9 +137,50 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	}
 	form, err := readForm(req)
 	if err != nil {
-		return h.problem(http.StatusBadRequest, "The form could not be read", "Go back and send it again.", nil), nil
+		return none, errFormUnreadable
 	}
-	cmd, err := h.rules.Command(action, claims.Audience, appointment.DeskForm(form), now)
+	return h.act(ctx, req.RawPath, r, claims, form, now, log)
+}
+
+// verify checks a link's token for action at now.
+func (h *Handler) verify(ctx context.Context, token string, action appointment.Action, now time.Time) (actionlink.Claims, error) {
+	claims, err := h.links.Verify(token, action, now)
+	switch {
+	case errors.Is(err, actionlink.ErrExpired):
+		return claims, &problem.Error{Code: problem.LinkExpired, Title: "This link has expired",
+			Detail: "It stopped working on " + h.when(claims.Expires) + ". " + h.expiredAdvice(claims.Audience)}
+	case err != nil:
+		h.log.InfoContext(ctx, "refused action link", "action", string(action), "reason", err.Error())
+		return claims, errLinkInvalid
+	}
+	return claims, nil
+}
+
+// get reads the request a link is for.
+func (h *Handler) get(ctx context.Context, id string, log *slog.Logger) (appointment.Request, error) {
+	r, err := h.store.Get(ctx, id)
+	if err != nil && !errors.Is(err, appointment.ErrNotFound) {
+		return r, storageFailed(ctx, log, "cannot read request", err)
+	}
+	return r, err
+}
+
+// storageFailed logs a failure of storage and returns it as the outage it
+// is to the person at the page: whatever the cause, nothing was changed,
+// and trying again in a minute may work.
+func storageFailed(ctx context.Context, log *slog.Logger, msg string, err error) error {
+	log.ErrorContext(ctx, msg, "error", err)
+	if errors.Is(err, appointment.ErrUnavailable) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", appointment.ErrUnavailable, err)
+}
+
+// act takes the action of a posted form on r, and redirects back to the
+// page at path, so that a reload does not post again.
+func (h *Handler) act(ctx context.Context, path string, r appointment.Request, claims actionlink.Claims, form url.Values, now time.Time, log *slog.Logger) (events.APIGatewayV2HTTPResponse, error) {
+	var none events.APIGatewayV2HTTPResponse
+	cmd, err := h.rules.Command(claims.Action, claims.Audience, appointment.DeskForm(form), now)
 	var invalid *appointment.ValidationError
 	if errors.As(err, &invalid) {
 		return h.page(r, claims, form, invalid.Errors, false), nil
@@ -150,21 +204,18 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		if errors.Is(err, appointment.ErrConflict) && attempt == 0 {
 			// Someone acted on the request meanwhile; decide again on
 			// what it is now.
-			if r, err = h.store.Get(ctx, claims.RequestID); err != nil {
-				log.ErrorContext(ctx, "cannot read request", "error", err)
-				return h.unavailable(), nil
+			if r, err = h.get(ctx, claims.RequestID, log); err != nil {
+				return none, err
 			}
 			continue
 		}
 		if err != nil {
-			log.ErrorContext(ctx, "cannot record transition", "error", err)
-			return h.unavailable(), nil
+			return none, storageFailed(ctx, log, "cannot record transition", err)
 		}
 		log.InfoContext(ctx, "request changed", "from", string(r.Status), "to", string(after.Status), "audience", string(claims.Audience))
-		// Back to the page, so that a reload does not post again.
 		return events.APIGatewayV2HTTPResponse{
 			StatusCode: http.StatusSeeOther,
-			Headers:    pageHeaders(map[string]string{"Location": req.RawPath + "?done=1"}),
+			Headers:    pageHeaders(map[string]string{"Location": path + "?done=1"}),
 		}, nil
 	}
 }
@@ -222,16 +273,41 @@ func (h *Handler) limited(r appointment.Request, c actionlink.Claims, sent url.V
 		msg += " It can be moved again from " + h.when(e.Until) + ". To change it sooner, call the patient."
 	}
 	resp := h.page(r, c, sent, []appointment.FieldError{{Code: appointment.CodeLimit, Message: msg}}, false)
-	resp.StatusCode = http.StatusTooManyRequests
-	if wait := e.Until.Sub(h.now()); wait > 0 {
-		resp.Headers["Retry-After"] = strconv.Itoa(int(math.Ceil(wait.Seconds())))
-	}
+	resp.StatusCode = problem.Status(problem.Code(e))
+	h.retryAfter(resp, e)
 	return resp
 }
 
-func (h *Handler) unavailable() events.APIGatewayV2HTTPResponse {
-	resp := h.problem(http.StatusServiceUnavailable, "Please try again in a minute",
-		"We could not reach our records just now. Nothing was changed.", nil)
-	resp.Headers["Retry-After"] = "30"
+// words are what the pages say of the problems that come from the domain
+// or storage; the handler's own problems carry their words.
+var words = map[string]struct{ title, text string }{
+	problem.NotFound:    {"This request is no longer on file", "Requests are kept for a limited time. Call us if you still need an appointment."},
+	problem.Unavailable: {"Please try again in a minute", "We could not reach our records just now. Nothing was changed."},
+}
+
+// fail renders the page of a problem, with the status the problem table
+// gives its code.
+func (h *Handler) fail(err error) events.APIGatewayV2HTTPResponse {
+	code := problem.Code(err)
+	w, ok := words[code]
+	if !ok {
+		w = words[problem.Unavailable]
+	}
+	var pe *problem.Error
+	if errors.As(err, &pe) && pe.Title != "" {
+		w.title, w.text = pe.Title, pe.Detail
+	}
+	resp := h.problem(problem.Status(code), w.title, w.text, err)
+	if code == problem.MethodNotAllowed {
+		resp.Headers["Allow"] = "GET, POST"
+	}
+	h.retryAfter(resp, err)
 	return resp
+}
+
+// retryAfter says when trying again can help, if it can (problem.RetryAfter).
+func (h *Handler) retryAfter(resp events.APIGatewayV2HTTPResponse, err error) {
+	if s := problem.RetryAfter(err, h.now()); s > 0 {
+		resp.Headers["Retry-After"] = strconv.Itoa(s)
+	}
 }
