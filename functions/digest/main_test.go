@@ -25,7 +25,12 @@ import (
 	"example.com/appointments/internal/testing/iamsim"
 	"example.com/appointments/internal/testing/lambdatest"
 	"example.com/appointments/internal/testing/mototest"
+
+	"example.com/appointments/internal/wire/digestfn"
 )
+
+// setup is the function's set-up, as its main runs it.
+var setup = digestfn.Function.Setup
 
 const (
 	table     = "appointments-test"

@@ -20,7 +20,12 @@ import (
 	"example.com/appointments/internal/testing/iamsim"
 	"example.com/appointments/internal/testing/lambdatest"
 	"example.com/appointments/internal/testing/mototest"
+
+	"example.com/appointments/internal/wire/feedbackfn"
 )
+
+// setup is the function's set-up, as its main runs it.
+var setup = feedbackfn.Function.Setup
 
 const (
 	table     = "appointments-test"

@@ -4,18 +4,6 @@
 // reschedules or declines it and the patient cancels it.
 package main
 
-import (
-	"example.com/appointments/internal/config"
-	"example.com/appointments/internal/manage"
-	"example.com/appointments/internal/wire/bootstrap"
-	"example.com/appointments/internal/wire/managefn"
-)
+import "example.com/appointments/internal/wire/managefn"
 
-// setup reads the settings once (config.ReadManage), loads the AWS
-// configuration from the environment and builds the handler and its
-// clients (managefn.OnAWS).
-var setup = bootstrap.Setup(config.ReadManage, managefn.OnAWS)
-
-func main() {
-	bootstrap.Run("manage", setup, func(h *manage.Handler) any { return h.Handle })
-}
+func main() { managefn.Function.Run() }

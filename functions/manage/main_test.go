@@ -23,7 +23,12 @@ import (
 	"example.com/appointments/internal/testing/iamsim"
 	"example.com/appointments/internal/testing/lambdatest"
 	"example.com/appointments/internal/testing/mototest"
+
+	"example.com/appointments/internal/wire/managefn"
 )
+
+// setup is the function's set-up, as its main runs it.
+var setup = managefn.Function.Setup
 
 const (
 	table = "appointments-test"

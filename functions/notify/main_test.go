@@ -28,7 +28,12 @@ import (
 	"example.com/appointments/internal/testing/iamsim"
 	"example.com/appointments/internal/testing/lambdatest"
 	"example.com/appointments/internal/testing/mototest"
+
+	"example.com/appointments/internal/wire/notifyfn"
 )
+
+// setup is the function's set-up, as its main runs it.
+var setup = notifyfn.Function.Setup
 
 const (
 	table     = "appointments-test"

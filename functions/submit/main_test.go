@@ -22,7 +22,12 @@ import (
 	"example.com/appointments/internal/testing/iamsim"
 	"example.com/appointments/internal/testing/lambdatest"
 	"example.com/appointments/internal/testing/mototest"
+
+	"example.com/appointments/internal/wire/submitfn"
 )
+
+// setup is the function's set-up, as its main runs it.
+var setup = submitfn.Function.Setup
 
 // TestBootstrapUnderEmulator builds the real bootstrap with the Makefile
 // target SAM uses, runs it under the Lambda Runtime Interface Emulator

@@ -21,6 +21,7 @@ import (
 	"example.com/appointments/internal/metrics"
 	"example.com/appointments/internal/ses"
 	"example.com/appointments/internal/wire"
+	"example.com/appointments/internal/wire/bootstrap"
 )
 
 // New returns the handler configured by c, reading store and sending with
@@ -34,6 +35,10 @@ func New(c config.Digest, store digest.Store, sender digest.Sender, links wire.L
 	}
 	return digest.New(store, sender, composer, profile, log, m), nil
 }
+
+// Function is the DigestFunction as its main starts it: its settings read
+// with config.ReadDigest, its handler built on AWS with OnAWS.
+var Function = bootstrap.New("digest", config.ReadDigest, OnAWS, func(h *digest.Handler) any { return h.Handle })
 
 // OnAWS returns the handler configured by c on DynamoDB and SES, with the
 // action-link key from Secrets Manager.

@@ -17,6 +17,7 @@ import (
 	"example.com/appointments/internal/feedback"
 	"example.com/appointments/internal/metrics"
 	secretstore "example.com/appointments/internal/secretsmanager"
+	"example.com/appointments/internal/wire/bootstrap"
 )
 
 // New returns the handler, recording in store and suppressing addresses
@@ -25,6 +26,10 @@ import (
 func New(store feedback.Store, key []byte, log *slog.Logger, m feedback.Metrics) *feedback.Handler {
 	return feedback.New(store, key, log, m)
 }
+
+// Function is the FeedbackFunction as its main starts it: its settings read
+// with config.ReadFeedback, its handler built on AWS with OnAWS.
+var Function = bootstrap.New("feedback", config.ReadFeedback, OnAWS, func(h *feedback.Handler) any { return h.Handle })
 
 // OnAWS returns the handler configured by c on DynamoDB, with the hashing
 // key from Secrets Manager.

@@ -19,6 +19,7 @@ import (
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/manage"
 	"example.com/appointments/internal/wire"
+	"example.com/appointments/internal/wire/bootstrap"
 )
 
 // New returns the handler configured by c, verifying links with links and
@@ -26,6 +27,10 @@ import (
 func New(c config.Manage, links *actionlink.Signer, store manage.Store, profile *clinic.Profile, log *slog.Logger) *manage.Handler {
 	return manage.New(links, appointment.Rules{Profile: profile, ReschedulesPerDay: c.ReschedulesPerDay}, store, log)
 }
+
+// Function is the ManageFunction as its main starts it: its settings read
+// with config.ReadManage, its handler built on AWS with OnAWS.
+var Function = bootstrap.New("manage", config.ReadManage, OnAWS, func(h *manage.Handler) any { return h.Handle })
 
 // OnAWS returns the handler configured by c on DynamoDB, with the link key
 // from Secrets Manager.

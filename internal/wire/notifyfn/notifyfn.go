@@ -23,6 +23,7 @@ import (
 	"example.com/appointments/internal/notify"
 	"example.com/appointments/internal/ses"
 	"example.com/appointments/internal/wire"
+	"example.com/appointments/internal/wire/bootstrap"
 )
 
 // Store is what the handler records its emails in, counts the patients'
@@ -69,6 +70,10 @@ func New(c config.Notify, a Adapters, profile *clinic.Profile, log *slog.Logger,
 	}
 	return h, nil
 }
+
+// Function is the NotifyFunction as its main starts it: its settings read
+// with config.ReadNotify, its handler built on AWS with OnAWS.
+var Function = bootstrap.New("notify", config.ReadNotify, OnAWS, func(h *notify.Handler) any { return h.Handle })
 
 // OnAWS returns the handler configured by c on DynamoDB and SES, with its
 // secrets from Secrets Manager.

@@ -22,6 +22,7 @@ import (
 	"example.com/appointments/internal/metrics"
 	"example.com/appointments/internal/turnstile"
 	"example.com/appointments/internal/wire"
+	"example.com/appointments/internal/wire/bootstrap"
 )
 
 // Adapters are what the handler stores in and checks with.
@@ -68,6 +69,10 @@ func Challenge(secret string, origins []string, siteverify string) (httpapi.Chal
 	}
 	return v, nil
 }
+
+// Function is the SubmitFunction as its main starts it: its settings read
+// with config.ReadSubmit, its handler built on AWS with OnAWS.
+var Function = bootstrap.New("submit", config.ReadSubmit, OnAWS, func(h *httpapi.Handler) any { return h.Handle })
 
 // OnAWS returns the handler configured by c on DynamoDB, with its secrets
 // from Secrets Manager.
