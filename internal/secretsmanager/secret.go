@@ -42,7 +42,7 @@ func Start(ctx context.Context, c Client, id string) func() (string, error) {
 
 // InBackground runs f at once in a goroutine of its own and returns a
 // function that waits for f and returns what it returned, as often as it
-// is called: for set-up that reads secrets, such as ActionLinks.
+// is called: for set-up that reads secrets, such as Start.
 func InBackground[T any](f func() (T, error)) func() (T, error) {
 	type result struct {
 		value T
