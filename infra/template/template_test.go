@@ -6,17 +6,12 @@ package template
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/testing/samtemplate"
@@ -31,46 +26,6 @@ func readTemplate(t *testing.T) []byte {
 	return b
 }
 
-// tableShape is the part of a CreateTable call the tests compare, in a
-// form where the order DynamoDB ignores does not matter.
-type tableShape struct {
-	Name, BillingMode, Stream string
-	Attributes, Indexes       []string // sorted
-	Keys                      string   // in order: HASH, then RANGE
-}
-
-func shape(in *dynamodb.CreateTableInput) tableShape {
-	s := tableShape{Name: aws.ToString(in.TableName), BillingMode: string(in.BillingMode), Keys: keys(in.KeySchema)}
-	for _, a := range in.AttributeDefinitions {
-		s.Attributes = append(s.Attributes, aws.ToString(a.AttributeName)+":"+string(a.AttributeType))
-	}
-	for _, g := range in.GlobalSecondaryIndexes {
-		idx := aws.ToString(g.IndexName) + " " + keys(g.KeySchema)
-		if g.Projection != nil {
-			nonKey := slices.Sorted(slices.Values(g.Projection.NonKeyAttributes))
-			idx += fmt.Sprintf(" %s%v", g.Projection.ProjectionType, nonKey)
-		}
-		if g.ProvisionedThroughput != nil {
-			idx += fmt.Sprintf(" %d/%d", aws.ToInt64(g.ProvisionedThroughput.ReadCapacityUnits), aws.ToInt64(g.ProvisionedThroughput.WriteCapacityUnits))
-		}
-		s.Indexes = append(s.Indexes, idx)
-	}
-	if in.StreamSpecification != nil {
-		s.Stream = fmt.Sprintf("%t %s", aws.ToBool(in.StreamSpecification.StreamEnabled), in.StreamSpecification.StreamViewType)
-	}
-	slices.Sort(s.Attributes)
-	slices.Sort(s.Indexes)
-	return s
-}
-
-func keys(ks []types.KeySchemaElement) string {
-	parts := make([]string, len(ks))
-	for i, k := range ks {
-		parts[i] = aws.ToString(k.AttributeName) + ":" + string(k.KeyType)
-	}
-	return strings.Join(parts, ",")
-}
-
 // TestRequestsTableOfTemplate: the table template.yaml declares, the one
 // definition local tools and tests create too, has the keys, index and
 // stream that the DynamoDB adapter and the notify function rely on.
@@ -83,7 +38,7 @@ func TestRequestsTableOfTemplate(t *testing.T) {
 	// (TestDigestFromTheStatusIndex), and the emails' delivery records for
 	// the local server's requests page.
 	byStatus := dynamo.IndexByStatus + " status:HASH,createdAt:RANGE INCLUDE[emails firstName history id lastName location phone phoneExtension reference service]"
-	want := tableShape{
+	want := samtemplate.TableShape{
 		Name:        "appointments-test",
 		BillingMode: "PAY_PER_REQUEST",
 		Keys:        "pk:HASH,sk:RANGE",
@@ -91,7 +46,7 @@ func TestRequestsTableOfTemplate(t *testing.T) {
 		Indexes:     []string{byStatus},
 		Stream:      "true NEW_AND_OLD_IMAGES",
 	}
-	if g := shape(got); !reflect.DeepEqual(g, want) {
+	if g := samtemplate.ShapeOf(got); !reflect.DeepEqual(g, want) {
 		t.Errorf("template.yaml's RequestsTable = %+v, want %+v", g, want)
 	}
 	if got.ProvisionedThroughput != nil {

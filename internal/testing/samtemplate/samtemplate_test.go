@@ -4,59 +4,14 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"example.com/appointments/internal/testing/samtemplate"
 )
 
 // The reader's own tests, on templates small enough to see every case in.
 // The tests of template.yaml itself are in infra/template.
-
-// tableShape is the part of a CreateTable call the tests compare, in a
-// form where the order DynamoDB ignores does not matter.
-type tableShape struct {
-	Name, BillingMode, Stream string
-	Attributes, Indexes       []string // sorted
-	Keys                      string   // in order: HASH, then RANGE
-}
-
-func shape(in *dynamodb.CreateTableInput) tableShape {
-	s := tableShape{Name: aws.ToString(in.TableName), BillingMode: string(in.BillingMode), Keys: keys(in.KeySchema)}
-	for _, a := range in.AttributeDefinitions {
-		s.Attributes = append(s.Attributes, aws.ToString(a.AttributeName)+":"+string(a.AttributeType))
-	}
-	for _, g := range in.GlobalSecondaryIndexes {
-		idx := aws.ToString(g.IndexName) + " " + keys(g.KeySchema)
-		if g.Projection != nil {
-			nonKey := slices.Sorted(slices.Values(g.Projection.NonKeyAttributes))
-			idx += fmt.Sprintf(" %s%v", g.Projection.ProjectionType, nonKey)
-		}
-		if g.ProvisionedThroughput != nil {
-			idx += fmt.Sprintf(" %d/%d", aws.ToInt64(g.ProvisionedThroughput.ReadCapacityUnits), aws.ToInt64(g.ProvisionedThroughput.WriteCapacityUnits))
-		}
-		s.Indexes = append(s.Indexes, idx)
-	}
-	if in.StreamSpecification != nil {
-		s.Stream = fmt.Sprintf("%t %s", aws.ToBool(in.StreamSpecification.StreamEnabled), in.StreamSpecification.StreamViewType)
-	}
-	slices.Sort(s.Attributes)
-	slices.Sort(s.Indexes)
-	return s
-}
-
-func keys(ks []types.KeySchemaElement) string {
-	parts := make([]string, len(ks))
-	for i, k := range ks {
-		parts[i] = aws.ToString(k.AttributeName) + ":" + string(k.KeyType)
-	}
-	return strings.Join(parts, ",")
-}
 
 func TestRequestsTable(t *testing.T) {
 	const table = `
@@ -73,14 +28,14 @@ Resources:
 	tests := []struct {
 		name  string
 		extra string
-		want  tableShape // when wantErr is empty
+		want  samtemplate.TableShape // when wantErr is empty
 		// wantErr is a part of the expected error message.
 		wantErr string
 	}{
 		{
 			name:  "provisioned by default",
 			extra: "      ProvisionedThroughput: {ReadCapacityUnits: 5, WriteCapacityUnits: 2}",
-			want:  tableShape{Name: "t", BillingMode: "PROVISIONED", Attributes: []string{"id:S", "n:N"}, Keys: "id:HASH"},
+			want:  samtemplate.TableShape{Name: "t", BillingMode: "PROVISIONED", Attributes: []string{"id:S", "n:N"}, Keys: "id:HASH"},
 		},
 		{
 			name: "index with included attributes and a stream",
@@ -90,7 +45,7 @@ Resources:
           KeySchema: [{AttributeName: n, KeyType: HASH}]
           Projection: {ProjectionType: INCLUDE, NonKeyAttributes: [b, a]}
       StreamSpecification: {StreamViewType: KEYS_ONLY}`,
-			want: tableShape{Name: "t", BillingMode: "PAY_PER_REQUEST", Attributes: []string{"id:S", "n:N"}, Keys: "id:HASH",
+			want: samtemplate.TableShape{Name: "t", BillingMode: "PAY_PER_REQUEST", Attributes: []string{"id:S", "n:N"}, Keys: "id:HASH",
 				Indexes: []string{"ByN n:HASH INCLUDE[a b]"}, Stream: "true KEYS_ONLY"},
 		},
 		{name: "intrinsic billing mode", extra: "      BillingMode: !If [Cheap, PAY_PER_REQUEST, PROVISIONED]", wantErr: "BillingMode uses !If"},
@@ -109,7 +64,7 @@ Resources:
 			if err != nil {
 				t.Fatal(err)
 			}
-			if g := shape(got); !reflect.DeepEqual(g, tt.want) {
+			if g := samtemplate.ShapeOf(got); !reflect.DeepEqual(g, tt.want) {
 				t.Errorf("RequestsTable() = %+v, want %+v", g, tt.want)
 			}
 		})
