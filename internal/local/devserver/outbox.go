@@ -219,7 +219,7 @@ h3{font-size:.95rem;margin:0 0 6px}
 {{- end}}
 <div class="parts">
 <section><h3>HTML</h3><iframe sandbox="allow-top-navigation-by-user-activation" title="HTML part of {{.Subject}}" src="/_dev/outbox/{{.ID}}/html"></iframe></section>
-<section><h3>Plain text</h3><pre>{{.Text}}</pre></section>
+<section><h3>Plain text</h3><pre tabindex="0">{{.Text}}</pre></section>
 </div>
 </article>
 {{- end}}
