@@ -68,7 +68,7 @@ func outboxArticleOf(t *testing.T, outbox, id string) string {
 func TestOutboxShowsNestedMultipart(t *testing.T) {
 	ts, id := bookedServer(t)
 	article := outboxArticleOf(t, get(t, ts.URL+"/_dev/outbox"), id)
-	text := regexp.MustCompile(`(?s)<pre>(.*?)</pre>`).FindStringSubmatch(article)
+	text := regexp.MustCompile(`(?s)<pre[^>]*>(.*?)</pre>`).FindStringSubmatch(article)
 	if text == nil || !strings.Contains(html.UnescapeString(text[1]), "9:30") {
 		t.Errorf("the booking email's plain text is not shown:\n%s", article)
 	}

@@ -2,6 +2,8 @@ package devserver
 
 import (
 	"html"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -39,6 +41,21 @@ func TestPagesLinkPhonesAndEmails(t *testing.T) {
 	} {
 		if !strings.Contains(outbox, want) {
 			t.Errorf("the outbox does not show %s", want)
+		}
+	}
+}
+
+// TestFormPagesShowTheClinicPhoneNationally: the demo form and the
+// thank-you page show the clinic's number in its country's national
+// format, as the emails do, each time as a tel: link.
+func TestFormPagesShowTheClinicPhoneNationally(t *testing.T) {
+	p := mustDefaultProfile(t)
+	for name, h := range map[string]http.Handler{"the form": formHandler(p, "/appointments", ""), "the thank-you page": thankYouHandler(p)} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		body := html.UnescapeString(rec.Body.String())
+		if strings.Contains(body, ">+1 303-555-0187<") || !strings.Contains(body, `<a href="tel:+13035550187">(303) 555-0187</a>`) {
+			t.Errorf("%s does not link the clinic's number as (303) 555-0187:\n%s", name, body)
 		}
 	}
 }
