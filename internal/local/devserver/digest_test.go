@@ -82,7 +82,7 @@ func TestDigestButton(t *testing.T) {
 	if !strings.Contains(newest, "<h2>Open requests: 2</h2>") || !strings.Contains(newest, "frontdesk@example.com") {
 		t.Fatalf("the newest email is not the digest to the front desk:\n%s", newest)
 	}
-	text := newest[strings.Index(newest, "<pre>"):]
+	text := newest[strings.Index(newest, "<pre"):]
 	j, s := strings.Index(text, jordan["reference"]), strings.Index(text, sam["reference"])
 	if j < 0 || s < 0 {
 		t.Fatalf("the digest does not list both requests:\n%s", text)

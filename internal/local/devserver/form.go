@@ -18,6 +18,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/libphonenumber"
 )
 
 // web holds the pages' templates and the form's script and stylesheet. The
@@ -59,7 +60,10 @@ type formPage struct {
 	MaxPhone       int
 	MaxReason      int
 	PrivacyURL     string
-	PhoneURL       template.URL
+	// PhoneText is the clinic's number as the emails show it, and
+	// PhoneURL its tel: link.
+	PhoneText string
+	PhoneURL  template.URL
 	// Reference is the thank-you page's request reference, when it has one.
 	Reference string
 	// TurnstileSiteKey, when set, puts Cloudflare's Turnstile widget in the
@@ -88,6 +92,7 @@ func newFormPage(p *clinic.Profile, action string) formPage {
 		MaxPhone:       appointment.MaxPhoneLength,
 		MaxReason:      appointment.MaxReasonLength,
 		PrivacyURL:     strings.TrimRight(p.Website, "/") + "/privacy",
+		PhoneText:      clinicPhoneText(p),
 		PhoneURL:       phoneURL(p.Phone),
 	}
 	if len(p.Locations) > 1 {
@@ -249,6 +254,17 @@ func choices(values []string, label func(string) string) []choice {
 		out = append(out, choice{Value: v, Label: label(v)})
 	}
 	return out
+}
+
+// clinicPhoneText is the clinic's number in its country's national format,
+// as the emails show it, or as the profile writes it if the library cannot
+// read it.
+func clinicPhoneText(p *clinic.Profile) string {
+	text, _, ok := libphonenumber.Format(p.Phone, "", p.DefaultRegion)
+	if !ok {
+		return p.Phone
+	}
+	return text
 }
 
 // phoneURL is a tel: link to the clinic's number. html/template refuses

@@ -6,11 +6,15 @@ import (
 	"html/template"
 	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
-	"net/mail"
+	"path"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/mail"
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/local/localstore"
@@ -47,61 +51,96 @@ type renderedEmail struct {
 	Subject string
 	Text    string
 	HTML    string
+	// Invitation is the calendar invitation the email carries, and
+	// InvitationName the file name it is attached under; nil when the
+	// email carries none.
+	Invitation     []byte
+	InvitationName string
 }
 
-type header struct{ Name, Value string }
+// header is one shown header; Addresses are its addresses, for the
+// headers that hold some, so that the page can link each one.
+type header struct {
+	Name, Value string
+	Addresses   []*mail.Address
+}
 
 // shownHeaders are the headers the outbox lists, in this order.
 var shownHeaders = []string{"From", "To", "Reply-To", "Subject", "Date", "Message-Id"}
 
-// parse reads the message's headers and its text and HTML parts.
+// addressHeaders are the shown headers that hold addresses.
+var addressHeaders = []string{"From", "To", "Reply-To"}
+
+// parseEmail reads the message's headers, its text and HTML parts and its
+// invitation, wherever they sit in the tree of MIME parts: an email with
+// an invitation nests its alternative body inside multipart/mixed.
 func parseEmail(e localstore.Email) (renderedEmail, error) {
 	out := renderedEmail{Email: e}
-	msg, err := mail.ReadMessage(bytes.NewReader(e.Raw))
+	msg, err := message.Read(bytes.NewReader(e.Raw))
 	if err != nil {
 		return out, err
 	}
-	dec := new(mime.WordDecoder)
+	h := mail.Header{Header: msg.Header}
 	for _, name := range shownHeaders {
-		v, err := dec.DecodeHeader(msg.Header.Get(name))
+		v, err := h.Text(name)
 		if err != nil {
-			v = msg.Header.Get(name)
+			v = h.Get(name)
 		}
-		out.Headers = append(out.Headers, header{name, v})
+		sh := header{Name: name, Value: v}
+		if slices.Contains(addressHeaders, name) {
+			// A list that does not parse is shown as text.
+			sh.Addresses, _ = h.AddressList(name)
+		}
+		out.Headers = append(out.Headers, sh)
 		if name == "Subject" {
 			out.Subject = v
 		}
 	}
-	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil {
-		return out, err
-	}
-	if !strings.HasPrefix(mt, "multipart/") {
-		b, err := io.ReadAll(msg.Body)
-		out.Text = string(b)
-		return out, err
-	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		// The reader decodes quoted-printable parts itself.
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			return out, nil
-		}
+	// The library decodes each part's transfer encoding as it is read.
+	err = msg.Walk(func(_ []int, part *message.Entity, err error) error {
 		if err != nil {
-			return out, err
+			return err
 		}
-		b, err := io.ReadAll(part)
+		return out.take(part)
+	})
+	return out, err
+}
+
+// take keeps what the outbox shows of one MIME part: the first text and
+// HTML parts of the body, and the invitation, as attached or else as the
+// body's calendar part.
+func (out *renderedEmail) take(part *message.Entity) error {
+	mt, _, _ := part.Header.ContentType()
+	disp, dparams, _ := part.Header.ContentDisposition()
+	attached := disp == "attachment"
+	var dst *string
+	switch {
+	case mt == "text/plain" && !attached && out.Text == "":
+		dst = &out.Text
+	case mt == "text/html" && !attached && out.HTML == "":
+		dst = &out.HTML
+	case (mt == "text/calendar" || mt == "application/ics") && (attached || out.Invitation == nil):
+		b, err := io.ReadAll(part.Body)
 		if err != nil {
-			return out, err
+			return err
 		}
-		switch ct, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type")); ct {
-		case "text/plain":
-			out.Text = string(b)
-		case "text/html":
-			out.HTML = string(b)
-		}
+		out.Invitation, out.InvitationName = b, invitationName(dparams["filename"])
+		return nil
+	default:
+		return nil
 	}
+	b, err := io.ReadAll(part.Body)
+	*dst = string(b)
+	return err
+}
+
+// invitationName is the file name an invitation is downloaded under: its
+// attachment's, when that is a plain .ics name, or invite.ics.
+func invitationName(name string) string {
+	if name == "" || name != path.Base(name) || !strings.HasSuffix(strings.ToLower(name), ".ics") {
+		return "invite.ics"
+	}
+	return name
 }
 
 // devPage is the frame of the server's development pages: the same head,
@@ -161,12 +200,15 @@ h3{font-size:.95rem;margin:0 0 6px}
 <article id="email-{{.ID}}">
 <h2>{{.Subject}}</h2>
 <dl>
-<dt>Envelope to</dt><dd>{{range $i, $t := .To}}{{if $i}}, {{end}}{{$t}}{{end}}</dd>
+<dt>Envelope to</dt><dd>{{range $i, $t := .To}}{{if $i}}, {{end}}<a href="mailto:{{$t}}">{{$t}}</a>{{end}}</dd>
 <dt>SES message ID</dt><dd>{{.MessageID}}</dd>
 {{- range .Headers}}
-<dt>{{.Name}}</dt><dd>{{.Value}}</dd>
+<dt>{{.Name}}</dt><dd>{{if .Addresses}}{{range $i, $a := .Addresses}}{{if $i}}, {{end}}{{with $a.Name}}{{.}} {{end}}<a href="mailto:{{$a.Address}}">{{$a.Address}}</a>{{end}}{{else}}{{.Value}}{{end}}</dd>
 {{- end}}
 </dl>
+{{- if .Invitation}}
+<p><a href="/_dev/outbox/{{.ID}}/invitation" download="{{.InvitationName}}">Download the invitation ({{.InvitationName}})</a></p>
+{{- end}}
 {{- if .RequestID}}
 <form class="feedback" method="post" action="/_dev/outbox/{{.ID}}/feedback">
 <span>What SES reports back:</span>
@@ -176,8 +218,8 @@ h3{font-size:.95rem;margin:0 0 6px}
 </form>
 {{- end}}
 <div class="parts">
-<section><h3>HTML</h3><iframe sandbox title="HTML part of {{.Subject}}" src="/_dev/outbox/{{.ID}}/html"></iframe></section>
-<section><h3>Plain text</h3><pre>{{.Text}}</pre></section>
+<section><h3>HTML</h3><iframe sandbox="allow-top-navigation-by-user-activation" title="HTML part of {{.Subject}}" src="/_dev/outbox/{{.ID}}/html"></iframe></section>
+<section><h3>Plain text</h3><pre tabindex="0">{{.Text}}</pre></section>
 </div>
 </article>
 {{- end}}
@@ -226,19 +268,62 @@ func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request) {
 
 // outboxHTML serves one email's HTML part for the outbox's iframe. The
 // sandbox keeps anything in the email from running or reaching the page.
+// It lets a person's click on a link navigate the whole tab, and the
+// email's links are made to target it: the action pages they lead to
+// refuse to be framed (frame-ancestors 'none', against clickjacking), so
+// inside the frame they would not open at all.
 func (s *Server) outboxHTML(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.outboxEmail(w, r)
+	if !ok {
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "sandbox allow-top-navigation-by-user-activation; default-src 'none'; style-src 'unsafe-inline'")
+	_, _ = io.WriteString(w, linksOnTop(m.HTML))
+}
+
+// outboxInvitation serves the invitation an email carries as a calendar
+// file to download, as the email's recipient would save it.
+func (s *Server) outboxInvitation(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.outboxEmail(w, r)
+	if !ok {
+		return
+	}
+	if m.Invitation == nil {
+		http.Error(w, "This email carries no invitation.", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": m.InvitationName}))
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(m.Invitation)
+}
+
+// outboxEmail reads the email the request's path names, or answers that
+// it cannot.
+func (s *Server) outboxEmail(w http.ResponseWriter, r *http.Request) (renderedEmail, bool) {
 	e, ok, err := s.local.EmailByID(r.Context(), r.PathValue("id"))
 	if err != nil || !ok || e.Err != nil {
 		http.NotFound(w, r)
-		return
+		return renderedEmail{}, false
 	}
 	m, err := parseEmail(e)
 	if err != nil {
 		http.Error(w, "The message cannot be read: "+err.Error(), http.StatusUnprocessableEntity)
-		return
+		return renderedEmail{}, false
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	_, _ = io.WriteString(w, m.HTML)
+	return m, true
+}
+
+// headTag finds the start tag of an HTML document's head.
+var headTag = regexp.MustCompile(`(?i)<head(\s[^>]*)?>`)
+
+// linksOnTop makes the links of an email's HTML open in the whole tab, with
+// a base element first in its head, or first in a document without one.
+func linksOnTop(doc string) string {
+	const base = `<base target="_top">`
+	if loc := headTag.FindStringIndex(doc); loc != nil {
+		return doc[:loc[1]] + base + doc[loc[1]:]
+	}
+	return base + doc
 }

@@ -3,12 +3,14 @@ package devserver
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"slices"
 	"time"
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/email"
+	"example.com/appointments/internal/libphonenumber"
 	"example.com/appointments/internal/local/localstore"
 )
 
@@ -16,7 +18,11 @@ import (
 type requestRow struct {
 	appointment.Request
 	Created string
-	Emails  []emailState
+	// PhoneText and PhoneDial are the patient's number as the emails show
+	// it and as a tel: link.
+	PhoneText string
+	PhoneDial template.URL
+	Emails    []emailState
 	// State says where the request stands; History lists its changes;
 	// Actions are the front desk's links for what can be done now.
 	State   string
@@ -60,7 +66,7 @@ th{background:#eef0f3}
 <tr>
 <td class="reference">{{.Reference}}</td>
 <td>{{.Created}}</td>
-<td>{{.FirstName}} {{.LastName}}<br>{{.Email}}<br>{{.Phone}}</td>
+<td>{{.FirstName}} {{.LastName}}<br><a href="mailto:{{.Email}}">{{.Email}}</a><br><a href="{{.PhoneDial}}">{{.PhoneText}}</a></td>
 <td>{{.Service}}</td>
 <td>{{.Location}}</td>
 <td><span class="state">{{.State}}</span>{{range .History}}<div class="history">{{.}}</div>{{end}}{{range .Actions}}<div><a href="{{.Href}}">{{.Label}}</a></div>{{end}}</td>
@@ -130,6 +136,7 @@ func (s *Server) requests(r *http.Request) (requestsData, error) {
 func (s *Server) requestRow(req appointment.Request) requestRow {
 	zone := s.profile.Zone()
 	row := requestRow{Request: req, Created: req.CreatedAt.In(zone).Format("Mon Jan 2 2006, 3:04 PM MST"), State: string(req.Status.Normal())}
+	row.PhoneText, row.PhoneDial = patientPhone(req.Phone, req.PhoneExtension, s.profile.DefaultRegion)
 	if req.Booking != nil {
 		row.State += ", " + req.Booking.Start.In(zone).Format("Mon Jan 2, 3:04 PM")
 	}
@@ -172,4 +179,22 @@ func (s *Server) requestRow(req appointment.Request) requestRow {
 		row.Emails = append(row.Emails, st)
 	}
 	return row
+}
+
+// patientPhone is the patient's number as the front desk reads it in the
+// emails, in the clinic country's national format when it is a number of
+// that country, and as a tel: link with RFC 3966's extension parameter. A
+// number the library cannot read is shown as stored. html/template refuses
+// tel: URLs it did not see built, so only a dial string goes in.
+func patientPhone(e164, extension, region string) (string, template.URL) {
+	extension = appointment.DialString(extension)
+	dial := "tel:" + appointment.DialString(e164)
+	if extension != "" {
+		dial += ";ext=" + extension
+	}
+	text, _, ok := libphonenumber.Format(e164, extension, region)
+	if !ok {
+		text = e164
+	}
+	return text, template.URL(dial)
 }

@@ -295,6 +295,7 @@ func (s *Server) routes() {
 	s.mux.Handle("/appointments", lambdaHTTP(s.submit.Handle, httpapi.MaxBodyBytes))
 	s.mux.HandleFunc("GET /_dev/outbox", s.outboxPage)
 	s.mux.HandleFunc("GET /_dev/outbox/{id}/html", s.outboxHTML)
+	s.mux.HandleFunc("GET /_dev/outbox/{id}/invitation", s.outboxInvitation)
 	s.mux.HandleFunc("POST /_dev/outbox/{id}/feedback", s.simulateFeedback)
 	s.mux.HandleFunc("GET /_dev/requests", s.requestsPage)
 	s.mux.HandleFunc("POST /_dev/digest", s.sendDigest)
