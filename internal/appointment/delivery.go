@@ -72,6 +72,11 @@ const (
 	EmailCancelled EmailKind = "cancelled"
 	// EmailCancelNotice tells the front desk that the patient cancelled.
 	EmailCancelNotice EmailKind = "cancelNotice"
+	// EmailDeskInvite is the front desk's copy of the booking's calendar
+	// invitation, so that the appointment lands in the clinic's calendar
+	// too: sent on a schedule and each reschedule, which update it, and on
+	// the cancelling of a booked appointment, which removes it.
+	EmailDeskInvite EmailKind = "deskInvite"
 )
 
 // TransitionEmail is the kind of the email of the given base kind that the
@@ -92,28 +97,35 @@ func (k EmailKind) Transition() (base EmailKind, index int, ok bool) {
 		return "", 0, false
 	}
 	switch EmailKind(b) {
-	case EmailBooking, EmailDeclined, EmailCancelled, EmailCancelNotice:
+	case EmailBooking, EmailDeclined, EmailCancelled, EmailCancelNotice, EmailDeskInvite:
 		return EmailKind(b), n, true
 	}
 	return "", 0, false
 }
 
 // TransitionEmails lists the emails a transition calls for, each to be
-// sent once: who is told what, after the action.
+// sent once: who is told what, after the action. Every booking, move and
+// cancelling of a booked appointment also sends the front desk's copy of
+// the invitation (EmailDeskInvite), whoever cancelled, so that the
+// clinic's calendar follows the patient's.
 func TransitionEmails(t Transition) []EmailKind {
+	var kinds []EmailKind
 	switch t.Action {
 	case ActionSchedule, ActionReschedule:
-		return []EmailKind{EmailBooking}
+		kinds = []EmailKind{EmailBooking}
 	case ActionDecline:
-		return []EmailKind{EmailDeclined}
+		kinds = []EmailKind{EmailDeclined}
 	case ActionCancel:
+		kinds = []EmailKind{EmailCancelNotice}
 		if t.Booking != nil {
 			// A booked appointment: the patient's calendar must drop it.
-			return []EmailKind{EmailCancelNotice, EmailCancelled}
+			kinds = append(kinds, EmailCancelled)
 		}
-		return []EmailKind{EmailCancelNotice}
 	}
-	return nil
+	if t.Booking != nil && (t.To == StatusScheduled || t.To == StatusCancelled) {
+		kinds = append(kinds, EmailDeskInvite)
+	}
+	return kinds
 }
 
 // Feedback is what became of a sent email once SES handed it on, as SES
@@ -191,7 +203,8 @@ const (
 // Recipient says who receives the email of kind k: the patient for the
 // confirmation and the emails of transitions that tell the patient
 // something, the front desk for its notification, its notice of a
-// bounced confirmation and its notice of a cancellation. This is the one
+// bounced confirmation, its notice of a cancellation and its copy of
+// the booking's invitation. This is the one
 // place that decides it: the email package addresses and words each
 // email for the recipient given here. ok is false for a kind no request
 // calls for.
@@ -206,7 +219,7 @@ func (k EmailKind) Recipient() (r Recipient, ok bool) {
 	switch {
 	case !ok:
 		return 0, false
-	case base == EmailCancelNotice:
+	case base == EmailCancelNotice, base == EmailDeskInvite:
 		return RecipientFrontDesk, true
 	}
 	return RecipientPatient, true

@@ -45,12 +45,15 @@ func TestTransitionEmailKinds(t *testing.T) {
 		t    Transition
 		want string
 	}{
-		{Transition{Action: ActionContact}, "[]"},
-		{Transition{Action: ActionSchedule, Booking: booked}, "[booking]"},
-		{Transition{Action: ActionReschedule, Booking: booked}, "[booking]"},
-		{Transition{Action: ActionDecline}, "[declined]"},
-		{Transition{Action: ActionCancel}, "[cancelNotice]"},
-		{Transition{Action: ActionCancel, Booking: booked}, "[cancelNotice cancelled]"},
+		{Transition{Action: ActionContact, To: StatusContacted}, "[]"},
+		{Transition{Action: ActionSchedule, To: StatusScheduled, Booking: booked}, "[booking deskInvite]"},
+		{Transition{Action: ActionReschedule, To: StatusScheduled, Booking: booked}, "[booking deskInvite]"},
+		{Transition{Action: ActionDecline, To: StatusDeclined}, "[declined]"},
+		{Transition{Action: ActionCancel, To: StatusCancelled}, "[cancelNotice]"},
+		{Transition{Action: ActionCancel, To: StatusCancelled, Booking: booked}, "[cancelNotice cancelled deskInvite]"},
+		// Any cancelling of a booked appointment removes it from the
+		// clinic's calendar, whatever action did it.
+		{Transition{Action: "deskCancel", To: StatusCancelled, Booking: booked}, "[deskInvite]"},
 	}
 	for _, tt := range tests {
 		if got := fmt.Sprint(TransitionEmails(tt.t)); got != tt.want {
@@ -74,6 +77,8 @@ func TestEmailRecipient(t *testing.T) {
 		{TransitionEmail(EmailDeclined, 1), RecipientPatient, true},
 		{TransitionEmail(EmailCancelled, 2), RecipientPatient, true},
 		{TransitionEmail(EmailCancelNotice, 2), RecipientFrontDesk, true},
+		{TransitionEmail(EmailDeskInvite, 1), RecipientFrontDesk, true},
+		{EmailDeskInvite, 0, false},
 		{EmailBooking, 0, false},
 		{"digest", 0, false},
 		{"", 0, false},

@@ -1,7 +1,9 @@
 // Package calendar builds the calendar invitation (an iCalendar object,
 // RFC 5545, sent as an iTIP message, RFC 5546) attached to the email that
 // tells a patient their appointment is booked, moved or cancelled, so that
-// the appointment lands in, moves in or leaves the patient's calendar.
+// the appointment lands in, moves in or leaves the patient's calendar; and
+// the front desk's copy of it, which does the same in the clinic's
+// calendar.
 package calendar
 
 import (
@@ -41,6 +43,22 @@ type Invite struct {
 	Organizer string
 	// Stamp is when the invitation is made (DTSTAMP).
 	Stamp time.Time
+	// Desk, when set, makes the invitation the front desk's copy rather
+	// than the patient's.
+	Desk *DeskCopy
+}
+
+// DeskCopy says for whom the front desk's copy of an invitation is and
+// how much of the patient it names. The copy has a UID of its own, so
+// that it never updates or cancels the patient's event in a calendar that
+// sees both, and its attendees are the front desk, never the patient, so
+// that nothing the desk's calendar sends about it reaches the patient.
+type DeskCopy struct {
+	// Attendees are the front desk's bare addresses, at least one.
+	Attendees []string
+	// PatientName says the copy names the patient (staff detail full);
+	// without it the copy carries the request's reference alone.
+	PatientName bool
 }
 
 // Errors for an invitation that cannot be built.
@@ -85,10 +103,11 @@ func Build(in Invite) ([]byte, error) {
 // and the service and location the request names.
 type invitation struct {
 	Invite
-	status              ics.ObjectStatus
-	organizer, attendee string
-	service             clinic.Service
-	location            clinic.Location
+	status    ics.ObjectStatus
+	organizer string
+	attendees []string
+	service   clinic.Service
+	location  clinic.Location
 }
 
 // accept checks that in can be an invitation, the method first, then the
@@ -100,7 +119,7 @@ func accept(in Invite) (invitation, error) {
 	if inv.status, err = in.Method.status(); err != nil {
 		return invitation{}, err
 	}
-	if inv.organizer, inv.attendee, err = in.addresses(); err != nil {
+	if inv.organizer, inv.attendees, err = in.addresses(); err != nil {
 		return invitation{}, err
 	}
 	if err := in.checkBooking(); err != nil {
@@ -123,24 +142,38 @@ func (m Method) status() (ics.ObjectStatus, error) {
 	return "", fmt.Errorf("calendar: unknown method %q", m)
 }
 
-// addresses returns the organizer's and the patient's addresses as the
-// invitation writes them.
-func (in Invite) addresses() (organizer, attendee string, err error) {
+// addresses returns the organizer's address and the attendees' (the
+// patient's, or the front desk's for its copy) as the invitation writes
+// them.
+func (in Invite) addresses() (organizer string, attendees []string, err error) {
 	if strings.TrimSpace(in.Organizer) == "" {
-		return "", "", ErrNoOrganizer
+		return "", nil, ErrNoOrganizer
 	}
 	// The same rule as every address that leaves the system: it also keeps
 	// the address free of anything that would need escaping, since
 	// CAL-ADDRESS values are written as they are.
 	organizer, err = appointment.SESAddress(in.Organizer)
 	if err != nil {
-		return "", "", fmt.Errorf("calendar: organizer: %w", err)
+		return "", nil, fmt.Errorf("calendar: organizer: %w", err)
 	}
-	attendee, err = appointment.SESAddress(in.Request.Email)
-	if err != nil {
-		return "", "", fmt.Errorf("calendar: patient: %w", err)
+	if in.Desk == nil {
+		attendee, err := appointment.SESAddress(in.Request.Email)
+		if err != nil {
+			return "", nil, fmt.Errorf("calendar: patient: %w", err)
+		}
+		return organizer, []string{attendee}, nil
 	}
-	return organizer, attendee, nil
+	if len(in.Desk.Attendees) == 0 {
+		return "", nil, errors.New("calendar: the front desk's copy has no attendee")
+	}
+	for i, a := range in.Desk.Attendees {
+		attendee, err := appointment.SESAddress(a)
+		if err != nil {
+			return "", nil, fmt.Errorf("calendar: front desk %d: %w", i, err)
+		}
+		attendees = append(attendees, attendee)
+	}
+	return organizer, attendees, nil
 }
 
 // checkBooking checks what places the event in time and names it: its
@@ -195,11 +228,7 @@ func newCalendar(m Method, clinicName string) *ics.Calendar {
 // keeps, with its ORGANIZER and ATTENDEE.
 func (inv invitation) event() *addressedEvent {
 	zone := inv.Profile.Zone()
-	// The UID stays the same through every reschedule and the cancel, so
-	// that each message updates the one event; the organizer's domain keeps
-	// it apart from other senders' UIDs.
-	domain := inv.organizer[strings.LastIndexByte(inv.organizer, '@')+1:]
-	event := ics.NewEvent(inv.Request.ID + "@" + domain)
+	event := ics.NewEvent(inv.uid())
 	event.SetSequence(inv.Booking.Sequence)
 	event.SetDtStampTime(inv.Stamp)
 	// SetStartAt and SetEndAt write UTC; the wall time with TZID keeps the
@@ -207,16 +236,61 @@ func (inv invitation) event() *addressedEvent {
 	// zone the patient is in.
 	event.SetProperty(ics.ComponentPropertyDtStart, inv.Booking.Start.In(zone).Format(localFormat), ics.WithTZID(zone.String()))
 	event.SetProperty(ics.ComponentPropertyDtEnd, inv.Booking.End().In(zone).Format(localFormat), ics.WithTZID(zone.String()))
-	event.SetSummary(oneLine(inv.service.Label) + " at " + oneLine(inv.Profile.Name))
+	event.SetSummary(inv.summary())
 	event.SetLocation(oneLine(inv.location.Label) + ", " + oneLine(inv.location.Address))
-	event.SetDescription(description(inv.Invite, inv.Profile))
+	if inv.Desk != nil {
+		event.SetDescription(deskDescription(inv.Invite))
+	} else {
+		event.SetDescription(description(inv.Invite, inv.Profile))
+	}
 	event.SetStatus(inv.status)
 	return &addressedEvent{VEvent: event, addresses: inv.addressLines()}
 }
 
-// addressLines are the event's ORGANIZER, the clinic, and its ATTENDEE,
-// the patient, whose answer a REQUEST awaits.
+// uid is the event's UID. It stays the same through every reschedule and
+// the cancel, so that each message updates the one event; the organizer's
+// domain keeps it apart from other senders' UIDs. The front desk's copy
+// has a UID of its own, so that a calendar that holds both never takes
+// one for the other.
+func (inv invitation) uid() string {
+	domain := inv.organizer[strings.LastIndexByte(inv.organizer, '@')+1:]
+	if inv.Desk != nil {
+		return inv.Request.ID + "-desk@" + domain
+	}
+	return inv.Request.ID + "@" + domain
+}
+
+// summary is the event's title: for the patient, the service and the
+// clinic; for the front desk, the service and who comes, by name only
+// when the copy may name the patient.
+func (inv invitation) summary() string {
+	service := oneLine(inv.service.Label)
+	if inv.Desk == nil {
+		return service + " at " + oneLine(inv.Profile.Name)
+	}
+	who := oneLine(inv.Request.Reference)
+	if name := oneLine(inv.Request.FirstName + " " + inv.Request.LastName); inv.Desk.PatientName && name != "" {
+		who = name + " (" + who + ")"
+	}
+	return who + ": " + service
+}
+
+// addressLines are the event's ORGANIZER, the clinic, and its ATTENDEEs:
+// the patient, whose answer a REQUEST awaits, or for the front desk's
+// copy, the front desk, from whom none is asked.
 func (inv invitation) addressLines() []contentLine {
+	lines := []contentLine{{"ORGANIZER", []parameter{{"CN", paramText(inv.Profile.Name)}}, "mailto:" + inv.organizer}}
+	if inv.Desk != nil {
+		for _, a := range inv.attendees {
+			lines = append(lines, contentLine{"ATTENDEE", []parameter{
+				{"CN", paramText(inv.Profile.Name + " front desk")},
+				{"ROLE", string(ics.ParticipationRoleNonParticipant)},
+				{"PARTSTAT", string(ics.ParticipationStatusAccepted)},
+				{"RSVP", "FALSE"},
+			}, "mailto:" + a})
+		}
+		return lines
+	}
 	attendee := []parameter{
 		{"CN", paramText(inv.Request.FirstName + " " + inv.Request.LastName)},
 		{"ROLE", string(ics.ParticipationRoleReqParticipant)},
@@ -224,10 +298,28 @@ func (inv invitation) addressLines() []contentLine {
 	if inv.Method == Request {
 		attendee = append(attendee, parameter{"PARTSTAT", string(ics.ParticipationStatusNeedsAction)})
 	}
-	return []contentLine{
-		{"ORGANIZER", []parameter{{"CN", paramText(inv.Profile.Name)}}, "mailto:" + inv.organizer},
-		{"ATTENDEE", attendee, "mailto:" + inv.attendee},
+	return append(lines, contentLine{"ATTENDEE", attendee, "mailto:" + inv.attendees[0]})
+}
+
+// deskDescription is the notes of the front desk's copy: the reference,
+// which finds the request, the patient's name when the copy may carry
+// it, and the clinician. The note to the patient is left out: it is the
+// patient's.
+func deskDescription(in Invite) string {
+	var lines []string
+	if in.Method == Cancel {
+		lines = append(lines, "This appointment is cancelled.")
 	}
+	if ref := oneLine(in.Request.Reference); ref != "" {
+		lines = append(lines, "Reference: "+ref)
+	}
+	if name := oneLine(in.Request.FirstName + " " + in.Request.LastName); in.Desk.PatientName && name != "" {
+		lines = append(lines, "Patient: "+name)
+	}
+	if c := oneLine(in.Booking.Clinician); c != "" {
+		lines = append(lines, "Clinician: "+c)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // description is the event's notes: what the patient may need at hand when

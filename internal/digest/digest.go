@@ -1,12 +1,15 @@
-// Package digest sends the front desk's morning digest: one email listing
-// the requests still open (received or contacted), the overdue ones first,
+// Package digest sends the front desk's morning digest: one email with the
+// day sheet (today's and the next clinic day's appointments, each with its
+// link, so that a booked appointment can always be reached) and the
+// requests still open (received or contacted), the overdue ones first,
 // each with its age and its action links, so that nothing waits unseen.
 //
 // A schedule runs it (DigestFunction, on EventBridge Scheduler), and the
 // local server runs it from a button. Requests are read from the table's
 // status index, never by scanning the table. A schedule may deliver an
 // invocation more than once, so the handler sends at most one digest per
-// day in the clinic's time zone, and none when nothing is open.
+// day in the clinic's time zone, and none when nothing is open and no
+// appointment is on the day sheet.
 package digest
 
 import (
@@ -62,6 +65,13 @@ const CounterName = "digest"
 // and counts the rest.
 const ListLimit = 200
 
+// ScheduledListLimit bounds how many scheduled requests the day sheet
+// reads. The index gives them oldest first, and a request stays scheduled
+// after its appointment until the table's retention removes it, so the
+// bound is set far above a clinic's bookings over the retention period;
+// the log warns when it is reached.
+const ScheduledListLimit = 5000
+
 // giveBackTimeout bounds the write that takes a count of the day back,
 // which runs even when the invocation's own time is up.
 const giveBackTimeout = 5 * time.Second
@@ -90,9 +100,10 @@ func (h *Handler) Handle(ctx context.Context, _ json.RawMessage) error {
 	return err
 }
 
-// Send emails the digest of the requests open at now to the front desk,
-// unless none is open or today's digest, in the clinic's time zone, was
-// sent already. It reports whether it sent one.
+// Send emails the digest made at now to the front desk: the day sheet and
+// the requests open, unless none is open and no appointment is on the day
+// sheet, or today's digest, in the clinic's time zone, was sent already.
+// It reports whether it sent one.
 //
 // The day is claimed with a counter just before sending: only the caller
 // that counts 1 sends, so a schedule's repeated delivery, or a second
@@ -107,11 +118,17 @@ func (h *Handler) Send(ctx context.Context, now time.Time) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if len(requests) == 0 {
-		h.log.InfoContext(ctx, "no open requests; no digest sent")
+	scheduled, err := h.list(ctx, appointment.StatusScheduled, ScheduledListLimit)
+	if err != nil {
+		return false, err
+	}
+	days := DaySheet(h.profile, scheduled, now)
+	if len(requests) == 0 && appointments(days) == 0 {
+		h.log.InfoContext(ctx, "no open requests and no appointments; no digest sent")
 		return false, nil
 	}
 	d := Build(h.profile, requests, now)
+	d.Days = days
 	msg, err := h.composer.ComposeDigest(d)
 	if err != nil {
 		return false, fmt.Errorf("compose digest: %w", err)
@@ -143,7 +160,7 @@ func (h *Handler) Send(ctx context.Context, now time.Time) (bool, error) {
 		return false, fmt.Errorf("send digest: %w", err)
 	}
 	h.metrics.Count("EmailsSent", map[string]string{"Kind": string(email.DigestKind)})
-	h.log.InfoContext(ctx, "digest sent", "messageId", messageID, "open", len(d.Entries), "overdue", overdueCount(d))
+	h.log.InfoContext(ctx, "digest sent", "messageId", messageID, "open", len(d.Entries), "overdue", overdueCount(d), "appointments", appointments(days))
 	return true, nil
 }
 
@@ -162,17 +179,12 @@ func (h *Handler) giveBack(ctx context.Context, day time.Time, length time.Durat
 func (h *Handler) open(ctx context.Context) ([]appointment.Request, error) {
 	byID := map[string]appointment.Request{}
 	for _, status := range []appointment.Status{appointment.StatusReceived, appointment.StatusContacted} {
-		for _, stored := range status.StoredAs() {
-			list, err := h.store.List(ctx, stored, ListLimit)
-			if err != nil {
-				return nil, fmt.Errorf("list %s requests: %w", stored, err)
-			}
-			if len(list) == ListLimit {
-				h.log.WarnContext(ctx, "the digest read as many requests as it reads; newer ones may be left out", "status", string(stored), "limit", ListLimit)
-			}
-			for _, r := range list {
-				byID[r.ID] = r
-			}
+		list, err := h.list(ctx, status, ListLimit)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range list {
+			byID[r.ID] = r
 		}
 	}
 	out := make([]appointment.Request, 0, len(byID))
@@ -180,6 +192,24 @@ func (h *Handler) open(ctx context.Context) ([]appointment.Request, error) {
 		if r.Status.Normal().Open() {
 			out = append(out, r)
 		}
+	}
+	return out, nil
+}
+
+// list reads the requests in status from the status index, under every
+// value a request in that status may be stored with, at most limit of
+// each.
+func (h *Handler) list(ctx context.Context, status appointment.Status, limit int) ([]appointment.Request, error) {
+	var out []appointment.Request
+	for _, stored := range status.StoredAs() {
+		list, err := h.store.List(ctx, stored, limit)
+		if err != nil {
+			return nil, fmt.Errorf("list %s requests: %w", stored, err)
+		}
+		if len(list) == limit {
+			h.log.WarnContext(ctx, "the digest read as many requests as it reads; newer ones may be left out", "status", string(stored), "limit", limit)
+		}
+		out = append(out, list...)
 	}
 	return out, nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/metrics"
 	"example.com/appointments/internal/testing/iamsim"
 	"example.com/appointments/internal/testing/mototest"
@@ -156,5 +157,98 @@ func TestNothingOpenAtMoto(t *testing.T) {
 	}
 	if len(w.outbox.sent) != 0 || len(w.composer.digests) != 0 {
 		t.Errorf("%d sent, %d composed; want none", len(w.outbox.sent), len(w.composer.digests))
+	}
+}
+
+// book schedules the stored request id at start, then moves it to each
+// of moves in turn, as the front desk would from its links.
+func book(t *testing.T, s *dynamo.Store, id string, when time.Time, start time.Time, moves ...time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	action := appointment.ActionSchedule
+	for _, at := range append([]time.Time{start}, moves...) {
+		before, err := s.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := appointment.Command{Action: action, Audience: action.Audience(), OutsideHours: true,
+			Booking: &appointment.Booking{Start: at, Length: 45 * time.Minute, Clinician: "Dr. Sam Ortiz"}}
+		after, _, err := before.Apply(c, when)
+		if err != nil {
+			t.Fatalf("%s %s: %v", action, id, err)
+		}
+		if err := s.Transition(ctx, before, after); err != nil {
+			t.Fatal(err)
+		}
+		action, when = appointment.ActionReschedule, when.Add(time.Minute)
+	}
+}
+
+// TestDaySheetFromTheStatusIndex: with no request open, the digest goes
+// for the appointments booked today and on the next clinic day, read
+// from the ByStatus index at moto (which holds a request's history, not
+// its booking), a rescheduled one at its new time; and the digest
+// composed from the index is the one composed from the same requests read
+// from the table, in either staff-detail mode.
+func TestDaySheetFromTheStatusIndex(t *testing.T) {
+	srv := mototest.Start(t)
+	srv.CreateRequestsTable(t, table)
+	store := dynamo.New(dynamodb.NewFromConfig(srv.AWSConfig()), table, 365)
+	now := at(t, 11, 30, 8, 0) // Monday, 8:00 in Denver
+	booked := now.Add(-5 * 24 * time.Hour)
+	for _, b := range []struct {
+		id    string
+		start time.Time
+		moves []time.Time
+	}{
+		{"today", at(t, 11, 30, 10, 0), nil},
+		{"moved-to-tomorrow", at(t, 12, 3, 9, 0), []time.Time{at(t, 12, 1, 7, 30)}},
+		{"moved-away", at(t, 11, 30, 9, 0), []time.Time{at(t, 12, 9, 9, 0)}},
+		{"last-week", at(t, 11, 25, 9, 0), nil},
+	} {
+		stored(t, store, b.id, appointment.StatusReceived, booked.Add(-time.Hour))
+		book(t, store, b.id, booked, b.start, b.moves...)
+	}
+	stored(t, store, "declined", appointment.StatusReceived, now.Add(-7*24*time.Hour), appointment.ActionDecline)
+
+	w := newWorld(t)
+	h := New(digestStore(t, srv), w.outbox, w.composer, profile(t), slog.New(slog.NewJSONHandler(io.Discard, nil)), metrics.New(io.Discard, "Test"))
+	if sent, err := h.Send(context.Background(), now); err != nil || !sent {
+		t.Fatalf("sent %v, %v; want the day sheet", sent, err)
+	}
+	d := w.composer.digests[0]
+	if got, want := daySheetOf(d.Days), []string{"Mon Nov 30: today", "Tue Dec 1: moved-to-tomorrow"}; !slices.Equal(got, want) || len(d.Entries) != 0 {
+		t.Fatalf("day sheet %q with %d open, want %q and none open", got, len(d.Entries), want)
+	}
+
+	var fromTable []appointment.Request
+	for _, day := range d.Days {
+		for _, a := range day.Appointments {
+			whole, err := store.Get(context.Background(), a.Request.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromTable = append(fromTable, whole)
+		}
+	}
+	for _, detail := range []email.StaffDetail{email.StaffDetailFull, email.StaffDetailMinimal} {
+		c, err := email.NewComposer(profile(t), email.Settings{Sender: "appointments@example.com", FrontDesk: []string{"frontdesk@example.com"}, StaffDetail: detail,
+			Links: func(id string, a appointment.Action) string {
+				return "https://api.example.com/manage/" + string(a) + "/" + id
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := c.ComposeDigest(email.Digest{At: now, Days: DaySheet(profile(t), fromTable, now)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.ComposeDigest(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Subject != want.Subject || got.Text != want.Text || got.HTML != want.HTML {
+			t.Errorf("%s: the day sheet from the index differs from the one from the table:\n%s\nwant:\n%s", detail, got.Text, want.Text)
+		}
 	}
 }

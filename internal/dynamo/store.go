@@ -81,24 +81,38 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 // List returns requests with the given status, oldest first, at most limit
 // of them, from the ByStatus index.
 func (s *Store) List(ctx context.Context, status appointment.Status, limit int) ([]appointment.Request, error) {
-	out, err := s.client.Query(ctx, &dynamodb.QueryInput{
-		TableName:                 &s.table,
-		IndexName:                 aws.String(IndexByStatus),
-		KeyConditionExpression:    aws.String("#status = :status"),
-		ExpressionAttributeNames:  map[string]string{"#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":status": str(string(status))},
-		ScanIndexForward:          aws.Bool(true),
-		Limit:                     aws.Int32(int32(limit)),
-	})
-	if err != nil {
-		return nil, unavailable("list requests", err)
-	}
-	requests := make([]appointment.Request, 0, len(out.Items))
-	for _, item := range out.Items {
-		requests = append(requests, requestFromItem(item))
+	// A query answers at most a page (1 MB) at a time, so it is read page
+	// by page until limit requests or the last page: the day sheet reads
+	// every scheduled request, more than one page holds.
+	requests := make([]appointment.Request, 0, min(limit, listPage))
+	var start map[string]types.AttributeValue
+	for len(requests) < limit {
+		out, err := s.client.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &s.table,
+			IndexName:                 aws.String(IndexByStatus),
+			KeyConditionExpression:    aws.String("#status = :status"),
+			ExpressionAttributeNames:  map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":status": str(string(status))},
+			ScanIndexForward:          aws.Bool(true),
+			Limit:                     aws.Int32(int32(min(limit-len(requests), listPage))),
+			ExclusiveStartKey:         start,
+		})
+		if err != nil {
+			return nil, unavailable("list requests", err)
+		}
+		for _, item := range out.Items {
+			requests = append(requests, requestFromItem(item))
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		start = out.LastEvaluatedKey
 	}
 	return requests, nil
 }
+
+// listPage is the most requests List asks for in one query.
+var listPage = 1000
 
 // Create stores r unless it repeats a request still remembered.
 //

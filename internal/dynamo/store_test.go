@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -380,5 +381,37 @@ func TestLegacyStatusTransitions(t *testing.T) {
 	}
 	if got, _ := s.Get(ctx, r.ID); got.Status != appointment.StatusContacted || len(got.History) != 1 || got.History[0].From != appointment.StatusReceived {
 		t.Errorf("after the transition: %+v", got)
+	}
+}
+
+// TestListReadsPageByPage: List reads the index page after page until it
+// has limit requests or the index has no more, as a query answers at most
+// a page at a time; the day sheet reads more scheduled requests than a
+// page holds.
+func TestListReadsPageByPage(t *testing.T) {
+	defer func(n int) { listPage = n }(listPage)
+	listPage = 2
+	tb := newTable(t)
+	s := newStore(tb.client, tb.name, now)
+	var want []string
+	for i := range 5 {
+		r := storetest.Request(fmt.Sprintf("request %d", i), now.Add(time.Duration(i)*time.Minute))
+		if _, err := s.Create(context.Background(), r, dedupe(r, "")); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, r.ID)
+	}
+	for _, tt := range []struct{ limit, want int }{{10, 5}, {5, 5}, {3, 3}, {1, 1}} {
+		got, err := s.List(context.Background(), appointment.StatusReceived, tt.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, r := range got {
+			ids = append(ids, r.ID)
+		}
+		if !slices.Equal(ids, want[:tt.want]) {
+			t.Errorf("List(limit %d) = %v, want %v", tt.limit, ids, want[:tt.want])
+		}
 	}
 }

@@ -39,14 +39,19 @@ func allEmails(t *testing.T) map[string]Message {
 			out[string(kind)+"/"+tc.name] = m
 		}
 	}
-	for _, tc := range transitionCases(t) {
-		c := tc.composer(t)
+	compose := func(name string, c *Composer, kind Kind, r appointment.Request) {
 		c.now = time.Now
-		m, err := c.Compose(tc.kind, tc.request)
+		m, err := c.Compose(kind, r)
 		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
+			t.Fatalf("%s: %v", name, err)
 		}
-		out[tc.name] = m
+		out[name] = m
+	}
+	for _, tc := range transitionCases(t) {
+		compose(tc.name, tc.composer(t), tc.kind, tc.request)
+	}
+	for _, tc := range deskInviteCases(t) {
+		compose(tc.name, tc.composer(t), tc.kind, tc.request)
 	}
 	for _, tc := range digestCases(t) {
 		c := tc.composer(t)

@@ -22,6 +22,10 @@ type Digest struct {
 	At time.Time
 	// Entries are the open requests, in the order the digest lists them.
 	Entries []DigestEntry
+	// Days are the day sheet: today's and the next clinic day's
+	// appointments, and those of any day between, in the order of the
+	// days. A digest made without them has no day sheet.
+	Days []DigestDay
 }
 
 // DigestEntry is one open request in the digest.
@@ -51,6 +55,10 @@ type digestView struct {
 	Open      []digestItem
 	// More says how many open requests are left out, if any.
 	More string
+	// Days are the day sheet's days; none for a digest without one.
+	Days []daySheetDay
+	// Footer says why the email was sent.
+	Footer string
 }
 
 // digestItem is one request as the digest shows it: enough to recognise
@@ -87,7 +95,8 @@ type digestItem struct {
 var digestActions = frontDeskActions
 
 // ComposeDigest renders the morning digest of d for the clinic-wide front
-// desk. It fails on a digest with no entries, since there is nothing to
+// desk: its day sheet, then the open requests. It fails on a digest with
+// neither an open request nor an appointment, since there is nothing to
 // say, or with an entry that is not open.
 //
 // A request whose service or location the clinic profile no longer lists
@@ -99,25 +108,52 @@ func (c *Composer) ComposeDigest(d Digest) (Message, error) {
 	if d.At.IsZero() {
 		return Message{}, errors.New("digest has no time")
 	}
-	if len(d.Entries) == 0 {
-		return Message{}, errors.New("digest has no requests")
+	days, booked, err := c.daySheet(d.Days, d.At)
+	if err != nil {
+		return Message{}, fmt.Errorf("day sheet: %w", err)
+	}
+	if len(d.Entries) == 0 && booked == 0 {
+		return Message{}, errors.New("digest has no requests and no appointments")
 	}
 	v, overdue, err := c.digestItems(d)
 	if err != nil {
 		return Message{}, err
 	}
 	open := len(d.Entries)
-	subject := "Open requests: " + strconv.Itoa(open)
-	if overdue > 0 {
-		subject += fmt.Sprintf(" (%d overdue)", overdue)
+	var parts []string
+	if open > 0 {
+		part := "Open requests: " + strconv.Itoa(open)
+		if overdue > 0 {
+			part += fmt.Sprintf(" (%d overdue)", overdue)
+		}
+		parts = append(parts, part)
 	}
-	v.layoutView = c.layout(subject, "Open appointment requests")
+	if s := c.daySheetSubject(d.Days, d.At); s != "" {
+		parts = append(parts, s)
+	}
+	subject := strings.Join(parts, "; ")
+	v.layoutView = c.layout(subject, digestHeading(open, len(days)))
+	v.Days = days
 	c.digestWords(&v, d.At, open, overdue)
+	if len(days) > 0 {
+		v.Footer = "Sent once a day while requests are open or appointments are booked, by the appointment request form on the " + c.profile.Name + " website."
+	}
 
 	msg := Message{Message: appointment.Message{Kind: DigestKind, From: c.settings.Sender, To: slices.Clone(c.settings.FrontDesk)}, Subject: subject}
 	// No Reply-To: a reply goes to the sender's mailbox, as there is no one
 	// patient to answer.
 	return c.render(msg, DigestKind, v, nil, "")
+}
+
+// digestHeading is the digest's heading: what it is about.
+func digestHeading(open, days int) string {
+	switch {
+	case days == 0:
+		return "Open appointment requests"
+	case open == 0:
+		return "The day sheet"
+	}
+	return "The day sheet and open requests"
 }
 
 // digestItems lists the digest's entries, overdue ones apart, up to
@@ -157,7 +193,11 @@ func (c *Composer) digestItems(d Digest) (digestView, int, error) {
 // its count of the requests left out, for open requests of which overdue
 // are overdue, as at at.
 func (c *Composer) digestWords(v *digestView, at time.Time, open, overdue int) {
+	v.Footer = "Sent once a day while requests are open, by the appointment request form on the " + c.profile.Name + " website."
 	v.Intro = fmt.Sprintf("%s open on %s, oldest first.", count(open, "request is", "requests are"), at.In(c.profile.Zone()).Format(deadlineLayout))
+	if open == 0 {
+		v.Intro = "No appointment requests are open on " + at.In(c.profile.Zone()).Format(deadlineLayout) + "."
+	}
 	switch {
 	case overdue == 1:
 		v.Intro += " 1 is overdue, still not answered by the time the patient was promised, and is listed first."
@@ -172,6 +212,9 @@ func (c *Composer) digestWords(v *digestView, at time.Time, open, overdue int) {
 		v.Intro += " Patients' names and contact details are left out of this email."
 		if c.settings.Links != nil {
 			v.LinksNote = "Open the request to see who made it and how to reach them. Each link opens a page about that request; nothing changes until you press the button there."
+		}
+		if open == 0 && c.settings.Links != nil {
+			v.LinksNote = "Open an appointment to see whose it is. Each link opens a page about that request; nothing changes until you press the button there."
 		}
 	}
 	if more := open - len(v.Overdue) - len(v.Open); more > 0 {
@@ -224,29 +267,47 @@ func (c *Composer) digestItem(r appointment.Request, status appointment.Status, 
 		}
 	}
 
-	if c.settings.Links == nil {
-		return item, nil
-	}
-	if r.ID == "" {
-		return digestItem{}, errors.New("request has no ID for its action links")
-	}
 	actions := digestActions
 	if c.minimal() {
 		actions = minimalFrontDeskActions
 	}
+	var err error
+	if item.Actions, err = c.actionLinks(r.ID, status, actions); err != nil {
+		return digestItem{}, err
+	}
+	return item, nil
+}
+
+// labelledAction is an action with the words of its link.
+type labelledAction = struct {
+	label  string
+	action appointment.Action
+}
+
+// actionLinks makes the links of those of actions that a request in
+// status allows, for the request id; none when the settings give no way
+// to make them.
+func (c *Composer) actionLinks(id string, status appointment.Status, actions []labelledAction) ([]actionLink, error) {
+	if c.settings.Links == nil {
+		return nil, nil
+	}
+	if id == "" {
+		return nil, errors.New("request has no ID for its action links")
+	}
+	var out []actionLink
 	for _, a := range actions {
 		if !a.action.Allows(status) {
 			continue
 		}
-		u := c.settings.Links(r.ID, a.action)
+		u := c.settings.Links(id, a.action)
 		// The link's token is a credential: the error says which link,
 		// never what it holds.
 		if !absoluteURL(u) {
-			return digestItem{}, fmt.Errorf("the %s link is not an absolute http or https URL", a.action)
+			return nil, fmt.Errorf("the %s link is not an absolute http or https URL", a.action)
 		}
-		item.Actions = append(item.Actions, actionLink{Label: a.label, URL: u})
+		out = append(out, actionLink{Label: a.label, URL: u})
 	}
-	return item, nil
+	return out, nil
 }
 
 // lastTransitionTo returns the latest change in history that led to

@@ -27,6 +27,9 @@ type digestCase struct {
 	requests    []appointment.Request
 	wantSubject string
 	noLinks     bool
+	// days is the day sheet, if any; minimal composes in minimal mode.
+	days    func(testing.TB) []DigestDay
+	minimal bool
 }
 
 func digestCases(t testing.TB) []digestCase {
@@ -38,13 +41,46 @@ func digestCases(t testing.TB) []digestCase {
 	return []digestCase{
 		// Overdue first; then a contacted request and one received on
 		// Saturday evening, whose answer is due on Monday afternoon.
-		{"complete", defaultProfile, []appointment.Request{minimalRequest(), contacted, notANameRequest()}, "Open requests: 3 (1 overdue)", false},
-		{"no-links", defaultProfile, []appointment.Request{legacy, contacted, notANameRequest()}, "Open requests: 3 (1 overdue)", true},
+		{"complete", defaultProfile, []appointment.Request{minimalRequest(), contacted, notANameRequest()}, "Open requests: 3 (1 overdue)", false, nil, false},
+		{"no-links", defaultProfile, []appointment.Request{legacy, contacted, notANameRequest()}, "Open requests: 3 (1 overdue)", true, nil, false},
 		// A site with its own front desk: the digest still goes to the
 		// clinic-wide one, who sees every site's requests.
-		{"location", twoSiteProfile, []appointment.Request{minimalRequest(), completeRequest(), northRequest()}, "Open requests: 3 (2 overdue)", false},
-		{"none-overdue", defaultProfile, []appointment.Request{contacted, notANameRequest()}, "Open requests: 2", false},
+		{"location", twoSiteProfile, []appointment.Request{minimalRequest(), completeRequest(), northRequest()}, "Open requests: 3 (2 overdue)", false, nil, false},
+		{"none-overdue", defaultProfile, []appointment.Request{contacted, notANameRequest()}, "Open requests: 2", false, nil, false},
+		// The day sheet beside an open request: today's appointments, and
+		// none yet on the next clinic day.
+		{"daysheet", defaultProfile, []appointment.Request{minimalRequest()}, "Open requests: 1 (1 overdue); 2 appointments today", false, daySheet, false},
+		// The day sheet alone, in minimal mode: references, no names.
+		{"daysheet-minimal", defaultProfile, nil, "2 appointments today, 1 on Tuesday", false, daySheetBothDays, true},
 	}
+}
+
+// daySheetStart is 9:00 AM MST on the digest's day.
+var daySheetStart = time.Date(2026, 11, 30, 16, 0, 0, 0, time.UTC)
+
+// booked is r scheduled at start for 45 minutes with the clinician.
+func booked(t testing.TB, r appointment.Request, start time.Time, clinician string) DigestAppointment {
+	b := &appointment.Booking{Start: start, Length: 45 * time.Minute, Clinician: clinician}
+	r = apply(t, r, scheduledAt, appointment.Command{Action: appointment.ActionSchedule, Booking: b, OutsideHours: true})
+	return DigestAppointment{Request: r, Booking: *r.Booking}
+}
+
+// daySheet has two appointments today and none on Tuesday.
+func daySheet(t testing.TB) []DigestDay {
+	return []DigestDay{
+		{Day: daySheetStart.Add(-16 * time.Hour).Add(7 * time.Hour), Appointments: []DigestAppointment{
+			booked(t, completeRequest(), daySheetStart, "Dr. Sam Ortiz, DPT"),
+			booked(t, notANameRequest(), daySheetStart.Add(5*time.Hour+30*time.Minute), ""),
+		}},
+		{Day: daySheetStart.Add(8 * time.Hour).Add(7 * time.Hour)},
+	}
+}
+
+// daySheetBothDays has two appointments today and one on Tuesday.
+func daySheetBothDays(t testing.TB) []DigestDay {
+	days := daySheet(t)
+	days[1].Appointments = []DigestAppointment{booked(t, minimalRequest(), daySheetStart.Add(24*time.Hour), "Dr. Sam Ortiz, DPT")}
+	return days
 }
 
 func (tc digestCase) composer(t testing.TB) *Composer {
@@ -52,6 +88,9 @@ func (tc digestCase) composer(t testing.TB) *Composer {
 	s := Settings{Sender: testSender, FrontDesk: testFrontDesk, Links: testLinks}
 	if tc.noLinks {
 		s.Links = nil
+	}
+	if tc.minimal {
+		s.StaffDetail = StaffDetailMinimal
 	}
 	return newTestComposerWith(t, tc.profile(t), s)
 }
@@ -61,6 +100,9 @@ func (tc digestCase) digest(t testing.TB) Digest {
 	d := Digest{At: digestAt}
 	for _, r := range tc.requests {
 		d.Entries = append(d.Entries, DigestEntry{Request: r, Overdue: r.Overdue(p, digestAt)})
+	}
+	if tc.days != nil {
+		d.Days = tc.days(t)
 	}
 	return d
 }

@@ -2,8 +2,10 @@
 // confirmation the patient receives and the notification that tells the
 // front desk whom to call back, then one for each change of status that
 // someone must hear about (the booking, the decline, the cancellation and
-// the front desk's notice of it). One email is about no single request:
-// the front desk's morning digest of the requests still open.
+// the front desk's notice of it, and the front desk's copy of each
+// booking's invitation). One email is about no single request: the front
+// desk's morning digest of the day's appointments and the requests still
+// open.
 //
 // Each email is a complete MIME message, ready for SES's raw sending: a
 // multipart/alternative body with a plain-text part and an HTML part, both
@@ -283,6 +285,7 @@ var templates = map[Kind]string{
 	appointment.EmailCancelled:    "cancelled",
 	appointment.EmailCancelNotice: "cancelnotice",
 	appointment.EmailBounceNotice: "frontdesk",
+	appointment.EmailDeskInvite:   "deskinvite",
 	DigestKind:                    "digest",
 }
 
@@ -326,7 +329,11 @@ func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 	}
 	msg.Subject = v.subject
 	if v.method != "" {
-		if msg.Calendar, err = c.invitation(v.method, r, in.location, tr); err != nil {
+		var desk *calendar.DeskCopy
+		if v.deskCopy {
+			desk = &calendar.DeskCopy{Attendees: msg.To, PatientName: !c.minimal()}
+		}
+		if msg.Calendar, err = c.invitation(v.method, r, in.location, tr, desk); err != nil {
 			return Message{}, fmt.Errorf("%s calendar invitation: %w", base, err)
 		}
 	}
@@ -397,6 +404,8 @@ type emailView struct {
 	// noReply says the email has no Reply-To, so that a reply goes to the
 	// sender's mailbox.
 	noReply bool
+	// deskCopy says the invitation is the front desk's copy.
+	deskCopy bool
 }
 
 // view words the email of base kind about the request of in; index and
@@ -430,13 +439,16 @@ func (c *Composer) view(base Kind, in requestParts, index int, tr *appointment.T
 	case appointment.EmailCancelNotice:
 		subject := fmt.Sprintf("Cancelled by the patient: %s, %s", r.Reference, in.service.Label)
 		return emailView{subject: subject, data: c.cancelNoticeView(r, in.patientAddress, d, tr, subject)}
+	case appointment.EmailDeskInvite:
+		return c.deskInvite(in, index, tr)
 	}
 	return emailView{}
 }
 
 // invitation builds the calendar invitation, with the given method, for
-// the booking of transition tr of request r at location l.
-func (c *Composer) invitation(method calendar.Method, r appointment.Request, l clinic.Location, tr *appointment.Transition) ([]byte, error) {
+// the booking of transition tr of request r at location l: the patient's,
+// or the front desk's copy when desk is set.
+func (c *Composer) invitation(method calendar.Method, r appointment.Request, l clinic.Location, tr *appointment.Transition, desk *calendar.DeskCopy) ([]byte, error) {
 	// The invitation names the location by ID; a request from a
 	// single-site clinic may leave it out, and means that site.
 	r.Location = l.ID
@@ -447,6 +459,7 @@ func (c *Composer) invitation(method calendar.Method, r appointment.Request, l c
 		Booking:   *tr.Booking,
 		Organizer: c.settings.Sender,
 		Stamp:     c.now(),
+		Desk:      desk,
 	})
 }
 

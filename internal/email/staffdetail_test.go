@@ -23,7 +23,8 @@ func minimalStaffComposer(t testing.TB) *Composer {
 }
 
 // staffMinimalMessages renders every kind of email to the front desk in
-// minimal mode, for r, its cancellation and a digest listing it.
+// minimal mode, for r, its cancellation, the front desk's copy of its
+// invitation, a digest listing it and a day sheet with its appointment.
 func staffMinimalMessages(t *testing.T, r appointment.Request) map[string]Message {
 	t.Helper()
 	c := minimalStaffComposer(t)
@@ -42,6 +43,16 @@ func staffMinimalMessages(t *testing.T, r appointment.Request) map[string]Messag
 		t.Fatal(err)
 	}
 	if out["cancelnotice"], err = c.Compose(appointment.TransitionEmail(appointment.EmailCancelNotice, len(cancelled.History)-1), cancelled); err != nil {
+		t.Fatal(err)
+	}
+	if out["deskinvite"], err = c.Compose(appointment.TransitionEmail(appointment.EmailDeskInvite, len(scheduled.History)-1), scheduled); err != nil {
+		t.Fatal(err)
+	}
+	b := *scheduled.Booking
+	day := time.Date(b.Start.Year(), b.Start.Month(), b.Start.Day(), 0, 0, 0, 0, denver(t))
+	if out["daysheet"], err = c.ComposeDigest(Digest{At: day.Add(8 * time.Hour), Days: []DigestDay{
+		{Day: day, Appointments: []DigestAppointment{{Request: scheduled, Booking: b}}},
+	}}); err != nil {
 		t.Fatal(err)
 	}
 	p := defaultProfile(t)
@@ -87,9 +98,16 @@ func TestComposeStaffMinimalLeavesOutPatient(t *testing.T) {
 			{"text part", msg.Text},
 			{"HTML part", msg.HTML},
 			{"body", string(body)},
+			{"invitation", string(msg.Calendar)},
 		} {
+			// An invitation's organizer and attendees are the clinic's
+			// own addresses, written as mailto: URIs; only those may be.
+			text := part.text
+			for _, a := range append([]string{testSender}, testFrontDesk...) {
+				text = strings.ReplaceAll(text, "mailto:"+a, "")
+			}
 			for _, s := range sentinels {
-				if strings.Contains(part.text, s) {
+				if strings.Contains(text, s) {
 					t.Errorf("%s: the %s contains %q", name, part.where, s)
 				}
 			}

@@ -39,6 +39,8 @@ func transitionOf(kind Kind, r appointment.Request) (Kind, int, *appointment.Tra
 		fits = t.Action == appointment.ActionCancel
 	case appointment.EmailDeclined:
 		fits = t.Action == appointment.ActionDecline
+	case appointment.EmailDeskInvite:
+		fits = t.Booking != nil && (t.To == appointment.StatusScheduled || t.To == appointment.StatusCancelled)
 	}
 	if !fits {
 		return "", 0, nil, fmt.Errorf("%s email: transition %d (%s) is not one it is about", base, i, t.Action)
@@ -57,6 +59,7 @@ var actionsIn = map[Kind][]appointment.Action{
 	appointment.EmailBounceNotice: {appointment.ActionContact, appointment.ActionSchedule, appointment.ActionDecline},
 	Patient:                       {appointment.ActionCancel},
 	appointment.EmailBooking:      {appointment.ActionCancel},
+	appointment.EmailDeskInvite:   {appointment.ActionReschedule},
 }
 
 // links returns the action links the kind of email carries, by action;

@@ -127,8 +127,9 @@ func TestConfirmationCapNotSpentOnThrottling(t *testing.T) {
 // TestEveryPatientEmailCountsTowardTheCap: the cap counts every email to
 // a patient, not only confirmations: a booking, a move, a cancellation
 // past the cap is recorded as failed and counted, while the front desk's
-// notice of the cancel still goes. A reschedule link must not mail a
-// patient without limit.
+// notice of the cancel and its copies of the invitation still go, and
+// count for nothing. A reschedule link must not mail a patient without
+// limit.
 func TestEveryPatientEmailCountsTowardTheCap(t *testing.T) {
 	f := newFixture()
 	f.h.CapConfirmations(&memoryCounter{}, 2, time.Hour)
@@ -160,6 +161,9 @@ func TestEveryPatientEmailCountsTowardTheCap(t *testing.T) {
 		appointment.TransitionEmail(appointment.EmailBooking, 1):      ReasonHourlyCap,
 		appointment.TransitionEmail(appointment.EmailCancelled, 2):    ReasonHourlyCap,
 		appointment.TransitionEmail(appointment.EmailCancelNotice, 2): string(appointment.DeliverySent),
+		appointment.TransitionEmail(appointment.EmailDeskInvite, 0):   string(appointment.DeliverySent),
+		appointment.TransitionEmail(appointment.EmailDeskInvite, 1):   string(appointment.DeliverySent),
+		appointment.TransitionEmail(appointment.EmailDeskInvite, 2):   string(appointment.DeliverySent),
 	}
 	for kind, state := range want {
 		d := f.deliveries.state("a", kind)

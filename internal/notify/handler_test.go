@@ -259,32 +259,34 @@ func TestTransitionsSendTheirEmails(t *testing.T) {
 		{Action: appointment.ActionSchedule, To: appointment.StatusScheduled, At: at, Booking: booked},
 	}
 	change := appointment.Change{Event: appointment.ChangeModified, Before: &before, After: &after}
-	if !f.h.Deliver(context.Background(), change) || f.sender.count() != 1 {
-		t.Fatalf("scheduling sent %d emails, want the booking", f.sender.count())
+	if !f.h.Deliver(context.Background(), change) || f.sender.count() != 2 {
+		t.Fatalf("scheduling sent %d emails, want the booking and the front desk's copy", f.sender.count())
 	}
-	if d := f.deliveries.state("c", appointment.TransitionEmail(appointment.EmailBooking, 1)); d.State != appointment.DeliverySent {
-		t.Errorf("booking-1 = %+v", d)
+	for _, k := range []appointment.EmailKind{appointment.EmailBooking, appointment.EmailDeskInvite} {
+		if d := f.deliveries.state("c", appointment.TransitionEmail(k, 1)); d.State != appointment.DeliverySent {
+			t.Errorf("%s-1 = %+v", k, d)
+		}
 	}
 	// Handed over again, it sends nothing more.
-	if !f.h.Deliver(context.Background(), change) || f.sender.count() != 1 {
+	if !f.h.Deliver(context.Background(), change) || f.sender.count() != 2 {
 		t.Errorf("redelivery: %d sent", f.sender.count())
 	}
-	// The patient cancels the booking: the front desk is told, and the
-	// patient's calendar gets the cancellation.
+	// The patient cancels the booking: the front desk is told, and both
+	// the patient's calendar and the clinic's get the cancellation.
 	cancelled := after
 	cancelled.Status = appointment.StatusCancelled
 	cancelled.History = append(append([]appointment.Transition(nil), after.History...),
 		appointment.Transition{Action: appointment.ActionCancel, To: appointment.StatusCancelled, At: at, Booking: booked})
-	if !f.h.Deliver(context.Background(), appointment.Change{Event: appointment.ChangeModified, Before: &after, After: &cancelled}) || f.sender.count() != 3 {
-		t.Fatalf("cancelling sent %d emails in all, want 3", f.sender.count())
+	if !f.h.Deliver(context.Background(), appointment.Change{Event: appointment.ChangeModified, Before: &after, After: &cancelled}) || f.sender.count() != 5 {
+		t.Fatalf("cancelling sent %d emails in all, want 5", f.sender.count())
 	}
-	for _, k := range []appointment.EmailKind{appointment.EmailCancelNotice, appointment.EmailCancelled} {
+	for _, k := range []appointment.EmailKind{appointment.EmailCancelNotice, appointment.EmailCancelled, appointment.EmailDeskInvite} {
 		if d := f.deliveries.state("c", appointment.TransitionEmail(k, 2)); d.State != appointment.DeliverySent {
 			t.Errorf("%s-2 = %+v", k, d)
 		}
 	}
 	// A change that only recorded an email, history unchanged, sends none.
-	if !f.h.Deliver(context.Background(), appointment.Change{Event: appointment.ChangeModified, Before: &cancelled, After: &cancelled}) || f.sender.count() != 3 {
+	if !f.h.Deliver(context.Background(), appointment.Change{Event: appointment.ChangeModified, Before: &cancelled, After: &cancelled}) || f.sender.count() != 5 {
 		t.Errorf("a bookkeeping change sent emails: %d in all", f.sender.count())
 	}
 }

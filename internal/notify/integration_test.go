@@ -377,8 +377,9 @@ func TestConfirmationCapThroughDynamoDB(t *testing.T) {
 // TestTransitionEmailsThroughMoto: each transition written by the real
 // store reaches the handler through moto's stream and sends its emails,
 // exactly once though the stream hands every record over twice: the
-// booking with its invitation, then on the patient's cancel, the front
-// desk's notice and the calendar's cancellation.
+// booking with its invitation and the front desk's copy of it, then on
+// the patient's cancel, the front desk's notice and the cancellations of
+// the patient's calendar and of the clinic's.
 func TestTransitionEmailsThroughMoto(t *testing.T) {
 	w := newWorld(t)
 	h := w.handler(t, sender, nil)
@@ -429,8 +430,10 @@ func TestTransitionEmailsThroughMoto(t *testing.T) {
 		"morgan@example.com: We received your appointment request",
 		frontDesk + ": New appointment request " + r.Reference,
 		"morgan@example.com: Your appointment is booked",
+		frontDesk + ": Booked: " + r.Reference,
 		frontDesk + ": Cancelled by the patient: " + r.Reference,
 		"morgan@example.com: Your appointment on",
+		frontDesk + ": Cancelled: " + r.Reference,
 	}
 	if len(subjects) != len(want) {
 		t.Fatalf("emails sent:\n%s\nwant %d", strings.Join(subjects, "\n"), len(want))
@@ -440,20 +443,25 @@ func TestTransitionEmailsThroughMoto(t *testing.T) {
 			t.Errorf("email %d = %q, want it to start %q", i, subjects[i], w)
 		}
 	}
-	var booked, cancelled string
+	var booked, cancelled, deskBooked, deskCancelled string
 	for s, m := range methods {
 		switch {
 		case strings.HasPrefix(s, "Your appointment is booked"):
 			booked = m
 		case strings.HasSuffix(s, "is cancelled"):
 			cancelled = m
+		case strings.HasPrefix(s, "Booked: "):
+			deskBooked = m
+		case strings.HasPrefix(s, "Cancelled: "):
+			deskCancelled = m
 		}
 	}
-	if booked != "REQUEST" || cancelled != "CANCEL" {
-		t.Errorf("invitation methods: booking %q, cancellation %q", booked, cancelled)
+	if booked != "REQUEST" || cancelled != "CANCEL" || deskBooked != "REQUEST" || deskCancelled != "CANCEL" {
+		t.Errorf("invitation methods: booking %q, cancellation %q; the front desk's copies %q, %q", booked, cancelled, deskBooked, deskCancelled)
 	}
 	got, _ := w.store.Get(ctx, r.ID)
-	for _, k := range []appointment.EmailKind{appointment.TransitionEmail(appointment.EmailBooking, 1), appointment.TransitionEmail(appointment.EmailCancelNotice, 2), appointment.TransitionEmail(appointment.EmailCancelled, 2)} {
+	for _, k := range []appointment.EmailKind{appointment.TransitionEmail(appointment.EmailBooking, 1), appointment.TransitionEmail(appointment.EmailDeskInvite, 1),
+		appointment.TransitionEmail(appointment.EmailCancelNotice, 2), appointment.TransitionEmail(appointment.EmailCancelled, 2), appointment.TransitionEmail(appointment.EmailDeskInvite, 2)} {
 		if got.Deliveries[k].State != appointment.DeliverySent {
 			t.Errorf("%s = %+v", k, got.Deliveries[k])
 		}

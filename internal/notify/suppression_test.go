@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/email"
@@ -69,5 +70,30 @@ func TestSuppressionCoversTheMailbox(t *testing.T) {
 		if d := f.deliveries.state(id, email.FrontDesk); d.State != appointment.DeliverySent {
 			t.Errorf("%s: the front desk's email %+v, want sent", tt.addr, d)
 		}
+	}
+}
+
+// TestDeskCopyIgnoresThePatientsComplaint: a patient whose mailbox
+// complained gets no booking email, but the front desk's copy of the
+// invitation still goes, since it is not addressed to the patient.
+func TestDeskCopyIgnoresThePatientsComplaint(t *testing.T) {
+	key := []byte("suppression-test-key")
+	list := &memorySuppressions{keys: map[string]bool{appointment.SuppressionKey(key, "victim@example.com"): true}}
+	f := newFixture()
+	f.h.CheckSuppressions(list, key)
+	before := appointment.Request{ID: "a", Reference: "REF-a", Email: "victim@example.com", FirstName: "Pat", Status: appointment.StatusReceived}
+	after, _, err := before.Apply(appointment.Command{Action: appointment.ActionSchedule, Audience: appointment.AudienceFrontDesk,
+		Booking: &appointment.Booking{Start: f.clock.Add(72 * time.Hour), Length: time.Hour}}, f.clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.h.Deliver(context.Background(), appointment.Change{Event: appointment.ChangeModified, Before: &before, After: &after}) {
+		t.Fatal("delivery not settled")
+	}
+	if d := f.deliveries.state("a", appointment.TransitionEmail(appointment.EmailBooking, 0)); d.State != appointment.DeliveryFailed || d.Reason != appointment.ReasonComplaint {
+		t.Errorf("booking %+v, want failed for the complaint", d)
+	}
+	if d := f.deliveries.state("a", appointment.TransitionEmail(appointment.EmailDeskInvite, 0)); d.State != appointment.DeliverySent {
+		t.Errorf("the front desk's copy %+v, want sent", d)
 	}
 }

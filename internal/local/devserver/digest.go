@@ -14,7 +14,7 @@ import (
 // the query cannot put text of its own on the page.
 var digestNotices = map[string]string{
 	"sent":    "The digest of open requests was sent; it is in the outbox.",
-	"skipped": "No digest was sent: no request is open, or today's digest went out already (it goes once a day, as on AWS). The server's log says which.",
+	"skipped": "No digest was sent: no request is open and no appointment is on the day sheet, or today's digest went out already (it goes once a day, as on AWS). The server's log says which.",
 	"failed":  "The digest could not be sent; the server's log says why.",
 }
 

@@ -383,9 +383,10 @@ func TestEmailLinksWorkLocally(t *testing.T) {
 	post(links["cancel"], url.Values{})
 	waitFor(t, "the cancel notice and the cancellation", func() bool {
 		outbox := get(t, ts.URL+"/_dev/outbox")
-		return strings.Contains(outbox, "Cancelled by the patient: "+receipt["reference"]) && strings.Contains(outbox, "is cancelled")
+		return strings.Contains(outbox, "Cancelled by the patient: "+receipt["reference"]) && strings.Contains(outbox, "is cancelled") &&
+			strings.Contains(outbox, "Cancelled: "+receipt["reference"]+",")
 	})
-	if n := strings.Count(get(t, ts.URL+"/_dev/outbox"), "<article"); n != 5 {
-		t.Errorf("the outbox holds %d emails, want 5: confirmation, notification, booking, cancel notice, cancellation", n)
+	if n := strings.Count(get(t, ts.URL+"/_dev/outbox"), "<article"); n != 7 {
+		t.Errorf("the outbox holds %d emails, want 7: confirmation, notification, booking and the front desk's copy, cancel notice, cancellation and the copy's", n)
 	}
 }

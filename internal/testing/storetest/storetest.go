@@ -53,6 +53,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("ReleaseEmail", func(t *testing.T) { testReleaseEmail(t, open) })
 	t.Run("ClaimEmailOfMissingRequest", func(t *testing.T) { testClaimEmailOfMissingRequest(t, open) })
 	t.Run("List", func(t *testing.T) { testList(t, open) })
+	t.Run("ListScheduled", func(t *testing.T) { testListScheduled(t, open) })
 	t.Run("Transition", func(t *testing.T) { testTransition(t, open) })
 	t.Run("ConcurrentTransitions", func(t *testing.T) { testConcurrentTransitions(t, open) })
 	t.Run("Feedback", func(t *testing.T) { testFeedback(t, open) })
@@ -401,6 +402,68 @@ func testList(t *testing.T, open Open) {
 	}
 	if got, _ := s.List(context.Background(), appointment.StatusReceived, 2); len(got) != 2 {
 		t.Errorf("List(limit 2) = %d requests", len(got))
+	}
+}
+
+// testListScheduled: the scheduled requests by status, oldest first, each
+// with the bookings of its history, the latest of which is its current
+// booking (what the digest's day sheet reads; the status index holds the
+// history, not the booking), and a rescheduled request once.
+func testListScheduled(t *testing.T, open Open) {
+	c := &clock{t: T0}
+	s := open(t, c.now)
+	ctx := context.Background()
+	var want []string
+	for i := range 3 {
+		at := T0.Add(time.Duration(i) * time.Minute)
+		c.set(at)
+		r := Request(fmt.Sprintf("request %d", i), at)
+		if _, err := s.Create(ctx, r, dedupe(r, "")); err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			continue // left received
+		}
+		actions := []appointment.Action{appointment.ActionSchedule}
+		if i == 0 {
+			actions = append(actions, appointment.ActionReschedule)
+		}
+		for j, a := range actions {
+			before, err := s.Get(ctx, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := &appointment.Booking{Start: T0.Add(time.Duration(48+j) * time.Hour), Length: time.Hour, Clinician: "Dr. Sam Ortiz"}
+			after, _, err := before.Apply(appointment.Command{Action: a, Audience: a.Audience(), Booking: b, OutsideHours: true}, at.Add(time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Transition(ctx, before, after); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want = append(want, fmt.Sprintf("%s at %s", r.ID, T0.Add(time.Duration(48+len(actions)-1)*time.Hour).Format(time.RFC3339)))
+	}
+	got, err := s.List(ctx, appointment.StatusScheduled, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	for _, r := range got {
+		var latest *appointment.Booking
+		for _, tr := range r.History {
+			if tr.Booking != nil {
+				latest = tr.Booking
+			}
+		}
+		if latest == nil || latest.Clinician != "Dr. Sam Ortiz" || latest.Length != time.Hour {
+			t.Errorf("List(scheduled): %s has no booking in its history: %+v", r.ID, r.History)
+			continue
+		}
+		listed = append(listed, fmt.Sprintf("%s at %s", r.ID, latest.Start.UTC().Format(time.RFC3339)))
+	}
+	if fmt.Sprint(listed) != fmt.Sprint(want) {
+		t.Errorf("List(scheduled) = %v, want %v (oldest first, at their latest booking)", listed, want)
 	}
 }
 
