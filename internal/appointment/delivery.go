@@ -112,6 +112,9 @@ func TransitionEmails(t Transition) []EmailKind {
 			return []EmailKind{EmailCancelNotice, EmailCancelled}
 		}
 		return []EmailKind{EmailCancelNotice}
+	case ActionCancelBooking:
+		// The front desk cancelled: only the patient needs telling.
+		return []EmailKind{EmailCancelled}
 	}
 	return nil
 }

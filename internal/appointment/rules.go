@@ -24,9 +24,10 @@ const (
 
 // deskFields lists the fields of each action's form; the others have none.
 var deskFields = map[Action][]string{
-	ActionSchedule:   {DeskFieldDate, DeskFieldTime, DeskFieldMinutes, DeskFieldOutsideHours, DeskFieldClinician, DeskFieldNote},
-	ActionReschedule: {DeskFieldDate, DeskFieldTime, DeskFieldMinutes, DeskFieldOutsideHours, DeskFieldClinician, DeskFieldNote},
-	ActionDecline:    {DeskFieldMessage},
+	ActionSchedule:      {DeskFieldDate, DeskFieldTime, DeskFieldMinutes, DeskFieldOutsideHours, DeskFieldClinician, DeskFieldNote},
+	ActionReschedule:    {DeskFieldDate, DeskFieldTime, DeskFieldMinutes, DeskFieldOutsideHours, DeskFieldClinician, DeskFieldNote},
+	ActionDecline:       {DeskFieldMessage},
+	ActionCancelBooking: {DeskFieldMessage},
 }
 
 // deskLabels name the fields in messages; deskErrorFields are the names
@@ -147,7 +148,7 @@ func (rules Rules) Command(a Action, audience Audience, f DeskForm, now time.Tim
 			problems = append(problems, rules.bookingProblems(checked, cmd.OutsideHours, now)...)
 		}
 		cmd.Booking = b
-	case ActionDecline:
+	case ActionDecline, ActionCancelBooking:
 		cmd.Message = value(DeskFieldMessage)
 	}
 	if len(problems) > 0 {
