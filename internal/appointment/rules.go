@@ -109,12 +109,17 @@ func (rules Rules) Command(a Action, audience Audience, f DeskForm, now time.Tim
 	case ActionSchedule, ActionReschedule:
 		b := &Booking{Clinician: value(DeskFieldClinician), Note: value(DeskFieldNote)}
 		day, dayErr := time.Parse("2006-01-02", strings.TrimSpace(value(DeskFieldDate)))
-		if dayErr != nil && !repeated[DeskFieldDate] {
-			fail(DeskFieldDate, CodeInvalid, "Enter the date as YYYY-MM-DD.")
+		// The words follow the date picker, which shows the date in the
+		// browser's own format and sends it as YYYY-MM-DD: a format the
+		// picker does not show would only confuse.
+		if dayErr != nil && !repeated[DeskFieldDate] && strings.TrimSpace(value(DeskFieldDate)) == "" {
+			fail(DeskFieldDate, CodeRequired, "Enter the appointment's date, or pick it from the calendar.")
+		} else if dayErr != nil && !repeated[DeskFieldDate] {
+			fail(DeskFieldDate, CodeInvalid, "That date could not be read; pick it from the calendar.")
 		}
 		clock, clockErr := time.Parse("15:04", strings.TrimSpace(value(DeskFieldTime)))
 		if clockErr != nil && !repeated[DeskFieldTime] {
-			fail(DeskFieldTime, CodeInvalid, "Enter the time of day, such as 09:30 or 14:00.")
+			fail(DeskFieldTime, CodeInvalid, "Enter the time of day, such as 9:30 AM, or pick it from the list.")
 		}
 		minutes, minutesErr := strconv.Atoi(strings.TrimSpace(value(DeskFieldMinutes)))
 		if minutesErr != nil && !repeated[DeskFieldMinutes] {

@@ -99,8 +99,8 @@ type formData struct {
 	Min, Max string
 	// Zone names the clinic's time zone on the date in the form, as its
 	// clocks show it then ("MST" or "MDT"), since the time is read there.
-	Zone string
-	Confirm  string
+	Zone    string
+	Confirm string
 }
 
 // Problem returns the message for one field, for the template.

@@ -462,6 +462,23 @@ func testTransition(t *testing.T, open Open) {
 	if booked, err := s.List(ctx, appointment.StatusScheduled, 10); err != nil || len(booked) != 1 || booked[0].ID != r.ID {
 		t.Errorf("List(scheduled) = %d, %v; want the request", len(booked), err)
 	}
+	// Once the appointment has begun, the front desk records a no-show:
+	// the status index lists the request under its new status only.
+	noShow, _, err := got.Apply(appointment.Command{Action: appointment.ActionNoShow, Audience: appointment.AudienceFrontDesk}, booking.Start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Transition(ctx, got, noShow); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(ctx, r.ID); err != nil || got.Status != appointment.StatusNoShow || len(got.History) != 3 || got.History[2].To != appointment.StatusNoShow {
+		t.Errorf("after the no-show: %+v, %v", got, err)
+	}
+	for status, want := range map[appointment.Status]int{appointment.StatusScheduled: 0, appointment.StatusNoShow: 1, appointment.StatusAttended: 0} {
+		if list, err := s.List(ctx, status, 10); err != nil || len(list) != want {
+			t.Errorf("List(%s) = %d, %v; want %d", status, len(list), err, want)
+		}
+	}
 	missing := before
 	missing.ID = "nosuchrequestnosuchrequest"
 	if err := s.Transition(ctx, missing, contacted); !errors.Is(err, appointment.ErrNotFound) {
