@@ -1,6 +1,7 @@
 package manage
 
 import (
+	"context"
 	"html"
 	"net/http"
 	"net/url"
@@ -186,7 +187,7 @@ func TestContactLinks(t *testing.T) {
 	// html/template writes the plus sign as a character reference.
 	page := html.UnescapeString(f.do(t, http.MethodGet, f.h.Link(f.r.ID, appointment.ActionContact, f.now), nil).Body)
 	for _, want := range []string{
-		`<a href="tel:` + f.r.Phone + `;ext=` + f.r.PhoneExtension + `">`,
+		`<a href="tel:` + f.r.Phone + `;ext=` + f.r.PhoneExtension + `">(303) 555-0142 ext. 12</a>`,
 		`<a href="mailto:` + f.r.Email + `">` + f.r.Email + `</a>`,
 		`Questions? Call <a href="tel:+13035550187">`,
 	} {
@@ -198,6 +199,28 @@ func TestContactLinks(t *testing.T) {
 	if !strings.Contains(patient, `<a href="tel:+13035550187">`) {
 		t.Errorf("the patient's page lacks the clinic's tel: link:\n%s", patient)
 	}
+}
+
+// TestPhoneOfAnOlderRequest: a request stored before its number's national
+// form was kept shows the number as stored, still a tel: link.
+func TestPhoneOfAnOlderRequest(t *testing.T) {
+	f := newFixture(t)
+	older := f.r
+	older.PhoneText = ""
+	f.h.store = staticStore{older}
+	page := html.UnescapeString(f.do(t, http.MethodGet, f.h.Link(f.r.ID, appointment.ActionContact, f.now), nil).Body)
+	if want := `<a href="tel:+13035550142;ext=12">+13035550142 ext. 12</a>`; !strings.Contains(page, want) {
+		t.Errorf("the page lacks %q:\n%s", want, page)
+	}
+}
+
+// staticStore holds one request, as it was stored.
+type staticStore struct{ r appointment.Request }
+
+func (s staticStore) Get(context.Context, string) (appointment.Request, error) { return s.r, nil }
+
+func (s staticStore) Transition(context.Context, appointment.Request, appointment.Request) error {
+	return appointment.ErrConflict
 }
 
 // TestScheduleFormNamesTheZone: the time field names the clinic's zone as

@@ -328,9 +328,14 @@ func (h *Handler) rows(r appointment.Request, staff bool) []row {
 	if !staff {
 		return rows
 	}
-	phone := r.Phone
-	if r.PhoneExtension != "" {
-		phone += " ext. " + r.PhoneExtension
+	// The national form written at submission, as the emails show it;
+	// E.164 for a request stored before it was.
+	phone := r.PhoneText
+	if phone == "" {
+		phone = r.Phone
+		if r.PhoneExtension != "" {
+			phone += " ext. " + r.PhoneExtension
+		}
 	}
 	dial := r.Phone
 	if ext := appointment.DialString(r.PhoneExtension); ext != "" {

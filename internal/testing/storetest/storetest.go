@@ -64,7 +64,7 @@ func Request(reason string, at time.Time) appointment.Request {
 	yes := true
 	r := appointment.Request{
 		FirstName: "Jordan", LastName: "Rivera", Email: "jordan@example.com", Phone: "+13035550142",
-		PhoneExtension: "12", Service: "dry-needling", Location: "main", PreferredDays: []string{"mon", "wed"},
+		PhoneExtension: "12", PhoneText: "(303) 555-0142 ext. 12", Service: "dry-needling", Location: "main", PreferredDays: []string{"mon", "wed"},
 		PreferredTimes: []string{"morning"}, NewPatient: &yes, ContactMethod: "phone",
 		Reason: reason, Status: appointment.StatusReceived,
 	}
@@ -109,7 +109,7 @@ func testCreateAndGet(t *testing.T, open Open) {
 		t.Fatal(err)
 	}
 	if got.ID != r.ID || got.Reference != r.Reference || got.Fingerprint() != r.Fingerprint() ||
-		!got.CreatedAt.Equal(r.CreatedAt) || got.Status != appointment.StatusReceived || got.PhoneExtension != "12" {
+		!got.CreatedAt.Equal(r.CreatedAt) || got.Status != appointment.StatusReceived || got.PhoneExtension != "12" || got.PhoneText != r.PhoneText {
 		t.Errorf("Get() = %+v, want %+v", got, r)
 	}
 	if _, err := s.Get(context.Background(), "missing"); !errors.Is(err, appointment.ErrNotFound) {
