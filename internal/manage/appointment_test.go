@@ -48,12 +48,20 @@ func TestCancelBooking(t *testing.T) {
 	if !strings.Contains(done.Body, "Done. Cancelled by the front desk on ") || !strings.Contains(done.Body, "Message to the patient: “Dr. Kim is ill that day.\nCall us to book again.”") {
 		t.Errorf("the page after the cancel:\n%s", done.Body)
 	}
-	again := f.do(t, http.MethodPost, link, url.Values{"message": {"again"}})
-	if again.StatusCode != http.StatusOK || !strings.Contains(again.Body, "This can no longer be done. Cancelled by the front desk") {
-		t.Errorf("a second use: %d\n%s", again.StatusCode, again.Body)
+	// A second use says what happened, and records nothing.
+	f.wantPost(t, link, url.Values{"message": {"again"}}, http.StatusOK, "This can no longer be done. Cancelled by the front desk", 2)
+}
+
+// wantPost posts form to link and checks that the answer has the status
+// and says want, and that the request then has changes changes recorded.
+func (f *fixture) wantPost(t *testing.T, link string, form url.Values, status int, want string, changes int) {
+	t.Helper()
+	resp := f.do(t, http.MethodPost, link, form)
+	if resp.StatusCode != status || !strings.Contains(resp.Body, want) {
+		t.Errorf("POST: %d, want %d with %q\n%s", resp.StatusCode, status, want, resp.Body)
 	}
-	if r := f.stored(t); len(r.History) != 2 {
-		t.Errorf("a second use recorded %d changes", len(r.History))
+	if r := f.stored(t); len(r.History) != changes {
+		t.Errorf("after the POST the request has %d changes, want %d", len(r.History), changes)
 	}
 }
 
