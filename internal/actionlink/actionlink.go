@@ -179,11 +179,14 @@ func validID(id string) bool {
 // format: never renumber them, and give a new action a new code.
 var (
 	actionCodes = map[appointment.Action]byte{
-		appointment.ActionContact:    1,
-		appointment.ActionSchedule:   2,
-		appointment.ActionReschedule: 3,
-		appointment.ActionDecline:    4,
-		appointment.ActionCancel:     5,
+		appointment.ActionContact:       1,
+		appointment.ActionSchedule:      2,
+		appointment.ActionReschedule:    3,
+		appointment.ActionDecline:       4,
+		appointment.ActionCancel:        5,
+		appointment.ActionCancelBooking: 6,
+		appointment.ActionAttended:      7,
+		appointment.ActionNoShow:        8,
 	}
 	audienceCodes = map[appointment.Audience]byte{
 		appointment.AudienceFrontDesk: 1,
@@ -322,6 +325,17 @@ const PathPrefix = "/manage/"
 // with it.
 func (s *Signer) Path(id string, a appointment.Action, now time.Time) string {
 	token := s.Sign(Claims{RequestID: id, Action: a, Audience: a.Audience(), Expires: Expiry(a, now)})
+	return PathPrefix + string(a) + "/" + token
+}
+
+// RequestPath returns the path of the link for one action on r, sent at
+// now: signed until the action's expiry from now, except where the
+// request's own rule says otherwise (appointment.Request.LinkExpiry), as
+// for the front desk's links of a booked appointment, which last until a
+// week after it however far ahead it lies.
+func (s *Signer) RequestPath(r appointment.Request, a appointment.Action, now time.Time) string {
+	expires := r.LinkExpiry(a, Expiry(a, now)).Truncate(time.Second)
+	token := s.Sign(Claims{RequestID: r.ID, Action: a, Audience: a.Audience(), Expires: expires})
 	return PathPrefix + string(a) + "/" + token
 }
 

@@ -110,6 +110,9 @@ func TestExpiry(t *testing.T) {
 		{appointment.ActionReschedule, FrontDeskValidity},
 		{appointment.ActionDecline, FrontDeskValidity},
 		{appointment.ActionCancel, PatientValidity},
+		{appointment.ActionCancelBooking, FrontDeskValidity},
+		{appointment.ActionAttended, FrontDeskValidity},
+		{appointment.ActionNoShow, FrontDeskValidity},
 	}
 	if len(tests) != len(appointment.Actions) {
 		t.Fatalf("the table has %d actions, appointment.Actions %d", len(tests), len(appointment.Actions))
@@ -129,6 +132,45 @@ func TestExpiry(t *testing.T) {
 			got := Expiry(tt.action, now)
 			if !got.Equal(t0.Add(tt.want)) || got.Location() != time.UTC {
 				t.Errorf("Expiry(%s, %v) = %v, want %v in UTC", tt.action, now, got, t0.Add(tt.want))
+			}
+		})
+	}
+}
+
+// TestRequestPath: a link sent for a request follows the request's rule
+// (appointment.Request.LinkExpiry): the front desk's links of a booked
+// appointment last until a week after it, even when that is further off
+// than FrontDeskValidity, and every other link lasts its audience's
+// validity.
+func TestRequestPath(t *testing.T) {
+	s := newSigner(t, testKey)
+	far := &appointment.Booking{Start: t0.Add(200 * 24 * time.Hour), Length: time.Hour}
+	near := &appointment.Booking{Start: t0.Add(2 * 24 * time.Hour), Length: time.Hour}
+	tests := []struct {
+		name   string
+		r      appointment.Request
+		action appointment.Action
+		want   time.Time
+	}{
+		{"open, front desk", appointment.Request{ID: testID, Status: appointment.StatusReceived}, appointment.ActionSchedule, t0.Add(FrontDeskValidity)},
+		{"open, patient", appointment.Request{ID: testID, Status: appointment.StatusReceived}, appointment.ActionCancel, t0.Add(PatientValidity)},
+		{"booked far ahead, front desk", appointment.Request{ID: testID, Status: appointment.StatusScheduled, Booking: far}, appointment.ActionAttended, far.End().Add(appointment.LinksAfterAppointment)},
+		{"booked soon, front desk", appointment.Request{ID: testID, Status: appointment.StatusScheduled, Booking: near}, appointment.ActionCancelBooking, near.End().Add(appointment.LinksAfterAppointment)},
+		{"booked, patient", appointment.Request{ID: testID, Status: appointment.StatusScheduled, Booking: far}, appointment.ActionCancel, t0.Add(PatientValidity)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := s.RequestPath(tt.r, tt.action, t0)
+			prefix := PathPrefix + string(tt.action) + "/"
+			if !strings.HasPrefix(path, prefix) {
+				t.Fatalf("RequestPath = %q, want it under %q", path, prefix)
+			}
+			c, err := s.Verify(strings.TrimPrefix(path, prefix), tt.action, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.Expires.Equal(tt.want) {
+				t.Errorf("expires %v, want %v", c.Expires, tt.want)
 			}
 		})
 	}
@@ -244,7 +286,7 @@ func TestSignedFieldsChecked(t *testing.T) {
 		{"version 0", appointment.ActionContact, func(b []byte) { b[offVersion] = 0 }},
 		{"version 2", appointment.ActionContact, func(b []byte) { b[offVersion] = 2 }},
 		{"action code 0", appointment.ActionContact, func(b []byte) { b[offAction] = 0 }},
-		{"action code 6", appointment.ActionContact, func(b []byte) { b[offAction] = 6 }},
+		{"action code 9", appointment.ActionContact, func(b []byte) { b[offAction] = 9 }},
 		{"action code 255", appointment.ActionContact, func(b []byte) { b[offAction] = 255 }},
 		{"audience code 0", appointment.ActionContact, func(b []byte) { b[offAudience] = 0 }},
 		{"audience code 3", appointment.ActionContact, func(b []byte) { b[offAudience] = 3 }},

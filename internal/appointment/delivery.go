@@ -121,6 +121,10 @@ func TransitionEmails(t Transition) []EmailKind {
 			// A booked appointment: the patient's calendar must drop it.
 			kinds = append(kinds, EmailCancelled)
 		}
+	case ActionCancelBooking:
+		// The front desk cancelled: the patient is told, and the
+		// desk's own copy is cancelled below.
+		kinds = []EmailKind{EmailCancelled}
 	}
 	if t.Booking != nil && (t.To == StatusScheduled || t.To == StatusCancelled) {
 		kinds = append(kinds, EmailDeskInvite)

@@ -96,6 +96,14 @@ func (e *ValidationError) Error() string {
 // as "true" or "false" and JSON arrays in as repeated values.
 type Form map[string][]string
 
+// PhoneFormatter writes a number read by a PhoneReader, with its
+// extension, as someone in region reads it: in the national form when the
+// number is in region, in the international form otherwise. A PhoneReader
+// that is one too gives the request its PhoneText.
+type PhoneFormatter interface {
+	FormatPhone(e164, extension, region string) (text string, ok bool)
+}
+
 // PhoneReader reads the phone numbers patients type. The rules of what a
 // dialable number is, region by region, are libphonenumber's metadata,
 // which internal/libphonenumber holds; the domain decides what the clinic
@@ -128,6 +136,11 @@ func (f Form) Validate(p *clinic.Profile, phones PhoneReader) (Request, error) {
 	r.LastName = v.name(FieldLastName, "last name")
 	r.Email = v.email()
 	r.Phone, r.PhoneExtension = v.phone(phones, p.DefaultRegion)
+	if f, ok := phones.(PhoneFormatter); ok && r.Phone != "" {
+		if text, ok := f.FormatPhone(r.Phone, r.PhoneExtension, p.DefaultRegion); ok {
+			r.PhoneText = text
+		}
+	}
 	r.Service = v.service(p)
 	r.Location = v.location(p)
 	r.PreferredDays = v.list(FieldPreferredDays, clinic.Weekdays, "Please choose days of the week from the list.")

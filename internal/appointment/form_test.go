@@ -68,6 +68,10 @@ func TestValidateNormalises(t *testing.T) {
 	if r.Phone != "+13035550142" || r.PhoneExtension != "12" {
 		t.Errorf("Phone = %q ext %q, want +13035550142 ext 12", r.Phone, r.PhoneExtension)
 	}
+	// The national form is kept for the pages that cannot format it.
+	if r.PhoneText != "(303) 555-0142 ext. 12" {
+		t.Errorf("PhoneText = %q, want (303) 555-0142 ext. 12", r.PhoneText)
+	}
 	if got, want := strings.Join(r.PreferredDays, ","), "mon,wed,fri"; got != want {
 		t.Errorf("PreferredDays = %s, want %s", got, want)
 	}

@@ -13,17 +13,29 @@ import (
 // Where a request stands with the front desk. A request is received when
 // stored; the front desk marks it contacted, schedules it (again, on a
 // reschedule) or declines it; the patient may cancel it while it is open or
-// scheduled.
+// scheduled, and the front desk may cancel a booking. Once the appointment
+// has begun, the front desk records whether the patient came: attended or
+// no-show.
 const (
 	StatusReceived  Status = "received"
 	StatusContacted Status = "contacted"
 	StatusScheduled Status = "scheduled"
 	StatusDeclined  Status = "declined"
 	StatusCancelled Status = "cancelled"
+	StatusAttended  Status = "attended"
+	StatusNoShow    Status = "no-show"
 )
+
+// Statuses lists every status a request can be in, in the order of the
+// lifecycle.
+var Statuses = []Status{StatusReceived, StatusContacted, StatusScheduled, StatusDeclined, StatusCancelled, StatusAttended, StatusNoShow}
 
 // Open reports whether the front desk still owes the patient an answer.
 func (s Status) Open() bool { return s == StatusReceived || s == StatusContacted }
+
+// Active reports whether the front desk may still act on a request in
+// status s: it is open, or booked and not yet marked attended or no-show.
+func (s Status) Active() bool { return s.Open() || s == StatusScheduled }
 
 // Audience is who acts on a request: the front desk, or the patient.
 type Audience string
@@ -44,13 +56,21 @@ const (
 	ActionReschedule Action = "reschedule"
 	ActionDecline    Action = "decline"
 	ActionCancel     Action = "cancel"
+	// ActionCancelBooking is the front desk's cancel of a booked
+	// appointment, as when the patient phones to cancel; an open request
+	// the front desk cannot take is declined instead.
+	ActionCancelBooking Action = "cancelBooking"
+	// ActionAttended and ActionNoShow record whether the patient came,
+	// within the AttendanceWindow.
+	ActionAttended Action = "attended"
+	ActionNoShow   Action = "noShow"
 )
 
 // Actions lists every action.
-var Actions = []Action{ActionContact, ActionSchedule, ActionReschedule, ActionDecline, ActionCancel}
+var Actions = []Action{ActionContact, ActionSchedule, ActionReschedule, ActionDecline, ActionCancel, ActionCancelBooking, ActionAttended, ActionNoShow}
 
 // Audience is who may take the action: the patient cancels, the front desk
-// does the rest.
+// does the rest, its own cancel of a booking included.
 func (a Action) Audience() Audience {
 	if a == ActionCancel {
 		return AudiencePatient
@@ -69,6 +89,35 @@ var transitions = map[Action]struct {
 	ActionReschedule: {[]Status{StatusScheduled}, StatusScheduled},
 	ActionDecline:    {[]Status{StatusReceived, StatusContacted}, StatusDeclined},
 	ActionCancel:     {[]Status{StatusReceived, StatusContacted, StatusScheduled}, StatusCancelled},
+	// The front desk's cancel and the attendance need a booking.
+	ActionCancelBooking: {[]Status{StatusScheduled}, StatusCancelled},
+	ActionAttended:      {[]Status{StatusScheduled}, StatusAttended},
+	ActionNoShow:        {[]Status{StatusScheduled}, StatusNoShow},
+}
+
+// AttendanceWindow is how long after an appointment's start the front desk
+// may record whether the patient came: from the start, since nobody knows
+// before, until a week after, long enough for a busy week's catching up.
+const AttendanceWindow = 7 * 24 * time.Hour
+
+// Attendance reports whether a is one of the actions that record whether
+// the patient came.
+func (a Action) Attendance() bool { return a == ActionAttended || a == ActionNoShow }
+
+// WindowError means that attendance was recorded outside the
+// AttendanceWindow of the appointment: before it starts (Opens is still to
+// come), or more than the window after.
+type WindowError struct {
+	Action        Action
+	Opens, Closes time.Time
+	At            time.Time
+}
+
+func (e *WindowError) Error() string {
+	if e.At.Before(e.Opens) {
+		return fmt.Sprintf("cannot record %s before the appointment starts", e.Action)
+	}
+	return fmt.Sprintf("cannot record %s more than %v after the appointment starts", e.Action, AttendanceWindow)
 }
 
 // Allows reports whether the action may be taken on a request in status s.
@@ -112,7 +161,8 @@ type Transition struct {
 	// Booking is the booking a schedule, a reschedule or the cancelling of
 	// a booked request made or ended.
 	Booking *Booking
-	// Message is the front desk's note to the patient with a decline.
+	// Message is the front desk's note to the patient with a decline or
+	// with its cancel of a booking.
 	Message string
 	// Link names the action link the change was made with (Command.Link),
 	// so that the link cannot act again; empty for a change made
@@ -129,7 +179,7 @@ type Command struct {
 	// OutsideHours says that the front desk means to book a time the
 	// clinic is usually closed (Rules.Apply).
 	OutsideHours bool
-	// Message is optional with a decline.
+	// Message is optional with a decline and with the front desk's cancel.
 	Message string
 	// Link names the action link the command comes from: a digest of its
 	// token, which names one link and cannot be turned back into it
@@ -236,23 +286,46 @@ func (r Request) Apply(c Command, at time.Time) (Request, Transition, error) {
 		}
 		tr.Booking = &b
 		r.Booking = &b
-	case ActionDecline:
+	case ActionDecline, ActionCancelBooking:
 		msg, fe := cleanLines("message", "message", c.Message, maxMessageChars)
 		if fe != nil {
 			return r, Transition{}, &ValidationError{Errors: []FieldError{*fe}}
 		}
 		tr.Message = msg
-	case ActionCancel:
-		if r.Booking != nil && status == StatusScheduled {
-			b := *r.Booking
-			b.Sequence++
-			tr.Booking = &b
-			r.Booking = &b
+	case ActionAttended, ActionNoShow:
+		if err := r.checkAttendance(c.Action, at); err != nil {
+			return r, Transition{}, err
 		}
+		if r.Booking != nil {
+			b := *r.Booking
+			tr.Booking = &b
+		}
+	}
+	if (c.Action == ActionCancel || c.Action == ActionCancelBooking) && r.Booking != nil && status == StatusScheduled {
+		// The calendar must drop the booking: its cancellation is one
+		// more change to it.
+		b := *r.Booking
+		b.Sequence++
+		tr.Booking = &b
+		r.Booking = &b
 	}
 	r.Status = t.to
 	r.History = append(append([]Transition(nil), r.History...), tr)
 	return r, tr, nil
+}
+
+// checkAttendance refuses to record attendance at a time outside the
+// AttendanceWindow of r's booking.
+func (r Request) checkAttendance(a Action, at time.Time) error {
+	if r.Booking == nil {
+		return &TransitionError{Action: a, Status: r.Status.Normal()}
+	}
+	opens := r.Booking.Start
+	closes := opens.Add(AttendanceWindow)
+	if at.Before(opens) || at.After(closes) {
+		return &WindowError{Action: a, Opens: opens.UTC(), Closes: closes.UTC(), At: at.UTC()}
+	}
+	return nil
 }
 
 // Normal reads the status the first versions stored for a received

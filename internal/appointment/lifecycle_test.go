@@ -25,7 +25,7 @@ func command(a Action) Command {
 		// A day later than the schedule's: a reschedule moves something.
 		c.Booking = booking(lifecycleNow.Add(96 * time.Hour))
 	}
-	if a == ActionDecline {
+	if a == ActionDecline || a == ActionCancelBooking {
 		c.Message = "We do not treat this condition; your doctor can refer you."
 	}
 	return c
@@ -42,15 +42,20 @@ func TestEveryTransition(t *testing.T) {
 		ActionReschedule: {StatusScheduled: StatusScheduled},
 		ActionDecline:    {StatusReceived: StatusDeclined, StatusContacted: StatusDeclined},
 		ActionCancel:     {StatusReceived: StatusCancelled, StatusContacted: StatusCancelled, StatusScheduled: StatusCancelled},
+		// The front desk declines an open request; it cancels a booking.
+		ActionCancelBooking: {StatusScheduled: StatusCancelled},
+		ActionAttended:      {StatusScheduled: StatusAttended},
+		ActionNoShow:        {StatusScheduled: StatusNoShow},
 	}
-	statuses := []Status{StatusReceived, StatusContacted, StatusScheduled, StatusDeclined, StatusCancelled}
 	for _, a := range Actions {
-		for _, from := range statuses {
+		for _, from := range Statuses {
 			t.Run(fmt.Sprintf("%s from %s", a, from), func(t *testing.T) {
 				earlier := Transition{Action: ActionContact, Audience: AudienceFrontDesk, From: StatusReceived, To: from, At: lifecycleNow.Add(-time.Hour)}
 				r := Request{ID: "r", Status: from, History: []Transition{earlier}}
-				if from == StatusScheduled {
-					r.Booking = booking(lifecycleNow.Add(24 * time.Hour))
+				if from == StatusScheduled || from == StatusAttended || from == StatusNoShow {
+					// Begun half an hour ago: within the attendance
+					// window, and still to be moved or cancelled.
+					r.Booking = booking(lifecycleNow.Add(-30 * time.Minute))
 				}
 				got, tr, err := r.Apply(command(a), lifecycleNow)
 				to, ok := allowed[a][from]
@@ -88,7 +93,7 @@ func TestWrongAudienceIsRefused(t *testing.T) {
 	for _, a := range Actions {
 		c := command(a)
 		c.Audience = AudiencePatient
-		if a == ActionCancel {
+		if a.Audience() == AudiencePatient {
 			c.Audience = AudienceFrontDesk
 		}
 		if _, _, err := r.Apply(c, lifecycleNow); !errors.Is(err, ErrWrongAudience) {
@@ -121,6 +126,88 @@ func TestBookingSequence(t *testing.T) {
 	open := Request{Status: StatusContacted}
 	if _, tr, err := open.Apply(command(ActionCancel), lifecycleNow); err != nil || tr.Booking != nil {
 		t.Errorf("cancel of an open request: %+v, %v", tr, err)
+	}
+}
+
+// TestAttendanceWindow: attendance is recorded from the appointment's
+// start until AttendanceWindow after it, both ends included; before and
+// after, it is refused with a WindowError that says when the window opens
+// and closes, and nothing changes.
+func TestAttendanceWindow(t *testing.T) {
+	start := time.Date(2026, 12, 2, 16, 30, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		at   time.Time
+		ok   bool
+	}{
+		{"a day before", start.Add(-24 * time.Hour), false},
+		{"a second before the start", start.Add(-time.Second), false},
+		{"at the start", start, true},
+		{"during the appointment", start.Add(20 * time.Minute), true},
+		{"six days after", start.Add(6 * 24 * time.Hour), true},
+		{"at the window's end", start.Add(AttendanceWindow), true},
+		{"a second after the window", start.Add(AttendanceWindow + time.Second), false},
+		{"a month after", start.Add(30 * 24 * time.Hour), false},
+	}
+	for _, a := range []Action{ActionAttended, ActionNoShow} {
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s %s", a, tt.name), func(t *testing.T) {
+				r := Request{ID: "r", Status: StatusScheduled, Booking: booking(start)}
+				got, tr, err := r.Apply(Command{Action: a, Audience: AudienceFrontDesk}, tt.at)
+				if tt.ok {
+					if err != nil {
+						t.Fatalf("Apply() error = %v", err)
+					}
+					if tr.Booking == nil || !tr.Booking.Start.Equal(start) || got.Booking.Sequence != 0 {
+						t.Errorf("transition = %+v; want the booking recorded, unchanged", tr)
+					}
+					return
+				}
+				var we *WindowError
+				if !errors.As(err, &we) {
+					t.Fatalf("Apply() error = %v, want a WindowError", err)
+				}
+				if !we.Opens.Equal(start) || !we.Closes.Equal(start.Add(AttendanceWindow)) || we.Action != a {
+					t.Errorf("WindowError = %+v", we)
+				}
+				if got.Status != StatusScheduled || len(got.History) != 0 {
+					t.Errorf("a refused attendance changed the request: %+v", got)
+				}
+			})
+		}
+	}
+}
+
+// TestCancelBooking: the front desk's cancel ends the booking for the
+// calendars, as the patient's does, keeps its message, checked as a
+// decline's is, and emails only the patient.
+func TestCancelBooking(t *testing.T) {
+	r := Request{ID: "r", Status: StatusScheduled, Booking: booking(lifecycleNow.Add(48 * time.Hour))}
+	c := Command{Action: ActionCancelBooking, Audience: AudienceFrontDesk, Message: "  Dr. Kim is ill.\r\nCall us to book again.  "}
+	got, tr, err := r.Apply(c, lifecycleNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != StatusCancelled || tr.Booking == nil || tr.Booking.Sequence != 1 || got.Booking.Sequence != 1 {
+		t.Errorf("cancel: status %s, transition %+v", got.Status, tr)
+	}
+	if want := "Dr. Kim is ill.\nCall us to book again."; tr.Message != want {
+		t.Errorf("message = %q, want %q", tr.Message, want)
+	}
+	// The patient is told, and the clinic's calendar drops its copy; the
+	// desk gets no notice of its own cancel.
+	if got, want := TransitionEmails(tr), []EmailKind{EmailCancelled, EmailDeskInvite}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("TransitionEmails = %v, want %v", got, want)
+	}
+	c.Message = "bad\x00message"
+	var ve *ValidationError
+	if _, _, err := r.Apply(c, lifecycleNow); !errors.As(err, &ve) {
+		t.Errorf("a message with a control character: %v, want a ValidationError", err)
+	}
+	for _, a := range []Action{ActionAttended, ActionNoShow} {
+		if _, tr, _ := r.Apply(Command{Action: a, Audience: AudienceFrontDesk}, r.Booking.Start); len(TransitionEmails(tr)) != 0 {
+			t.Errorf("%s emails %v, want nobody", a, TransitionEmails(tr))
+		}
 	}
 }
 

@@ -26,8 +26,14 @@ type Request struct {
 	// Phone is in E.164 form; PhoneExtension holds an extension typed after it.
 	Phone          string
 	PhoneExtension string
-	Service        string
-	Location       string
+	// PhoneText is the number, with its extension, as the front desk reads
+	// it (in the clinic region's national form when the number is in that
+	// region), written at submission by a PhoneFormatter; empty for
+	// requests stored before, which show Phone instead. It is kept because
+	// the action pages' function does not link the phone library.
+	PhoneText string
+	Service   string
+	Location  string
 	// PreferredDays and PreferredTimes are in calendar order, without repeats.
 	PreferredDays  []string
 	PreferredTimes []string

@@ -24,9 +24,10 @@ const (
 
 // deskFields lists the fields of each action's form; the others have none.
 var deskFields = map[Action][]string{
-	ActionSchedule:   {DeskFieldDate, DeskFieldTime, DeskFieldMinutes, DeskFieldOutsideHours, DeskFieldClinician, DeskFieldNote},
-	ActionReschedule: {DeskFieldDate, DeskFieldTime, DeskFieldMinutes, DeskFieldOutsideHours, DeskFieldClinician, DeskFieldNote},
-	ActionDecline:    {DeskFieldMessage},
+	ActionSchedule:      {DeskFieldDate, DeskFieldTime, DeskFieldMinutes, DeskFieldOutsideHours, DeskFieldClinician, DeskFieldNote},
+	ActionReschedule:    {DeskFieldDate, DeskFieldTime, DeskFieldMinutes, DeskFieldOutsideHours, DeskFieldClinician, DeskFieldNote},
+	ActionDecline:       {DeskFieldMessage},
+	ActionCancelBooking: {DeskFieldMessage},
 }
 
 // deskLabels name the fields in messages; deskErrorFields are the names
@@ -108,12 +109,17 @@ func (rules Rules) Command(a Action, audience Audience, f DeskForm, now time.Tim
 	case ActionSchedule, ActionReschedule:
 		b := &Booking{Clinician: value(DeskFieldClinician), Note: value(DeskFieldNote)}
 		day, dayErr := time.Parse("2006-01-02", strings.TrimSpace(value(DeskFieldDate)))
-		if dayErr != nil && !repeated[DeskFieldDate] {
-			fail(DeskFieldDate, CodeInvalid, "Enter the date as YYYY-MM-DD.")
+		// The words follow the date picker, which shows the date in the
+		// browser's own format and sends it as YYYY-MM-DD: a format the
+		// picker does not show would only confuse.
+		if dayErr != nil && !repeated[DeskFieldDate] && strings.TrimSpace(value(DeskFieldDate)) == "" {
+			fail(DeskFieldDate, CodeRequired, "Enter the appointment's date, or pick it from the calendar.")
+		} else if dayErr != nil && !repeated[DeskFieldDate] {
+			fail(DeskFieldDate, CodeInvalid, "That date could not be read; pick it from the calendar.")
 		}
 		clock, clockErr := time.Parse("15:04", strings.TrimSpace(value(DeskFieldTime)))
 		if clockErr != nil && !repeated[DeskFieldTime] {
-			fail(DeskFieldTime, CodeInvalid, "Enter the time of day, such as 09:30 or 14:00.")
+			fail(DeskFieldTime, CodeInvalid, "Enter the time of day, such as 9:30 AM, or pick it from the list.")
 		}
 		minutes, minutesErr := strconv.Atoi(strings.TrimSpace(value(DeskFieldMinutes)))
 		if minutesErr != nil && !repeated[DeskFieldMinutes] {
@@ -147,7 +153,7 @@ func (rules Rules) Command(a Action, audience Audience, f DeskForm, now time.Tim
 			problems = append(problems, rules.bookingProblems(checked, cmd.OutsideHours, now)...)
 		}
 		cmd.Booking = b
-	case ActionDecline:
+	case ActionDecline, ActionCancelBooking:
 		cmd.Message = value(DeskFieldMessage)
 	}
 	if len(problems) > 0 {

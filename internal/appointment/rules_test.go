@@ -80,7 +80,7 @@ func TestDeskCommand(t *testing.T) {
 		{"note twice", func(f DeskForm) { f["note"] = []string{"a", "b"} }, []string{"note:ambiguous"}},
 		{"box twice", func(f DeskForm) { f["outsideHours"] = []string{"yes", "yes"} }, []string{"outsideHours:ambiguous"}},
 		{"another form's field twice", func(f DeskForm) { f["message"] = []string{"a", "b"} }, nil},
-		{"no date", func(f DeskForm) { delete(f, "date") }, []string{"date:invalid"}},
+		{"no date", func(f DeskForm) { delete(f, "date") }, []string{"date:required"}},
 		{"no such day", func(f DeskForm) { f["date"] = []string{"2026-02-30"} }, []string{"date:invalid"}},
 		{"time in words", func(f DeskForm) { f["time"] = []string{"half nine"} }, []string{"time:invalid"}},
 		{"box with a word", func(f DeskForm) { f["outsideHours"] = []string{"maybe"} }, []string{"outsideHours:invalid"}},

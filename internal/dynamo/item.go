@@ -74,6 +74,7 @@ func requestItem(r appointment.Request, expires time.Time) map[string]types.Attr
 	put("email", r.Email)
 	put("phone", r.Phone)
 	put("phoneExtension", r.PhoneExtension)
+	put("phoneText", r.PhoneText)
 	put("service", r.Service)
 	put("location", r.Location)
 	list("preferredDays", r.PreferredDays)
@@ -129,6 +130,7 @@ func requestFromItem(item map[string]types.AttributeValue) appointment.Request {
 		Email:          stringAttr(item, "email"),
 		Phone:          stringAttr(item, "phone"),
 		PhoneExtension: stringAttr(item, "phoneExtension"),
+		PhoneText:      stringAttr(item, "phoneText"),
 		Service:        stringAttr(item, "service"),
 		Location:       stringAttr(item, "location"),
 		PreferredDays:  listAttr(item, "preferredDays"),

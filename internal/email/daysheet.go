@@ -60,6 +60,9 @@ type appointmentItem struct {
 // words of the action pages.
 var dayActions = []labelledAction{
 	{"Reschedule", appointment.ActionReschedule},
+	{"Cancel the appointment", appointment.ActionCancelBooking},
+	{"Mark as attended", appointment.ActionAttended},
+	{"Mark as no-show", appointment.ActionNoShow},
 }
 
 // daySheet describes the digest's days, and counts the appointments on

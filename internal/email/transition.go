@@ -34,7 +34,7 @@ func transitionOf(kind Kind, r appointment.Request) (Kind, int, *appointment.Tra
 	case appointment.EmailBooking:
 		fits = (t.Action == appointment.ActionSchedule || t.Action == appointment.ActionReschedule) && t.Booking != nil
 	case appointment.EmailCancelled:
-		fits = t.Action == appointment.ActionCancel && t.Booking != nil
+		fits = (t.Action == appointment.ActionCancel || t.Action == appointment.ActionCancelBooking) && t.Booking != nil
 	case appointment.EmailCancelNotice:
 		fits = t.Action == appointment.ActionCancel
 	case appointment.EmailDeclined:
@@ -186,13 +186,17 @@ func lengthWords(d time.Duration) string {
 	return plural(h, "hour") + " " + plural(m, "minute")
 }
 
-// cancelledView is the data of the email that confirms to the patient
-// that their appointment is cancelled.
+// cancelledView is the data of the email that tells the patient that
+// their appointment is cancelled: confirmed when they cancelled it, told
+// when the clinic did (ByClinic), with the lines of the front desk's
+// message, if any, shown as written.
 type cancelledView struct {
 	layoutView
 	requestDetails
 	Greeting string
 	When     string
+	ByClinic bool
+	Message  []string
 }
 
 func (c *Composer) cancelledView(r appointment.Request, d requestDetails, t *appointment.Transition) cancelledView {
@@ -202,6 +206,8 @@ func (c *Composer) cancelledView(r appointment.Request, d requestDetails, t *app
 		requestDetails: d,
 		Greeting:       greeting(r),
 		When:           start.Format(receivedLayout),
+		ByClinic:       t.Action == appointment.ActionCancelBooking,
+		Message:        lines(t.Message),
 	}
 }
 

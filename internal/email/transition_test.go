@@ -93,6 +93,9 @@ func transitionCases(t testing.TB) []transitionCase {
 	scheduled := scheduledRequest(t)
 	moved := apply(t, scheduled, rescheduledAt, appointment.Command{Action: appointment.ActionReschedule, Booking: movedBooking(t)})
 	cancelled := apply(t, scheduled, cancelledAt, appointment.Command{Action: appointment.ActionCancel})
+	// The front desk cancels, with a message typed on two lines.
+	clinicCancelled := apply(t, scheduled, cancelledAt, appointment.Command{Action: appointment.ActionCancelBooking, Audience: appointment.AudienceFrontDesk,
+		Message: "Dr. Patel is ill that day.\r\nCall us to book <b>another time</b> & \"we will fit you in\"."})
 	movedCancelled := apply(t, moved, rescheduledAt.Add(time.Hour), appointment.Command{Action: appointment.ActionCancel})
 	declined := apply(t, apply(t, completeRequest(), contactedAt, appointment.Command{Action: appointment.ActionContact}), scheduledAt, appointment.Command{
 		Action:  appointment.ActionDecline,
@@ -125,6 +128,7 @@ func transitionCases(t testing.TB) []transitionCase {
 		{"declined-minimal", defaultProfile, minimalDeclined, te(declinedKind, 0), true, testFrontDesk, "About your appointment request A2B3-C4D5", 0, false},
 		{"cancelled-complete", defaultProfile, cancelled, te(cancelledKind, 2), true, testFrontDesk, "Your appointment on Wednesday, December 2 is cancelled", 1, false},
 		{"cancelled-moved", defaultProfile, movedCancelled, te(cancelledKind, 3), true, testFrontDesk, "Your appointment on Tuesday, March 16 is cancelled", 2, false},
+		{"cancelled-by-clinic", defaultProfile, clinicCancelled, te(cancelledKind, 2), true, testFrontDesk, "Your appointment on Wednesday, December 2 is cancelled", 1, false},
 		{"cancelled-location", twoSiteProfile, northCancelled, te(cancelledKind, 1), true, north, "Your appointment on Saturday, December 5 is cancelled", 1, false},
 		{"cancelnotice-complete", defaultProfile, cancelled, te(notice, 2), false, testFrontDesk, "Cancelled by the patient: K7M2-Q9XD, Dry needling", 0, false},
 		{"cancelnotice-minimal", defaultProfile, minimalCancelled, te(notice, 0), false, testFrontDesk, "Cancelled by the patient: A2B3-C4D5, Physical therapy evaluation", 0, false},

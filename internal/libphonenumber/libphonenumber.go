@@ -56,6 +56,13 @@ func CheckRegion(region string) error {
 	return nil
 }
 
+// FormatPhone returns the text Format gives number, for
+// appointment.PhoneFormatter.
+func (Reader) FormatPhone(number, extension, region string) (string, bool) {
+	text, _, ok := Format(number, extension, region)
+	return text, ok
+}
+
 // Format returns number, in E.164 or as a person wrote it, as someone in
 // region reads and dials it: the text in the national form when the number
 // is in region and in the international form otherwise, with extension

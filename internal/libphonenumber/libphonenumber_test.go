@@ -64,5 +64,8 @@ func TestFormat(t *testing.T) {
 		if text != tt.text || e164 != tt.e164 || ok != tt.ok {
 			t.Errorf("Format(%q, %q, %s) = %q, %q, %v; want %q, %q, %v", tt.number, tt.extension, tt.region, text, e164, ok, tt.text, tt.e164, tt.ok)
 		}
+		if text, ok := (Reader{}).FormatPhone(tt.number, tt.extension, tt.region); text != tt.text || ok != tt.ok {
+			t.Errorf("FormatPhone(%q, %q, %s) = %q, %v; want %q, %v", tt.number, tt.extension, tt.region, text, ok, tt.text, tt.ok)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 // Package manage serves the action links of the emails: the front desk
-// marks a request contacted, schedules, reschedules or declines it, and the
-// patient cancels, each from a link, without an account. It is the
+// marks a request contacted, schedules, reschedules or declines it,
+// cancels a booking and records whether the patient came, and the patient
+// cancels, each from a link, without an account. It is the
 // ManageFunction's handler, behind the same HTTP API as the form.
 //
 // A link is /manage/{action}/{token}, the token signed for one request,
@@ -189,9 +190,12 @@ func (h *Handler) act(ctx context.Context, path string, r appointment.Request, c
 	for attempt := 0; ; attempt++ {
 		after, _, err := h.rules.Apply(r, cmd, now)
 		var limit *appointment.LimitError
+		var window *appointment.WindowError
 		switch {
 		case errors.As(err, &invalid):
 			return h.page(r, claims, form, invalid.Errors, false), nil
+		case errors.As(err, &window):
+			return h.outsideWindow(r, claims, window), nil
 		case errors.As(err, &limit):
 			log.InfoContext(ctx, "action refused by its limit", "limit", limit.Limit)
 			return h.limited(r, claims, form, limit), nil
@@ -275,6 +279,18 @@ func (h *Handler) limited(r appointment.Request, c actionlink.Claims, sent url.V
 	resp := h.page(r, c, sent, []appointment.FieldError{{Code: appointment.CodeLimit, Message: msg}}, false)
 	resp.StatusCode = problem.Status(problem.Code(e))
 	h.retryAfter(resp, e)
+	return resp
+}
+
+// outsideWindow renders the page of attendance recorded before the
+// appointment began or too long after, and says when it can be recorded.
+func (h *Handler) outsideWindow(r appointment.Request, c actionlink.Claims, e *appointment.WindowError) events.APIGatewayV2HTTPResponse {
+	msg := "It is too early to record attendance: the appointment starts " + h.when(e.Opens) + ". Record it from then until " + h.when(e.Closes) + "."
+	if e.At.After(e.Closes) {
+		msg = "It is too late to record attendance: it could be recorded until " + h.when(e.Closes) + ", a week after the appointment began. The request stays as it is."
+	}
+	resp := h.page(r, c, nil, []appointment.FieldError{{Code: appointment.CodeNotAllowed, Message: msg}}, false)
+	resp.StatusCode = problem.Status(problem.Code(e))
 	return resp
 }
 

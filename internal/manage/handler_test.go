@@ -177,7 +177,7 @@ func TestScheduleProblemsAreShown(t *testing.T) {
 	f := newFixture(t)
 	link := f.h.Link(f.r.ID, appointment.ActionSchedule, f.now)
 	resp := f.do(t, http.MethodPost, link, url.Values{"date": {"tomorrow"}, "time": {"09:30"}, "minutes": {"45"}, "clinician": {"Dr. Kim"}})
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.Body, "Enter the date as YYYY-MM-DD.") || !strings.Contains(resp.Body, `value="Dr. Kim"`) || !strings.Contains(resp.Body, `aria-invalid="true"`) {
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.Body, "That date could not be read; pick it from the calendar.") || !strings.Contains(resp.Body, `value="Dr. Kim"`) || !strings.Contains(resp.Body, `aria-invalid="true"`) {
 		t.Errorf("bad date: %d\n%s", resp.StatusCode, resp.Body)
 	}
 	resp = f.do(t, http.MethodPost, link, url.Values{"date": {"2026-12-01"}, "time": {"09:30"}, "minutes": {"2"}})
@@ -385,7 +385,7 @@ func (f *fixture) schedule(t *testing.T) {
 // pageLinks returns the action links a page offers, by action.
 func pageLinks(body string) map[appointment.Action][]string {
 	links := map[appointment.Action][]string{}
-	for _, m := range regexp.MustCompile(`href="(`+regexp.QuoteMeta(PathPrefix)+`([a-z]+)/[^"]+)"`).FindAllStringSubmatch(body, -1) {
+	for _, m := range regexp.MustCompile(`href="(`+regexp.QuoteMeta(PathPrefix)+`([a-zA-Z]+)/[^"]+)"`).FindAllStringSubmatch(body, -1) {
 		a := appointment.Action(m[2])
 		links[a] = append(links[a], html.UnescapeString(m[1]))
 	}

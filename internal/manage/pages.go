@@ -23,26 +23,48 @@ var templates = template.Must(template.ParseFS(templateFiles, "templates/*.html.
 
 // titles are the pages' headings, by action.
 var titles = map[appointment.Action]string{
-	appointment.ActionContact:    "Mark as contacted",
-	appointment.ActionSchedule:   "Schedule the appointment",
-	appointment.ActionReschedule: "Reschedule the appointment",
-	appointment.ActionDecline:    "Decline the request",
-	appointment.ActionCancel:     "Cancel your appointment request",
+	appointment.ActionContact:       "Mark as contacted",
+	appointment.ActionSchedule:      "Schedule the appointment",
+	appointment.ActionReschedule:    "Reschedule the appointment",
+	appointment.ActionDecline:       "Decline the request",
+	appointment.ActionCancel:        "Cancel your appointment request",
+	appointment.ActionCancelBooking: "Cancel the appointment",
+	appointment.ActionAttended:      "Mark as attended",
+	appointment.ActionNoShow:        "Mark as no-show",
+}
+
+// bookedTitles are the headings that differ once the request is booked:
+// the patient then cancels an appointment, not a request.
+var bookedTitles = map[appointment.Action]string{
+	appointment.ActionCancel: "Cancel your appointment",
+}
+
+// title is the heading of the page of action a on r.
+func title(r appointment.Request, a appointment.Action) string {
+	if t, ok := bookedTitles[a]; ok && r.Status.Normal() == appointment.StatusScheduled {
+		return t
+	}
+	return titles[a]
 }
 
 // buttons are the forms' submit labels, by action.
 var buttons = map[appointment.Action]string{
-	appointment.ActionContact:    "Mark as contacted",
-	appointment.ActionSchedule:   "Schedule",
-	appointment.ActionReschedule: "Reschedule",
-	appointment.ActionDecline:    "Decline",
-	appointment.ActionCancel:     "Cancel my request",
+	appointment.ActionContact:       "Mark as contacted",
+	appointment.ActionSchedule:      "Schedule",
+	appointment.ActionReschedule:    "Reschedule",
+	appointment.ActionDecline:       "Decline",
+	appointment.ActionCancel:        "Cancel my request",
+	appointment.ActionCancelBooking: "Cancel the appointment",
+	appointment.ActionAttended:      "Mark as attended",
+	appointment.ActionNoShow:        "Mark as no-show",
 }
 
 // pageData is what the action page shows.
 type pageData struct {
 	Clinic, Phone, Color string
-	Title                string
+	// PhoneDial is what the clinic phone's tel: link dials.
+	PhoneDial string
+	Title     string
 	// Done says what the form just did; Outcome what happened to the
 	// request earlier, when the action can no longer be taken.
 	Done, Outcome string
@@ -58,7 +80,10 @@ type pageData struct {
 	Others []link
 }
 
-type row struct{ Label, Value string }
+// row is one detail of the request. Tel or Mail, when set, make its value
+// a tel: or mailto: link to them; the template writes the scheme, so that
+// html/template escapes the rest as part of the address.
+type row struct{ Label, Value, Tel, Mail string }
 
 type link struct{ Label, Href string }
 
@@ -72,7 +97,10 @@ type formData struct {
 	// Min and Max bound the date: from today to as far ahead as a booking
 	// may be made.
 	Min, Max string
-	Confirm  string
+	// Zone names the clinic's time zone on the date in the form, as its
+	// clocks show it then ("MST" or "MDT"), since the time is read there.
+	Zone    string
+	Confirm string
 }
 
 // Problem returns the message for one field, for the template.
@@ -111,19 +139,20 @@ func (f *formData) FieldProblems() bool {
 // the form as sent and its problems after a refused post.
 func (h *Handler) page(r appointment.Request, c actionlink.Claims, sent url.Values, problems []appointment.FieldError, done bool) events.APIGatewayV2HTTPResponse {
 	now := h.now()
-	d := pageData{Clinic: h.profile.Name, Phone: h.profile.Phone, Color: h.profile.BrandColor, Title: titles[c.Action], Status: h.status(r)}
+	d := pageData{Clinic: h.profile.Name, Phone: h.profile.Phone, PhoneDial: appointment.DialString(h.profile.Phone), Color: h.profile.BrandColor,
+		Title: title(r, c.Action), Status: h.status(r)}
 	staff := c.Audience == appointment.AudienceFrontDesk
 	d.Rows = h.rows(r, staff)
 	if staff {
 		for _, t := range r.History {
-			d.History = append(d.History, h.describe(t))
+			d.History = append(d.History, h.describe(t, c.Audience))
 		}
 		d.Warnings = emailWarnings(r)
 	}
 	// The change this link made, if it made one: it cannot act again.
 	used := r.UsedLink(c.Link)
 	if done && used != nil {
-		d.Done = h.describe(*used)
+		d.Done = h.describe(*used, c.Audience)
 	}
 	allowed := c.Action.Allows(r.Status.Normal())
 	switch {
@@ -131,9 +160,9 @@ func (h *Handler) page(r appointment.Request, c actionlink.Claims, sent url.Valu
 		d.Form = h.form(r, c.Action, sent, problems)
 	case d.Done != "":
 	case allowed:
-		d.Outcome = "This link has been used. " + h.describe(*used) + " To do it again, use “" + titles[c.Action] + " again” below."
+		d.Outcome = "This link has been used. " + h.describe(*used, c.Audience) + " To do it again, use “" + titles[c.Action] + " again” below."
 	default:
-		d.Outcome = h.outcome(r, c.Action)
+		d.Outcome = h.outcome(r, c.Audience)
 	}
 	for _, a := range appointment.Actions {
 		if a.Audience() != c.Audience || !a.Allows(r.Status.Normal()) || (a == c.Action && used == nil) {
@@ -146,7 +175,7 @@ func (h *Handler) page(r appointment.Request, c actionlink.Claims, sent url.Valu
 		if !expires.After(now) {
 			continue
 		}
-		label := titles[a]
+		label := title(r, a)
 		if a == c.Action {
 			label += " again"
 		}
@@ -215,6 +244,10 @@ func (h *Handler) status(r appointment.Request) string {
 		return "Declined."
 	case appointment.StatusCancelled:
 		return "Cancelled."
+	case appointment.StatusAttended:
+		return "The patient came to the appointment."
+	case appointment.StatusNoShow:
+		return "The patient did not come to the appointment."
 	}
 	return string(r.Status)
 }
@@ -227,9 +260,14 @@ func (h *Handler) booking(b appointment.Booking) string {
 	return s
 }
 
-// describe says what one transition did and when.
-func (h *Handler) describe(t appointment.Transition) string {
+// describe says what one transition did and when, to the audience of the
+// page: the patient reads of their own acts as theirs.
+func (h *Handler) describe(t appointment.Transition, to appointment.Audience) string {
 	at := h.when(t.At)
+	message := ""
+	if t.Message != "" {
+		message = " Message to the patient: “" + t.Message + "”"
+	}
 	switch t.Action {
 	case appointment.ActionContact:
 		return "Marked as contacted on " + at + "."
@@ -242,17 +280,35 @@ func (h *Handler) describe(t appointment.Transition) string {
 			return "Rescheduled on " + at + " to " + h.booking(*t.Booking) + "."
 		}
 	case appointment.ActionDecline:
-		return "Declined on " + at + "."
+		return "Declined on " + at + "." + message
 	case appointment.ActionCancel:
-		return "Cancelled by the patient on " + at + "."
+		return h.describeCancel(t, to, at)
+	case appointment.ActionCancelBooking:
+		return "Cancelled by the front desk on " + at + "." + message
+	case appointment.ActionAttended:
+		return "Marked as attended on " + at + "."
+	case appointment.ActionNoShow:
+		return "Marked as no-show on " + at + "."
 	}
 	return string(t.Action) + " on " + at + "."
 }
 
+// describeCancel says what the patient's cancel did: to the patient, in
+// their own words.
+func (h *Handler) describeCancel(t appointment.Transition, to appointment.Audience, at string) string {
+	if to != appointment.AudiencePatient {
+		return "Cancelled by the patient on " + at + "."
+	}
+	if t.Booking != nil {
+		return "You cancelled your appointment of " + h.booking(*t.Booking) + " on " + at + "."
+	}
+	return "You cancelled your appointment request on " + at + "."
+}
+
 // outcome says why the action can no longer be taken.
-func (h *Handler) outcome(r appointment.Request, a appointment.Action) string {
+func (h *Handler) outcome(r appointment.Request, to appointment.Audience) string {
 	if last := lastTransition(r); last != nil {
-		return "This can no longer be done. " + h.describe(*last)
+		return "This can no longer be done. " + h.describe(*last, to)
 	}
 	return "This can no longer be done: the request is " + string(r.Status.Normal()) + "."
 }
@@ -268,15 +324,26 @@ func (h *Handler) rows(r appointment.Request, staff bool) []row {
 	if l, ok := h.profile.Location(r.Location); ok {
 		location = l.Label + ", " + l.Address
 	}
-	rows := []row{{"Reference", r.Reference}, {"Service", service}, {"Location", location}, {"Received", h.when(r.CreatedAt)}}
+	rows := []row{{Label: "Reference", Value: r.Reference}, {Label: "Service", Value: service}, {Label: "Location", Value: location}, {Label: "Received", Value: h.when(r.CreatedAt)}}
 	if !staff {
 		return rows
 	}
-	phone := r.Phone
-	if r.PhoneExtension != "" {
-		phone += " ext. " + r.PhoneExtension
+	// The national form written at submission, as the emails show it;
+	// E.164 for a request stored before it was.
+	phone := r.PhoneText
+	if phone == "" {
+		phone = r.Phone
+		if r.PhoneExtension != "" {
+			phone += " ext. " + r.PhoneExtension
+		}
 	}
-	rows = append(rows, row{"Patient", strings.TrimSpace(r.FirstName + " " + r.LastName)}, row{"Phone", phone}, row{"Email", r.Email})
+	dial := r.Phone
+	if ext := appointment.DialString(r.PhoneExtension); ext != "" {
+		// RFC 3966's extension parameter, which phones dial after a pause.
+		dial += ";ext=" + ext
+	}
+	rows = append(rows, row{Label: "Patient", Value: strings.TrimSpace(r.FirstName + " " + r.LastName)},
+		row{Label: "Phone", Value: phone, Tel: dial}, row{Label: "Email", Value: r.Email, Mail: r.Email})
 	var days, times []string
 	for _, d := range r.PreferredDays {
 		days = append(days, appointment.DayLabel(d))
@@ -285,16 +352,16 @@ func (h *Handler) rows(r appointment.Request, staff bool) []row {
 		times = append(times, appointment.TimeLabel(t))
 	}
 	if len(days) > 0 {
-		rows = append(rows, row{"Preferred days", strings.Join(days, ", ")})
+		rows = append(rows, row{Label: "Preferred days", Value: strings.Join(days, ", ")})
 	}
 	if len(times) > 0 {
-		rows = append(rows, row{"Preferred times", strings.Join(times, ", ")})
+		rows = append(rows, row{Label: "Preferred times", Value: strings.Join(times, ", ")})
 	}
 	if r.ContactMethod != "" {
-		rows = append(rows, row{"Contact by", appointment.ContactMethodLabel(r.ContactMethod)})
+		rows = append(rows, row{Label: "Contact by", Value: appointment.ContactMethodLabel(r.ContactMethod)})
 	}
 	if r.Reason != "" {
-		rows = append(rows, row{"Reason", r.Reason})
+		rows = append(rows, row{Label: "Reason", Value: r.Reason})
 	}
 	return rows
 }
@@ -311,7 +378,9 @@ func (h *Handler) form(r appointment.Request, a appointment.Action, sent url.Val
 			minutes = int(s.Length() / time.Minute)
 		}
 		f.Minutes = strconv.Itoa(minutes)
+		f.Zone = today.Format("MST")
 		if b := r.Booking; b != nil {
+			f.Zone = b.Start.In(zone).Format("MST")
 			f.Date, f.Time = b.Start.In(zone).Format("2006-01-02"), b.Start.In(zone).Format("15:04")
 			f.Minutes, f.Clinician, f.Note = strconv.Itoa(int(b.Length/time.Minute)), b.Clinician, b.Note
 			// A booking made outside the opening hours keeps the box
@@ -320,26 +389,47 @@ func (h *Handler) form(r appointment.Request, a appointment.Action, sent url.Val
 		}
 	case appointment.ActionCancel:
 		f.Confirm = "We will tell the front desk, and free the time for someone else."
+		if r.Status.Normal() == appointment.StatusScheduled {
+			f.Button = "Cancel my appointment"
+		}
+	case appointment.ActionCancelBooking:
+		f.Confirm = "The patient is emailed that the clinic cancelled the appointment, with your message if you write one, and their calendar drops it."
+	case appointment.ActionAttended, appointment.ActionNoShow:
+		f.Confirm = h.attendanceWindow(r)
 	case appointment.ActionContact:
 		f.Confirm = "Mark this request once someone has spoken with the patient or left a message."
 	}
 	if sent != nil {
 		f.Date, f.Time, f.Minutes = sent.Get("date"), sent.Get("time"), sent.Get("minutes")
+		if day, err := time.ParseInLocation("2006-01-02", f.Date, zone); err == nil {
+			f.Zone = day.Add(12 * time.Hour).Format("MST")
+		}
 		f.Clinician, f.Note, f.Message = sent.Get("clinician"), sent.Get("note"), sent.Get("message")
 		f.OutsideHours = sent.Get(appointment.DeskFieldOutsideHours) != ""
 	}
 	return f
 }
 
+// attendanceWindow says from when until when attendance can be recorded
+// for r's appointment.
+func (h *Handler) attendanceWindow(r appointment.Request) string {
+	if r.Booking == nil {
+		return ""
+	}
+	opens := r.Booking.Start
+	return "Attendance can be recorded from the start of the appointment, " + h.when(opens) + ", until " + h.when(opens.Add(appointment.AttendanceWindow)) + ". The patient is not emailed."
+}
+
 // problemData is what a problem page shows.
 type problemData struct {
-	Clinic, Phone, Color string
-	Title, Text          string
+	Clinic, Phone, PhoneDial, Color string
+	Title, Text                     string
 }
 
 // problem renders a page that explains why nothing can be done here.
 func (h *Handler) problem(status int, title, text string, _ error) events.APIGatewayV2HTTPResponse {
-	return render(status, "problem", problemData{Clinic: h.profile.Name, Phone: h.profile.Phone, Color: h.profile.BrandColor, Title: title, Text: text})
+	return render(status, "problem", problemData{Clinic: h.profile.Name, Phone: h.profile.Phone, PhoneDial: appointment.DialString(h.profile.Phone),
+		Color: h.profile.BrandColor, Title: title, Text: text})
 }
 
 // csp allows the page's own inline style and posting its form to itself,

@@ -31,6 +31,9 @@ const (
 	TooManyAttempts      = "too_many_attempts"
 	AddressLimited       = "address_rate_limited"
 	ActionLimited        = "action_limited"
+	// OutsideWindow: an action its time does not allow yet, or any more,
+	// such as recording attendance before the appointment.
+	OutsideWindow        = "outside_window"
 	ChallengeFailed      = "challenge_failed"
 	ChallengeUnavailable = "challenge_unavailable"
 	Internal             = "internal_error"
@@ -51,6 +54,7 @@ var statuses = map[string]int{
 	TooManyAttempts:      http.StatusTooManyRequests,
 	AddressLimited:       http.StatusTooManyRequests,
 	ActionLimited:        http.StatusTooManyRequests,
+	OutsideWindow:        http.StatusConflict,
 	ChallengeFailed:      http.StatusForbidden,
 	ChallengeUnavailable: http.StatusServiceUnavailable,
 	Internal:             http.StatusInternalServerError,
@@ -137,9 +141,12 @@ func wrappedCode(err error) string {
 	var pe *Error
 	var ve *appointment.ValidationError
 	var limit *appointment.LimitError
+	var window *appointment.WindowError
 	switch {
 	case errors.As(err, &pe):
 		return pe.Code
+	case errors.As(err, &window):
+		return OutsideWindow
 	case errors.As(err, &ve):
 		return Validation
 	case errors.As(err, &limit):

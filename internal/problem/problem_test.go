@@ -24,6 +24,7 @@ func TestCode(t *testing.T) {
 		{"accepted", &appointment.LimitError{Of: appointment.LimitAccepted}, RateLimited},
 		{"per address", &appointment.LimitError{Of: appointment.LimitPerAddress}, AddressLimited},
 		{"an action's limit", &appointment.LimitError{Action: appointment.ActionReschedule}, ActionLimited},
+		{"attendance too early", fmt.Errorf("apply: %w", &appointment.WindowError{Action: appointment.ActionAttended}), OutsideWindow},
 		{"key reused", appointment.ErrIdempotencyKeyReused, IdempotencyKeyReused},
 		{"challenge failed", appointment.ErrChallengeFailed, ChallengeFailed},
 		// The bot check timing out is its outage, not storage's.
@@ -48,6 +49,7 @@ func TestStatus(t *testing.T) {
 		{Validation, http.StatusUnprocessableEntity},
 		{AddressLimited, http.StatusTooManyRequests},
 		{LinkExpired, http.StatusGone},
+		{OutsideWindow, http.StatusConflict},
 		{Unavailable, http.StatusServiceUnavailable},
 		{"no such code", http.StatusInternalServerError},
 	}

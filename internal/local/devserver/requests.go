@@ -111,15 +111,25 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // requests reads one page of requests: every request, newest first, from
-// the embedded store, or the open ones from the backend's status index.
+// the embedded store, or from the backend's status index those the front
+// desk can still act on (appointment.Status.Active): received, contacted
+// and scheduled.
 func (s *Server) requests(r *http.Request) (requestsData, error) {
 	if s.stream != nil {
-		list, err := s.store.List(r.Context(), appointment.StatusReceived, 200)
-		data := requestsData{Intro: "Open requests, oldest first, with the state of their emails."}
-		for _, req := range list {
-			data.Rows = append(data.Rows, s.requestRow(req))
+		data := requestsData{Intro: "Requests the front desk can still act on (received, contacted, scheduled), by state, oldest first, with the state of their emails."}
+		for _, status := range appointment.Statuses {
+			if !status.Active() {
+				continue
+			}
+			list, err := s.store.List(r.Context(), status, 200)
+			if err != nil {
+				return data, err
+			}
+			for _, req := range list {
+				data.Rows = append(data.Rows, s.requestRow(req))
+			}
 		}
-		return data, err
+		return data, nil
 	}
 	entries, next, err := s.local.Requests(r.Context(), r.URL.Query().Get("after"), requestsPageSize)
 	data := requestsData{Intro: "Every request, newest first, with the state of its emails.", Next: next}
@@ -147,7 +157,7 @@ func (s *Server) requestRow(req appointment.Request) requestRow {
 	// beside the front desk's.
 	for _, a := range appointment.Actions {
 		if a.Allows(req.Status.Normal()) {
-			row.Actions = append(row.Actions, actionLink{Label: string(a), Href: s.links.Path(req.ID, a, time.Now())})
+			row.Actions = append(row.Actions, actionLink{Label: string(a), Href: s.links.RequestPath(req, a, time.Now())})
 		}
 	}
 	kinds := []email.Kind{email.Patient, email.FrontDesk}

@@ -265,6 +265,20 @@ func TestAgainstEmulatedAWS(t *testing.T) {
 	if strings.Count(outbox, "<article") != 2 || !strings.Contains(outbox, receipt["reference"]) {
 		t.Errorf("outbox does not show the two emails sent through SES")
 	}
+	// A request the front desk has answered is still one it acts on: the
+	// requests page lists it from the status index under its new state.
+	m := regexp.MustCompile(`href="(/manage/contact/[A-Za-z0-9_-]+)"`).FindStringSubmatch(get(t, ts.URL+"/_dev/requests"))
+	if m == nil {
+		t.Fatal("the requests page offers no contact link")
+	}
+	resp, err := http.Post(ts.URL+m[1], "application/x-www-form-urlencoded", strings.NewReader(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if requests := get(t, ts.URL+"/_dev/requests"); !strings.Contains(requests, `<span class="state">contacted</span>`) || !strings.Contains(requests, receipt["reference"]) {
+		t.Errorf("the requests page no longer lists the contacted request:\n%s", requests)
+	}
 }
 
 // TestPagesShowBadEntries: one unreadable request and one unreadable email

@@ -65,7 +65,7 @@ func Request(reason string, at time.Time) appointment.Request {
 	yes := true
 	r := appointment.Request{
 		FirstName: "Jordan", LastName: "Rivera", Email: "jordan@example.com", Phone: "+13035550142",
-		PhoneExtension: "12", Service: "dry-needling", Location: "main", PreferredDays: []string{"mon", "wed"},
+		PhoneExtension: "12", PhoneText: "(303) 555-0142 ext. 12", Service: "dry-needling", Location: "main", PreferredDays: []string{"mon", "wed"},
 		PreferredTimes: []string{"morning"}, NewPatient: &yes, ContactMethod: "phone",
 		Reason: reason, Status: appointment.StatusReceived,
 	}
@@ -110,7 +110,7 @@ func testCreateAndGet(t *testing.T, open Open) {
 		t.Fatal(err)
 	}
 	if got.ID != r.ID || got.Reference != r.Reference || got.Fingerprint() != r.Fingerprint() ||
-		!got.CreatedAt.Equal(r.CreatedAt) || got.Status != appointment.StatusReceived || got.PhoneExtension != "12" {
+		!got.CreatedAt.Equal(r.CreatedAt) || got.Status != appointment.StatusReceived || got.PhoneExtension != "12" || got.PhoneText != r.PhoneText {
 		t.Errorf("Get() = %+v, want %+v", got, r)
 	}
 	if _, err := s.Get(context.Background(), "missing"); !errors.Is(err, appointment.ErrNotFound) {
@@ -524,6 +524,23 @@ func testTransition(t *testing.T, open Open) {
 	}
 	if booked, err := s.List(ctx, appointment.StatusScheduled, 10); err != nil || len(booked) != 1 || booked[0].ID != r.ID {
 		t.Errorf("List(scheduled) = %d, %v; want the request", len(booked), err)
+	}
+	// Once the appointment has begun, the front desk records a no-show:
+	// the status index lists the request under its new status only.
+	noShow, _, err := got.Apply(appointment.Command{Action: appointment.ActionNoShow, Audience: appointment.AudienceFrontDesk}, booking.Start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Transition(ctx, got, noShow); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(ctx, r.ID); err != nil || got.Status != appointment.StatusNoShow || len(got.History) != 3 || got.History[2].To != appointment.StatusNoShow {
+		t.Errorf("after the no-show: %+v, %v", got, err)
+	}
+	for status, want := range map[appointment.Status]int{appointment.StatusScheduled: 0, appointment.StatusNoShow: 1, appointment.StatusAttended: 0} {
+		if list, err := s.List(ctx, status, 10); err != nil || len(list) != want {
+			t.Errorf("List(%s) = %d, %v; want %d", status, len(list), err, want)
+		}
 	}
 	missing := before
 	missing.ID = "nosuchrequestnosuchrequest"
