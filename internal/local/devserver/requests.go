@@ -49,7 +49,8 @@ th,td{border:1px solid #d6d9de;padding:6px 8px;text-align:left;vertical-align:to
 th{background:#eef0f3}
 .sent{color:#1b6e2c}.failed{color:#a4161a}.sending{color:#8a5a00}.bad td{color:#a4161a}
 .digest{margin:0 0 16px}.digest button{font:inherit;padding:6px 14px}
-.notice{background:#fff6e0;border:1px solid #e8b64c;border-radius:6px;padding:8px 12px}{{end}}
+.notice{background:#fff6e0;border:1px solid #e8b64c;border-radius:6px;padding:8px 12px}
+.action a{display:inline-block;min-height:24px;line-height:24px}{{end}}
 {{define "content"}}<h1>Requests</h1>
 <p>{{.Intro}}</p>
 {{- if .Notice}}
@@ -69,7 +70,7 @@ th{background:#eef0f3}
 <td>{{.FirstName}} {{.LastName}}<br><a href="mailto:{{.Email}}">{{.Email}}</a><br><a href="{{.PhoneDial}}">{{.PhoneText}}</a></td>
 <td>{{.Service}}</td>
 <td>{{.Location}}</td>
-<td><span class="state">{{.State}}</span>{{range .History}}<div class="history">{{.}}</div>{{end}}{{range .Actions}}<div><a href="{{.Href}}">{{.Label}}</a></div>{{end}}</td>
+<td><span class="state">{{.State}}</span>{{range .History}}<div class="history">{{.}}</div>{{end}}{{range .Actions}}<div class="action"><a href="{{.Href}}">{{.Label}}</a></div>{{end}}</td>
 <td>{{range .Emails}}<div>{{.Kind}}: <span class="{{.State}}">{{.State}}</span>{{with .Feedback}}, <span class="feedback">{{.}}</span>{{end}}{{if .Detail}} ({{.Detail}}){{end}}</div>{{end}}</td>
 <td><code>{{.ID}}</code></td>
 </tr>
