@@ -91,8 +91,11 @@ func TestBrowserOutboxInvitationAndLinks(t *testing.T) {
 		t.Fatalf("the booking email has no action link:\n%s", preview)
 	}
 	browserDo(t, ctx, "reload the outbox", chromedp.Navigate(outbox), chromedp.WaitVisible(chromedp.CSS("#email-"+id)))
-	tabToFocus(t, ctx, "IFRAME /_dev/outbox/"+id+"/html")
+	// The email is loaded in its frame before Tab reaches the frame, or
+	// Tab would pass an empty frame by while a busy machine loads it.
 	frame := frameContext(t, ctx, ts.URL+"/_dev/outbox/"+id+"/html")
+	browserDo(t, frame, "wait for the email's link", chromedp.WaitReady(chromedp.CSS(`a[href="`+action+`"]`)))
+	tabToFocus(t, ctx, "IFRAME /_dev/outbox/"+id+"/html")
 	for i := 0; ; i++ {
 		if got := browserRun(t, frame, "read the focus in the email", chromedp.Evaluate[string](focusedElement)); got == "A "+action {
 			break
