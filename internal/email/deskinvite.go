@@ -54,7 +54,7 @@ func (c *Composer) deskInvite(in requestParts, index int, tr *appointment.Transi
 	}
 	if !v.Minimal {
 		v.FullName = strings.TrimSpace(r.FirstName + " " + r.LastName)
-		v.PhoneText, v.PhoneDial = patientPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
+		v.PhoneText, v.PhoneDial = DisplayPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
 	}
 	subject, heading := "Booked: ", "Appointment booked"
 	v.Intro = "The attached invitation adds this appointment to the clinic's calendar."

@@ -245,7 +245,7 @@ func (c *Composer) digestItem(r appointment.Request, status appointment.Status, 
 	if c.minimal() {
 		item.FullName = ""
 	} else if appointment.IsE164(r.Phone) {
-		item.PhoneText, item.PhoneDial = patientPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
+		item.PhoneText, item.PhoneDial = DisplayPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
 	} else {
 		item.PhoneText = r.Phone
 	}

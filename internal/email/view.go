@@ -94,7 +94,7 @@ func (c *Composer) patientContact(r appointment.Request, patientAddress string) 
 		Email:     r.Email,
 		EmailLink: patientAddress,
 	}
-	p.PhoneText, p.PhoneDial = patientPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
+	p.PhoneText, p.PhoneDial = DisplayPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
 	return p
 }
 
@@ -126,41 +126,29 @@ type actionLink struct {
 
 func newClinicContact(p *clinic.Profile) clinicContact {
 	c := clinicContact{Name: p.Name, Address: p.Address, WebsiteURL: p.Website}
-	c.PhoneText, c.PhoneDial = clinicPhone(p.Phone, p.DefaultRegion)
+	c.PhoneText, c.PhoneDial = DisplayPhone(p.Phone, "", p.DefaultRegion)
 	if u, err := url.Parse(p.Website); err == nil {
 		c.WebsiteHost = u.Host
 	}
 	return c
 }
 
-// clinicPhone formats the profile's number the way patients expect to
-// read it. A number the library cannot read is shown as written and
-// dialled with its digits, since the profile only requires it to be
-// present.
-func clinicPhone(phone, region string) (text, dial string) {
-	text, dial, ok := libphonenumber.Format(phone, "", region)
-	if !ok {
-		return phone, appointment.DialString(phone)
-	}
-	return text, dial
-}
-
-// patientPhone formats the patient's number for the front desk, who call
-// it from the clinic: nationally when it is in the clinic's own region,
-// internationally otherwise.
-func patientPhone(e164, extension, region string) (text, dial string) {
+// DisplayPhone returns number, with its extension, as the clinic's emails and
+// pages show it: the text libphonenumber.Format gives, or, when the library cannot read
+// number, number as written followed by the extension; and what a tel:
+// link dials, the E.164 form (or number's digits) with RFC 3966's
+// extension parameter, which phones dial after a pause.
+func DisplayPhone(number, extension, region string) (text, dial string) {
 	extension = appointment.DialString(extension)
-	dial = e164
-	if extension != "" {
-		// RFC 3966's extension parameter, which phones dial after a pause.
-		dial += ";ext=" + extension
-	}
-	text, _, ok := libphonenumber.Format(e164, extension, region)
+	text, dial, ok := libphonenumber.Format(number, extension, region)
 	if !ok {
-		text = e164
+		text, dial = number, appointment.DialString(number)
 		if extension != "" {
 			text += " ext. " + extension
 		}
+	}
+	if extension != "" {
+		dial += ";ext=" + extension
 	}
 	return text, dial
 }

@@ -27,7 +27,8 @@ func TestPreferredWhen(t *testing.T) {
 	}
 }
 
-func TestPatientPhone(t *testing.T) {
+// TestDisplayPatientPhone: a patient's stored number, with its extension.
+func TestDisplayPatientPhone(t *testing.T) {
 	tests := []struct {
 		e164, ext, region string
 		wantText          string
@@ -41,14 +42,16 @@ func TestPatientPhone(t *testing.T) {
 		{"+13035550123", "2;x", "US", "(303) 555-0123 ext. 2", "+13035550123;ext=2"},
 	}
 	for _, tt := range tests {
-		text, dial := patientPhone(tt.e164, tt.ext, tt.region)
+		text, dial := DisplayPhone(tt.e164, tt.ext, tt.region)
 		if text != tt.wantText || dial != tt.wantDial {
-			t.Errorf("patientPhone(%q, %q, %q) = %q, %q; want %q, %q", tt.e164, tt.ext, tt.region, text, dial, tt.wantText, tt.wantDial)
+			t.Errorf("DisplayPhone(%q, %q, %q) = %q, %q; want %q, %q", tt.e164, tt.ext, tt.region, text, dial, tt.wantText, tt.wantDial)
 		}
 	}
 }
 
-func TestClinicPhone(t *testing.T) {
+// TestDisplayClinicPhone: the clinic's number as its profile writes it,
+// and one the library cannot read.
+func TestDisplayClinicPhone(t *testing.T) {
 	tests := []struct {
 		phone, region      string
 		wantText, wantDial string
@@ -58,9 +61,9 @@ func TestClinicPhone(t *testing.T) {
 		{"not a number 12", "US", "not a number 12", "12"},
 	}
 	for _, tt := range tests {
-		text, dial := clinicPhone(tt.phone, tt.region)
+		text, dial := DisplayPhone(tt.phone, "", tt.region)
 		if text != tt.wantText || dial != tt.wantDial {
-			t.Errorf("clinicPhone(%q, %q) = %q, %q; want %q, %q", tt.phone, tt.region, text, dial, tt.wantText, tt.wantDial)
+			t.Errorf("DisplayPhone(%q, \"\", %q) = %q, %q; want %q, %q", tt.phone, tt.region, text, dial, tt.wantText, tt.wantDial)
 		}
 	}
 }

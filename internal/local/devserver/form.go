@@ -18,7 +18,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
-	"example.com/appointments/internal/libphonenumber"
+	"example.com/appointments/internal/email"
 )
 
 // web holds the pages' templates and the form's script and stylesheet. The
@@ -80,6 +80,8 @@ const turnstileOrigin = "https://challenges.cloudflare.com"
 func (formPage) TurnstileScript() string { return turnstileOrigin + "/turnstile/v0/api.js" }
 
 func newFormPage(p *clinic.Profile, action string) formPage {
+	// The clinic's number as the emails show it.
+	phoneText, _ := email.DisplayPhone(p.Phone, "", p.DefaultRegion)
 	page := formPage{
 		Clinic:         p,
 		Action:         action,
@@ -92,7 +94,7 @@ func newFormPage(p *clinic.Profile, action string) formPage {
 		MaxPhone:       appointment.MaxPhoneLength,
 		MaxReason:      appointment.MaxReasonLength,
 		PrivacyURL:     strings.TrimRight(p.Website, "/") + "/privacy",
-		PhoneText:      clinicPhoneText(p),
+		PhoneText:      phoneText,
 		PhoneURL:       phoneURL(p.Phone),
 	}
 	if len(p.Locations) > 1 {
@@ -254,17 +256,6 @@ func choices(values []string, label func(string) string) []choice {
 		out = append(out, choice{Value: v, Label: label(v)})
 	}
 	return out
-}
-
-// clinicPhoneText is the clinic's number in its country's national format,
-// as the emails show it, or as the profile writes it if the library cannot
-// read it.
-func clinicPhoneText(p *clinic.Profile) string {
-	text, _, ok := libphonenumber.Format(p.Phone, "", p.DefaultRegion)
-	if !ok {
-		return p.Phone
-	}
-	return text
 }
 
 // phoneURL is a tel: link to the clinic's number. html/template refuses

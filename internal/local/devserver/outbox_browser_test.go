@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -90,18 +91,24 @@ func TestBrowserOutboxInvitationAndLinks(t *testing.T) {
 	if action == "" {
 		t.Fatalf("the booking email has no action link:\n%s", preview)
 	}
+	// The frames of the page before the reload may still be listed for a
+	// moment after it; the email is read in a frame of the new page.
+	before := frameTargets(t, ctx)
 	browserDo(t, ctx, "reload the outbox", chromedp.Navigate(outbox), chromedp.WaitVisible(chromedp.CSS("#email-"+id)))
 	// The email is loaded in its frame before Tab reaches the frame, or
 	// Tab would pass an empty frame by while a busy machine loads it.
-	frame := frameContext(t, ctx, ts.URL+"/_dev/outbox/"+id+"/html")
+	frame := frameContext(t, ctx, ts.URL+"/_dev/outbox/"+id+"/html", before)
 	browserDo(t, frame, "wait for the email's link", chromedp.WaitReady(chromedp.CSS(`a[href="`+action+`"]`)))
 	tabToFocus(t, ctx, "IFRAME /_dev/outbox/"+id+"/html")
+	var passed []string
 	for i := 0; ; i++ {
-		if got := browserRun(t, frame, "read the focus in the email", chromedp.Evaluate[string](focusedElement)); got == "A "+action {
+		got := browserRun(t, frame, "read the focus in the email", chromedp.Evaluate[string](focusedElement))
+		if got == "A "+action {
 			break
 		}
+		passed = append(passed, got+" | page: "+browserRun(t, ctx, "read the focus", chromedp.Evaluate[string](focusedElement)))
 		if i == maxOutboxTabStops {
-			t.Fatalf("Tab never reached the email's link %s", action)
+			t.Fatalf("Tab never reached the email's link %s; it went through %q", action, passed)
 		}
 		browserDo(t, ctx, "press Tab in the email", chromedp.KeyEvent(kb.Tab))
 	}
@@ -114,10 +121,28 @@ func TestBrowserOutboxInvitationAndLinks(t *testing.T) {
 	}
 }
 
+// frameTargets returns the IDs of the frames the browser runs as targets
+// of their own.
+func frameTargets(t *testing.T, ctx context.Context) map[target.ID]bool {
+	t.Helper()
+	targets, err := chromedp.Targets(ctx)
+	if err != nil {
+		t.Fatalf("list the targets: %v", err)
+	}
+	ids := map[target.ID]bool{}
+	for _, info := range targets {
+		if info.Type == "iframe" {
+			ids[info.TargetID] = true
+		}
+	}
+	return ids
+}
+
 // frameContext returns a context that runs actions in the frame showing
-// url: the sandboxed frame runs apart from the page, as a target of its
-// own, so the page's scripts cannot see into it.
-func frameContext(t *testing.T, ctx context.Context, url string) context.Context {
+// url, other than the frames in old: the sandboxed frame runs apart from
+// the page, as a target of its own, so the page's scripts cannot see into
+// it.
+func frameContext(t *testing.T, ctx context.Context, url string, old map[target.ID]bool) context.Context {
 	t.Helper()
 	for {
 		targets, err := chromedp.Targets(ctx)
@@ -125,7 +150,7 @@ func frameContext(t *testing.T, ctx context.Context, url string) context.Context
 			t.Fatalf("list the targets: %v", err)
 		}
 		for _, info := range targets {
-			if info.Type == "iframe" && info.URL == url {
+			if info.Type == "iframe" && info.URL == url && !old[info.TargetID] {
 				frame, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(info.TargetID))
 				t.Cleanup(cancel)
 				return frame

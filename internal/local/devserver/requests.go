@@ -10,7 +10,6 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/email"
-	"example.com/appointments/internal/libphonenumber"
 	"example.com/appointments/internal/local/localstore"
 )
 
@@ -147,7 +146,10 @@ func (s *Server) requests(r *http.Request) (requestsData, error) {
 func (s *Server) requestRow(req appointment.Request) requestRow {
 	zone := s.profile.Zone()
 	row := requestRow{Request: req, Created: req.CreatedAt.In(zone).Format("Mon Jan 2 2006, 3:04 PM MST"), State: string(req.Status.Normal())}
-	row.PhoneText, row.PhoneDial = patientPhone(req.Phone, req.PhoneExtension, s.profile.DefaultRegion)
+	text, dial := email.DisplayPhone(req.Phone, req.PhoneExtension, s.profile.DefaultRegion)
+	// html/template refuses tel: URLs it did not see built; Display's dial
+	// string holds only digits, a plus and the extension parameter.
+	row.PhoneText, row.PhoneDial = text, template.URL("tel:"+dial)
 	if req.Booking != nil {
 		row.State += ", " + req.Booking.Start.In(zone).Format("Mon Jan 2, 3:04 PM")
 	}
@@ -190,22 +192,4 @@ func (s *Server) requestRow(req appointment.Request) requestRow {
 		row.Emails = append(row.Emails, st)
 	}
 	return row
-}
-
-// patientPhone is the patient's number as the front desk reads it in the
-// emails, in the clinic country's national format when it is a number of
-// that country, and as a tel: link with RFC 3966's extension parameter. A
-// number the library cannot read is shown as stored. html/template refuses
-// tel: URLs it did not see built, so only a dial string goes in.
-func patientPhone(e164, extension, region string) (string, template.URL) {
-	extension = appointment.DialString(extension)
-	dial := "tel:" + appointment.DialString(e164)
-	if extension != "" {
-		dial += ";ext=" + extension
-	}
-	text, _, ok := libphonenumber.Format(e164, extension, region)
-	if !ok {
-		text = e164
-	}
-	return text, template.URL(dial)
 }
