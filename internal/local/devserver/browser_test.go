@@ -810,6 +810,13 @@ func TestBrowserScreenshots(t *testing.T) {
 		shoot(name)
 	}
 
+	publishScreenshots(t, taken, dir)
+}
+
+// publishScreenshots copies the screenshots taken, in dir, to
+// docs/screenshots when the test runs with -update-screenshots.
+func publishScreenshots(t *testing.T, taken []string, dir string) {
+	t.Helper()
 	if *updateScreenshots {
 		docs := filepath.Join(repoRoot(t), "docs", "screenshots")
 		if err := os.MkdirAll(docs, 0o755); err != nil {

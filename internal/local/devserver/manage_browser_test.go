@@ -446,20 +446,5 @@ func TestBrowserActionPageScreenshots(t *testing.T) {
 	browserDo(t, ctx, "wait for the outcome", chromedp.WaitVisible(chromedp.CSS(".done")))
 	shoot("manage-done")
 
-	if *updateScreenshots {
-		docs := filepath.Join(repoRoot(t), "docs", "screenshots")
-		if err := os.MkdirAll(docs, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for _, path := range taken {
-			b, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(docs, filepath.Base(path)), b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	t.Logf("screenshots in %s", dir)
+	publishScreenshots(t, taken, dir)
 }
