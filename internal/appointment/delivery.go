@@ -97,7 +97,7 @@ func (k EmailKind) Transition() (base EmailKind, index int, ok bool) {
 		return "", 0, false
 	}
 	switch EmailKind(b) {
-	case EmailBooking, EmailDeclined, EmailCancelled, EmailCancelNotice, EmailDeskInvite:
+	case EmailBooking, EmailDeclined, EmailCancelled, EmailCancelNotice, EmailDeskInvite, EmailReminder:
 		return EmailKind(b), n, true
 	}
 	return "", 0, false

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"example.com/appointments/internal/appointment"
@@ -136,6 +137,20 @@ type Notify struct {
 	Metrics             Metrics
 }
 
+// Remind is the RemindFunction's configuration: NotifyFunction's, with
+// which it sends the reminders under the same claims, cap and
+// suppressions, and how long before an appointment the patient is
+// reminded.
+type Remind struct {
+	Notify
+	// Before is REMINDER_HOURS_BEFORE in hours, by default
+	// appointment.DefaultReminderHoursBefore; 0 turns reminders off.
+	Before time.Duration
+}
+
+// On reports whether patients are reminded at all.
+func (r Remind) On() bool { return r.Before > 0 }
+
 // Digest is the DigestFunction's configuration.
 type Digest struct {
 	// Table is TABLE_NAME, required.
@@ -202,6 +217,21 @@ func ReadNotify(getenv func(string) string) (Notify, error) {
 	}
 	return c, r.err()
 }
+
+// ReadRemind reads the RemindFunction's configuration through getenv.
+func ReadRemind(getenv func(string) string) (Remind, error) {
+	n, err := ReadNotify(getenv)
+	r := reader{getenv: getenv}
+	hours := r.wholeNumber("REMINDER_HOURS_BEFORE", appointment.DefaultReminderHoursBefore)
+	if hours > maxReminderHours {
+		r.fail("REMINDER_HOURS_BEFORE must be at most %d (a week), not %d", maxReminderHours, hours)
+	}
+	return Remind{Notify: n, Before: time.Duration(hours) * time.Hour}, errors.Join(err, r.err())
+}
+
+// maxReminderHours bounds how far ahead a reminder may go: a week, beyond
+// which a reminder reminds of nothing near.
+const maxReminderHours = 7 * 24
 
 // ReadDigest reads the DigestFunction's configuration through getenv.
 func ReadDigest(getenv func(string) string) (Digest, error) {

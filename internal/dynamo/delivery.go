@@ -29,26 +29,38 @@ import (
 // lease. Otherwise it returns the email's current state: sent, failed, or
 // sending under someone else's lease. A request that no longer exists has
 // an empty state.
+//
+// An email that may go only while its transition is the request's last
+// change (appointment.EmailKind.LatestOnly, a reminder) is claimed only if
+// the history still holds that many changes; otherwise it is not claimed
+// and its state, empty, says it is not to be sent.
 func (s *Store) ClaimEmail(ctx context.Context, id string, kind appointment.EmailKind, lease string, until, now time.Time) (bool, appointment.Delivery, error) {
+	// appointment.Delivery.Claimable, as a condition DynamoDB checks
+	// atomically with the write.
+	condition := "attribute_exists(pk) AND (attribute_not_exists(emails.#kind) OR " +
+		"(emails.#kind.#state = :sending AND emails.#kind.leaseUntil < :now))"
+	values := map[string]types.AttributeValue{
+		":claim": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+			"state":      str(string(appointment.DeliverySending)),
+			"lease":      str(lease),
+			"leaseUntil": number(until.UnixMilli()),
+		}},
+		":sending": str(string(appointment.DeliverySending)),
+		":now":     number(now.UnixMilli()),
+		":cause":   str(string(appointment.CauseDelivery)),
+	}
+	latest, latestOnly := kind.LatestOnly()
+	if latestOnly {
+		condition += " AND size(history) = :changes"
+		values[":changes"] = number(int64(latest))
+	}
 	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:        &s.table,
-		Key:              requestKey(id),
-		UpdateExpression: aws.String("SET emails.#kind = :claim, lastChange = :cause"),
-		// appointment.Delivery.Claimable, as a condition DynamoDB checks
-		// atomically with the write.
-		ConditionExpression: aws.String("attribute_exists(pk) AND (attribute_not_exists(emails.#kind) OR " +
-			"(emails.#kind.#state = :sending AND emails.#kind.leaseUntil < :now))"),
-		ExpressionAttributeNames: map[string]string{"#kind": string(kind), "#state": "state"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":claim": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
-				"state":      str(string(appointment.DeliverySending)),
-				"lease":      str(lease),
-				"leaseUntil": number(until.UnixMilli()),
-			}},
-			":sending": str(string(appointment.DeliverySending)),
-			":now":     number(now.UnixMilli()),
-			":cause":   str(string(appointment.CauseDelivery)),
-		},
+		TableName:                 &s.table,
+		Key:                       requestKey(id),
+		UpdateExpression:          aws.String("SET emails.#kind = :claim, lastChange = :cause"),
+		ConditionExpression:       aws.String(condition),
+		ExpressionAttributeNames:  map[string]string{"#kind": string(kind), "#state": "state"},
+		ExpressionAttributeValues: values,
 	})
 	if err == nil {
 		return true, appointment.Delivery{State: appointment.DeliverySending, Lease: lease, LeaseUntil: until}, nil
@@ -61,6 +73,7 @@ func (s *Store) ClaimEmail(ctx context.Context, id string, kind appointment.Emai
 	if err != nil {
 		return false, appointment.Delivery{}, err
 	}
+	// A reminder refused because the request changed since has no state.
 	return false, deliveryFromItem(item, kind), nil
 }
 

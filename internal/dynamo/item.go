@@ -96,6 +96,7 @@ func requestItem(r appointment.Request, expires time.Time) map[string]types.Attr
 	item["emails"] = &types.AttributeValueMemberM{Value: emails}
 	if r.Booking != nil {
 		item["booking"] = bookingValue(*r.Booking)
+		item[attrAppointmentAt] = str(r.Booking.Start.UTC().Format(timeLayout))
 	}
 	if len(r.History) > 0 {
 		item["history"] = historyValue(r.History)

@@ -41,8 +41,11 @@ func (s *Store) Transition(ctx context.Context, before, after appointment.Reques
 	// lastChange lets the stream's filter pass this write to NotifyFunction.
 	update := "SET #status = :to, history = :history, lastChange = :cause"
 	if after.Booking != nil {
-		update += ", booking = :booking"
+		// appointmentAt keys the ByAppointment index, which the reminders'
+		// sweep reads by the appointment's time (Upcoming).
+		update += ", booking = :booking, appointmentAt = :appointmentAt"
 		values[":booking"] = bookingValue(*after.Booking)
+		values[":appointmentAt"] = str(after.Booking.Start.UTC().Format(timeLayout))
 	}
 	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,

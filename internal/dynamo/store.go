@@ -10,7 +10,10 @@
 // Every item has an expiresAt attribute (seconds since the epoch) for the
 // table's time to live. Request items also carry status and createdAt, which
 // the ByStatus index uses to list open requests by age; the other items do not,
-// so the index holds requests only.
+// so the index holds requests only. A request with a booking also carries
+// appointmentAt, the booking's start, which the ByAppointment index uses to
+// find the appointments coming up for their reminders; it holds booked
+// requests only.
 package dynamo
 
 import (
@@ -53,6 +56,10 @@ const (
 	attrSK        = "sk"
 	attrExpiresAt = "expiresAt"
 	IndexByStatus = "ByStatus"
+	// IndexByAppointment lists booked requests by status and the time of
+	// their appointment.
+	IndexByAppointment = "ByAppointment"
+	attrAppointmentAt  = "appointmentAt"
 )
 
 // Store is the RequestsTable.
@@ -99,6 +106,43 @@ func (s *Store) List(ctx context.Context, status appointment.Status, limit int) 
 		})
 		if err != nil {
 			return nil, unavailable("list requests", err)
+		}
+		for _, item := range out.Items {
+			requests = append(requests, requestFromItem(item))
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		start = out.LastEvaluatedKey
+	}
+	return requests, nil
+}
+
+// Upcoming returns the scheduled requests whose appointments start from
+// from until to, both included, soonest first, at most limit of them, from
+// the ByAppointment index. The index is read eventually consistently, so a
+// request changed a moment ago may show as it was; a reminder's claim
+// checks the stored request (ClaimEmail).
+func (s *Store) Upcoming(ctx context.Context, from, to time.Time, limit int) ([]appointment.Request, error) {
+	requests := make([]appointment.Request, 0, min(limit, listPage))
+	var start map[string]types.AttributeValue
+	for len(requests) < limit {
+		out, err := s.client.Query(ctx, &dynamodb.QueryInput{
+			TableName:                &s.table,
+			IndexName:                aws.String(IndexByAppointment),
+			KeyConditionExpression:   aws.String("#status = :status AND #at BETWEEN :from AND :to"),
+			ExpressionAttributeNames: map[string]string{"#status": "status", "#at": attrAppointmentAt},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":status": str(string(appointment.StatusScheduled)),
+				":from":   str(from.UTC().Format(timeLayout)),
+				":to":     str(to.UTC().Format(timeLayout)),
+			},
+			ScanIndexForward:  aws.Bool(true),
+			Limit:             aws.Int32(int32(min(limit-len(requests), listPage))),
+			ExclusiveStartKey: start,
+		})
+		if err != nil {
+			return nil, unavailable("list upcoming appointments", err)
 		}
 		for _, item := range out.Items {
 			requests = append(requests, requestFromItem(item))

@@ -262,6 +262,17 @@ func (h *Handler) Deliver(ctx context.Context, change appointment.Change) bool {
 	return h.deliverChange(ctx, &run{}, change)
 }
 
+// DeliverEmail sends the one email of the given kind about r, under the
+// same claim and lease, checks and records as the emails of a change: the
+// reminders' sweep sends reminders with it. It returns false when the email
+// must be tried again.
+func (h *Handler) DeliverEmail(ctx context.Context, r appointment.Request, kind appointment.EmailKind) bool {
+	if h.outOfTime(ctx, &run{}) {
+		return false
+	}
+	return h.deliver(ctx, &run{}, r, kind, h.log.With("appointmentId", r.ID, "email", string(kind)))
+}
+
 func (h *Handler) deliverChange(ctx context.Context, st *run, change appointment.Change) bool {
 	kinds := emailsFor(change)
 	if len(kinds) == 0 {
@@ -354,6 +365,10 @@ func (h *Handler) take(ctx context.Context, id string, kind email.Kind, lease st
 		log.InfoContext(ctx, "email held by another sender", "leaseUntil", current.LeaseUntil)
 		return false, false
 	case "":
+		if _, latestOnly := kind.LatestOnly(); latestOnly {
+			log.InfoContext(ctx, "request changed since; email not sent")
+			return false, true
+		}
 		log.WarnContext(ctx, "request no longer exists; email not sent")
 	default:
 		log.InfoContext(ctx, "email already settled", "state", string(current.State))

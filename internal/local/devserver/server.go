@@ -35,8 +35,8 @@ import (
 	"example.com/appointments/internal/turnstile"
 	"example.com/appointments/internal/wire/digestfn"
 	"example.com/appointments/internal/wire/feedbackfn"
+	"example.com/appointments/internal/wire/mailer"
 	"example.com/appointments/internal/wire/managefn"
-	"example.com/appointments/internal/wire/notifyfn"
 	"example.com/appointments/internal/wire/submitfn"
 )
 
@@ -276,8 +276,8 @@ func (s *Server) build(opts Options, origins []string, sender notify.Sender) err
 	// The emails' links lead to this server's own action pages.
 	links := s.links.URLs(s.origin)
 	mail := config.Email{Sender: opts.SenderEmail, FrontDesk: opts.FrontDeskEmail, StaffDetail: config.StaffDetailFull}
-	s.notify, err = notifyfn.New(config.Notify{Email: mail, Confirmations: localConfirmations},
-		notifyfn.Adapters{Store: s.store, Sender: sender, Links: links, HashingKey: suppressionKey}, s.profile, log, quiet)
+	s.notify, err = mailer.New(config.Notify{Email: mail, Confirmations: localConfirmations},
+		mailer.Adapters{Store: s.store, Sender: sender, Links: links, HashingKey: suppressionKey}, s.profile, log, quiet)
 	if err != nil {
 		return err
 	}

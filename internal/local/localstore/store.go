@@ -32,8 +32,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -668,6 +670,26 @@ func (s *Store) List(_ context.Context, status appointment.Status, limit int) ([
 	return out, err
 }
 
+// Upcoming returns the scheduled requests whose appointments start from
+// from until to, both included, soonest first, at most limit of them, as
+// the DynamoDB adapter reads ByAppointment. The local store reads the
+// status index and sorts what it finds: a developer's machine holds few
+// bookings.
+func (s *Store) Upcoming(ctx context.Context, from, to time.Time, limit int) ([]appointment.Request, error) {
+	scheduled, err := s.List(ctx, appointment.StatusScheduled, math.MaxInt)
+	if err != nil {
+		return nil, err
+	}
+	var out []appointment.Request
+	for _, r := range scheduled {
+		if b := r.Booking; b != nil && !b.Start.Before(from) && !b.Start.After(to) {
+			out = append(out, r)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b appointment.Request) int { return a.Booking.Start.Compare(b.Booking.Start) })
+	return out[:min(len(out), limit)], nil
+}
+
 // ClaimEmail takes a lease on sending one email of a request. Besides the
 // leases that ran out, a lease taken before the store was last opened can
 // be taken over: the process that held it has stopped, since no two
@@ -678,7 +700,12 @@ func (s *Store) ClaimEmail(_ context.Context, id string, kind appointment.EmailK
 	var current appointment.Delivery
 	err := s.write(func(tx *bolt.Tx) error {
 		claimed, current = false, appointment.Delivery{}
-		if tx.Bucket(bucketRequests).Get([]byte(id)) == nil {
+		r, ok, err := getRequest(tx, id)
+		if err != nil || !ok {
+			return err
+		}
+		if n, latestOnly := kind.LatestOnly(); latestOnly && len(r.History) != n {
+			// A reminder of a booking changed since is not to go.
 			return nil
 		}
 		d, err := getDelivery(tx, id, kind)

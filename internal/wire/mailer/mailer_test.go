@@ -1,4 +1,4 @@
-package notifyfn
+package mailer
 
 import (
 	"bytes"
