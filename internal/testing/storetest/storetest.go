@@ -25,6 +25,7 @@ type Store interface {
 	Decoy(ctx context.Context, name string, windowStart time.Time, window time.Duration) (bool, error)
 	Get(ctx context.Context, id string) (appointment.Request, error)
 	List(ctx context.Context, status appointment.Status, limit int) ([]appointment.Request, error)
+	Upcoming(ctx context.Context, from, to time.Time, limit int) ([]appointment.Request, error)
 	ClaimEmail(ctx context.Context, id string, kind appointment.EmailKind, lease string, until, now time.Time) (bool, appointment.Delivery, error)
 	MarkEmailSent(ctx context.Context, id string, kind appointment.EmailKind, lease, messageID string, at time.Time) error
 	MarkEmailFailed(ctx context.Context, id string, kind appointment.EmailKind, lease, reason string, at time.Time) error
@@ -54,6 +55,8 @@ func Run(t *testing.T, open Open) {
 	t.Run("ClaimEmailOfMissingRequest", func(t *testing.T) { testClaimEmailOfMissingRequest(t, open) })
 	t.Run("List", func(t *testing.T) { testList(t, open) })
 	t.Run("ListScheduled", func(t *testing.T) { testListScheduled(t, open) })
+	t.Run("Upcoming", func(t *testing.T) { testUpcoming(t, open) })
+	t.Run("ReminderClaim", func(t *testing.T) { testReminderClaim(t, open) })
 	t.Run("Transition", func(t *testing.T) { testTransition(t, open) })
 	t.Run("ConcurrentTransitions", func(t *testing.T) { testConcurrentTransitions(t, open) })
 	t.Run("Feedback", func(t *testing.T) { testFeedback(t, open) })
@@ -464,6 +467,130 @@ func testListScheduled(t *testing.T, open Open) {
 	}
 	if fmt.Sprint(listed) != fmt.Sprint(want) {
 		t.Errorf("List(scheduled) = %v, want %v (oldest first, at their latest booking)", listed, want)
+	}
+}
+
+// book stores a request made at T0 and applies the front desk's actions
+// to it in order, each with a booking at the given start, a minute apart
+// from T0; it returns the request as stored.
+func book(t *testing.T, s Store, reason string, actions []appointment.Action, starts ...time.Time) appointment.Request {
+	t.Helper()
+	ctx := context.Background()
+	r := Request(reason, T0)
+	if _, err := s.Create(ctx, r, dedupe(r, "")); err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range actions {
+		before, err := s.Get(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := appointment.Command{Action: a, Audience: a.Audience(), OutsideHours: true}
+		if i < len(starts) {
+			c.Booking = &appointment.Booking{Start: starts[i], Length: time.Hour, Clinician: "Dr. Sam Ortiz"}
+		}
+		after, _, err := before.Apply(c, T0.Add(time.Duration(i+1)*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Transition(ctx, before, after); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := s.Get(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+var (
+	scheduleOnly = []appointment.Action{appointment.ActionSchedule}
+	rescheduled  = []appointment.Action{appointment.ActionSchedule, appointment.ActionReschedule}
+	cancelled    = []appointment.Action{appointment.ActionSchedule, appointment.ActionCancelBooking}
+)
+
+// testUpcoming: Upcoming lists the scheduled requests whose appointments
+// start in the span, both ends included, soonest first, at their latest
+// booking, whole enough to decide and compose their reminders; a
+// cancelled booking, an open request and an appointment outside the span
+// are not listed.
+func testUpcoming(t *testing.T, open Open) {
+	s := open(t, func() time.Time { return T0 })
+	ctx := context.Background()
+	from, to := T0.Add(2*time.Hour), T0.Add(26*time.Hour)
+	atEnd := book(t, s, "at the end", scheduleOnly, to)
+	soon := book(t, s, "soon", scheduleOnly, from)
+	moved := book(t, s, "moved", rescheduled, T0.Add(72*time.Hour), T0.Add(5*time.Hour))
+	book(t, s, "moved away", rescheduled, T0.Add(5*time.Hour), T0.Add(72*time.Hour))
+	book(t, s, "cancelled", cancelled, T0.Add(6*time.Hour))
+	book(t, s, "too late", scheduleOnly, to.Add(time.Millisecond))
+	book(t, s, "too early", scheduleOnly, from.Add(-time.Millisecond))
+	book(t, s, "open", nil)
+
+	got, err := s.Upcoming(ctx, from, to, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []appointment.Request{soon, moved, atEnd}
+	if len(got) != len(want) {
+		t.Fatalf("Upcoming() listed %d requests, want %d: %v", len(got), len(want), ids(got))
+	}
+	for i, r := range got {
+		w := want[i]
+		if r.ID != w.ID || r.Booking == nil || !r.Booking.Start.Equal(w.Booking.Start) || len(r.History) != len(w.History) ||
+			r.Email != w.Email || r.FirstName != w.FirstName || r.Reference != w.Reference || r.Status != appointment.StatusScheduled {
+			t.Errorf("Upcoming()[%d] = %+v, want %+v", i, r, w)
+		}
+	}
+	if got, err := s.Upcoming(ctx, from, to, 2); err != nil || len(got) != 2 || got[0].ID != soon.ID || got[1].ID != moved.ID {
+		t.Errorf("Upcoming(limit 2) = %v, %v; want the two soonest", ids(got), err)
+	}
+}
+
+func ids(rs []appointment.Request) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+// testReminderClaim: a reminder is claimed only while the booking it is
+// of is the request's latest change, checked with the claim itself: once
+// the booking is cancelled or moved, its reminder is not claimed and its
+// state is empty, while the moved booking's own reminder is; a sent
+// reminder is not claimed again.
+func testReminderClaim(t *testing.T, open Open) {
+	s := open(t, func() time.Time { return T0 })
+	ctx := context.Background()
+	until := T0.Add(time.Minute)
+	booked := book(t, s, "booked", scheduleOnly, T0.Add(48*time.Hour))
+	if ok, _, err := s.ClaimEmail(ctx, booked.ID, "reminder-0", "lease-a", until, T0); err != nil || !ok {
+		t.Fatalf("claim of a booking's reminder = %t, %v; want claimed", ok, err)
+	}
+	if err := s.MarkEmailSent(ctx, booked.ID, "reminder-0", "lease-a", "m-1", T0); err != nil {
+		t.Fatal(err)
+	}
+	if ok, cur, err := s.ClaimEmail(ctx, booked.ID, "reminder-0", "lease-b", until, T0); err != nil || ok || cur.State != appointment.DeliverySent {
+		t.Errorf("second claim of a sent reminder = %t, %+v, %v; want refused, sent", ok, cur, err)
+	}
+
+	gone := book(t, s, "cancelled", cancelled, T0.Add(48*time.Hour))
+	if ok, cur, err := s.ClaimEmail(ctx, gone.ID, "reminder-0", "lease-c", until, T0); err != nil || ok || cur.State != "" {
+		t.Errorf("claim of a cancelled booking's reminder = %t, %+v, %v; want refused with no state", ok, cur, err)
+	}
+
+	moved := book(t, s, "moved", rescheduled, T0.Add(48*time.Hour), T0.Add(72*time.Hour))
+	if ok, cur, err := s.ClaimEmail(ctx, moved.ID, "reminder-0", "lease-d", until, T0); err != nil || ok || cur.State != "" {
+		t.Errorf("claim of the old booking's reminder = %t, %+v, %v; want refused with no state", ok, cur, err)
+	}
+	if ok, _, err := s.ClaimEmail(ctx, moved.ID, "reminder-1", "lease-e", until, T0); err != nil || !ok {
+		t.Errorf("claim of the moved booking's reminder = %t, %v; want claimed", ok, err)
+	}
+	// Other emails of a transition are not tied to the latest change.
+	if ok, _, err := s.ClaimEmail(ctx, moved.ID, "booking-0", "lease-f", until, T0); err != nil || !ok {
+		t.Errorf("claim of the first booking's email after a move = %t, %v; want claimed", ok, err)
 	}
 }
 
