@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"example.com/appointments/internal/appointment"
 )
@@ -33,6 +34,7 @@ func reads[C any](read func(func(string) string) (C, error)) readerFunc {
 var (
 	readSubmit   = reads(ReadSubmit)
 	readNotify   = reads(ReadNotify)
+	readRemind   = reads(ReadRemind)
 	readDigest   = reads(ReadDigest)
 	readManage   = reads(ReadManage)
 	readFeedback = reads(ReadFeedback)
@@ -43,6 +45,7 @@ var (
 var (
 	submitEnv   = env{"TABLE_NAME": "requests"}
 	notifyEnv   = env{"TABLE_NAME": "requests"}
+	remindEnv   = env{"TABLE_NAME": "requests"}
 	digestEnv   = env{"TABLE_NAME": "requests"}
 	manageEnv   = env{"TABLE_NAME": "requests", "ACTION_LINK_KEY_SECRET_ARN": "arn:links", "RESCHEDULES_PER_DAY": "5"}
 	feedbackEnv = env{"TABLE_NAME": "requests", "HASHING_KEY_SECRET_ARN": "arn:hashing"}
@@ -65,6 +68,7 @@ func TestDefaults(t *testing.T) {
 			Metrics: metrics,
 		}},
 		{"notify", readNotify, notifyEnv, Notify{Table: "requests", Email: email, Confirmations: appointment.PerHour(200), Metrics: metrics}},
+		{"remind", readRemind, remindEnv, Remind{Notify: Notify{Table: "requests", Email: email, Confirmations: appointment.PerHour(200), Metrics: metrics}, Before: 24 * time.Hour}},
 		{"digest", readDigest, digestEnv, Digest{Table: "requests", Email: email, Metrics: metrics}},
 		{"manage", readManage, manageEnv, Manage{Table: "requests", LinkKeySecretARN: "arn:links", ReschedulesPerDay: 5}},
 		{"feedback", readFeedback, feedbackEnv, Feedback{Table: "requests", HashingKeySecretARN: "arn:hashing", Metrics: metrics}},
@@ -118,6 +122,12 @@ func TestParse(t *testing.T) {
 		{readNotify, notifyEnv, "CONFIRMATIONS_PER_HOUR", "0", func(c any) any { return c.(Notify).Confirmations }, appointment.NoLimit},
 		{readNotify, notifyEnv, "HASHING_KEY_SECRET_ARN", "arn:h", func(c any) any { return c.(Notify).HashingKeySecretARN }, "arn:h"},
 		{readNotify, notifyEnv, "STACK_NAME", "clinic-prod", func(c any) any { return c.(Notify).Metrics.Stack }, "clinic-prod"},
+
+		{readRemind, remindEnv, "REMINDER_HOURS_BEFORE", "48", func(c any) any { return c.(Remind).Before }, 48 * time.Hour},
+		{readRemind, remindEnv, "REMINDER_HOURS_BEFORE", "168", func(c any) any { return c.(Remind).Before }, 168 * time.Hour},
+		{readRemind, remindEnv, "REMINDER_HOURS_BEFORE", "0", func(c any) any { return c.(Remind).On() }, false},
+		{readRemind, remindEnv, "CONFIRMATIONS_PER_HOUR", "50", func(c any) any { return c.(Remind).Confirmations }, appointment.PerHour(50)},
+		{readRemind, remindEnv, "HASHING_KEY_SECRET_ARN", "arn:h", func(c any) any { return c.(Remind).HashingKeySecretARN }, "arn:h"},
 
 		{readDigest, digestEnv, "SENDER_EMAIL", "requests@example.com", func(c any) any { return c.(Digest).Email.Sender }, "requests@example.com"},
 		{readDigest, digestEnv.with("MANAGE_BASE_URL", "http://localhost:3000"), "ACTION_LINK_KEY_SECRET_ARN", "arn:l", func(c any) any { return c.(Digest).Email.Links }, Links{KeySecretARN: "arn:l", BaseURL: "http://localhost:3000"}},
@@ -177,6 +187,11 @@ func TestErrors(t *testing.T) {
 		{readNotify, notifyEnv.with("ACTION_LINK_KEY_SECRET_ARN", "arn:l"), "MANAGE_BASE_URL", ""},
 		{readNotify, notifyEnv.with("ACTION_LINK_KEY_SECRET_ARN", "arn:l"), "MANAGE_BASE_URL", "api.example.com"},
 		{readNotify, notifyEnv.with("ACTION_LINK_KEY_SECRET_ARN", "arn:l"), "MANAGE_BASE_URL", "ftp://api.example.com"},
+		{readRemind, remindEnv, "TABLE_NAME", ""},
+		{readRemind, remindEnv, "REMINDER_HOURS_BEFORE", "a day"},
+		{readRemind, remindEnv, "REMINDER_HOURS_BEFORE", "-1"},
+		{readRemind, remindEnv, "REMINDER_HOURS_BEFORE", "169"},
+		{readRemind, remindEnv, "STAFF_EMAIL_DETAIL", "none"},
 		{readDigest, digestEnv, "TABLE_NAME", ""},
 		{readDigest, digestEnv, "STAFF_EMAIL_DETAIL", "none"},
 		{readDigest, digestEnv.with("ACTION_LINK_KEY_SECRET_ARN", "arn:l"), "MANAGE_BASE_URL", ""},
