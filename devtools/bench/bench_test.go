@@ -52,7 +52,7 @@ func TestShortRun(t *testing.T) {
 		t.Errorf("the table written with -o is not the one printed first:\n%s\n---\n%s", written, stdout.String())
 	}
 
-	names := []string{"floor", "submit", "notify", "manage", "digest", "feedback"}
+	names := []string{"floor", "submit", "notify", "manage", "digest", "remind", "feedback"}
 	rows := parseTable(t, string(written))
 	if got := rows["measure"]; !slices.Equal(got, names) {
 		t.Fatalf("columns = %q, want %q", got, names)

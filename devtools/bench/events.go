@@ -35,6 +35,9 @@ type program struct {
 	// perInvocation are calls the stub must count for every invocation,
 	// by operation: the work each event calls for was done.
 	perInvocation map[string]int
+	// booked makes the function find booked requests stored, whose
+	// reminders are due, rather than the open ones the others find.
+	booked bool
 }
 
 // fixtures are what the events are made from.
@@ -43,6 +46,9 @@ type fixtures struct {
 	// stored are requests put in the stub's table, open and received,
 	// for the front desk's pages and the digest.
 	stored []appointment.Request
+	// booked are requests booked two days ago for an appointment later
+	// today, whose reminders are due, for the reminders' sweep.
+	booked []appointment.Request
 	// links signs action links with the key the stub serves.
 	links *actionlink.Signer
 }
@@ -51,7 +57,7 @@ type fixtures struct {
 // are made from.
 type samples struct {
 	submit, manage events.APIGatewayV2HTTPRequest
-	digest         []byte
+	digest, remind []byte
 	feedback       [][]byte
 }
 
@@ -65,6 +71,9 @@ func readSamples(root string) (*samples, error) {
 		return nil, err
 	}
 	if s.digest, err = os.ReadFile(filepath.Join(root, "infra", "events", "digest-schedule.json")); err != nil {
+		return nil, err
+	}
+	if s.remind, err = os.ReadFile(filepath.Join(root, "infra", "events", "remind-schedule.json")); err != nil {
 		return nil, err
 	}
 	for _, name := range []string{"feedback-delivery.json", "feedback-bounce.json", "feedback-complaint.json"} {
@@ -117,6 +126,15 @@ func programs(f *fixtures) ([]program, error) {
 			// The stub counts every day's claim as the first, so each
 			// invocation sends the digest of the stored requests.
 			perInvocation: map[string]int{"SES.SendRawEmail": 1},
+		},
+		{
+			name: "remind", pkg: "./functions/remind", logicalID: "RemindFunction", timeout: 60 * time.Second,
+			event: func(int) ([]byte, error) { return s.remind, nil },
+			check: answerIs("null"),
+			booked: true,
+			// The stub grants every claim, so each sweep sends the
+			// reminder of every booked request.
+			perInvocation: map[string]int{"SES.SendRawEmail": bookedFixtures},
 		},
 		{
 			name: "feedback", pkg: "./functions/feedback", logicalID: "FeedbackFunction", timeout: 10 * time.Second,
@@ -244,6 +262,23 @@ func newRequest(i int, at time.Time) appointment.Request {
 		Status:         appointment.StatusReceived,
 		CreatedAt:      at.UTC().Truncate(time.Millisecond),
 	}
+}
+
+// bookedFixtures is how many booked requests the reminders' sweep finds
+// due: a busy five minutes.
+const bookedFixtures = 2
+
+// newBooked returns request i, booked at bookedAt for an appointment at
+// start.
+func newBooked(i int, bookedAt, start time.Time) appointment.Request {
+	r := newRequest(i, bookedAt.Add(-24*time.Hour))
+	b := &appointment.Booking{Start: start.UTC().Truncate(time.Minute), Length: 45 * time.Minute, Clinician: "Dr. Sam Ortiz"}
+	r.Status, r.Booking = appointment.StatusScheduled, b
+	r.History = []appointment.Transition{{
+		Action: appointment.ActionSchedule, Audience: appointment.AudienceFrontDesk,
+		From: appointment.StatusReceived, To: appointment.StatusScheduled, At: bookedAt.UTC().Truncate(time.Millisecond), Booking: b,
+	}}
+	return r
 }
 
 // notifyEvent is the table's stream record of a new request, as Lambda

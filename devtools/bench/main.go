@@ -165,7 +165,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// earlier one wrote, such as the submit function's requests,
 		// which the digest would list.
 		stub.Reset()
-		if err := fx.store(ctx, stub); err != nil {
+		stored := fx.stored
+		if p.booked {
+			stored = fx.booked
+		}
+		if err := fx.store(ctx, stub, stored); err != nil {
 			return fmt.Errorf("store the requests the pages and the digest show: %w", err)
 		}
 		if err := warm(ctx, p, b.host[p.name], b.envs[p.name], stub, o.invocations, b.results[p.name]); err != nil {
@@ -267,14 +271,17 @@ func newFixtures(root string) (*fixtures, error) {
 	for i := range 12 {
 		fx.stored = append(fx.stored, newRequest(i, start.Add(time.Duration(i)*5*time.Hour)))
 	}
+	now := time.Now()
+	for i := range bookedFixtures {
+		fx.booked = append(fx.booked, newBooked(i, now.Add(-48*time.Hour), now.Add(10*time.Hour+time.Duration(i)*time.Hour)))
+	}
 	return fx, nil
 }
 
-// store puts the fixtures' requests in the stub's table, through the real
-// store.
-func (fx *fixtures) store(ctx context.Context, stub *awsstub.Server) error {
+// store puts requests in the stub's table, through the real store.
+func (fx *fixtures) store(ctx context.Context, stub *awsstub.Server, requests []appointment.Request) error {
 	store := dynamo.New(dynamodb.NewFromConfig(stub.AWSConfig()), tableName, 365)
-	for _, r := range fx.stored {
+	for _, r := range requests {
 		if _, err := store.Create(ctx, r, appointment.Dedupe{Fingerprint: r.Fingerprint()}); err != nil {
 			return err
 		}
