@@ -36,6 +36,13 @@ type Profile struct {
 	ShortName string `json:"shortName"`
 	// Phone is the number patients call, in any dialable form.
 	Phone string `json:"phone"`
+	// PhoneText is Phone as patients read it, in the national format of
+	// DefaultRegion, the form the emails show: the action pages show it,
+	// since ManageFunction does not link the phone library that formats
+	// it for the emails. Empty, they show Phone as written. Its digits
+	// must be Phone's last digits; the email package's tests check that
+	// the default profile's is the emails' form.
+	PhoneText string `json:"phoneText,omitempty"`
 	// Email is the clinic's public contact address.
 	Email string `json:"email"`
 	// Website is the clinic's home page, an absolute https URL.
@@ -182,6 +189,9 @@ func (p *Profile) checkContact(ps *problems) {
 	if strings.TrimSpace(p.Phone) == "" {
 		ps.add("phone is required")
 	}
+	if p.PhoneText != "" && !samePhone(p.PhoneText, p.Phone) {
+		ps.add("phoneText %q must be the phone %q written nationally, with the same last digits", p.PhoneText, p.Phone)
+	}
 	if _, err := mail.ParseAddress(p.Email); err != nil {
 		ps.add("email %q is not an address", p.Email)
 	}
@@ -314,4 +324,23 @@ func (p *Profile) Location(id string) (Location, bool) {
 		return Location{}, false
 	}
 	return p.Locations[i], true
+}
+
+// samePhone reports whether text, one line, writes the number phone ends
+// with: its digits, at least seven of them, are phone's last digits, as a
+// national form leaves out the country code.
+func samePhone(text, phone string) bool {
+	if strings.ContainsAny(text, "\r\n") {
+		return false
+	}
+	digits := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, s)
+	}
+	t := digits(text)
+	return len(t) >= 7 && strings.HasSuffix(digits(phone), t)
 }

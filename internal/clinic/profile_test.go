@@ -179,6 +179,21 @@ func TestValidateMessages(t *testing.T) {
 			},
 		},
 		{
+			name:    "a phone written for show that is another number",
+			profile: withPhoneText(p, "(303) 555-0188"),
+			want:    []string{`phoneText "(303) 555-0188" must be the phone "+1 303-555-0187" written nationally, with the same last digits`},
+		},
+		{
+			name:    "a phone written for show on two lines",
+			profile: withPhoneText(p, "(303)\n555-0187"),
+			want:    []string{`phoneText "(303)\n555-0187" must be the phone "+1 303-555-0187" written nationally, with the same last digits`},
+		},
+		{
+			name:    "a phone written for show too short to be one",
+			profile: withPhoneText(p, "0187"),
+			want:    []string{`phoneText "0187" must be the phone "+1 303-555-0187" written nationally, with the same last digits`},
+		},
+		{
 			name:    "an http website",
 			profile: withWebsite(p, "http://www.example.com"),
 			want:    []string{`website "http://www.example.com" is not an absolute https URL`},
@@ -226,4 +241,10 @@ func TestValidateSetsZone(t *testing.T) {
 	if got, want := q.Zone().String(), "Asia/Kolkata"; got != want {
 		t.Errorf("Zone() = %s, want %s", got, want)
 	}
+}
+
+func withPhoneText(p *Profile, text string) Profile {
+	c := *p
+	c.PhoneText = text
+	return c
 }

@@ -68,6 +68,17 @@ func TestDisplayClinicPhone(t *testing.T) {
 	}
 }
 
+// TestProfilePhoneTextIsTheEmailsForm: the clinic's number as the action
+// pages show it (the profile's phoneText, since ManageFunction does not
+// link the phone library) is the form the emails show, so that pages and
+// emails write it one way.
+func TestProfilePhoneTextIsTheEmailsForm(t *testing.T) {
+	p := defaultProfile(t)
+	if text, _ := DisplayPhone(p.Phone, "", p.DefaultRegion); p.PhoneText != text {
+		t.Errorf("the profile's phoneText is %q, the emails show %q: write %q in profile.json", p.PhoneText, text, text)
+	}
+}
+
 func TestComposeHTMLHasNoUnsafeMarkup(t *testing.T) {
 	c := newTestComposer(t, defaultProfile(t))
 	for _, kind := range []Kind{Patient, FrontDesk} {

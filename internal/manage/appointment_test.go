@@ -197,14 +197,15 @@ func TestContactLinks(t *testing.T) {
 	for _, want := range []string{
 		`<a href="tel:` + f.r.Phone + `;ext=` + f.r.PhoneExtension + `">(303) 555-0142 ext. 12</a>`,
 		`<a href="mailto:` + f.r.Email + `">` + f.r.Email + `</a>`,
-		`Questions? Call <a href="tel:+13035550187">`,
+		// The clinic's number in the national form the emails show.
+		`Questions? Call <a href="tel:+13035550187">(303) 555-0187</a>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q:\n%s", want, page)
 		}
 	}
 	patient := html.UnescapeString(f.do(t, http.MethodGet, f.h.Link(f.r.ID, appointment.ActionCancel, f.now), nil).Body)
-	if !strings.Contains(patient, `<a href="tel:+13035550187">`) {
+	if !strings.Contains(patient, `<a href="tel:+13035550187">(303) 555-0187</a>`) {
 		t.Errorf("the patient's page lacks the clinic's tel: link:\n%s", patient)
 	}
 }
