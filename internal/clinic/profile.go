@@ -326,6 +326,15 @@ func (p *Profile) Location(id string) (Location, bool) {
 	return p.Locations[i], true
 }
 
+// ShownPhone is the clinic's number as pages show it: PhoneText, the form
+// the emails show, or Phone as written when the profile has none.
+func (p *Profile) ShownPhone() string {
+	if p.PhoneText != "" {
+		return p.PhoneText
+	}
+	return p.Phone
+}
+
 // samePhone reports whether text, one line, writes the number phone ends
 // with: its digits, at least seven of them, are phone's last digits, as a
 // national form leaves out the country code.

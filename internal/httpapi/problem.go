@@ -93,7 +93,7 @@ func (h *Handler) newProblem(code string, errs []appointment.FieldError) problem
 
 func (h *Handler) detail(detail string) string {
 	if strings.Contains(detail, "%[1]s") {
-		return fmt.Sprintf(detail, h.profile.Phone)
+		return fmt.Sprintf(detail, h.profile.ShownPhone())
 	}
 	return detail
 }
@@ -198,7 +198,7 @@ func (h *Handler) errorHTML(p problemDetails, backURL string) []byte {
 	data := errorPageData{
 		Clinic:  h.profile.Name,
 		Color:   h.profile.BrandColor,
-		Phone:   h.profile.Phone,
+		Phone:   h.profile.ShownPhone(),
 		Title:   title,
 		Detail:  p.Detail,
 		BackURL: backURL,

@@ -257,18 +257,9 @@ func readForm(req events.APIGatewayV2HTTPRequest) (url.Values, error) {
 	return url.ParseQuery(body)
 }
 
-// clinicPhone is the clinic's number as the pages show it: in the form
-// the emails show (clinic.Profile.PhoneText), or as the profile writes it.
-func (h *Handler) clinicPhone() string {
-	if h.profile.PhoneText != "" {
-		return h.profile.PhoneText
-	}
-	return h.profile.Phone
-}
-
 func (h *Handler) expiredAdvice(a appointment.Audience) string {
 	if a == appointment.AudiencePatient {
-		return "To change or cancel your appointment request, call us at " + h.clinicPhone() + "."
+		return "To change or cancel your appointment request, call us at " + h.profile.ShownPhone() + "."
 	}
 	return "The morning digest carries fresh links for every open request."
 }

@@ -139,7 +139,7 @@ func (f *formData) FieldProblems() bool {
 // the form as sent and its problems after a refused post.
 func (h *Handler) page(r appointment.Request, c actionlink.Claims, sent url.Values, problems []appointment.FieldError, done bool) events.APIGatewayV2HTTPResponse {
 	now := h.now()
-	d := pageData{Clinic: h.profile.Name, Phone: h.clinicPhone(), PhoneDial: appointment.DialString(h.profile.Phone), Color: h.profile.BrandColor,
+	d := pageData{Clinic: h.profile.Name, Phone: h.profile.ShownPhone(), PhoneDial: appointment.DialString(h.profile.Phone), Color: h.profile.BrandColor,
 		Title: title(r, c.Action), Status: h.status(r)}
 	staff := c.Audience == appointment.AudienceFrontDesk
 	d.Rows = h.rows(r, staff)
@@ -428,7 +428,7 @@ type problemData struct {
 
 // problem renders a page that explains why nothing can be done here.
 func (h *Handler) problem(status int, title, text string, _ error) events.APIGatewayV2HTTPResponse {
-	return render(status, "problem", problemData{Clinic: h.profile.Name, Phone: h.clinicPhone(), PhoneDial: appointment.DialString(h.profile.Phone),
+	return render(status, "problem", problemData{Clinic: h.profile.Name, Phone: h.profile.ShownPhone(), PhoneDial: appointment.DialString(h.profile.Phone),
 		Color: h.profile.BrandColor, Title: title, Text: text})
 }
 
