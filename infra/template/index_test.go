@@ -134,22 +134,6 @@ func TestDigestFromTheStatusIndex(t *testing.T) {
 
 	// Read the index raw: it returns nothing beyond the keys and the
 	// projection, and none of what the patient wrote about themselves.
-	def, err := samtemplate.RequestsTable(readTemplate(t), table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	allowed := map[string]bool{}
-	for _, k := range def.KeySchema {
-		allowed[aws.ToString(k.AttributeName)] = true
-	}
-	for _, g := range def.GlobalSecondaryIndexes {
-		for _, k := range g.KeySchema {
-			allowed[aws.ToString(k.AttributeName)] = true
-		}
-		for _, a := range g.Projection.NonKeyAttributes {
-			allowed[a] = true
-		}
-	}
 	out, err := db.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(table),
 		IndexName:                 aws.String(dynamo.IndexByStatus),
@@ -160,15 +144,208 @@ func TestDigestFromTheStatusIndex(t *testing.T) {
 	if err != nil || len(out.Items) == 0 {
 		t.Fatalf("query the index: %d items, %v", len(out.Items), err)
 	}
-	for _, item := range out.Items {
+	checkProjected(t, out.Items, table, dynamo.IndexByStatus, "email")
+}
+
+// TestReminderFromTheAppointmentIndex: the ByAppointment index holds every
+// attribute the reminder shows, as the reminders' sweep composes it from
+// what the index returns (store.Upcoming) and never reads the table. As
+// for the digest, the table is made at moto from template.yaml's
+// definition, requests with every field filled in are stored and booked
+// through the DynamoDB adapter, and the reminder composed from the index
+// must be the reminder composed from the same requests read from the
+// table; an attribute the reminder needs and the index lacks makes them
+// differ, or makes the reminder fail to compose.
+func TestReminderFromTheAppointmentIndex(t *testing.T) {
+	srv := mototest.Start(t)
+	db := dynamodb.NewFromConfig(srv.AWSConfig())
+	const table = "requests"
+	srv.CreateRequestsTable(t, table)
+	store := dynamo.New(db, table, 365)
+	ctx := context.Background()
+	profile, err := clinic.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	zone := profile.Zone()
+	now := time.Date(2025, 12, 1, 15, 0, 0, 0, time.UTC)
+	const before = appointment.DefaultReminderHoursBefore * time.Hour
+
+	// One request contacted and then booked, with a clinician and a note
+	// on two lines; one booked and then moved, so that its reminder is of
+	// its second transition. Both are booked days before the reminder's
+	// window opens.
+	booked := storetest.Request("Knee pain after running", now.Add(-72*time.Hour))
+	moved := storetest.Request("Stiff neck", now.Add(-50*time.Hour))
+	moved.FirstName, moved.Phone, moved.PhoneExtension, moved.Service = "Sam", "+13035550163", "", "evaluation"
+	for _, r := range []appointment.Request{booked, moved} {
+		if _, err := store.Create(ctx, r, appointment.Dedupe{Fingerprint: r.Fingerprint()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, step := range []struct {
+		id      string
+		action  appointment.Action
+		at      time.Time
+		booking *appointment.Booking
+	}{
+		{booked.ID, appointment.ActionContact, now.Add(-48 * time.Hour), nil},
+		{booked.ID, appointment.ActionSchedule, now.Add(-47 * time.Hour), &appointment.Booking{
+			Start: time.Date(2025, 12, 9, 9, 30, 0, 0, zone), Length: 45 * time.Minute, Clinician: "Dr. Sam Patel, DPT",
+			Note: "Please arrive 10 minutes early.\nBring your running shoes.",
+		}},
+		{moved.ID, appointment.ActionSchedule, now.Add(-26 * time.Hour), &appointment.Booking{
+			Start: time.Date(2025, 12, 8, 8, 0, 0, 0, zone), Length: time.Hour,
+		}},
+		{moved.ID, appointment.ActionReschedule, now.Add(-2 * time.Hour), &appointment.Booking{
+			Start: time.Date(2025, 12, 10, 14, 15, 0, 0, zone), Length: 90 * time.Minute, Clinician: "Dr. Ana Li, DPT",
+		}},
+	} {
+		current, err := store.Get(ctx, step.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, _, err := current.Apply(appointment.Command{Action: step.action, Audience: step.action.Audience(), Booking: step.booking}, step.at)
+		if err != nil {
+			t.Fatalf("%s: %v", step.action, err)
+		}
+		if err := store.Transition(ctx, current, after); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The booking emails went out, so the requests carry delivery records
+	// too, as they do when their reminders come due.
+	for id, kind := range map[string]appointment.EmailKind{
+		booked.ID: appointment.TransitionEmail(appointment.EmailBooking, 1),
+		moved.ID:  appointment.TransitionEmail(appointment.EmailBooking, 1),
+	} {
+		if ok, _, err := store.ClaimEmail(ctx, id, kind, "lease", now.Add(time.Minute), now); err != nil || !ok {
+			t.Fatalf("claim %s: %v, %v", kind, ok, err)
+		}
+		if err := store.MarkEmailSent(ctx, id, kind, "lease", "ses-"+id, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	fromIndex, err := store.Upcoming(ctx, now, now.Add(30*24*time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fromIndex) != 2 {
+		t.Fatalf("the index lists %d upcoming appointments, want 2", len(fromIndex))
+	}
+
+	for _, detail := range []email.StaffDetail{email.StaffDetailFull, email.StaffDetailMinimal} {
+		t.Run(string(detail), func(t *testing.T) {
+			c, err := email.NewComposer(profile, email.Settings{
+				Sender: "appointments@example.com", FrontDesk: []string{"frontdesk@example.com"}, StaffDetail: detail,
+				Links: func(id string, a appointment.Action) string {
+					return "https://api.example.com/manage/" + string(a) + "/" + id
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, indexed := range fromIndex {
+				whole, err := store.Get(ctx, indexed.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// The sweep goes by the reminder the request calls for;
+				// the index must hold what decides it too.
+				m, ok := indexed.Reminder(before)
+				if wm, wok := whole.Reminder(before); !ok || !wok || m != wm {
+					t.Fatalf("%s: the reminder from the index is %+v (%v), from the table %+v (%v)", whole.Reference, m, ok, wm, wok)
+				}
+				if wantKind := appointment.TransitionEmail(appointment.EmailReminder, len(whole.History)-1); m.Kind != wantKind {
+					t.Fatalf("%s: the reminder is %s, want %s", whole.Reference, m.Kind, wantKind)
+				}
+				want, err := c.Compose(m.Kind, whole)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := c.Compose(m.Kind, indexed)
+				if err != nil {
+					t.Fatalf("%s: the reminder cannot be composed from the index: %v", whole.Reference, err)
+				}
+				if got.Subject != want.Subject || got.Text != want.Text || got.HTML != want.HTML || !slices.Equal(got.To, want.To) {
+					t.Errorf("the reminder from the index differs from the reminder from the table:\n%s\nwant:\n%s", got.Text, want.Text)
+				}
+				// The comparison means something only if the reminder
+				// shows what the index must hold.
+				b := whole.Booking
+				shown := []string{whole.Reference, "Hi " + whole.FirstName + ",", b.Start.In(zone).Format("Monday, January 2, 2006"),
+					b.Clinician, "Ascent Total Performance, 1200 Example Avenue", "/cancel/" + whole.ID}
+				if s, ok := profile.Service(whole.Service); ok {
+					shown = append(shown, s.Label)
+				}
+				if b.Note != "" {
+					shown = append(shown, "Bring your running shoes.")
+				}
+				for _, s := range shown {
+					if !strings.Contains(want.Text, s) {
+						t.Errorf("the reminder does not show %q, so the test cannot tell whether the index holds it:\n%s", s, want.Text)
+					}
+				}
+			}
+		})
+	}
+
+	// Read the index raw: it returns nothing beyond the keys and the
+	// projection, and none of what the patient wrote about themselves.
+	out, err := db.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 aws.String(table),
+		IndexName:                 aws.String(dynamo.IndexByAppointment),
+		KeyConditionExpression:    aws.String("#s = :s"),
+		ExpressionAttributeNames:  map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":s": &types.AttributeValueMemberS{Value: string(appointment.StatusScheduled)}},
+	})
+	if err != nil || len(out.Items) != 2 {
+		t.Fatalf("query the index: %d items, %v", len(out.Items), err)
+	}
+	checkProjected(t, out.Items, table, dynamo.IndexByAppointment)
+}
+
+// checkProjected fails for an attribute of items, read from the index of
+// the given name, that is neither a key nor in the index's projection in
+// template.yaml, for any of what the patient wrote about themselves beyond
+// their name and contact details, and for any of the attributes private
+// also names.
+func checkProjected(t *testing.T, items []map[string]types.AttributeValue, table, index string, private ...string) {
+	t.Helper()
+	def, err := samtemplate.RequestsTable(readTemplate(t), table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed := map[string]bool{}
+	for _, k := range def.KeySchema {
+		allowed[aws.ToString(k.AttributeName)] = true
+	}
+	found := false
+	for _, g := range def.GlobalSecondaryIndexes {
+		if aws.ToString(g.IndexName) != index {
+			continue
+		}
+		found = true
+		for _, k := range g.KeySchema {
+			allowed[aws.ToString(k.AttributeName)] = true
+		}
+		for _, a := range g.Projection.NonKeyAttributes {
+			allowed[a] = true
+		}
+	}
+	if !found {
+		t.Fatalf("template.yaml's table has no index %s", index)
+	}
+	for _, item := range items {
 		for _, name := range slices.Sorted(maps.Keys(item)) {
 			if !allowed[name] {
 				t.Errorf("the index returns %s, which it does not project: moto ignores the projection, or the table was made without it", name)
 			}
 		}
-		for _, private := range []string{"email", "reason", "preferredDays", "preferredTimes", "contactMethod", "newPatient"} {
-			if _, ok := item[private]; ok {
-				t.Errorf("the index holds the request's %s", private)
+		for _, p := range append([]string{"reason", "preferredDays", "preferredTimes", "contactMethod", "newPatient"}, private...) {
+			if _, ok := item[p]; ok {
+				t.Errorf("the index holds the request's %s", p)
 			}
 		}
 	}

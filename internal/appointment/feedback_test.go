@@ -33,6 +33,8 @@ func TestToPatient(t *testing.T) {
 		TransitionEmail(EmailDeclined, 1):     true,
 		TransitionEmail(EmailCancelled, 2):    true,
 		TransitionEmail(EmailCancelNotice, 2): false,
+		TransitionEmail(EmailDeskInvite, 1):   false,
+		TransitionEmail(EmailReminder, 1):     true,
 		"digest":                              false,
 	} {
 		if got := kind.ToPatient(); got != want {

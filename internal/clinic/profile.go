@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	// The Lambda runtime image carries no zoneinfo database, so the time
 	// zone named by the profile must be resolvable from the binary itself.
 	_ "time/tzdata"
@@ -55,6 +56,10 @@ type Profile struct {
 	ReplyWithinBusinessHours int `json:"replyWithinBusinessHours"`
 	// EmergencyNotice tells patients that the form is not for emergencies.
 	EmergencyNotice string `json:"emergencyNotice"`
+	// WhatToBring are the things patients bring to every appointment, one
+	// short line each, which the reminder before an appointment lists;
+	// when left out, the reminder has no such list.
+	WhatToBring []string `json:"whatToBring,omitempty"`
 	// Services are what patients can ask for, in the order the form lists them.
 	Services []Service `json:"services"`
 	// Locations are the clinic's sites; with more than one, patients choose.
@@ -150,6 +155,7 @@ func (p *Profile) Validate() error {
 		ps.add("brandColor %q is not a #rrggbb colour", p.BrandColor)
 	}
 	p.checkHours(&ps)
+	p.checkWhatToBring(&ps)
 	checkChoices(&ps, "services", "service", p.Services)
 	checkChoices(&ps, "locations", "location", p.Locations)
 	if err := errors.Join(ps...); err != nil {
@@ -219,6 +225,16 @@ func (p *Profile) checkHours(ps *problems) {
 	}
 	if p.ReplyWithinBusinessHours < 1 {
 		ps.add("replyWithinBusinessHours must be at least 1")
+	}
+}
+
+// checkWhatToBring checks the list the reminder shows: each entry is one
+// line, since the plain-text email lists one per line, and none is blank.
+func (p *Profile) checkWhatToBring(ps *problems) {
+	for i, s := range p.WhatToBring {
+		if strings.TrimSpace(s) == "" || strings.ContainsFunc(s, unicode.IsControl) {
+			ps.add("whatToBring[%d] must be one line of text", i)
+		}
 	}
 }
 

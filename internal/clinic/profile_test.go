@@ -29,6 +29,10 @@ func TestDefaultProfile(t *testing.T) {
 			t.Errorf("service %s has no whatToExpect text", s.ID)
 		}
 	}
+	// The reminder before each appointment lists what to bring.
+	if len(p.WhatToBring) == 0 {
+		t.Error("the default profile has no whatToBring list")
+	}
 	for _, addr := range []string{p.Email, p.Website} {
 		if !strings.Contains(addr, "example.com") {
 			t.Errorf("default contact detail %q is not an obviously example one", addr)
@@ -49,6 +53,8 @@ func TestParseRefuses(t *testing.T) {
 		{"bad hours", `"opens": "08:00", "closes": "12:00"`, `"opens": "12:00", "closes": "08:00"`, "hours[2]"},
 		{"bad colour", `"#0f4c5c"`, `"teal"`, "brandColor"},
 		{"http website", `"https://www.example.com"`, `"http://www.example.com"`, "website"},
+		{"blank thing to bring", `"Comfortable clothes you can move in"`, `"  "`, "whatToBring[0]"},
+		{"thing to bring on two lines", `"A photo ID and your insurance card"`, `"A photo ID\nand your insurance card"`, "whatToBring[1]"},
 		{"bad front desk", `"label": "Ascent Total Performance",`, `"label": "Ascent Total Performance", "frontDeskEmail": "desk@",`, "frontDeskEmail"},
 	}
 	for _, tt := range tests {
@@ -131,6 +137,7 @@ func TestValidateMessages(t *testing.T) {
 					{Days: []string{"tue"}, Opens: "09:00", Closes: "09:00"},
 				},
 				ReplyWithinBusinessHours: -1,
+				WhatToBring:              []string{"Photo ID", "", "Insurance\r\ncard", "\t"},
 				Services: []Service{
 					{ID: "evaluation", Label: "Evaluation"},
 					{ID: "evaluation", Label: " ", Minutes: 4},
@@ -157,6 +164,9 @@ func TestValidateMessages(t *testing.T) {
 				`hours[2]: opens "8:00" and closes "12:00" must be HH:MM with opens first`,
 				`hours[3]: opens "09:00" and closes "09:00" must be HH:MM with opens first`,
 				"replyWithinBusinessHours must be at least 1",
+				"whatToBring[1] must be one line of text",
+				"whatToBring[2] must be one line of text",
+				"whatToBring[3] must be one line of text",
 				`services[1]: id "evaluation" must be unique, lower case with dashes`,
 				"services[1]: label is required",
 				"services[1]: minutes must be from 5 to 480, or left out",

@@ -3,9 +3,10 @@
 // front desk whom to call back, then one for each change of status that
 // someone must hear about (the booking, the decline, the cancellation and
 // the front desk's notice of it, and the front desk's copy of each
-// booking's invitation). One email is about no single request: the front
-// desk's morning digest of the day's appointments and the requests still
-// open.
+// booking's invitation), and the reminder the patient receives some
+// hours before a booked appointment. One email is about no single
+// request: the front desk's morning digest of the day's appointments and
+// the requests still open.
 //
 // Each email is a complete MIME message, ready for SES's raw sending: a
 // multipart/alternative body with a plain-text part and an HTML part, both
@@ -286,6 +287,7 @@ var templates = map[Kind]string{
 	appointment.EmailCancelNotice: "cancelnotice",
 	appointment.EmailBounceNotice: "frontdesk",
 	appointment.EmailDeskInvite:   "deskinvite",
+	appointment.EmailReminder:     "reminder",
 	DigestKind:                    "digest",
 }
 
@@ -297,7 +299,8 @@ var templates = map[Kind]string{
 // Besides Patient and FrontDesk, kind may be one that
 // appointment.TransitionEmail makes for a transition in r.History; the
 // email is then about that transition, which must be one the email is
-// for (a booking email needs a schedule or a reschedule, and so on).
+// for (a booking email or a reminder needs a schedule or a reschedule
+// with a booking, and so on).
 func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 	base, index, tr, err := transitionOf(kind, r)
 	if err != nil {
@@ -422,6 +425,10 @@ func (c *Composer) view(base Kind, in requestParts, index int, tr *appointment.T
 	case appointment.EmailBooking:
 		v := c.bookingView(r, d, index, tr, links)
 		return emailView{subject: v.Title, data: v, method: calendar.Request}
+	case appointment.EmailReminder:
+		// No invitation: the booking email's stands for the booking.
+		v := c.reminderView(r, d, tr, links)
+		return emailView{subject: v.Title, data: v}
 	case appointment.EmailCancelled:
 		v := c.cancelledView(r, d, tr)
 		return emailView{subject: v.Title, data: v, method: calendar.Cancel}

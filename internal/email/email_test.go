@@ -539,7 +539,7 @@ func TestComposeRejectsRequests(t *testing.T) {
 		change func(*appointment.Request)
 	}{
 		{"unknown kind", "reminder", func(*appointment.Request) {}},
-		{"unknown transition kind", "reminder-1", func(*appointment.Request) {}},
+		{"unknown transition kind", "invoice-1", func(*appointment.Request) {}},
 		{"transition index with a leading zero", "booking-01", func(*appointment.Request) {}},
 		{"negative transition index", "booking--1", func(*appointment.Request) {}},
 		{"transition out of range", appointment.TransitionEmail(appointment.EmailBooking, 2), func(*appointment.Request) {}},
@@ -548,6 +548,10 @@ func TestComposeRejectsRequests(t *testing.T) {
 		{"booking for a contact", appointment.TransitionEmail(appointment.EmailBooking, 0), func(*appointment.Request) {}},
 		{"declined for a schedule", appointment.TransitionEmail(appointment.EmailDeclined, 1), func(*appointment.Request) {}},
 		{"cancelled for a schedule", appointment.TransitionEmail(appointment.EmailCancelled, 1), func(*appointment.Request) {}},
+		{"reminder for a contact", appointment.TransitionEmail(appointment.EmailReminder, 0), func(*appointment.Request) {}},
+		{"reminder without a booking", appointment.TransitionEmail(appointment.EmailReminder, 1), func(r *appointment.Request) { r.History[1].Booking = nil }},
+		{"reminder without a start", appointment.TransitionEmail(appointment.EmailReminder, 1), func(r *appointment.Request) { r.History[1].Booking.Start = time.Time{} }},
+		{"reminder out of range", appointment.TransitionEmail(appointment.EmailReminder, 2), func(*appointment.Request) {}},
 		{"cancel notice for a schedule", appointment.TransitionEmail(appointment.EmailCancelNotice, 1), func(*appointment.Request) {}},
 		{"booking without a booking", booking, func(r *appointment.Request) { r.History[1].Booking = nil }},
 		{"booking without a start", booking, func(r *appointment.Request) { r.History[1].Booking.Start = time.Time{} }},

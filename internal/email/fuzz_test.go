@@ -36,6 +36,7 @@ func FuzzCompose(f *testing.F) {
 	}{
 		{appointment.TransitionEmail(appointment.EmailBooking, 1), cancelled, true},
 		{appointment.TransitionEmail(appointment.EmailCancelled, 2), cancelled, true},
+		{appointment.TransitionEmail(appointment.EmailReminder, 1), cancelled, true},
 		{appointment.TransitionEmail(appointment.EmailCancelNotice, 2), cancelled, false},
 		{appointment.TransitionEmail(appointment.EmailDeclined, 1), declined, true},
 	}

@@ -31,7 +31,7 @@ func transitionOf(kind Kind, r appointment.Request) (Kind, int, *appointment.Tra
 	t := r.History[i]
 	var fits bool
 	switch base {
-	case appointment.EmailBooking:
+	case appointment.EmailBooking, appointment.EmailReminder:
 		fits = (t.Action == appointment.ActionSchedule || t.Action == appointment.ActionReschedule) && t.Booking != nil
 	case appointment.EmailCancelled:
 		fits = (t.Action == appointment.ActionCancel || t.Action == appointment.ActionCancelBooking) && t.Booking != nil
@@ -59,6 +59,7 @@ var actionsIn = map[Kind][]appointment.Action{
 	appointment.EmailBounceNotice: {appointment.ActionContact, appointment.ActionSchedule, appointment.ActionDecline},
 	Patient:                       {appointment.ActionCancel},
 	appointment.EmailBooking:      {appointment.ActionCancel},
+	appointment.EmailReminder:     {appointment.ActionCancel},
 	appointment.EmailDeskInvite:   {appointment.ActionReschedule},
 }
 
@@ -153,6 +154,44 @@ func (c *Composer) bookingView(r appointment.Request, d requestDetails, index in
 	v.Intro = intro
 	v.layoutView = c.layout(subject+start.Format(subjectWhenLayout), heading)
 	return v
+}
+
+// reminderView is the data of the email that reminds the patient of a
+// booked appointment some hours before it: when, how long, with whom,
+// where, what to bring and how to cancel or change it, with the booking's
+// note shown as written. It carries no invitation: the one the booking
+// email carried stands unchanged.
+type reminderView struct {
+	layoutView
+	requestDetails
+	Greeting string
+	Intro    string
+	// Day and Time are when the appointment starts, in the clinic's zone
+	// with its abbreviation, as the booking email shows them.
+	Day, Time   string
+	Length      string
+	Clinician   string
+	Note        []string
+	WhatToBring []string
+	CancelURL   string
+}
+
+func (c *Composer) reminderView(r appointment.Request, d requestDetails, t *appointment.Transition, links map[appointment.Action]string) reminderView {
+	b := *t.Booking
+	start := b.Start.In(c.profile.Zone())
+	return reminderView{
+		layoutView:     c.layout("Reminder: your appointment on "+start.Format(subjectWhenLayout), "A reminder of your appointment"),
+		requestDetails: d,
+		Greeting:       greeting(r),
+		Intro:          "This is a reminder of your upcoming appointment with " + c.profile.Name + ". We look forward to seeing you.",
+		Day:            start.Format(dayLayout),
+		Time:           start.Format(timeLayout),
+		Length:         lengthWords(b.Length),
+		Clinician:      strings.TrimSpace(b.Clinician),
+		Note:           lines(b.Note),
+		WhatToBring:    c.profile.WhatToBring,
+		CancelURL:      links[appointment.ActionCancel],
+	}
 }
 
 // previousBooking returns the booking a reschedule replaced: the latest

@@ -116,6 +116,7 @@ func transitionCases(t testing.TB) []transitionCase {
 	northCancelled := apply(t, northScheduled, time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC), appointment.Command{Action: appointment.ActionCancel})
 
 	booking, declinedKind, cancelledKind, notice := appointment.EmailBooking, appointment.EmailDeclined, appointment.EmailCancelled, appointment.EmailCancelNotice
+	reminder := appointment.EmailReminder
 	te := appointment.TransitionEmail
 	return []transitionCase{
 		{"booking-complete", defaultProfile, scheduled, te(booking, 1), true, testFrontDesk, "Your appointment is booked: Wednesday, December 2 at 9:30 AM", 0, false},
@@ -124,6 +125,12 @@ func transitionCases(t testing.TB) []transitionCase {
 		{"booking-not-a-name", defaultProfile, notANameScheduled, te(booking, 0), true, testFrontDesk, "Your appointment is booked: Thursday, December 3 at 4:15 PM", 0, false},
 		{"booking-location", twoSiteProfile, northScheduled, te(booking, 0), true, north, "Your appointment is booked: Saturday, December 5 at 10:00 AM", 0, false},
 		{"booking-no-links", defaultProfile, scheduled, te(booking, 1), true, testFrontDesk, "Your appointment is booked: Wednesday, December 2 at 9:30 AM", 0, true},
+		{"reminder-complete", defaultProfile, scheduled, te(reminder, 1), true, testFrontDesk, "Reminder: your appointment on Wednesday, December 2 at 9:30 AM", 0, false},
+		{"reminder-moved", defaultProfile, moved, te(reminder, 2), true, testFrontDesk, "Reminder: your appointment on Tuesday, March 16 at 10:00 AM", 0, false},
+		{"reminder-minimal", defaultProfile, minimalScheduled, te(reminder, 0), true, testFrontDesk, "Reminder: your appointment on Tuesday, December 1 at 8:00 AM", 0, false},
+		{"reminder-not-a-name", defaultProfile, notANameScheduled, te(reminder, 0), true, testFrontDesk, "Reminder: your appointment on Thursday, December 3 at 4:15 PM", 0, false},
+		{"reminder-location", twoSiteProfile, northScheduled, te(reminder, 0), true, north, "Reminder: your appointment on Saturday, December 5 at 10:00 AM", 0, false},
+		{"reminder-no-links", defaultProfile, scheduled, te(reminder, 1), true, testFrontDesk, "Reminder: your appointment on Wednesday, December 2 at 9:30 AM", 0, true},
 		{"declined-complete", defaultProfile, declined, te(declinedKind, 1), true, testFrontDesk, "About your appointment request K7M2-Q9XD", 0, false},
 		{"declined-minimal", defaultProfile, minimalDeclined, te(declinedKind, 0), true, testFrontDesk, "About your appointment request A2B3-C4D5", 0, false},
 		{"cancelled-complete", defaultProfile, cancelled, te(cancelledKind, 2), true, testFrontDesk, "Your appointment on Wednesday, December 2 is cancelled", 1, false},
@@ -239,6 +246,24 @@ func TestComposeBookingWords(t *testing.T) {
 			[]string{"A note from our front desk"}},
 		{"booking-not-a-name", []string{"Hello,\n"}, nil, nil},
 		{"booking-no-links", []string{"To change or cancel your appointment, call us at (303) 555-0187"}, nil, []string{"Need to cancel?", "TOKEN"}},
+		{"reminder-complete",
+			[]string{"Hi Jordan,", "A reminder of your appointment\n", "This is a reminder of your upcoming appointment with Ascent Total Performance.",
+				"Wednesday, December 2, 2026\n9:30 AM MST\n", "Length: 30 minutes", "Clinician: Dr. Sam Patel, DPT", "Service: Dry needling",
+				"Location: Ascent Total Performance, 1200 Example Avenue, Suite 100, Boulder, CO 80302",
+				"A note from our front desk:\n  Please arrive 10 minutes early to fill in the intake form.\n\n  Wear shorts <b>& \"a T-shirt\"</b>.\n",
+				"WHAT TO BRING\n\n- Comfortable clothes you can move in\n- A photo ID and your insurance card\n",
+				"Need to cancel? Cancel this appointment: " + testLinkBase + "cancel/TOKEN-req1\n", "To change the time, call us at (303) 555-0187", "Reference: K7M2-Q9XD"},
+			[]string{"intake form.<br><br>Wear shorts &lt;b&gt;&amp; &#34;a T-shirt&#34;&lt;/b&gt;.", `href="` + testLinkBase + `cancel/TOKEN-req1"`,
+				"<li style=\"margin:0 0 4px;\">A list of the medications you take</li>"},
+			[]string{"Previously", "has moved", "is booked", "invitation", "WHAT TO EXPECT", "not for emergencies"}},
+		{"reminder-moved",
+			[]string{"Tuesday, March 16, 2027\n10:00 AM MDT\n", "Length: 1 hour 30 minutes"},
+			nil,
+			[]string{"Previously", "December 2", "A note from our front desk"}},
+		{"reminder-minimal", []string{"Hi Ana,", "Tuesday, December 1, 2026\n8:00 AM MST\n", "Length: 1 hour"}, nil, []string{"Clinician", "A note from our front desk"}},
+		{"reminder-not-a-name", []string{"Hello,\n"}, nil, []string{"J0rdan"}},
+		{"reminder-location", []string{"Hi Zoë O'Brien-Šimić,", "Clinician: Dr. Zoë Ålund, DPT", "Location: Ascent Total Performance North, 400 Sample Road, Longmont, CO 80501"}, nil, nil},
+		{"reminder-no-links", []string{"To change or cancel your appointment, call us at (303) 555-0187"}, nil, []string{"Need to cancel?", "TOKEN"}},
 		{"declined-complete",
 			[]string{"We are sorry we cannot offer you an appointment for this request.", "A message from our front desk:\n  We only offer dry needling after an evaluation.\n  Please book an evaluation first: <b>it takes an hour</b> & \"costs less\".\n",
 				"Call us at (303) 555-0187 and we will help you find the right care."},
@@ -413,6 +438,7 @@ func TestComposeLinks(t *testing.T) {
 			[]string{"Mark as contacted: " + link(appointment.ActionContact), "Schedule: " + link(appointment.ActionSchedule), "Decline: " + link(appointment.ActionDecline)}},
 		{Patient, completeRequest(), []string{link(appointment.ActionCancel)}, []string{"Need to cancel? Cancel this request: " + link(appointment.ActionCancel)}},
 		{appointment.TransitionEmail(appointment.EmailBooking, 1), scheduled, []string{link(appointment.ActionCancel)}, []string{"Need to cancel? Cancel this appointment: " + link(appointment.ActionCancel)}},
+		{appointment.TransitionEmail(appointment.EmailReminder, 1), scheduled, []string{link(appointment.ActionCancel)}, []string{"Need to cancel? Cancel this appointment: " + link(appointment.ActionCancel)}},
 		{appointment.TransitionEmail(appointment.EmailCancelNotice, 2), apply(t, scheduled, cancelledAt, appointment.Command{Action: appointment.ActionCancel}), nil, nil},
 	}
 	with := newTestComposer(t, defaultProfile(t))
