@@ -40,9 +40,10 @@ func TestRequestsTableOfTemplate(t *testing.T) {
 	byStatus := dynamo.IndexByStatus + " status:HASH,createdAt:RANGE INCLUDE[emails firstName history id lastName location phone phoneExtension reference service]"
 	// The reminders' sweep reads the booked requests by the start of
 	// their appointments; the index holds what the reminder shows and
-	// what decides it, and not the patient's phone, reason or
-	// preferences.
-	byAppointment := dynamo.IndexByAppointment + " status:HASH,appointmentAt:RANGE INCLUDE[booking email emails firstName history id lastName location reference service]"
+	// what decides it, and what the composer checks of every request
+	// (the phone and the time it arrived), and not the patient's reason
+	// or preferences (TestReminderFromTheAppointmentIndex).
+	byAppointment := dynamo.IndexByAppointment + " status:HASH,appointmentAt:RANGE INCLUDE[booking createdAt email emails firstName history id lastName location phone reference service]"
 	want := samtemplate.TableShape{
 		Name:        "appointments-test",
 		BillingMode: "PAY_PER_REQUEST",
