@@ -32,7 +32,7 @@ define go-bootstrap
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(1)
 endef
 
-.PHONY: run bench-local build build-SubmitFunction build-NotifyFunction build-ManageFunction build-DigestFunction build-FeedbackFunction test unit fuzz lint fmt-check vet cfn-lint bench deploy clean invoke screenshots
+.PHONY: run bench-local build build-SubmitFunction build-NotifyFunction build-ManageFunction build-DigestFunction build-FeedbackFunction build-RemindFunction test unit fuzz lint fmt-check vet cfn-lint bench deploy clean invoke screenshots
 
 ## run: the local server on http://localhost:3000 (PORT overrides); embedded
 ## database in .local/, or DynamoDB and SES at AWS_ENDPOINT_URL; ARGS passes
@@ -59,6 +59,9 @@ build-DigestFunction:
 
 build-FeedbackFunction:
 	$(call go-bootstrap,feedback)
+
+build-RemindFunction:
+	$(call go-bootstrap,remind)
 
 build:
 	sam build

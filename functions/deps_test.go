@@ -65,10 +65,11 @@ var sdkConfigLoading = []string{
 // phoneLibrary decodes all of libphonenumber's metadata when a program
 // starts, about 20 ms and 5 MB of a cold start. Only the functions that
 // read a patient's number (SubmitFunction) or show one in an email
-// (NotifyFunction, DigestFunction) may link it.
+// (NotifyFunction, DigestFunction, and RemindFunction, which composes its
+// reminders with the emails' one composer, internal/email) may link it.
 const phoneLibrary = "github.com/nyaruka/phonenumbers"
 
-var readsPhoneNumbers = map[string]bool{"submit": true, "notify": true, "digest": true}
+var readsPhoneNumbers = map[string]bool{"submit": true, "notify": true, "digest": true, "remind": true}
 
 // TestFunctionsLinkNoLocalTooling lists what each function's main package
 // (every directory in functions/) links, as the Makefile builds it, and
@@ -167,13 +168,16 @@ func TestLocalLinksNoTestTooling(t *testing.T) {
 // package of its constructor. A function's bootstrap links its own and no
 // other function's: each function's wiring is a package of its own, so
 // that a change to one function's handler never grows another's binary or
-// cold start.
+// cold start. internal/notify, the email sender, and internal/wire/mailer,
+// which builds it, are no function's own: NotifyFunction sends the emails
+// of the table's changes with them, and RemindFunction its reminders.
 var ownPackages = map[string][]string{
 	"submit":   {module + "/internal/httpapi", module + "/internal/wire/submitfn"},
-	"notify":   {module + "/internal/notify", module + "/internal/wire/notifyfn"},
+	"notify":   {module + "/internal/wire/notifyfn"},
 	"manage":   {module + "/internal/manage", module + "/internal/wire/managefn"},
 	"digest":   {module + "/internal/digest", module + "/internal/wire/digestfn"},
 	"feedback": {module + "/internal/feedback", module + "/internal/wire/feedbackfn"},
+	"remind":   {module + "/internal/remind", module + "/internal/wire/remindfn"},
 }
 
 // TestFunctionsLinkNoOtherHandler: no function's bootstrap links another
@@ -219,7 +223,7 @@ func TestCoreDependsOnNoAdapter(t *testing.T) {
 		"example.com/appointments/internal/turnstile",
 		"github.com/aws/aws-sdk-go-v2/service/",
 	}
-	core := []string{"appointment", "config", "clinic", "email", "httpapi", "notify", "manage", "digest", "feedback", "actionlink", "calendar", "local/localstore"}
+	core := []string{"appointment", "config", "clinic", "email", "httpapi", "notify", "manage", "digest", "feedback", "remind", "actionlink", "calendar", "local/localstore"}
 	var patterns []string
 	for _, pkg := range core {
 		patterns = append(patterns, "./internal/"+pkg)

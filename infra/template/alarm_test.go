@@ -32,20 +32,27 @@ type alarm struct {
 	threshold float64
 	// missing is TreatMissingData; notBreaching unless said.
 	missing string
+	// below says the alarm fires when the metric falls below the
+	// threshold (LessThanThreshold), rather than when it reaches it.
+	below bool
+	// period is the length of a period in seconds, 300 unless said, and
+	// periods the number of consecutive periods that must breach before
+	// the alarm fires, 1 unless said.
+	period, periods float64
 }
 
 // functions are the stack's functions; each has an Errors and a Throttles
 // alarm.
-var functions = []string{"SubmitFunction", "NotifyFunction", "ManageFunction", "DigestFunction", "FeedbackFunction"}
+var functions = []string{"SubmitFunction", "NotifyFunction", "ManageFunction", "DigestFunction", "FeedbackFunction", "RemindFunction"}
 
 // alarms lists every alarm of the template. An alarm added to the template
 // is added here too, with what it watches.
 func alarms() []alarm {
 	list := []alarm{
 		{id: "NotifyDeadLetterAlarm", namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible",
-			dimensions: dimensions("QueueName", getAtt("NotifyDeadLetterQueue", "QueueName")), statistic: "Maximum", threshold: 1},
+			dimensions: dimensions("QueueName", getAtt("NotifyDeadLetterQueue", "QueueName")), statistic: "Maximum", threshold: 1, period: 60},
 		{id: "FeedbackDeadLetterAlarm", namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible",
-			dimensions: dimensions("QueueName", getAtt("FeedbackDeadLetterQueue", "QueueName")), statistic: "Maximum", threshold: 1},
+			dimensions: dimensions("QueueName", getAtt("FeedbackDeadLetterQueue", "QueueName")), statistic: "Maximum", threshold: 1, period: 60},
 		// Five minutes, in milliseconds.
 		{id: "NotifyIteratorAgeAlarm", namespace: "AWS/Lambda", metric: "IteratorAge",
 			dimensions: dimensions("FunctionName", ref("NotifyFunction")), statistic: "Maximum", threshold: 300000},
@@ -67,22 +74,35 @@ func alarms() []alarm {
 		// The account's reputation: well below the 5% bounce and 0.1%
 		// complaint rates at which SES reviews an account. The rates arrive
 		// now and then; between them the last one holds.
-		{id: "SesBounceRateAlarm", namespace: "AWS/SES", metric: "Reputation.BounceRate", statistic: "Average", threshold: 0.02, missing: "ignore"},
-		{id: "SesComplaintRateAlarm", namespace: "AWS/SES", metric: "Reputation.ComplaintRate", statistic: "Average", threshold: 0.0005, missing: "ignore"},
+		{id: "SesBounceRateAlarm", namespace: "AWS/SES", metric: "Reputation.BounceRate", statistic: "Average", threshold: 0.02, missing: "ignore", period: 3600},
+		{id: "SesComplaintRateAlarm", namespace: "AWS/SES", metric: "Reputation.ComplaintRate", statistic: "Average", threshold: 0.0005, missing: "ignore", period: 3600},
+		// The reminders' schedule stopped: no sweep at all in a quarter of
+		// an hour, when one runs every five minutes. No data is no
+		// invocation, so missing data breaches.
+		{id: "RemindSweepMissingAlarm", namespace: "AWS/Lambda", metric: "Invocations",
+			dimensions: dimensions("FunctionName", ref("RemindFunction")), statistic: "Sum", threshold: 1,
+			below: true, missing: "breaching", period: 900},
 	}
 	for _, fn := range functions {
 		short := strings.TrimSuffix(fn, "Function")
 		for _, metric := range []string{"Errors", "Throttles"} {
-			list = append(list, alarm{id: short + metric + "Alarm", namespace: "AWS/Lambda", metric: metric,
-				dimensions: dimensions("FunctionName", ref(fn)), statistic: "Sum", threshold: 1})
+			a := alarm{id: short + metric + "Alarm", namespace: "AWS/Lambda", metric: metric,
+				dimensions: dimensions("FunctionName", ref(fn)), statistic: "Sum", threshold: 1}
+			// A failed sweep is retried by the next, five minutes on:
+			// only three failing in a row, a quarter of an hour of due
+			// reminders not going out, is worth a page.
+			if fn == "RemindFunction" && metric == "Errors" {
+				a.periods = 3
+			}
+			list = append(list, a)
 		}
 	}
 	return list
 }
 
 // TestAlarms checks each alarm of the translated template: it watches the
-// metric, namespace and dimensions that are written, with the statistic
-// and threshold above. For a metric of the functions' own, the namespace
+// metric, namespace and dimensions that are written, with the statistic,
+// threshold, comparison, period and number of periods above. For a metric of the functions' own, the namespace
 // is the writing function's METRICS_NAMESPACE, and the dimensions are
 // exactly those of the data points internal/metrics writes (CloudWatch
 // matches a data point to an alarm only on the whole set), with Stack the
@@ -116,17 +136,43 @@ func TestAlarms(t *testing.T) {
 			if missing == "" {
 				missing = "notBreaching"
 			}
+			comparison := "GreaterThanOrEqualToThreshold"
+			if a.below {
+				comparison = "LessThanThreshold"
+			}
+			period, periods := a.period, a.periods
+			if period == 0 {
+				period = 300
+			}
+			if periods == 0 {
+				periods = 1
+			}
+			// Of the periods evaluated, the number that must breach:
+			// all of them, CloudWatch's default when none is given.
+			datapoints := props["DatapointsToAlarm"]
+			if datapoints == nil {
+				datapoints = props["EvaluationPeriods"]
+			}
 			for key, want := range map[string]any{
 				"Namespace":          namespace,
 				"MetricName":         a.metric,
 				"Statistic":          a.statistic,
 				"Threshold":          a.threshold,
-				"ComparisonOperator": "GreaterThanOrEqualToThreshold",
+				"ComparisonOperator": comparison,
 				"TreatMissingData":   missing,
+				"EvaluationPeriods":  periods,
+				"DatapointsToAlarm":  periods,
 			} {
-				if got := props[key]; !reflect.DeepEqual(got, want) {
+				got := props[key]
+				if key == "DatapointsToAlarm" {
+					got = datapoints
+				}
+				if !reflect.DeepEqual(got, want) {
 					t.Errorf("%s = %s, want %s", key, compact(got), compact(want))
 				}
+			}
+			if got, _ := props["Period"].(float64); got != period {
+				t.Errorf("Period = %s, want %v", compact(props["Period"]), period)
 			}
 			if got := props["Dimensions"]; !sameDimensions(got, dims) {
 				t.Errorf("Dimensions = %s, want %s", compact(got), compact(dims))

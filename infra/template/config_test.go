@@ -32,6 +32,7 @@ func TestEnvironmentIsWhatConfigReads(t *testing.T) {
 		{"SubmitFunction", func(g func(string) string) error { _, err := config.ReadSubmit(g); return err }, nil},
 		{"NotifyFunction", func(g func(string) string) error { _, err := config.ReadNotify(g); return err }, nil},
 		{"DigestFunction", func(g func(string) string) error { _, err := config.ReadDigest(g); return err }, nil},
+		{"RemindFunction", func(g func(string) string) error { _, err := config.ReadRemind(g); return err }, nil},
 		// ManageFunction records no metrics, so it has no use for the
 		// stack's name.
 		{"ManageFunction", func(g func(string) string) error { _, err := config.ReadManage(g); return err }, []string{"STACK_NAME"}},

@@ -3,9 +3,11 @@ package template
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -91,17 +93,7 @@ func TestDigestFunctionRole(t *testing.T) {
 func TestDigestSchedule(t *testing.T) {
 	tmpl := translatedTemplate(t)
 	resources, _ := tmpl["Resources"].(map[string]any)
-	var schedules []string
-	for id, r := range resources {
-		if resourceType(r) == "AWS::Scheduler::Schedule" {
-			schedules = append(schedules, id)
-		}
-	}
-	if len(schedules) != 1 {
-		t.Fatalf("schedules %v, want one", schedules)
-	}
-	s, _ := resources[schedules[0]].(map[string]any)
-	props := dig(s, "Properties")
+	props := dig(scheduleOf(t, resources, "DigestFunction"), "Properties")
 	for key, want := range map[string]any{
 		"ScheduleExpression":         ref("DigestSchedule"),
 		"ScheduleExpressionTimezone": ref("ClinicTimeZone"),
@@ -178,6 +170,24 @@ func TestDigestSchedule(t *testing.T) {
 	if n, _ := configs[0]["MaximumRetryAttempts"].(float64); n < 1 || configs[0]["MaximumEventAgeInSeconds"] == nil {
 		t.Errorf("DigestFunction's asynchronous retries: %s, want at least one, within a bounded age", compact(configs[0]))
 	}
+}
+
+// scheduleOf returns the one schedule of the translated template that
+// invokes function, failing the test unless there is exactly one.
+func scheduleOf(t *testing.T, resources map[string]any, function string) map[string]any {
+	t.Helper()
+	var found []string
+	for _, id := range slices.Sorted(maps.Keys(resources)) {
+		r, _ := resources[id].(map[string]any)
+		if resourceType(r) == "AWS::Scheduler::Schedule" && reflect.DeepEqual(dig(r, "Properties", "Target")["Arn"], getAtt(function, "Arn")) {
+			found = append(found, id)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("schedules invoking %s: %v, want one", function, found)
+	}
+	s, _ := resources[found[0]].(map[string]any)
+	return s
 }
 
 // TestClinicTimeZoneIsTheProfiles: the schedule's zone, ClinicTimeZone,

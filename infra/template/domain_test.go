@@ -80,7 +80,7 @@ func ofType(resources map[string]any, types ...string) []string {
 	return ids
 }
 
-// TestManageBaseURLIsTheAPIs: the links NotifyFunction and DigestFunction
+// TestManageBaseURLIsTheAPIs: the links NotifyFunction, DigestFunction and RemindFunction
 // mail start with the address of the API that serves them, the ApiUrl
 // output's address without its /appointments path: the clinic's own domain
 // when CustomDomainName is set, else the API's execute-api address. With
@@ -117,7 +117,7 @@ func TestManageBaseURLIsTheAPIs(t *testing.T) {
 					}
 				}
 			}
-			for _, fn := range []string{"NotifyFunction", "DigestFunction"} {
+			for _, fn := range []string{"NotifyFunction", "DigestFunction", "RemindFunction"} {
 				if !slices.Contains(linking, fn) {
 					t.Errorf("%s, which mails action links, has no MANAGE_BASE_URL", fn)
 				}

@@ -49,7 +49,7 @@ func TestManageRoutes(t *testing.T) {
 func TestActionLinkKeyShared(t *testing.T) {
 	tmpl := translatedTemplate(t)
 	resources, _ := tmpl["Resources"].(map[string]any)
-	for _, fn := range []string{"ManageFunction", "NotifyFunction", "DigestFunction"} {
+	for _, fn := range []string{"ManageFunction", "NotifyFunction", "DigestFunction", "RemindFunction"} {
 		f, _ := resources[fn].(map[string]any)
 		env := dig(f, "Properties", "Environment", "Variables")
 		if got, want := env["ACTION_LINK_KEY_SECRET_ARN"], ref("ActionLinkKeySecret"); !reflect.DeepEqual(got, want) {

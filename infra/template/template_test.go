@@ -38,12 +38,18 @@ func TestRequestsTableOfTemplate(t *testing.T) {
 	// (TestDigestFromTheStatusIndex), and the emails' delivery records for
 	// the local server's requests page.
 	byStatus := dynamo.IndexByStatus + " status:HASH,createdAt:RANGE INCLUDE[emails firstName history id lastName location phone phoneExtension reference service]"
+	// The reminders' sweep reads the booked requests by the start of
+	// their appointments; the index holds what the reminder shows and
+	// what decides it, and what the composer checks of every request
+	// (the phone and the time it arrived), and not the patient's reason
+	// or preferences (TestReminderFromTheAppointmentIndex).
+	byAppointment := dynamo.IndexByAppointment + " status:HASH,appointmentAt:RANGE INCLUDE[booking createdAt email emails firstName history id lastName location phone reference service]"
 	want := samtemplate.TableShape{
 		Name:        "appointments-test",
 		BillingMode: "PAY_PER_REQUEST",
 		Keys:        "pk:HASH,sk:RANGE",
-		Attributes:  []string{"createdAt:S", "pk:S", "sk:S", "status:S"},
-		Indexes:     []string{byStatus},
+		Attributes:  []string{"appointmentAt:S", "createdAt:S", "pk:S", "sk:S", "status:S"},
+		Indexes:     []string{byAppointment, byStatus},
 		Stream:      "true NEW_AND_OLD_IMAGES",
 	}
 	if g := samtemplate.ShapeOf(got); !reflect.DeepEqual(g, want) {
@@ -134,6 +140,38 @@ func TestFunctionEnvironmentOfTemplate(t *testing.T) {
 				"ACTION_LINK_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links",
 				"AWS_ENDPOINT_URL":           "",
 			},
+			unresolved: []string{"MANAGE_BASE_URL"},
+		},
+		{
+			function: "RemindFunction",
+			params:   map[string]string{"SenderEmail": "appointments@example.com", "FrontDeskEmail": "frontdesk@example.com"},
+			refs: map[string]string{"RequestsTable": "appointments-local", "EmailConfigurationSet": "appointments-local",
+				"ActionLinkKeySecret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links",
+				"HashingKeySecret":    "arn:aws:secretsmanager:us-east-1:123456789012:secret:hashing"},
+			// NotifyFunction's settings, with which it sends, and the
+			// reminder time.
+			want: map[string]string{
+				"TABLE_NAME":                 "appointments-local",
+				"SENDER_EMAIL":               "appointments@example.com",
+				"FRONT_DESK_EMAIL":           "frontdesk@example.com",
+				"STAFF_EMAIL_DETAIL":         "full",
+				"CONFIGURATION_SET_NAME":     "appointments-local",
+				"CONFIRMATIONS_PER_HOUR":     "200",
+				"HASHING_KEY_SECRET_ARN":     "arn:aws:secretsmanager:us-east-1:123456789012:secret:hashing",
+				"ACTION_LINK_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links",
+				"REMINDER_HOURS_BEFORE":      "24",
+				"METRICS_NAMESPACE":          "ClinicAppointments",
+				"STACK_NAME":                 samtemplate.LocalStackName,
+				"AWS_ENDPOINT_URL":           "",
+			},
+			unresolved: []string{"MANAGE_BASE_URL"},
+		},
+		{
+			function: "RemindFunction",
+			params:   map[string]string{"SenderEmail": "appointments@example.com", "FrontDeskEmail": "frontdesk@example.com", "ReminderHoursBefore": "0"},
+			refs: map[string]string{"RequestsTable": "appointments-local", "EmailConfigurationSet": "appointments-local",
+				"ActionLinkKeySecret": "links", "HashingKeySecret": "hashing"},
+			want:       map[string]string{"REMINDER_HOURS_BEFORE": "0"},
 			unresolved: []string{"MANAGE_BASE_URL"},
 		},
 		{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"reflect"
 	"slices"
@@ -390,68 +391,76 @@ func TestCheckFailsOnBrokenPolicy(t *testing.T) {
 	}
 }
 
-// TestSchedulerTrust: only EventBridge Scheduler may assume the role the
-// digest's schedule runs with, and only for a schedule in the stack's own
-// schedule group: not for a schedule of another group of the account, of
-// another account, or of none named.
+// TestSchedulerTrust: only EventBridge Scheduler may assume the role each
+// schedule (the digest's, the reminders' sweep) runs with, and only for a
+// schedule in that schedule's own group of the stack: not for a schedule
+// of another group of the account, of another account, or of none named.
 func TestSchedulerTrust(t *testing.T) {
 	if testing.Short() {
 		t.Skip("translates the template with the SAM translator and simulates IAM with Node.js; runs without -short (make test)")
 	}
 	tmpl := Template(t)
-	var target map[string]any
-	group, other, b := "default", "default-copy", Binding{}
-	for _, r := range dig(tmpl, "Resources").(map[string]any) {
-		if dig(r, "Type") != "AWS::Scheduler::Schedule" {
-			continue
-		}
-		target, _ = dig(r, "Properties", "Target").(map[string]any)
-		if ref, ok := dig(r, "Properties", "GroupName", "Ref").(string); ok {
-			group, other = "appointments-digest", "default"
-			b[ref] = group
+	resources, _ := dig(tmpl, "Resources").(map[string]any)
+	var schedules []string
+	for _, id := range slices.Sorted(maps.Keys(resources)) {
+		if dig(resources[id], "Type") == "AWS::Scheduler::Schedule" {
+			schedules = append(schedules, id)
 		}
 	}
-	roleID, _ := dig(target, "RoleArn", "Fn::GetAtt").([]any)
-	if len(roleID) != 2 {
-		t.Fatalf("the schedule's role is %v, not a role of the template", dig(target, "RoleArn"))
+	if len(schedules) < 2 {
+		t.Fatalf("the template's schedules are %v, want the digest's and the reminders'", schedules)
 	}
-	role, err := RoleByID(tmpl, roleID[0].(string), b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	groupARN := func(account, name string) string {
-		return "arn:aws:scheduler:us-east-1:" + account + ":schedule-group/" + name
-	}
-	tests := []struct {
-		name, principal string
-		context         map[string][]string
-		want            string
-	}{
-		{"the stack's schedule group", "scheduler.amazonaws.com",
-			map[string][]string{"aws:SourceAccount": {AccountID}, "aws:SourceArn": {groupARN(AccountID, group)}}, "Allowed"},
-		{"another group of the account", "scheduler.amazonaws.com",
-			map[string][]string{"aws:SourceAccount": {AccountID}, "aws:SourceArn": {groupARN(AccountID, other)}}, "ImplicitlyDenied"},
-		{"a group of another account", "scheduler.amazonaws.com",
-			map[string][]string{"aws:SourceAccount": {"210987654321"}, "aws:SourceArn": {groupARN("210987654321", group)}}, "ImplicitlyDenied"},
-		{"no source named", "scheduler.amazonaws.com",
-			map[string][]string{"aws:SourceAccount": {AccountID}}, "ImplicitlyDenied"},
-		{"another service", "events.amazonaws.com",
-			map[string][]string{"aws:SourceAccount": {AccountID}, "aws:SourceArn": {groupARN(AccountID, group)}}, "ImplicitlyDenied"},
-	}
-	requests := make([]Request, len(tests))
-	for i, tt := range tests {
-		requests[i] = Request{
-			Principal: tt.principal, Action: "sts:AssumeRole", Resource: "arn:aws:iam::123456789012:role/" + role.ID,
-			Context: tt.context, ResourcePolicy: role.Trust,
-		}
-	}
-	decisions, err := Simulate(requests)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, d := range decisions {
-		if d.Result != tests[i].want {
-			t.Errorf("%s: %s assuming %s is %s, want %s", tests[i].name, tests[i].principal, role.ID, d, tests[i].want)
-		}
+	for _, id := range schedules {
+		t.Run(id, func(t *testing.T) {
+			target, _ := dig(resources[id], "Properties", "Target").(map[string]any)
+			group, other, b := "default", "default-copy", Binding{}
+			if ref, ok := dig(resources[id], "Properties", "GroupName", "Ref").(string); ok {
+				group, other = "appointments-"+strings.ToLower(ref), "default"
+				b[ref] = group
+			}
+			roleID, _ := dig(target, "RoleArn", "Fn::GetAtt").([]any)
+			if len(roleID) != 2 {
+				t.Fatalf("the schedule's role is %v, not a role of the template", dig(target, "RoleArn"))
+			}
+			role, err := RoleByID(tmpl, roleID[0].(string), b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			groupARN := func(account, name string) string {
+				return "arn:aws:scheduler:us-east-1:" + account + ":schedule-group/" + name
+			}
+			tests := []struct {
+				name, principal string
+				context         map[string][]string
+				want            string
+			}{
+				{"the schedule's own group", "scheduler.amazonaws.com",
+					map[string][]string{"aws:SourceAccount": {AccountID}, "aws:SourceArn": {groupARN(AccountID, group)}}, "Allowed"},
+				{"another group of the account", "scheduler.amazonaws.com",
+					map[string][]string{"aws:SourceAccount": {AccountID}, "aws:SourceArn": {groupARN(AccountID, other)}}, "ImplicitlyDenied"},
+				{"a group of another account", "scheduler.amazonaws.com",
+					map[string][]string{"aws:SourceAccount": {"210987654321"}, "aws:SourceArn": {groupARN("210987654321", group)}}, "ImplicitlyDenied"},
+				{"no source named", "scheduler.amazonaws.com",
+					map[string][]string{"aws:SourceAccount": {AccountID}}, "ImplicitlyDenied"},
+				{"another service", "events.amazonaws.com",
+					map[string][]string{"aws:SourceAccount": {AccountID}, "aws:SourceArn": {groupARN(AccountID, group)}}, "ImplicitlyDenied"},
+			}
+			requests := make([]Request, len(tests))
+			for i, tt := range tests {
+				requests[i] = Request{
+					Principal: tt.principal, Action: "sts:AssumeRole", Resource: "arn:aws:iam::123456789012:role/" + role.ID,
+					Context: tt.context, ResourcePolicy: role.Trust,
+				}
+			}
+			decisions, err := Simulate(requests)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, d := range decisions {
+				if d.Result != tests[i].want {
+					t.Errorf("%s: %s assuming %s is %s, want %s", tests[i].name, tests[i].principal, role.ID, d, tests[i].want)
+				}
+			}
+		})
 	}
 }
