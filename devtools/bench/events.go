@@ -129,8 +129,8 @@ func programs(f *fixtures) ([]program, error) {
 		},
 		{
 			name: "remind", pkg: "./functions/remind", logicalID: "RemindFunction", timeout: 60 * time.Second,
-			event: func(int) ([]byte, error) { return s.remind, nil },
-			check: answerIs("null"),
+			event:  func(int) ([]byte, error) { return s.remind, nil },
+			check:  answerIs("null"),
 			booked: true,
 			// The stub grants every claim, so each sweep sends the
 			// reminder of every booked request.
