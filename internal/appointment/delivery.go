@@ -103,6 +103,18 @@ func (k EmailKind) Transition() (base EmailKind, index int, ok bool) {
 	return "", 0, false
 }
 
+// Base is the kind k names without its transition's place in the
+// history: "booking" for "booking-2", and k itself for a kind of no
+// transition. Metrics count emails by it, so that one alarm watches every
+// booking email, and a request's long history does not make a metric of
+// each place in it (CloudWatch bills each).
+func (k EmailKind) Base() EmailKind {
+	if base, _, ok := k.Transition(); ok {
+		return base
+	}
+	return k
+}
+
 // TransitionEmails lists the emails a transition calls for, each to be
 // sent once: who is told what, after the action. Every booking, move and
 // cancelling of a booked appointment also sends the front desk's copy of

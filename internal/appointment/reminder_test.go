@@ -127,3 +127,20 @@ func TestLatestOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestEmailKindBase: a transition's email is named by its base kind
+// without its place in the history; any other kind is itself.
+func TestEmailKindBase(t *testing.T) {
+	for _, tt := range []struct{ kind, want EmailKind }{
+		{"reminder-2", EmailReminder},
+		{"booking-0", EmailBooking},
+		{"deskInvite-11", EmailDeskInvite},
+		{EmailPatient, EmailPatient},
+		{"digest", "digest"},
+		{"reminder-x", "reminder-x"},
+	} {
+		if got := tt.kind.Base(); got != tt.want {
+			t.Errorf("%q.Base() = %q, want %q", tt.kind, got, tt.want)
+		}
+	}
+}

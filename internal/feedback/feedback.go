@@ -141,10 +141,6 @@ func (h *Handler) Record(ctx context.Context, message []byte) error {
 		return nil
 	}
 	log = log.With("appointmentId", id, "email", string(kind))
-	base := kind
-	if b, _, isTransition := kind.Transition(); isTransition {
-		base = b
-	}
 
 	recorded, err := h.store.RecordFeedback(ctx, id, kind, e.Mail.MessageID, report)
 	if err != nil {
@@ -172,7 +168,7 @@ func (h *Handler) Record(ctx context.Context, message []byte) error {
 			}
 		}
 	}
-	h.metrics.Count(metricOf[report.Feedback], map[string]string{"Kind": string(base)})
+	h.metrics.Count(metricOf[report.Feedback], map[string]string{"Kind": string(kind.Base())})
 	if report.Feedback == appointment.FeedbackDelivered {
 		log.InfoContext(ctx, "feedback recorded")
 	} else {

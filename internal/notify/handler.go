@@ -324,7 +324,7 @@ func (h *Handler) deliver(ctx context.Context, st *run, r appointment.Request, k
 		}
 		return h.sendFailed(ctx, st, r.ID, kind, lease, err, log)
 	}
-	h.metrics.Count("EmailsSent", map[string]string{"Kind": string(kind)})
+	h.metrics.Count("EmailsSent", map[string]string{"Kind": string(kind.Base())})
 	// The store's client retries this write more patiently than most (see
 	// functions/notify): a sent email whose record is lost is sent again
 	// once its lease runs out.
@@ -501,7 +501,7 @@ func (h *Handler) release(ctx context.Context, id string, kind email.Kind, lease
 // fail records that an email will not be sent and counts it in the named
 // metric.
 func (h *Handler) fail(ctx context.Context, id string, kind email.Kind, lease, reason, metric string, log *slog.Logger) bool {
-	h.metrics.Count(metric, map[string]string{"Kind": string(kind)})
+	h.metrics.Count(metric, map[string]string{"Kind": string(kind.Base())})
 	return h.settleFailed(ctx, id, kind, lease, reason, log)
 }
 

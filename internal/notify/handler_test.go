@@ -457,3 +457,19 @@ func TestUnreadableRecordIsSkipped(t *testing.T) {
 		t.Errorf("skipped record not logged:\n%s", f.logs.String())
 	}
 }
+
+// TestDeliverEmailCountsByBaseKind: an email of a transition, such as a
+// reminder, is counted under its base kind, so that a metric and its
+// alarm cover every place in every request's history.
+func TestDeliverEmailCountsByBaseKind(t *testing.T) {
+	f := newFixture()
+	r := appointment.Request{ID: "a", Email: "a@example.com", Status: appointment.StatusScheduled}
+	for _, kind := range []appointment.EmailKind{"reminder-0", "reminder-3", "booking-2"} {
+		if !f.h.DeliverEmail(context.Background(), r, kind) {
+			t.Fatalf("DeliverEmail(%s) = false", kind)
+		}
+	}
+	if got := f.metrics.counts; got["EmailsSent/reminder"] != 2 || got["EmailsSent/booking"] != 1 || len(got) != 2 {
+		t.Errorf("metrics = %v, want EmailsSent by base kind: reminder 2, booking 1", got)
+	}
+}
