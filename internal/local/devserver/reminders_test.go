@@ -396,3 +396,73 @@ func TestDescribeAhead(t *testing.T) {
 		}
 	}
 }
+
+// TestActionPagesReadTheServersClock: the front desk's booking is made at
+// the server's time, not the real one. With the clock two days ahead, an
+// appointment three days ahead in real time is less than a day ahead on
+// the server's clock: booked inside the reminder time, it gets none,
+// where a booking made on real time would have had one.
+func TestActionPagesReadTheServersClock(t *testing.T) {
+	ts, srv := startServer(t, Options{ManualReminders: true})
+	moveClock(t, ts, "day", "day")
+	submitJSON(t, ts, jsonBody)
+	emailsSettled(t, ts)
+	start := time.Now().In(srv.profile.Zone()).Add(71 * time.Hour).Truncate(time.Minute)
+	postBooking(t, outboxLink(t, ts, appointment.ActionSchedule), start)
+	page := emailsSettled(t, ts)
+	if !strings.Contains(page, "Reminder: none: booked inside the 24 hours") {
+		t.Errorf("the requests page does not say the booking gets no reminder:\n%s", page)
+	}
+	// The history records the booking at the server's time.
+	if want := "schedule by frontDesk, " + srv.clock.now().In(srv.profile.Zone()).Format("Mon Jan 2"); !strings.Contains(page, want) {
+		t.Errorf("the requests page does not show %q:\n%s", want, page)
+	}
+	moveClock(t, ts, "day")
+	if got := sendDueReminders(t, ts); !strings.HasPrefix(got, "No reminder was due") {
+		t.Errorf("the notice says %q, want none due", got)
+	}
+	if n := len(reminderEmails(t, srv)); n != 0 {
+		t.Errorf("%d reminders for a booking made inside the window on the server's clock", n)
+	}
+}
+
+// TestDigestReadsTheServersClock: the digest goes once a day by the
+// server's clock: a second press the same day sends nothing, and one after
+// the clock moved a day ahead sends the next day's.
+func TestDigestReadsTheServersClock(t *testing.T) {
+	ts, srv := startServer(t, Options{ManualReminders: true})
+	submitJSON(t, ts, jsonBody)
+	emailsSettled(t, ts)
+	digests := func() int {
+		emails, _, err := srv.local.Emails(context.Background(), 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range emails {
+			if e.RequestID == "" {
+				n++
+			}
+		}
+		return n
+	}
+	for i, want := range []struct {
+		move   string
+		notice string
+		sent   int
+	}{
+		{"", "The digest of open requests was sent", 1},
+		{"", "No digest was sent", 1},
+		{"day", "The digest of open requests was sent", 2},
+	} {
+		if want.move != "" {
+			moveClock(t, ts, want.move)
+		}
+		if got := noticeOf(pressOnRequestsPage(t, ts, "/_dev/digest", nil)); !strings.HasPrefix(got, want.notice) {
+			t.Errorf("press %d: the notice says %q, want %q", i+1, got, want.notice)
+		}
+		if n := digests(); n != want.sent {
+			t.Errorf("press %d: %d digests in the outbox, want %d", i+1, n, want.sent)
+		}
+	}
+}
