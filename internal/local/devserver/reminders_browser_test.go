@@ -62,9 +62,9 @@ func TestBrowserRemindersWithKeyboardOnly(t *testing.T) {
 	ctx := newBrowser(t)
 	ts, srv := startServer(t, Options{ManualReminders: true})
 	submitJSON(t, ts, jsonBody)
-	emailsSettled(t, ts)
+	emailsSettled(t, ts, srv)
 	postBooking(t, outboxLink(t, ts, appointment.ActionSchedule), time.Now().In(srv.profile.Zone()).Add(30*time.Hour).Truncate(time.Minute))
-	emailsSettled(t, ts)
+	emailsSettled(t, ts, srv)
 
 	requests := ts.URL + "/_dev/requests"
 	browserDo(t, ctx, "open the requests page", chromedp.Navigate(requests), chromedp.WaitVisible(chromedp.CSS("#reminders-heading")))

@@ -11,8 +11,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
+
 	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/dynamo"
+	"example.com/appointments/internal/email"
+	"example.com/appointments/internal/local/dynamostreams"
 	"example.com/appointments/internal/local/localstore"
+	"example.com/appointments/internal/ses"
+	"example.com/appointments/internal/testing/mototest"
 )
 
 // startServer runs a server over httptest, as start does, and returns the
@@ -130,16 +139,43 @@ func cancelLink(t *testing.T, ts *httptest.Server, e localstore.Email) string {
 	return regexp.MustCompile(regexp.QuoteMeta(ts.URL) + `/manage/cancel/[A-Za-z0-9_-]+`).FindString(m.Text)
 }
 
-// emailsSettled waits until every email the requests page lists is sent
-// or failed, and returns the page.
-func emailsSettled(t *testing.T, ts *httptest.Server) string {
+// emailsSettled waits until every email the stored requests' changes
+// call for (the request's two, and those of each change in its history)
+// is sent or failed, and returns the requests page then. It reads each
+// request whole from the store: the page may be read before a change's
+// emails are even claimed.
+func emailsSettled(t *testing.T, ts *httptest.Server, srv *Server) string {
 	t.Helper()
-	var page string
+	ctx := context.Background()
 	waitFor(t, "every email settled", func() bool {
-		page = get(t, ts.URL+"/_dev/requests")
-		return strings.Contains(page, `class="sent"`) && !strings.Contains(page, `class="pending"`) && !strings.Contains(page, `class="sending"`)
+		found := 0
+		for _, status := range appointment.Statuses {
+			list, err := srv.store.List(ctx, status, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, listed := range list {
+				r, err := srv.store.Get(ctx, listed.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				found++
+				want := []appointment.EmailKind{email.Patient, email.FrontDesk}
+				for i, tr := range r.History {
+					for _, base := range appointment.TransitionEmails(tr) {
+						want = append(want, appointment.TransitionEmail(base, i))
+					}
+				}
+				for _, kind := range want {
+					if st := r.Deliveries[kind].State; st != appointment.DeliverySent && st != appointment.DeliveryFailed {
+						return false
+					}
+				}
+			}
+		}
+		return found > 0
 	})
-	return page
+	return get(t, ts.URL+"/_dev/requests")
 }
 
 // postBooking posts the schedule or reschedule form of link for an
@@ -170,10 +206,10 @@ func TestRemindersOnTheServersClock(t *testing.T) {
 	ts, srv := startServer(t, Options{ManualReminders: true})
 	zone := srv.profile.Zone()
 	submitJSON(t, ts, jsonBody)
-	emailsSettled(t, ts)
+	emailsSettled(t, ts, srv)
 	start := time.Now().In(zone).Add(72 * time.Hour).Truncate(time.Minute)
 	postBooking(t, outboxLink(t, ts, appointment.ActionSchedule), start)
-	page := emailsSettled(t, ts)
+	page := emailsSettled(t, ts, srv)
 	if want := "Reminder: due " + start.Add(-24*time.Hour).Format("Mon Jan 2, 3:04 PM"); !strings.Contains(page, want) {
 		t.Errorf("the requests page does not say %q:\n%s", want, page)
 	}
@@ -216,7 +252,7 @@ func TestRemindersOnTheServersClock(t *testing.T) {
 	// due a day later too.
 	moved := start.Add(24 * time.Hour)
 	postBooking(t, outboxLink(t, ts, appointment.ActionReschedule), moved)
-	page = emailsSettled(t, ts)
+	page = emailsSettled(t, ts, srv)
 	if want := "Reminder: due " + start.Format("Mon Jan 2, 3:04 PM"); !strings.Contains(page, want) {
 		t.Errorf("after the reschedule the requests page does not say %q:\n%s", want, page)
 	}
@@ -269,10 +305,10 @@ func TestRemindersOnTheServersClock(t *testing.T) {
 func TestNoReminderForABookingInsideTheWindow(t *testing.T) {
 	ts, srv := startServer(t, Options{ManualReminders: true})
 	submitJSON(t, ts, jsonBody)
-	emailsSettled(t, ts)
+	emailsSettled(t, ts, srv)
 	start := time.Now().In(srv.profile.Zone()).Add(3 * time.Hour).Truncate(time.Minute)
 	postBooking(t, outboxLink(t, ts, appointment.ActionSchedule), start)
-	if page := emailsSettled(t, ts); !strings.Contains(page, "Reminder: none: booked inside the 24 hours") {
+	if page := emailsSettled(t, ts, srv); !strings.Contains(page, "Reminder: none: booked inside the 24 hours") {
 		t.Errorf("the requests page does not say the booking gets no reminder:\n%s", page)
 	}
 	for range 2 {
@@ -291,9 +327,9 @@ func TestNoReminderForABookingInsideTheWindow(t *testing.T) {
 func TestRemindersSweptInTheBackground(t *testing.T) {
 	ts, srv := startServer(t, Options{ReminderSweep: 50 * time.Millisecond})
 	submitJSON(t, ts, jsonBody)
-	emailsSettled(t, ts)
+	emailsSettled(t, ts, srv)
 	postBooking(t, outboxLink(t, ts, appointment.ActionSchedule), time.Now().In(srv.profile.Zone()).Add(72*time.Hour).Truncate(time.Minute))
-	emailsSettled(t, ts)
+	emailsSettled(t, ts, srv)
 	moveClock(t, ts, "day", "day", "hour")
 	waitFor(t, "the reminder swept", func() bool { return len(reminderEmails(t, srv)) > 0 })
 	// A few more sweeps run; none sends it again.
@@ -313,9 +349,9 @@ func TestRemindersSweptInTheBackground(t *testing.T) {
 func TestRemindersAndClockRefuseOtherOrigins(t *testing.T) {
 	ts, srv := startServer(t, Options{ManualReminders: true})
 	submitJSON(t, ts, jsonBody)
-	emailsSettled(t, ts)
+	emailsSettled(t, ts, srv)
 	postBooking(t, outboxLink(t, ts, appointment.ActionSchedule), time.Now().In(srv.profile.Zone()).Add(30*time.Hour).Truncate(time.Minute))
-	emailsSettled(t, ts)
+	emailsSettled(t, ts, srv)
 	for _, origin := range []string{"https://www.example.com", "null", ""} {
 		for _, post := range []struct {
 			path string
@@ -406,10 +442,10 @@ func TestActionPagesReadTheServersClock(t *testing.T) {
 	ts, srv := startServer(t, Options{ManualReminders: true})
 	moveClock(t, ts, "day", "day")
 	submitJSON(t, ts, jsonBody)
-	emailsSettled(t, ts)
+	emailsSettled(t, ts, srv)
 	start := time.Now().In(srv.profile.Zone()).Add(71 * time.Hour).Truncate(time.Minute)
 	postBooking(t, outboxLink(t, ts, appointment.ActionSchedule), start)
-	page := emailsSettled(t, ts)
+	page := emailsSettled(t, ts, srv)
 	if !strings.Contains(page, "Reminder: none: booked inside the 24 hours") {
 		t.Errorf("the requests page does not say the booking gets no reminder:\n%s", page)
 	}
@@ -432,7 +468,7 @@ func TestActionPagesReadTheServersClock(t *testing.T) {
 func TestDigestReadsTheServersClock(t *testing.T) {
 	ts, srv := startServer(t, Options{ManualReminders: true})
 	submitJSON(t, ts, jsonBody)
-	emailsSettled(t, ts)
+	emailsSettled(t, ts, srv)
 	digests := func() int {
 		emails, _, err := srv.local.Emails(context.Background(), 0, 100)
 		if err != nil {
@@ -464,5 +500,39 @@ func TestDigestReadsTheServersClock(t *testing.T) {
 		if n := digests(); n != want.sent {
 			t.Errorf("press %d: %d digests in the outbox, want %d", i+1, n, want.sent)
 		}
+	}
+}
+
+// TestRemindersAgainstEmulatedAWS: on DynamoDB and SES at moto's endpoint,
+// the sweep finds the booking through the table's ByAppointment index and
+// sends its reminder through SES once, on the server's clock.
+func TestRemindersAgainstEmulatedAWS(t *testing.T) {
+	moto := mototest.Start(t)
+	cfg := moto.AWSConfig()
+	streamARN := moto.CreateRequestsTable(t, "local")
+	moto.PrepareSES(t, "appointments@example.com", "")
+	ts, srv := startServer(t, Options{ManualReminders: true, Backend: &Backend{
+		Store:  dynamo.New(dynamodb.NewFromConfig(cfg), "local", 365),
+		Stream: dynamostreams.NewReader(dynamodbstreams.NewFromConfig(cfg), streamARN),
+		Sender: ses.New(sesapi.NewFromConfig(cfg), ""),
+	}})
+	submitJSON(t, ts, jsonBody)
+	emailsSettled(t, ts, srv)
+	start := time.Now().In(srv.profile.Zone()).Add(72 * time.Hour).Truncate(time.Minute)
+	postBooking(t, outboxLink(t, ts, appointment.ActionSchedule), start)
+	emailsSettled(t, ts, srv)
+	before := len(moto.RawEmails(t))
+	if got := sendDueReminders(t, ts); !strings.HasPrefix(got, "No reminder was due") {
+		t.Errorf("pressed at once: the notice says %q, want none due", got)
+	}
+	moveClock(t, ts, "day", "day", "hour")
+	for range 2 {
+		sendDueReminders(t, ts)
+	}
+	if got := len(moto.RawEmails(t)) - before; got != 1 {
+		t.Errorf("%d reminders sent through SES, want 1", got)
+	}
+	if n := len(reminderEmails(t, srv)); n != 1 {
+		t.Errorf("%d reminders in the outbox, want 1", n)
 	}
 }
