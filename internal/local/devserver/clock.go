@@ -9,8 +9,8 @@ import (
 
 // clock is the server's time: the real time moved ahead by an offset that
 // the requests page's buttons (and the tests) set, so that a reminder due
-// tomorrow can be seen to go out today. Every handler the server builds
-// reads it. The offset is kept in memory only: a restarted server runs on
+// tomorrow can be seen to go out today. The handlers the server builds
+// read it (Server.build says which keep real time). The offset is kept in memory only: a restarted server runs on
 // real time again.
 type clock struct {
 	offset atomic.Int64 // nanoseconds ahead of real time

@@ -131,8 +131,10 @@ type Server struct {
 	tally   *tally
 	sweepMu sync.Mutex
 	before  time.Duration
-	// clock is the time every handler reads: real time, or ahead of it
-	// once the requests page moves it.
+	// clock is the time the handlers read, real time or ahead of it once
+	// the requests page moves it; only the email handler's leases and
+	// the submit handler, which has no way to be given a clock, keep real
+	// time.
 	clock clock
 	// feedback records SES's reports, which the outbox's buttons make up
 	// locally.
