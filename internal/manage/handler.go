@@ -64,6 +64,12 @@ func New(links *actionlink.Signer, rules appointment.Rules, store Store, log *sl
 	return &Handler{links: links, rules: rules, profile: rules.Profile, store: store, log: log, now: time.Now}
 }
 
+// SetClock makes the handler read the time from now: when links expire,
+// what a booking may be (not in the past) and the day the pages start
+// their calendars from. The local server runs on a clock of its own,
+// which its tests and developers move.
+func (h *Handler) SetClock(now func() time.Time) { h.now = now }
+
 // PathPrefix is where the action pages live.
 const PathPrefix = actionlink.PathPrefix
 

@@ -55,7 +55,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.h = New(links, appointment.Rules{Profile: profile, ReschedulesPerDay: 5}, store, slog.New(slog.NewJSONHandler(f.logs, nil)))
-	f.h.now = func() time.Time { return f.now }
+	f.h.SetClock(func() time.Time { return f.now })
 	return f
 }
 

@@ -32,7 +32,7 @@ func (s *Server) sendDigest(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
 	outcome := "sent"
-	switch sent, err := s.digest.Send(ctx, time.Now()); {
+	switch sent, err := s.digest.Send(ctx, s.clock.now()); {
 	case err != nil:
 		s.log.Error("digest not sent", "error", err)
 		outcome = "failed"

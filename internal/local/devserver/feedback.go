@@ -46,7 +46,9 @@ func (s *Server) simulateFeedback(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "No such email of a request in the outbox.", http.StatusNotFound)
 		return
 	}
-	msg, err := sesEvent(typ, e.MessageID, e.RequestID, string(e.Kind), e.To, time.Now())
+	// The report comes at the server's time, as the outbox stamps the
+	// email it is about.
+	msg, err := sesEvent(typ, e.MessageID, e.RequestID, string(e.Kind), e.To, s.clock.now())
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

@@ -408,7 +408,8 @@ func TestBrowserActionPagesAccessible(t *testing.T) {
 }
 
 // TestBrowserActionPageScreenshots takes phone-sized screenshots of the
-// schedule page and of the page that says it was done. With
+// schedule page and of the page that says it was done, and one of the
+// requests page's reminders and clock section. With
 // -update-screenshots they are copied to docs/screenshots.
 func TestBrowserActionPageScreenshots(t *testing.T) {
 	ctx := newBrowser(t)
@@ -445,6 +446,18 @@ func TestBrowserActionPageScreenshots(t *testing.T) {
 	}
 	browserDo(t, ctx, "wait for the outcome", chromedp.WaitVisible(chromedp.CSS(".done")))
 	shoot("manage-done")
+
+	// The requests page's reminders and clock, the clock moved a day.
+	browserDo(t, ctx, "open the requests page", chromedp.Navigate(ts.URL+"/_dev/requests"), chromedp.WaitVisible(chromedp.CSS(".reminders")))
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(`button[value="day"]`))); err != nil {
+		t.Fatalf("move the clock: %v", err)
+	}
+	png := browserRun(t, ctx, "screenshot requests-reminders", chromedp.Screenshot(chromedp.CSS(".reminders")))
+	path := filepath.Join(dir, "requests-reminders.png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	taken = append(taken, path)
 
 	publishScreenshots(t, taken, dir)
 }

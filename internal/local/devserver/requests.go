@@ -26,7 +26,9 @@ type requestRow struct {
 	// Actions are the front desk's links for what can be done now.
 	State   string
 	History []string
-	Actions []actionLink
+	// Reminder says when the booking's reminder goes, or why none does.
+	Reminder string
+	Actions  []actionLink
 	// Key and Problem name an entry that cannot be read, and say why.
 	Key, Problem string
 }
@@ -49,13 +51,24 @@ th{background:#eef0f3}
 .sent{color:#1b6e2c}.failed{color:#a4161a}.sending{color:#8a5a00}.bad td{color:#a4161a}
 .digest{margin:0 0 16px}.digest button{font:inherit;padding:6px 14px}
 .notice{background:#fff6e0;border:1px solid #e8b64c;border-radius:6px;padding:8px 12px}
-.action a{display:inline-block;min-height:24px;line-height:24px}{{end}}
+.action a{display:inline-block;min-height:24px;line-height:24px}
+.reminders{background:#fff;border:1px solid #d6d9de;border-radius:8px;margin:0 0 16px;padding:12px 16px}
+.reminders h2{font-size:1.15rem;margin:0 0 8px}.reminders p{margin:0 0 8px}
+.reminders form{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:0 0 8px}
+.reminders button{font:inherit;padding:6px 14px;min-height:24px}{{end}}
 {{define "content"}}<h1>Requests</h1>
 <p>{{.Intro}}</p>
 {{- if .Notice}}
 <p class="notice" role="status">{{.Notice}}</p>
 {{- end}}
 <form class="digest" method="post" action="/_dev/digest"><button type="submit">Send the digest now</button> <span>The front desk's morning email of the open requests, as the schedule sends it on AWS.</span></form>
+<section class="reminders" aria-labelledby="reminders-heading">
+<h2 id="reminders-heading">Reminders and the clock</h2>
+<p>The server's clock, as the clinic reads it: <strong class="clock">{{.Clock}}</strong>{{with .Ahead}}, moved ahead by {{.}}{{end}}. The action pages, the reminders, the digest and the stored records read it; the form's submissions keep real time, and a restart puts the clock back on it.</p>
+<p>Each booked appointment's reminder goes {{.Before}} hours before it, once; the server sends those due every minute, as the schedule does on AWS.</p>
+<form method="post" action="/_dev/reminders"><button type="submit">Send due reminders now</button></form>
+<form method="post" action="/_dev/clock"><button type="submit" name="move" value="hour">Move the clock ahead 1 hour</button> <button type="submit" name="move" value="day">Move the clock ahead 1 day</button> <button type="submit" name="move" value="reset">Reset the clock to real time</button></form>
+</section>
 <table>
 <thead><tr><th scope="col">Reference</th><th scope="col">Received</th><th scope="col">Patient</th><th scope="col">Service</th><th scope="col">Location</th><th scope="col">State</th><th scope="col">Emails</th><th scope="col">ID</th></tr></thead>
 <tbody>
@@ -69,7 +82,7 @@ th{background:#eef0f3}
 <td>{{.FirstName}} {{.LastName}}<br><a href="mailto:{{.Email}}">{{.Email}}</a><br><a href="{{.PhoneDial}}">{{.PhoneText}}</a></td>
 <td>{{.Service}}</td>
 <td>{{.Location}}</td>
-<td><span class="state">{{.State}}</span>{{range .History}}<div class="history">{{.}}</div>{{end}}{{range .Actions}}<div class="action"><a href="{{.Href}}">{{.Label}}</a></div>{{end}}</td>
+<td><span class="state">{{.State}}</span>{{range .History}}<div class="history">{{.}}</div>{{end}}{{with .Reminder}}<div class="reminder">Reminder: {{.}}</div>{{end}}{{range .Actions}}<div class="action"><a href="{{.Href}}">{{.Label}}</a></div>{{end}}</td>
 <td>{{range .Emails}}<div>{{.Kind}}: <span class="{{.State}}">{{.State}}</span>{{with .Feedback}}, <span class="feedback">{{.}}</span>{{end}}{{if .Detail}} ({{.Detail}}){{end}}</div>{{end}}</td>
 <td><code>{{.ID}}</code></td>
 </tr>
@@ -86,10 +99,15 @@ th{background:#eef0f3}
 // requestsData is what the requests page shows.
 type requestsData struct {
 	Intro string
-	// Notice says how the digest button's last press went.
+	// Notice says how the last press of a button went.
 	Notice string
-	Rows   []requestRow
-	Next   string
+	// Clock is the server's time in the clinic's zone; Ahead, how far it
+	// was moved ahead of real time, empty when it was not; Before, how
+	// many hours before an appointment its reminder goes.
+	Clock, Ahead string
+	Before       int
+	Rows         []requestRow
+	Next         string
 }
 
 func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request) {
@@ -103,7 +121,15 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "The requests cannot be read; the server's log says why.", http.StatusServiceUnavailable)
 		return
 	}
-	data.Notice = digestNotices[r.URL.Query().Get("digest")]
+	q := r.URL.Query()
+	switch {
+	case q.Has("digest"):
+		data.Notice = digestNotices[q.Get("digest")]
+	case q.Has("reminders"):
+		data.Notice = reminderNotice(q)
+	case q.Has("clock"):
+		data.Notice = clockMoves[q.Get("clock")].notice
+	}
 	devPageHeaders(w)
 	if err := requestsTemplate.Execute(w, data); err != nil {
 		s.log.Error("requests page", "error", err)
@@ -115,6 +141,18 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request) {
 // desk can still act on (appointment.Status.Active): received, contacted
 // and scheduled.
 func (s *Server) requests(r *http.Request) (requestsData, error) {
+	now := s.clock.now()
+	data, err := s.requestRows(r, now)
+	data.Clock = now.In(s.profile.Zone()).Format("Mon Jan 2 2006, 3:04 PM MST")
+	if ahead := s.clock.ahead(); ahead > 0 {
+		data.Ahead = describeAhead(ahead)
+	}
+	data.Before = int(s.before.Hours())
+	return data, err
+}
+
+// requestRows reads the requests of one page, as requests says.
+func (s *Server) requestRows(r *http.Request, now time.Time) (requestsData, error) {
 	if s.stream != nil {
 		data := requestsData{Intro: "Requests the front desk can still act on (received, contacted, scheduled), by state, oldest first, with the state of their emails."}
 		for _, status := range appointment.Statuses {
@@ -126,7 +164,7 @@ func (s *Server) requests(r *http.Request) (requestsData, error) {
 				return data, err
 			}
 			for _, req := range list {
-				data.Rows = append(data.Rows, s.requestRow(req))
+				data.Rows = append(data.Rows, s.requestRow(req, now))
 			}
 		}
 		return data, nil
@@ -138,12 +176,12 @@ func (s *Server) requests(r *http.Request) (requestsData, error) {
 			data.Rows = append(data.Rows, requestRow{Key: e.Key, Problem: e.Err.Error()})
 			continue
 		}
-		data.Rows = append(data.Rows, s.requestRow(e.Request))
+		data.Rows = append(data.Rows, s.requestRow(e.Request, now))
 	}
 	return data, err
 }
 
-func (s *Server) requestRow(req appointment.Request) requestRow {
+func (s *Server) requestRow(req appointment.Request, now time.Time) requestRow {
 	zone := s.profile.Zone()
 	row := requestRow{Request: req, Created: req.CreatedAt.In(zone).Format("Mon Jan 2 2006, 3:04 PM MST"), State: string(req.Status.Normal())}
 	text, dial := email.DisplayPhone(req.Phone, req.PhoneExtension, s.profile.DefaultRegion)
@@ -160,9 +198,10 @@ func (s *Server) requestRow(req appointment.Request) requestRow {
 	// beside the front desk's.
 	for _, a := range appointment.Actions {
 		if a.Allows(req.Status.Normal()) {
-			row.Actions = append(row.Actions, actionLink{Label: string(a), Href: s.links.RequestPath(req, a, time.Now())})
+			row.Actions = append(row.Actions, actionLink{Label: string(a), Href: s.links.RequestPath(req, a, now)})
 		}
 	}
+	row.Reminder = s.reminderState(req, now)
 	kinds := []email.Kind{email.Patient, email.FrontDesk}
 	for kind := range req.Deliveries {
 		if kind != email.Patient && kind != email.FrontDesk {

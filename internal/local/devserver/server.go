@@ -5,7 +5,8 @@
 // handler, and the store's changes become DynamoDB stream events for the
 // notify handler, so no behaviour is implemented a second time. The
 // requests page's button runs DigestFunction's handler, which a schedule
-// runs on AWS.
+// runs on AWS; RemindFunction's sweep runs every minute, and from another
+// button, on a clock of the server's own that the page moves ahead.
 package devserver
 
 import (
@@ -32,11 +33,13 @@ import (
 	"example.com/appointments/internal/manage"
 	"example.com/appointments/internal/metrics"
 	"example.com/appointments/internal/notify"
+	"example.com/appointments/internal/remind"
 	"example.com/appointments/internal/turnstile"
 	"example.com/appointments/internal/wire/digestfn"
 	"example.com/appointments/internal/wire/feedbackfn"
 	"example.com/appointments/internal/wire/mailer"
 	"example.com/appointments/internal/wire/managefn"
+	"example.com/appointments/internal/wire/remindfn"
 	"example.com/appointments/internal/wire/submitfn"
 )
 
@@ -48,6 +51,7 @@ type Store interface {
 	notify.Suppressions
 	feedback.Store
 	manage.Store
+	remind.Store
 	List(ctx context.Context, status appointment.Status, limit int) ([]appointment.Request, error)
 }
 
@@ -98,6 +102,13 @@ type Options struct {
 	Backend *Backend
 	// Log receives the handlers' logs; by default they are discarded.
 	Log *slog.Logger
+	// ReminderSweep is how often the reminders due are sent in the
+	// background, on the server's clock; by default every minute.
+	ReminderSweep time.Duration
+	// ManualReminders turns the background sweep off: reminders go only
+	// when the requests page's button is pressed, so that a test decides
+	// when they go.
+	ManualReminders bool
 }
 
 // Server is the local development server.
@@ -113,6 +124,18 @@ type Server struct {
 	notify  *notify.Handler
 	manage  *manage.Handler
 	digest  *digest.Handler
+	// remind sends the reminders due, through tally, which counts how
+	// they ended; sweepMu lets one sweep run at a time. before is how
+	// long before an appointment its reminder goes.
+	remind  *remind.Sweeper
+	tally   *tally
+	sweepMu sync.Mutex
+	before  time.Duration
+	// clock is the time the handlers read, real time or ahead of it once
+	// the requests page moves it; only the email handler's leases and
+	// the submit handler, which has no way to be given a clock, keep real
+	// time.
+	clock clock
 	// feedback records SES's reports, which the outbox's buttons make up
 	// locally.
 	feedback *feedback.Handler
@@ -125,7 +148,9 @@ type Server struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
-	once   sync.Once
+	// sweeping waits for the background sweep of reminders.
+	sweeping sync.WaitGroup
+	once     sync.Once
 }
 
 // pumpInterval is how often the stream is read when nothing signals a
@@ -167,6 +192,9 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	}
 	s := &Server{mux: http.NewServeMux(), profile: profile, siteKey: opts.TurnstileSiteKey, local: local, log: opts.Log, done: make(chan struct{})}
 	s.origin = strings.TrimSuffix(opts.Origin, "/")
+	// The embedded database reads the server's clock, for the outbox
+	// too, set before anything runs in the background.
+	local.SetClock(s.clock.now)
 	var sender notify.Sender = local
 	if b := opts.Backend; b != nil {
 		s.store, s.stream = b.Store, b.Stream
@@ -192,6 +220,10 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	} else {
 		go s.follow(ctx)
 	}
+	if !opts.ManualReminders {
+		s.sweeping.Add(1)
+		go s.sweepEvery(ctx, opts.ReminderSweep)
+	}
 	return s, nil
 }
 
@@ -211,6 +243,9 @@ func withDefaults(opts Options) Options {
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.ReminderSweep <= 0 {
+		opts.ReminderSweep = defaultReminderSweep
 	}
 	return opts
 }
@@ -266,6 +301,12 @@ func (s *Server) build(opts Options, origins []string, sender notify.Sender) err
 		return err
 	}
 	s.manage = managefn.New(config.Manage{ReschedulesPerDay: localReschedules}, s.links, s.store, s.profile, log)
+	s.manage.SetClock(s.clock.now)
+	// A backend's store reads the server's clock too, as the embedded
+	// one does (New).
+	if c, ok := s.store.(interface{ SetClock(func() time.Time) }); ok {
+		c.SetClock(s.clock.now)
+	}
 	// Addresses that complained (through the outbox's buttons) get no
 	// more patient emails, as on AWS; the key is kept in the database so
 	// that a suppression outlives a restart.
@@ -273,14 +314,26 @@ func (s *Server) build(opts Options, origins []string, sender notify.Sender) err
 	if err != nil {
 		return err
 	}
-	// The emails' links lead to this server's own action pages.
-	links := s.links.URLs(s.origin)
+	// The emails' links lead to this server's own action pages, signed
+	// on the server's clock, so that a link mailed after the clock moved
+	// lasts as long from then as on AWS.
+	links := func(id string, a appointment.Action) string { return s.origin + s.links.Path(id, a, s.clock.now()) }
 	mail := config.Email{Sender: opts.SenderEmail, FrontDesk: opts.FrontDeskEmail, StaffDetail: config.StaffDetailFull}
-	s.notify, err = mailer.New(config.Notify{Email: mail, Confirmations: localConfirmations},
+	notifyConfig := config.Notify{Email: mail, Confirmations: localConfirmations}
+	// The handler's leases stay on real time: a lease guards a send under
+	// way for seconds, and a clock moved by a day would end every lease
+	// taken before the move, letting a second sender in.
+	s.notify, err = mailer.New(notifyConfig,
 		mailer.Adapters{Store: s.store, Sender: sender, Links: links, HashingKey: suppressionKey}, s.profile, log, quiet)
 	if err != nil {
 		return err
 	}
+	// RemindFunction's sweep, on the same store and with the same email
+	// handler as every other email, on the server's clock.
+	s.before = time.Duration(appointment.DefaultReminderHoursBefore) * time.Hour
+	s.tally = &tally{next: s.notify, store: s.store}
+	s.remind = remindfn.New(config.Remind{Notify: notifyConfig, Before: s.before}, s.store, s.tally, log, quiet)
+	s.remind.SetClock(s.clock.now)
 	s.feedback = feedbackfn.New(s.store, suppressionKey, log, quiet)
 	// The morning digest from the same store and sender, so it reaches the
 	// outbox like every other email.
@@ -299,18 +352,22 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /_dev/outbox/{id}/feedback", s.simulateFeedback)
 	s.mux.HandleFunc("GET /_dev/requests", s.requestsPage)
 	s.mux.HandleFunc("POST /_dev/digest", s.sendDigest)
+	s.mux.HandleFunc("POST /_dev/reminders", s.sendReminders)
+	s.mux.HandleFunc("POST /_dev/clock", s.moveClock)
 	s.mux.Handle(manage.PathPrefix, lambdaHTTP(s.manage.Handle, manage.MaxBodyBytes))
 }
 
 // ServeHTTP serves the server's pages and API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Close stops reading the stream and closes the embedded database.
+// Close stops reading the stream and sweeping for reminders, and closes
+// the embedded database.
 func (s *Server) Close() error {
 	var err error
 	s.once.Do(func() {
 		s.cancel()
 		<-s.done
+		s.sweeping.Wait()
 		err = s.local.Close()
 	})
 	return err
