@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -408,12 +410,13 @@ func TestBrowserActionPagesAccessible(t *testing.T) {
 }
 
 // TestBrowserActionPageScreenshots takes phone-sized screenshots of the
-// schedule page and of the page that says it was done, and one of the
-// requests page's reminders and clock section. With
+// schedule page and of the page that says it was done, one of the
+// requests page's reminders and clock section, and of the reminder the
+// booking sends once the clock reaches its time. With
 // -update-screenshots they are copied to docs/screenshots.
 func TestBrowserActionPageScreenshots(t *testing.T) {
 	ctx := newBrowser(t)
-	ts := start(t, Options{})
+	ts, srv := startServer(t, Options{ManualReminders: true})
 	submitJSON(t, ts, jsonBody)
 	links, _ := requestActionLinks(t, ts.URL)
 	if links["schedule"] == "" {
@@ -434,8 +437,9 @@ func TestBrowserActionPageScreenshots(t *testing.T) {
 	browserDo(t, ctx, "open the schedule page", chromedp.Navigate(ts.URL+links["schedule"]), chromedp.WaitVisible(chromedp.CSS("#date")))
 	shoot("manage-schedule")
 
+	booked := bookableDay(t)
 	browserDo(t, ctx, "fill in the booking",
-		chromedp.SetValue(chromedp.CSS("#date"), bookableDay(t).Format("2006-01-02")),
+		chromedp.SetValue(chromedp.CSS("#date"), booked.Format("2006-01-02")),
 		chromedp.SetValue(chromedp.CSS("#time"), "09:30"),
 		chromedp.SetValue(chromedp.CSS("#minutes"), "60"),
 		chromedp.SendKeys(chromedp.CSS("#clinician"), "Dr. Lee"),
@@ -458,6 +462,22 @@ func TestBrowserActionPageScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	taken = append(taken, path)
+
+	// The clock moved on, a day at a time, into the day before the
+	// appointment, when its reminder is due; a day is moved already.
+	days := int(math.Ceil(time.Until(booked.Add(-24*time.Hour)).Hours()/24)) - 1
+	for range max(days, 0) {
+		moveClock(t, ts, "day")
+	}
+	if notice, want := sendDueReminders(t, ts), "Reminders sent: 1; they are in the outbox."; notice != want {
+		t.Fatalf("sending due reminders says %q, want %q", notice, want)
+	}
+	reminders := reminderEmails(t, srv)
+	if len(reminders) != 1 {
+		t.Fatalf("%d reminders in the outbox, want 1", len(reminders))
+	}
+	browserDo(t, ctx, "open the reminder", chromedp.Navigate(fmt.Sprintf("%s/_dev/outbox/%d/html", ts.URL, reminders[0].ID)))
+	shoot("email-reminder")
 
 	publishScreenshots(t, taken, dir)
 }

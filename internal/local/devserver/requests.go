@@ -65,7 +65,7 @@ th{background:#eef0f3}
 <section class="reminders" aria-labelledby="reminders-heading">
 <h2 id="reminders-heading">Reminders and the clock</h2>
 <p>The server's clock, as the clinic reads it: <strong class="clock">{{.Clock}}</strong>{{with .Ahead}}, moved ahead by {{.}}{{end}}. The action pages, the reminders, the digest and the stored records read it; the form's submissions keep real time, and a restart puts the clock back on it.</p>
-<p>Each booked appointment's reminder goes {{.Before}} hours before it, once; the server sends those due every minute, as the schedule does on AWS.</p>
+<p>Each booked appointment's reminder goes {{.Before}} hours before it, once; the server sends those due every minute, as RemindFunction's schedule does every five minutes on AWS.</p>
 <form method="post" action="/_dev/reminders"><button type="submit">Send due reminders now</button></form>
 <form method="post" action="/_dev/clock"><button type="submit" name="move" value="hour">Move the clock ahead 1 hour</button> <button type="submit" name="move" value="day">Move the clock ahead 1 day</button> <button type="submit" name="move" value="reset">Reset the clock to real time</button></form>
 </section>
