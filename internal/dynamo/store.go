@@ -88,34 +88,14 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 // List returns requests with the given status, oldest first, at most limit
 // of them, from the ByStatus index.
 func (s *Store) List(ctx context.Context, status appointment.Status, limit int) ([]appointment.Request, error) {
-	// A query answers at most a page (1 MB) at a time, so it is read page
-	// by page until limit requests or the last page: the day sheet reads
-	// every scheduled request, more than one page holds.
-	requests := make([]appointment.Request, 0, min(limit, listPage))
-	var start map[string]types.AttributeValue
-	for len(requests) < limit {
-		out, err := s.client.Query(ctx, &dynamodb.QueryInput{
-			TableName:                 &s.table,
-			IndexName:                 aws.String(IndexByStatus),
-			KeyConditionExpression:    aws.String("#status = :status"),
-			ExpressionAttributeNames:  map[string]string{"#status": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":status": str(string(status))},
-			ScanIndexForward:          aws.Bool(true),
-			Limit:                     aws.Int32(int32(min(limit-len(requests), listPage))),
-			ExclusiveStartKey:         start,
-		})
-		if err != nil {
-			return nil, unavailable("list requests", err)
-		}
-		for _, item := range out.Items {
-			requests = append(requests, requestFromItem(item))
-		}
-		if len(out.LastEvaluatedKey) == 0 {
-			break
-		}
-		start = out.LastEvaluatedKey
-	}
-	return requests, nil
+	return s.queryRequests(ctx, "list requests", limit, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		IndexName:                 aws.String(IndexByStatus),
+		KeyConditionExpression:    aws.String("#status = :status"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":status": str(string(status))},
+		ScanIndexForward:          aws.Bool(true),
+	})
 }
 
 // Upcoming returns the scheduled requests whose appointments start from
@@ -124,25 +104,31 @@ func (s *Store) List(ctx context.Context, status appointment.Status, limit int) 
 // request changed a moment ago may show as it was; a reminder's claim
 // checks the stored request (ClaimEmail).
 func (s *Store) Upcoming(ctx context.Context, from, to time.Time, limit int) ([]appointment.Request, error) {
+	return s.queryRequests(ctx, "list upcoming appointments", limit, &dynamodb.QueryInput{
+		TableName:                &s.table,
+		IndexName:                aws.String(IndexByAppointment),
+		KeyConditionExpression:   aws.String("#status = :status AND #at BETWEEN :from AND :to"),
+		ExpressionAttributeNames: map[string]string{"#status": "status", "#at": attrAppointmentAt},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":status": str(string(appointment.StatusScheduled)),
+			":from":   str(from.UTC().Format(timeLayout)),
+			":to":     str(to.UTC().Format(timeLayout)),
+		},
+		ScanIndexForward: aws.Bool(true),
+	})
+}
+
+// queryRequests runs the query of an index of requests, page by page, until
+// limit requests or the last page: a query answers at most a page (1 MB)
+// at a time, and the day sheet reads every scheduled request, more than
+// one page holds. op names the read in the error when it fails.
+func (s *Store) queryRequests(ctx context.Context, op string, limit int, in *dynamodb.QueryInput) ([]appointment.Request, error) {
 	requests := make([]appointment.Request, 0, min(limit, listPage))
-	var start map[string]types.AttributeValue
 	for len(requests) < limit {
-		out, err := s.client.Query(ctx, &dynamodb.QueryInput{
-			TableName:                &s.table,
-			IndexName:                aws.String(IndexByAppointment),
-			KeyConditionExpression:   aws.String("#status = :status AND #at BETWEEN :from AND :to"),
-			ExpressionAttributeNames: map[string]string{"#status": "status", "#at": attrAppointmentAt},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":status": str(string(appointment.StatusScheduled)),
-				":from":   str(from.UTC().Format(timeLayout)),
-				":to":     str(to.UTC().Format(timeLayout)),
-			},
-			ScanIndexForward:  aws.Bool(true),
-			Limit:             aws.Int32(int32(min(limit-len(requests), listPage))),
-			ExclusiveStartKey: start,
-		})
+		in.Limit = aws.Int32(int32(min(limit-len(requests), listPage)))
+		out, err := s.client.Query(ctx, in)
 		if err != nil {
-			return nil, unavailable("list upcoming appointments", err)
+			return nil, unavailable(op, err)
 		}
 		for _, item := range out.Items {
 			requests = append(requests, requestFromItem(item))
@@ -150,7 +136,7 @@ func (s *Store) Upcoming(ctx context.Context, from, to time.Time, limit int) ([]
 		if len(out.LastEvaluatedKey) == 0 {
 			break
 		}
-		start = out.LastEvaluatedKey
+		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
 	return requests, nil
 }
