@@ -22,20 +22,14 @@ var feedbackNotices = map[string]string{
 	"failed":   "The report could not be recorded; the server's log says why.",
 }
 
-// maxFeedbackBody bounds the body of a made-up feedback's form.
-const maxFeedbackBody = 1 << 10
-
 // simulateFeedback hands the feedback handler the event SES would publish
 // about one email of the outbox, so that bounces and complaints can be
 // tried locally: the same handler records them, and the same notify
 // handler sends the front desk's notice of a bounced confirmation.
 func (s *Server) simulateFeedback(w http.ResponseWriter, r *http.Request) {
-	if !s.sameOrigin(r) {
-		http.Error(w, "Feedback can be made up only from this server's outbox.", http.StatusForbidden)
+	if !s.ownForm(w, r, "Feedback can be made up only from this server's outbox.") {
 		return
 	}
-	// The form is one short field; net/http would read up to 10 MB.
-	r.Body = http.MaxBytesReader(w, r.Body, maxFeedbackBody)
 	typ := r.PostFormValue("event")
 	if !slices.Contains(feedbackEvents, typ) {
 		http.Error(w, "event must be delivery, bounce or complaint", http.StatusBadRequest)

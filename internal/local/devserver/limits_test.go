@@ -78,7 +78,8 @@ func TestBodyOverTheLimitIsRefusedWhileRead(t *testing.T) {
 		{"API, JSON", "/appointments", "application/json", 0, httpapi.MaxBodyBytes, http.StatusRequestEntityTooLarge, "application/problem+json"},
 		{"API, form post", "/appointments", "application/x-www-form-urlencoded", 0, httpapi.MaxBodyBytes, http.StatusRequestEntityTooLarge, "Your request is too long"},
 		{"action page", contact, "application/x-www-form-urlencoded", 0, manage.MaxBodyBytes, http.StatusBadRequest, "The form could not be read"},
-		{"made-up feedback", "/_dev/outbox/1/feedback", "application/x-www-form-urlencoded", 0, maxFeedbackBody, http.StatusBadRequest, "event must be"},
+		{"made-up feedback", "/_dev/outbox/1/feedback", "application/x-www-form-urlencoded", 0, maxOwnFormBody, http.StatusBadRequest, "event must be"},
+		{"the clock", "/_dev/clock", "application/x-www-form-urlencoded", 0, maxOwnFormBody, http.StatusBadRequest, "The clock can move ahead"},
 		// Over API Gateway's own limit by its length: API Gateway's
 		// answer, and nothing read.
 		{"over 10 MiB by its length", "/appointments", "application/json", 11 << 20, 0, http.StatusRequestEntityTooLarge, "Request Entity Too Large"},

@@ -93,8 +93,7 @@ func (s *Server) sweepEvery(ctx context.Context, interval time.Duration) {
 func (s *Server) sendReminders(w http.ResponseWriter, r *http.Request) {
 	// As for the digest's button: only the server's own pages may press
 	// it, not a form on another site.
-	if !s.sameOrigin(r) {
-		http.Error(w, "Reminders can be sent only from this server's requests page.", http.StatusForbidden)
+	if !s.ownForm(w, r, "Reminders can be sent only from this server's requests page.") {
 		return
 	}
 	out, err := s.sweep(r.Context())
@@ -159,17 +158,12 @@ var clockMoves = map[string]struct {
 	"reset": {0, "The server's clock is back on real time."},
 }
 
-// maxClockBody bounds the clock form's post: one short field.
-const maxClockBody = 1 << 10
-
 // moveClock moves the server's clock ahead, or back to real time, and
 // goes back to the requests page.
 func (s *Server) moveClock(w http.ResponseWriter, r *http.Request) {
-	if !s.sameOrigin(r) {
-		http.Error(w, "The clock can be moved only from this server's requests page.", http.StatusForbidden)
+	if !s.ownForm(w, r, "The clock can be moved only from this server's requests page.") {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxClockBody)
 	move := r.PostFormValue("move")
 	m, ok := clockMoves[move]
 	if !ok {
