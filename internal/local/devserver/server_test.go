@@ -1,7 +1,6 @@
 package devserver
 
 import (
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"io"
@@ -62,23 +61,11 @@ func start(t *testing.T, opts Options) *httptest.Server {
 // and closing its database, so that another can open the same folder.
 func startStoppable(t *testing.T, opts Options) (*httptest.Server, func()) {
 	t.Helper()
-	ts := httptest.NewUnstartedServer(nil)
-	opts.Origin = "http://" + ts.Listener.Addr().String()
-	if opts.Dir == "" {
-		opts.Dir = t.TempDir()
-	}
-	srv, err := New(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.Config.Handler = srv
-	ts.Start()
-	stop := func() {
+	ts, srv := startServer(t, opts)
+	return ts, func() {
 		ts.Close()
 		srv.Close()
 	}
-	t.Cleanup(stop)
-	return ts, stop
 }
 
 // postJSON posts body to the server's API as the demo form's script does,
