@@ -112,63 +112,14 @@ func TestDigestSchedule(t *testing.T) {
 	if n, _ := retry["MaximumRetryAttempts"].(float64); n < 1 || retry["MaximumEventAgeInSeconds"] == nil {
 		t.Errorf("RetryPolicy = %s, want retries within a bounded age", compact(retry))
 	}
-	sample, err := os.ReadFile(filepath.Join("..", "..", "infra", "events", "digest-schedule.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var input, event any
-	if err := json.Unmarshal([]byte(fmt.Sprint(target["Input"])), &input); err != nil {
-		t.Fatalf("the schedule's Input %v is not JSON: %v", target["Input"], err)
-	}
-	if err := json.Unmarshal(sample, &event); err != nil || !reflect.DeepEqual(input, event) {
-		t.Errorf("the schedule's Input %v differs from infra/events/digest-schedule.json %s (%v)", target["Input"], sample, err)
-	}
-
-	roleRef, _ := target["RoleArn"].(map[string]any)["Fn::GetAtt"].([]any)
-	if len(roleRef) != 2 {
-		t.Fatalf("the schedule's role is %s, not a role of the template", compact(target["RoleArn"]))
-	}
-	role, _ := resources[fmt.Sprint(roleRef[0])].(map[string]any)
-	trust := dig(role, "Properties", "AssumeRolePolicyDocument")
-	statements := leaves(trust["Statement"])
-	if len(statements) != 1 {
-		t.Fatalf("the schedule's role trusts %s, want one statement", compact(trust))
-	}
-	st, _ := statements[0].(map[string]any)
-	if got := leaves(dig(st, "Principal")["Service"]); len(got) != 1 || got[0] != "scheduler.amazonaws.com" {
-		t.Errorf("the schedule's role may be assumed by %s, want scheduler.amazonaws.com only", compact(st["Principal"]))
-	}
-	// The schedule's own group, which Scheduler names as the source.
-	group, _ := props["GroupName"].(map[string]any)["Ref"].(string)
-	if g, _ := resources[group].(map[string]any); resourceType(g) != "AWS::Scheduler::ScheduleGroup" {
-		t.Errorf("the schedule is in the group %s, want a schedule group of the template", compact(props["GroupName"]))
-	}
-	if got, want := st["Condition"], map[string]any{"StringEquals": map[string]any{
-		"aws:SourceAccount": ref("AWS::AccountId"),
-		"aws:SourceArn":     getAtt(group, "Arn"),
-	}}; !reflect.DeepEqual(got, want) {
-		t.Errorf("the schedule's role is trusted on the condition %s, want %s", compact(got), compact(want))
-	}
-	if got, want := grants(dig(role, "Properties")), map[string][]any{"lambda:InvokeFunction": {getAtt("DigestFunction", "Arn")}}; !reflect.DeepEqual(got, want) {
-		t.Errorf("the schedule's role allows %s, want exactly %s", compact(got), compact(want))
-	}
-	if arns := leaves(dig(role, "Properties")["ManagedPolicyArns"]); len(arns) != 0 {
-		t.Errorf("the schedule's role attaches %s, want nothing", compact(arns))
-	}
+	checkScheduleInput(t, target, "digest-schedule.json")
+	checkScheduleRole(t, resources, props, "DigestFunction")
 
 	// Scheduler invokes Lambda asynchronously: the function's own failures
 	// are retried by Lambda, as its invoke configuration says.
-	var configs []map[string]any
-	for _, r := range resources {
-		if resourceType(r) == "AWS::Lambda::EventInvokeConfig" && reflect.DeepEqual(dig(r.(map[string]any), "Properties")["FunctionName"], ref("DigestFunction")) {
-			configs = append(configs, dig(r.(map[string]any), "Properties"))
-		}
-	}
-	if len(configs) != 1 {
-		t.Fatalf("DigestFunction has %d event invoke configurations, want 1", len(configs))
-	}
-	if n, _ := configs[0]["MaximumRetryAttempts"].(float64); n < 1 || configs[0]["MaximumEventAgeInSeconds"] == nil {
-		t.Errorf("DigestFunction's asynchronous retries: %s, want at least one, within a bounded age", compact(configs[0]))
+	config := invokeConfigOf(t, resources, "DigestFunction")
+	if n, _ := config["MaximumRetryAttempts"].(float64); n < 1 || config["MaximumEventAgeInSeconds"] == nil {
+		t.Errorf("DigestFunction's asynchronous retries: %s, want at least one, within a bounded age", compact(config))
 	}
 }
 
@@ -188,6 +139,88 @@ func scheduleOf(t *testing.T, resources map[string]any, function string) map[str
 	}
 	s, _ := resources[found[0]].(map[string]any)
 	return s
+}
+
+// checkScheduleInput checks that a schedule's target hands its function
+// the sample event infra/events/<sample>, which make invoke and the
+// emulator's tests use.
+func checkScheduleInput(t *testing.T, target map[string]any, sample string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "infra", "events", sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var input, event any
+	if err := json.Unmarshal([]byte(fmt.Sprint(target["Input"])), &input); err != nil {
+		t.Fatalf("the schedule's Input %v is not JSON: %v", target["Input"], err)
+	}
+	if err := json.Unmarshal(b, &event); err != nil || !reflect.DeepEqual(input, event) {
+		t.Errorf("the schedule's Input %v differs from infra/events/%s %s (%v)", target["Input"], sample, b, err)
+	}
+}
+
+// checkScheduleRole checks the group and the role of the schedule with
+// properties props, which invokes function: the group is one of the
+// template's and holds no other schedule, since Scheduler names the group,
+// not the schedule, as the source its role trusts; the role may be assumed
+// by Scheduler of this account for that group only, may invoke function
+// and nothing else, and attaches no managed policy.
+func checkScheduleRole(t *testing.T, resources, props map[string]any, function string) {
+	t.Helper()
+	group, _ := props["GroupName"].(map[string]any)["Ref"].(string)
+	if g, _ := resources[group].(map[string]any); resourceType(g) != "AWS::Scheduler::ScheduleGroup" {
+		t.Fatalf("the schedule is in the group %s, want a schedule group of the template", compact(props["GroupName"]))
+	}
+	for _, id := range slices.Sorted(maps.Keys(resources)) {
+		r, _ := resources[id].(map[string]any)
+		if resourceType(r) == "AWS::Scheduler::Schedule" && !reflect.DeepEqual(dig(r, "Properties", "Target")["Arn"], getAtt(function, "Arn")) &&
+			reflect.DeepEqual(dig(r, "Properties")["GroupName"], ref(group)) {
+			t.Errorf("%s shares %s's schedule group %s, whose role would then run it too", id, function, group)
+		}
+	}
+	target := dig(props, "Target")
+	roleRef, _ := target["RoleArn"].(map[string]any)["Fn::GetAtt"].([]any)
+	if len(roleRef) != 2 {
+		t.Fatalf("the schedule's role is %s, not a role of the template", compact(target["RoleArn"]))
+	}
+	role, _ := resources[fmt.Sprint(roleRef[0])].(map[string]any)
+	statements := leaves(dig(role, "Properties", "AssumeRolePolicyDocument")["Statement"])
+	if len(statements) != 1 {
+		t.Fatalf("the schedule's role trusts %s, want one statement", compact(statements))
+	}
+	st, _ := statements[0].(map[string]any)
+	if got := leaves(dig(st, "Principal")["Service"]); len(got) != 1 || got[0] != "scheduler.amazonaws.com" {
+		t.Errorf("the schedule's role may be assumed by %s, want scheduler.amazonaws.com only", compact(st["Principal"]))
+	}
+	if got, want := st["Condition"], map[string]any{"StringEquals": map[string]any{
+		"aws:SourceAccount": ref("AWS::AccountId"),
+		"aws:SourceArn":     getAtt(group, "Arn"),
+	}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("the schedule's role is trusted on the condition %s, want %s", compact(got), compact(want))
+	}
+	if got, want := grants(dig(role, "Properties")), map[string][]any{"lambda:InvokeFunction": {getAtt(function, "Arn")}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("the schedule's role allows %s, want exactly %s", compact(got), compact(want))
+	}
+	if arns := leaves(dig(role, "Properties")["ManagedPolicyArns"]); len(arns) != 0 {
+		t.Errorf("the schedule's role attaches %s, want nothing", compact(arns))
+	}
+}
+
+// invokeConfigOf returns the properties of function's one event invoke
+// configuration, which says how Lambda retries its asynchronous
+// invocations.
+func invokeConfigOf(t *testing.T, resources map[string]any, function string) map[string]any {
+	t.Helper()
+	var configs []map[string]any
+	for _, r := range resources {
+		if resourceType(r) == "AWS::Lambda::EventInvokeConfig" && reflect.DeepEqual(dig(r.(map[string]any), "Properties")["FunctionName"], ref(function)) {
+			configs = append(configs, dig(r.(map[string]any), "Properties"))
+		}
+	}
+	if len(configs) != 1 {
+		t.Fatalf("%s has %d event invoke configurations, want 1", function, len(configs))
+	}
+	return configs[0]
 }
 
 // TestClinicTimeZoneIsTheProfiles: the schedule's zone, ClinicTimeZone,

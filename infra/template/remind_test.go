@@ -1,11 +1,7 @@
 package template
 
 import (
-	"encoding/json"
 	"fmt"
-	"maps"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -135,73 +131,16 @@ func TestRemindSchedule(t *testing.T) {
 	if age, _ := retry["MaximumEventAgeInSeconds"].(float64); age == 0 || age >= 300 {
 		t.Errorf("the schedule's RetryPolicy = %s, want its retries over before the next sweep, five minutes on", compact(retry))
 	}
-	sample, err := os.ReadFile(filepath.Join("..", "..", "infra", "events", "remind-schedule.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var input, event any
-	if err := json.Unmarshal([]byte(fmt.Sprint(target["Input"])), &input); err != nil {
-		t.Fatalf("the schedule's Input %v is not JSON: %v", target["Input"], err)
-	}
-	if err := json.Unmarshal(sample, &event); err != nil || !reflect.DeepEqual(input, event) {
-		t.Errorf("the schedule's Input %v differs from infra/events/remind-schedule.json %s (%v)", target["Input"], sample, err)
-	}
-
-	// The schedule's group is the stack's and holds no other schedule:
-	// Scheduler names the group, not the schedule, as the source its role
-	// trusts.
-	group, _ := props["GroupName"].(map[string]any)["Ref"].(string)
-	if g, _ := resources[group].(map[string]any); resourceType(g) != "AWS::Scheduler::ScheduleGroup" {
-		t.Fatalf("the schedule is in the group %s, want a schedule group of the template", compact(props["GroupName"]))
-	}
-	for _, id := range slices.Sorted(maps.Keys(resources)) {
-		r, _ := resources[id].(map[string]any)
-		if resourceType(r) == "AWS::Scheduler::Schedule" && !reflect.DeepEqual(dig(r, "Properties", "Target")["Arn"], getAtt("RemindFunction", "Arn")) &&
-			reflect.DeepEqual(dig(r, "Properties")["GroupName"], ref(group)) {
-			t.Errorf("%s shares the reminders' schedule group %s, whose role would then run it too", id, group)
-		}
-	}
-	roleRef, _ := target["RoleArn"].(map[string]any)["Fn::GetAtt"].([]any)
-	if len(roleRef) != 2 {
-		t.Fatalf("the schedule's role is %s, not a role of the template", compact(target["RoleArn"]))
-	}
-	role, _ := resources[fmt.Sprint(roleRef[0])].(map[string]any)
-	statements := leaves(dig(role, "Properties", "AssumeRolePolicyDocument")["Statement"])
-	if len(statements) != 1 {
-		t.Fatalf("the schedule's role trusts %s, want one statement", compact(statements))
-	}
-	st, _ := statements[0].(map[string]any)
-	if got := leaves(dig(st, "Principal")["Service"]); len(got) != 1 || got[0] != "scheduler.amazonaws.com" {
-		t.Errorf("the schedule's role may be assumed by %s, want scheduler.amazonaws.com only", compact(st["Principal"]))
-	}
-	if got, want := st["Condition"], map[string]any{"StringEquals": map[string]any{
-		"aws:SourceAccount": ref("AWS::AccountId"),
-		"aws:SourceArn":     getAtt(group, "Arn"),
-	}}; !reflect.DeepEqual(got, want) {
-		t.Errorf("the schedule's role is trusted on the condition %s, want %s", compact(got), compact(want))
-	}
-	if got, want := grants(dig(role, "Properties")), map[string][]any{"lambda:InvokeFunction": {getAtt("RemindFunction", "Arn")}}; !reflect.DeepEqual(got, want) {
-		t.Errorf("the schedule's role allows %s, want exactly %s", compact(got), compact(want))
-	}
-	if arns := leaves(dig(role, "Properties")["ManagedPolicyArns"]); len(arns) != 0 {
-		t.Errorf("the schedule's role attaches %s, want nothing", compact(arns))
-	}
+	checkScheduleInput(t, target, "remind-schedule.json")
+	checkScheduleRole(t, resources, props, "RemindFunction")
 
 	// Lambda does not retry a failed sweep, and drops an invocation that
 	// waited until the next sweep was due.
-	var configs []map[string]any
-	for _, r := range resources {
-		if resourceType(r) == "AWS::Lambda::EventInvokeConfig" && reflect.DeepEqual(dig(r.(map[string]any), "Properties")["FunctionName"], ref("RemindFunction")) {
-			configs = append(configs, dig(r.(map[string]any), "Properties"))
-		}
-	}
-	if len(configs) != 1 {
-		t.Fatalf("RemindFunction has %d event invoke configurations, want 1", len(configs))
-	}
-	retries, ok := configs[0]["MaximumRetryAttempts"].(float64)
-	age, _ := configs[0]["MaximumEventAgeInSeconds"].(float64)
+	config := invokeConfigOf(t, resources, "RemindFunction")
+	retries, ok := config["MaximumRetryAttempts"].(float64)
+	age, _ := config["MaximumEventAgeInSeconds"].(float64)
 	if !ok || retries != 0 || age == 0 || age >= 300 {
-		t.Errorf("RemindFunction's asynchronous retries: %s, want none, and no invocation older than a sweep's interval", compact(configs[0]))
+		t.Errorf("RemindFunction's asynchronous retries: %s, want none, and no invocation older than a sweep's interval", compact(config))
 	}
 }
 
