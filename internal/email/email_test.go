@@ -19,6 +19,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/i18n"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -151,10 +152,12 @@ func notANameRequest() appointment.Request {
 // northRequest is for the site with its own front desk.
 func northRequest() appointment.Request {
 	return appointment.Request{
-		ID:             "req4",
-		Reference:      "M3N4-P5Q6",
-		FirstName:      "Zoë O'Brien-Šimić",
-		LastName:       "Núñez",
+		ID:        "req4",
+		Reference: "M3N4-P5Q6",
+		FirstName: "Zoë O'Brien-Šimić",
+		LastName:  "Núñez",
+		// A patient who reads Spanish: the front desk's email names it.
+		Language:       i18n.Spanish,
 		Email:          "zoe@example.org",
 		Phone:          "+17205550142",
 		PhoneExtension: "204",

@@ -106,6 +106,9 @@ type frontDeskView struct {
 	// NewPatient says whether the patient has been to the clinic before.
 	NewPatient        string
 	ContactPreference string
+	// Language is the patient's language, named in the clinic's, so
+	// that the front desk knows which to call back in.
+	Language string
 	// Reason holds the lines of the patient's message; it is empty when
 	// they gave none.
 	Reason   []string
@@ -282,6 +285,7 @@ func (c *Composer) frontDeskView(r appointment.Request, patientAddress string, d
 	if r.ContactMethod != "" {
 		v.ContactPreference = appointment.ContactMethodLabel(r.ContactMethod)
 	}
+	v.Language = r.Language.Or(c.profile.Language).Name(c.profile.Language)
 	v.Reason = lines(r.Reason)
 	for _, a := range frontDeskActions {
 		if u := links[a.action]; u != "" {

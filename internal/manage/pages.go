@@ -360,6 +360,9 @@ func (h *Handler) rows(r appointment.Request, staff bool) []row {
 	if r.ContactMethod != "" {
 		rows = append(rows, row{Label: "Contact by", Value: appointment.ContactMethodLabel(r.ContactMethod)})
 	}
+	// The language the patient reads, in which to call them back; named
+	// in the clinic's language, as the rest of the page is written.
+	rows = append(rows, row{Label: "Language", Value: r.Language.Or(h.profile.Language).Name(h.profile.Language)})
 	if r.Reason != "" {
 		rows = append(rows, row{Label: "Reason", Value: r.Reason})
 	}
