@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -43,7 +44,11 @@ func TestEveryMessageFormats(t *testing.T) {
 	}
 	for _, l := range Languages {
 		for _, k := range Keys(l) {
-			if got := l.Sprintf(k, args[k]...); strings.Contains(got, "%!") {
+			a, ok := args[k]
+			if !ok {
+				a = sampleArgs(catalogs[English][k])
+			}
+			if got := l.Sprintf(k, a...); strings.Contains(got, "%!") {
 				t.Errorf("%s %q = %q", l, k, got)
 			}
 		}
@@ -161,4 +166,46 @@ func TestTranslationsTakeTheSameArguments(t *testing.T) {
 			}
 		}
 	}
+}
+
+// sampleArgs returns arguments for the verbs of an English message, by
+// their position: 1 for %d, a word for any other. A verb without its
+// argument, or one of the wrong kind, in a translation still shows as
+// fmt's %!(…).
+func sampleArgs(msg string) []any {
+	var out []any
+	next := 0
+	for i := 0; i < len(msg); i++ {
+		if msg[i] != '%' {
+			continue
+		}
+		j := i + 1
+		for j < len(msg) && strings.IndexByte("0123456789[].+-# ", msg[j]) >= 0 {
+			j++
+		}
+		if j >= len(msg) || msg[j] == '%' {
+			i = j
+			continue
+		}
+		spec := msg[i+1 : j]
+		n := next
+		if open := strings.IndexByte(spec, '['); open >= 0 {
+			if end := strings.IndexByte(spec, ']'); end > open {
+				if v, err := strconv.Atoi(spec[open+1 : end]); err == nil {
+					n = v - 1
+				}
+			}
+		}
+		next = n + 1
+		for len(out) <= n {
+			out = append(out, nil)
+		}
+		if msg[j] == 'd' {
+			out[n] = 1
+		} else {
+			out[n] = "word"
+		}
+		i = j
+	}
+	return out
 }
