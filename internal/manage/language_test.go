@@ -10,9 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"example.com/appointments/internal/actionlink"
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/i18n"
+	"example.com/appointments/internal/local/localstore"
 	"example.com/appointments/internal/testing/storetest"
 )
 
@@ -210,5 +213,44 @@ func TestWhen(t *testing.T) {
 		if got := f.h.when(tt.t, tt.l); got != tt.want {
 			t.Errorf("when(%v, %s) = %q, want %q", tt.t, tt.l, got, tt.want)
 		}
+	}
+}
+
+// unavailableStore reads, but fails every write as DynamoDB does when it
+// cannot be reached.
+type unavailableStore struct{ *localstore.Store }
+
+func (unavailableStore) Transition(context.Context, appointment.Request, appointment.Request) error {
+	return appointment.ErrUnavailable
+}
+
+// TestSpanishProblemsWhileActing: the problems a patient can meet once
+// their request is read (the form unreadable, the records out of reach)
+// are said in the request's language, and change nothing.
+func TestSpanishProblemsWhileActing(t *testing.T) {
+	f := newFixture(t)
+	f.spanish(t)
+	link := f.h.Link(f.r.ID, appointment.ActionCancel, f.now)
+
+	req := events.APIGatewayV2HTTPRequest{RawPath: link, Body: "%%%", IsBase64Encoded: true}
+	req.RequestContext.HTTP.Method = http.MethodPost
+	unreadable, err := f.h.Handle(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if unreadable.StatusCode != http.StatusBadRequest {
+		t.Errorf("unreadable: status %d", unreadable.StatusCode)
+	}
+	checkSpanish(t, "unreadable", unreadable.Body, "No pudimos leer el formulario", "Regrese y envíelo de nuevo.")
+
+	f.h.store = unavailableStore{f.store}
+	down := f.do(t, http.MethodPost, link, url.Values{})
+	if down.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("unavailable: status %d", down.StatusCode)
+	}
+	checkSpanish(t, "unavailable", down.Body, "Intente de nuevo en un minuto",
+		"En este momento no pudimos consultar nuestros registros. No se hizo ningún cambio.")
+	if r := f.stored(t); r.Status != appointment.StatusReceived {
+		t.Errorf("the request is %s, want still received", r.Status)
 	}
 }
