@@ -535,6 +535,47 @@ func TestLengthWords(t *testing.T) {
 	}
 }
 
+// TestLengthWordsInSpanish: Spanish joins hours and minutes with "y".
+func TestLengthWordsInSpanish(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		time.Minute:       "1 minuto",
+		30 * time.Minute:  "30 minutos",
+		time.Hour:         "1 hora",
+		90 * time.Minute:  "1 hora y 30 minutos",
+		125 * time.Minute: "2 horas y 5 minutos",
+	} {
+		if got := lengthWords(i18n.Spanish, d); got != want {
+			t.Errorf("lengthWords(es, %v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// TestDatesInSpanish: the patient's emails write an appointment's time
+// as Spanish does, with the zone's abbreviation as the English has it.
+func TestDatesInSpanish(t *testing.T) {
+	at := time.Date(2026, 12, 9, 9, 30, 0, 0, denver(t))
+	for _, tt := range []struct {
+		name string
+		f    func(i18n.Language, time.Time) string
+		en   string
+		es   string
+	}{
+		{"dayLine", dayLine, "Wednesday, December 9, 2026", "Miércoles, 9 de diciembre de 2026"},
+		{"timeText", timeText, "9:30 AM MST", "9:30 a. m. (MST)"},
+		{"whenText", whenText, "Wednesday, December 9, 2026 at 9:30 AM MST", "miércoles, 9 de diciembre de 2026, 9:30 a. m. (MST)"},
+		{"shortWhen", shortWhen, "Wednesday, December 9 at 9:30 AM", "miércoles, 9 de diciembre, 9:30 a. m."},
+		{"shortWhenZone", shortWhenZone, "Wednesday, December 9 at 9:30 AM MST", "miércoles, 9 de diciembre, 9:30 a. m. (MST)"},
+		{"shortDay", shortDay, "Wednesday, December 9", "miércoles, 9 de diciembre"},
+	} {
+		if got := tt.f(i18n.English, at); got != tt.en {
+			t.Errorf("%s(en) = %q, want %q", tt.name, got, tt.en)
+		}
+		if got := tt.f(i18n.Spanish, at); got != tt.es {
+			t.Errorf("%s(es) = %q, want %q", tt.name, got, tt.es)
+		}
+	}
+}
+
 // TestComposeInvitationHeaders: the message with an invitation keeps the
 // same header fields, 7-bit and with bare addresses, as every other.
 func TestComposeInvitationHeaders(t *testing.T) {

@@ -29,6 +29,25 @@ func TestPreferredWhen(t *testing.T) {
 	}
 }
 
+// TestPreferredWhenInSpanish: the same choices in Spanish words, with
+// the times of day as Spanish says them ("por la mañana").
+func TestPreferredWhenInSpanish(t *testing.T) {
+	tests := []struct {
+		days, times []string
+		want        string
+	}{
+		{nil, nil, "Cualquier día, a cualquier hora"},
+		{[]string{"sat"}, []string{"morning", "afternoon"}, "Sábado, por la mañana o por la tarde"},
+		{[]string{"mon", "wed", "fri"}, []string{"evening"}, "Lunes, miércoles o viernes, por la noche"},
+		{nil, []string{"morning"}, "Cualquier día, por la mañana"},
+	}
+	for _, tt := range tests {
+		if got := preferredWhen(i18n.Spanish, tt.days, tt.times); got != tt.want {
+			t.Errorf("preferredWhen(es, %q, %q) = %q, want %q", tt.days, tt.times, got, tt.want)
+		}
+	}
+}
+
 // TestDisplayPatientPhone: a patient's stored number, with its extension.
 func TestDisplayPatientPhone(t *testing.T) {
 	tests := []struct {
