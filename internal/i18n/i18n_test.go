@@ -42,6 +42,9 @@ func TestEveryMessageFormats(t *testing.T) {
 		"date.long":  {"Wednesday", "December", 9, "2026"},
 		"clock.time": {9, 30, "AM"},
 	}
+	for k, a := range emailArgs {
+		args[k] = a
+	}
 	for _, l := range Languages {
 		for _, k := range Keys(l) {
 			a, ok := args[k]
