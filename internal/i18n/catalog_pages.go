@@ -109,7 +109,7 @@ var pageMessages = map[Language]map[string]string{
 
 		"page.row.reference": "Número de referencia",
 		"page.row.service":   "Servicio",
-		"page.row.location":  "Ubicación",
+		"page.row.location":  "Sede",
 		"page.row.received":  "Recibida",
 
 		"page.status.received":  "Solicitud recibida; todavía no nos hemos comunicado con usted.",

@@ -81,6 +81,7 @@ func TestSpanishCancelOpenRequest(t *testing.T) {
 		"Solicitud recibida; todavía no nos hemos comunicado con usted.",
 		"Número de referencia "+f.r.Reference,
 		"Servicio Punción seca",
+		"Sede Ascent Total Performance, 1200 Example Avenue",
 		"Recibida viernes, 27 de noviembre, a las 8:30 a. m. (MST)",
 		"Le avisaremos a la recepción y el horario quedará libre para otra persona.",
 		"Cancelar mi solicitud",
