@@ -24,7 +24,7 @@ var adapters = map[string][]string{
 
 // domain are the packages of this module that hold the product's rules
 // and need nothing from outside: any package may import them.
-var domain = []string{"internal/appointment", "internal/actionlink", "internal/clinic", "internal/calendar"}
+var domain = []string{"internal/appointment", "internal/actionlink", "internal/clinic", "internal/calendar", "internal/i18n"}
 
 // TestAdaptersDependOnTheirSDKAndTheDomain: each adapter imports its own
 // SDK or library, the standard library and the domain, and, through them,

@@ -43,7 +43,7 @@ func TestRequestsTableOfTemplate(t *testing.T) {
 	// what decides it, and what the composer checks of every request
 	// (the phone and the time it arrived), and not the patient's reason
 	// or preferences (TestReminderFromTheAppointmentIndex).
-	byAppointment := dynamo.IndexByAppointment + " status:HASH,appointmentAt:RANGE INCLUDE[booking createdAt email emails firstName history id lastName location phone reference service]"
+	byAppointment := dynamo.IndexByAppointment + " status:HASH,appointmentAt:RANGE INCLUDE[booking createdAt email emails firstName history id language lastName location phone reference service]"
 	want := samtemplate.TableShape{
 		Name:        "appointments-test",
 		BillingMode: "PAY_PER_REQUEST",

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/i18n"
 )
 
 // Field names, the same in every encoding the form may use.
@@ -25,6 +26,7 @@ const (
 	FieldContactMethod  = "contactMethod"
 	FieldReason         = "reason"
 	FieldConsent        = "consent"
+	FieldLanguage       = "language"
 	FieldHoneypot       = "_gotcha"
 )
 
@@ -32,7 +34,7 @@ const (
 var Fields = []string{
 	FieldFirstName, FieldLastName, FieldEmail, FieldPhone, FieldService, FieldLocation,
 	FieldPreferredDays, FieldPreferredTimes, FieldNewPatient, FieldContactMethod,
-	FieldReason, FieldConsent, FieldHoneypot,
+	FieldReason, FieldConsent, FieldLanguage, FieldHoneypot,
 }
 
 // listFields may be repeated; every other field holds one value.
@@ -149,6 +151,7 @@ func (f Form) Validate(p *clinic.Profile, phones PhoneReader) (Request, error) {
 	r.ContactMethod = v.choice(FieldContactMethod, ContactMethods, "Please choose phone, email or text.")
 	r.Reason = v.reason()
 	v.consent()
+	r.Language = v.language(p.Language)
 
 	if len(v.errs) > 0 {
 		return Request{}, &ValidationError{Errors: v.errs}
@@ -465,4 +468,22 @@ func (r *Request) Stamp(now time.Time) {
 	r.ID = NewID()
 	r.Reference = NewReference()
 	r.CreatedAt = now.UTC()
+}
+
+// language returns the language the patient chose, or the clinic's when
+// the form sends none: the form may have no switch.
+func (v *validator) language(clinic i18n.Language) i18n.Language {
+	s, ok := v.single(FieldLanguage, "language")
+	if !ok {
+		return ""
+	}
+	if strings.TrimSpace(s) == "" {
+		return clinic
+	}
+	l, ok := i18n.Parse(s)
+	if !ok {
+		v.fail(FieldLanguage, CodeInvalid, "Please choose English or Spanish.")
+		return ""
+	}
+	return l
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/i18n"
 	"example.com/appointments/internal/libphonenumber"
 )
 
@@ -501,5 +502,61 @@ func TestValidatePhoneRefusesCostlyNumbers(t *testing.T) {
 			}
 			assertFieldError(t, err, FieldPhone, tt.code)
 		})
+	}
+}
+
+// TestValidateLanguage: the patient's language is the one the form sends,
+// in any case; without one, the clinic's; anything else is refused.
+func TestValidateLanguage(t *testing.T) {
+	p := profile(t)
+	spanishClinic := *p
+	spanishClinic.Language = i18n.Spanish
+	tests := []struct {
+		name     string
+		form     Form
+		profile  *clinic.Profile
+		want     i18n.Language
+		wantCode string
+	}{
+		{"none sent", validForm(), p, i18n.English, ""},
+		{"none sent to a Spanish-speaking clinic", validForm(), &spanishClinic, i18n.Spanish, ""},
+		{"blank", with(validForm(), FieldLanguage, " "), &spanishClinic, i18n.Spanish, ""},
+		{"Spanish", with(validForm(), FieldLanguage, "es"), p, i18n.Spanish, ""},
+		{"English to a Spanish-speaking clinic", with(validForm(), FieldLanguage, "EN"), &spanishClinic, i18n.English, ""},
+		{"another language", with(validForm(), FieldLanguage, "fr"), p, "", CodeInvalid},
+		{"a region", with(validForm(), FieldLanguage, "es-MX"), p, "", CodeInvalid},
+		{"two", with(validForm(), FieldLanguage, "en", "es"), p, "", CodeAmbiguous},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := tt.form.Validate(tt.profile, libphonenumber.Reader{})
+			if tt.wantCode == "" {
+				if err != nil || r.Language != tt.want {
+					t.Fatalf("Validate() = %q, %v; want %q", r.Language, err, tt.want)
+				}
+				return
+			}
+			var ve *ValidationError
+			if !errors.As(err, &ve) || len(ve.Errors) != 1 || ve.Errors[0].Field != FieldLanguage || ve.Errors[0].Code != tt.wantCode || ve.Errors[0].Message == "" {
+				t.Errorf("Validate() error = %v, want one %s error on %s with a message", err, tt.wantCode, FieldLanguage)
+			}
+		})
+	}
+}
+
+// TestFingerprintOfALanguage: a request in Spanish is not the same
+// request in English; an English one keeps the fingerprint it had before
+// requests had a language.
+func TestFingerprintOfALanguage(t *testing.T) {
+	p := profile(t)
+	en, _ := validForm().Validate(p, libphonenumber.Reader{})
+	es, _ := with(validForm(), FieldLanguage, "es").Validate(p, libphonenumber.Reader{})
+	if en.Fingerprint() == es.Fingerprint() {
+		t.Error("the same request in English and Spanish shares a fingerprint")
+	}
+	before := en
+	before.Language = ""
+	if en.Fingerprint() != before.Fingerprint() {
+		t.Error("an English request's fingerprint changed with the language")
 	}
 }

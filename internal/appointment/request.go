@@ -9,6 +9,8 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"example.com/appointments/internal/i18n"
 )
 
 // Status is where a request stands with the front desk.
@@ -42,6 +44,10 @@ type Request struct {
 	ContactMethod string
 	// Reason may span several lines, separated by "\n".
 	Reason string
+	// Language is the language the patient chose, in which every email
+	// and page to the patient is written; empty for requests stored
+	// before requests had one, which are in the clinic's language.
+	Language i18n.Language
 
 	Status    Status
 	CreatedAt time.Time
@@ -102,6 +108,12 @@ func (r *Request) Fingerprint() string {
 		r.Service, r.Location,
 		strings.Join(r.PreferredDays, ","), strings.Join(r.PreferredTimes, ","),
 		newPatient, r.ContactMethod, r.Reason,
+	}
+	if r.Language != "" && r.Language != i18n.English {
+		// Only another language adds a part, so that the fingerprints
+		// of English requests are those made before requests had a
+		// language, and a repeat sent across the change is still one.
+		parts = append(parts, "language="+string(r.Language))
 	}
 	h := sha256.New()
 	for _, p := range parts {

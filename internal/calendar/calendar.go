@@ -19,6 +19,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/i18n"
 )
 
 // Method is the iTIP method of an invitation: what the patient's calendar
@@ -46,6 +47,12 @@ type Invite struct {
 	// Desk, when set, makes the invitation the front desk's copy rather
 	// than the patient's.
 	Desk *DeskCopy
+	// Language is the language of the patient's copy: its title, its
+	// notes, and the service and location as the profile names them in
+	// it. Empty means the request's language, or for a request without
+	// one the clinic's. The front desk's copy is in the clinic's
+	// language.
+	Language i18n.Language
 }
 
 // DeskCopy says for whom the front desk's copy of an invitation is and
@@ -108,13 +115,15 @@ type invitation struct {
 	attendees []string
 	service   clinic.Service
 	location  clinic.Location
+	// lang is the language of the event's words.
+	lang i18n.Language
 }
 
 // accept checks that in can be an invitation, the method first, then the
 // addresses, the booking and the clinic's profile, and returns the first
 // problem it finds.
 func accept(in Invite) (invitation, error) {
-	inv := invitation{Invite: in}
+	inv := invitation{Invite: in, lang: in.language()}
 	var err error
 	if inv.status, err = in.Method.status(); err != nil {
 		return invitation{}, err
@@ -196,13 +205,27 @@ func (in Invite) checkBooking() error {
 	return nil
 }
 
+// language is the language the invitation's words are in: the clinic's
+// for the front desk's copy, the patient's for theirs.
+func (in Invite) language() i18n.Language {
+	var clinicLanguage i18n.Language
+	if in.Profile != nil {
+		clinicLanguage = in.Profile.Language
+	}
+	if in.Desk != nil {
+		return clinicLanguage.Or(i18n.English)
+	}
+	return in.Language.Or(in.Request.Language).Or(clinicLanguage).Or(i18n.English)
+}
+
 // serviceAndLocation returns the service and the location the request
-// names, from the clinic's profile.
+// names, from the clinic's profile, as a reader of the invitation's
+// language reads them.
 func (in Invite) serviceAndLocation() (clinic.Service, clinic.Location, error) {
-	p := in.Profile
-	if p == nil {
+	if in.Profile == nil {
 		return clinic.Service{}, clinic.Location{}, errors.New("calendar: clinic profile is required")
 	}
+	p := in.Profile.In(in.language())
 	service, ok := p.Service(in.Request.Service)
 	if !ok {
 		return clinic.Service{}, clinic.Location{}, fmt.Errorf("%w %q", ErrUnknownService, in.Request.Service)
@@ -241,7 +264,7 @@ func (inv invitation) event() *addressedEvent {
 	if inv.Desk != nil {
 		event.SetDescription(deskDescription(inv.Invite))
 	} else {
-		event.SetDescription(description(inv.Invite, inv.Profile))
+		event.SetDescription(description(inv.Invite, inv.Profile, inv.lang))
 	}
 	event.SetStatus(inv.status)
 	return &addressedEvent{VEvent: event, addresses: inv.addressLines()}
@@ -266,7 +289,7 @@ func (inv invitation) uid() string {
 func (inv invitation) summary() string {
 	service := oneLine(inv.service.Label)
 	if inv.Desk == nil {
-		return service + " at " + oneLine(inv.Profile.Name)
+		return inv.lang.Sprintf("calendar.summary", service, oneLine(inv.Profile.Name))
 	}
 	who := oneLine(inv.Request.Reference)
 	if name := oneLine(inv.Request.FirstName + " " + inv.Request.LastName); inv.Desk.PatientName && name != "" {
@@ -322,23 +345,23 @@ func deskDescription(in Invite) string {
 	return strings.Join(lines, "\n")
 }
 
-// description is the event's notes: what the patient may need at hand when
-// looking at the appointment in their calendar.
-func description(in Invite, p *clinic.Profile) string {
+// description is the event's notes, in lang: what the patient may need
+// at hand when looking at the appointment in their calendar.
+func description(in Invite, p *clinic.Profile, lang i18n.Language) string {
 	var lines []string
 	if in.Method == Cancel {
-		lines = append(lines, "This appointment is cancelled.")
+		lines = append(lines, lang.Sprintf("calendar.cancelled"))
 	}
 	if ref := oneLine(in.Request.Reference); ref != "" {
-		lines = append(lines, "Reference: "+ref)
+		lines = append(lines, lang.Sprintf("calendar.reference", ref))
 	}
 	if c := oneLine(in.Booking.Clinician); c != "" {
-		lines = append(lines, "Clinician: "+c)
+		lines = append(lines, lang.Sprintf("calendar.clinician", c))
 	}
 	if n := multiLine(in.Booking.Note); n != "" {
-		lines = append(lines, "Note: "+n)
+		lines = append(lines, lang.Sprintf("calendar.note", n))
 	}
-	lines = append(lines, "To change or cancel, call "+oneLine(p.Name)+" at "+oneLine(p.Phone)+".")
+	lines = append(lines, lang.Sprintf("calendar.change", oneLine(p.Name), oneLine(p.Phone)))
 	return strings.Join(lines, "\n")
 }
 

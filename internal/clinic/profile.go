@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/mail"
 	"net/url"
 	"regexp"
@@ -23,6 +24,8 @@ import (
 	// The Lambda runtime image carries no zoneinfo database, so the time
 	// zone named by the profile must be resolvable from the binary itself.
 	_ "time/tzdata"
+
+	"example.com/appointments/internal/i18n"
 )
 
 //go:embed profile.json
@@ -51,6 +54,10 @@ type Profile struct {
 	Address string `json:"address"`
 	// TimeZone is an IANA zone name such as America/Denver.
 	TimeZone string `json:"timeZone"`
+	// Language is the clinic's language: the front desk's emails and pages
+	// are in it, and a patient who does not choose one is spoken to in it.
+	// Left out, it is English.
+	Language i18n.Language `json:"language,omitempty"`
 	// DefaultRegion is the ISO 3166 region used to read phone numbers typed
 	// without a country code, such as US.
 	DefaultRegion string `json:"defaultRegion"`
@@ -71,6 +78,10 @@ type Profile struct {
 	Services []Service `json:"services"`
 	// Locations are the clinic's sites; with more than one, patients choose.
 	Locations []Location `json:"locations"`
+	// Translations hold the patient-facing texts above in each language
+	// other than the clinic's, by language: a patient who reads it is
+	// shown these (In). Every such language has every text.
+	Translations map[i18n.Language]Texts `json:"translations,omitempty"`
 
 	zone *time.Location
 }
@@ -96,6 +107,54 @@ type Service struct {
 	// length the front desk's schedule page starts from. When left out, it
 	// is DefaultAppointmentMinutes.
 	Minutes int `json:"minutes,omitempty"`
+}
+
+// Texts are the profile's patient-facing texts in one language.
+type Texts struct {
+	EmergencyNotice string   `json:"emergencyNotice"`
+	WhatToBring     []string `json:"whatToBring,omitempty"`
+	// Services and Locations hold each service's and location's texts by
+	// its ID; the other fields of theirs are the same in every language.
+	// Every service needs its texts; a location left out keeps its label,
+	// most often the clinic's name.
+	Services  map[string]ServiceText `json:"services"`
+	Locations map[string]string      `json:"locations"`
+}
+
+// ServiceText is a service's name and what to expect, in one language.
+type ServiceText struct {
+	Label        string   `json:"label"`
+	WhatToExpect []string `json:"whatToExpect"`
+}
+
+// In returns the profile as a patient who reads l reads it: its services'
+// and locations' labels, what to expect, the emergency notice and what to
+// bring in l. The clinic's language, an empty one and a language the
+// profile has no texts in (see Languages) return the profile itself.
+func (p *Profile) In(l i18n.Language) *Profile {
+	t, ok := p.Translations[l]
+	if !ok || l == p.Language {
+		return p
+	}
+	c := *p
+	c.EmergencyNotice = t.EmergencyNotice
+	c.WhatToBring = t.WhatToBring
+	c.Services = make([]Service, len(p.Services))
+	for i, s := range p.Services {
+		st := t.Services[s.ID]
+		s.Label, s.WhatToExpect = st.Label, st.WhatToExpect
+		c.Services[i] = s
+	}
+	c.Locations = make([]Location, len(p.Locations))
+	for i, loc := range p.Locations {
+		// A location is most often named for the clinic, the same in
+		// every language; one without a translation keeps its label.
+		if label := t.Locations[loc.ID]; label != "" {
+			loc.Label = label
+		}
+		c.Locations[i] = loc
+	}
+	return &c
 }
 
 // DefaultAppointmentMinutes is the length of an appointment for a service
@@ -165,6 +224,7 @@ func (p *Profile) Validate() error {
 	p.checkWhatToBring(&ps)
 	checkChoices(&ps, "services", "service", p.Services)
 	checkChoices(&ps, "locations", "location", p.Locations)
+	p.checkTranslations(&ps)
 	if err := errors.Join(ps...); err != nil {
 		return fmt.Errorf("invalid clinic profile: %w", err)
 	}
@@ -217,6 +277,13 @@ func (p *Profile) checkLocale(ps *problems) {
 	// library's start-up cost.
 	if !regionPattern.MatchString(p.DefaultRegion) {
 		ps.add("defaultRegion %q is not a region code such as US", p.DefaultRegion)
+	}
+	if p.Language == "" {
+		p.Language = i18n.English
+	} else if l, ok := i18n.Parse(string(p.Language)); ok && l == p.Language {
+		p.Language = l
+	} else {
+		ps.add("language %q is not en or es", p.Language)
 	}
 }
 
@@ -352,4 +419,47 @@ func samePhone(text, phone string) bool {
 	}
 	t := digits(text)
 	return len(t) >= 7 && strings.HasSuffix(digits(phone), t)
+}
+
+// checkTranslations checks that each language the profile has texts in
+// is one patients may choose, other than the clinic's, and has every
+// patient-facing text: a patient reading Spanish must not meet an English
+// service name.
+func (p *Profile) checkTranslations(ps *problems) {
+	for _, l := range slices.Sorted(maps.Keys(p.Translations)) {
+		t := p.Translations[l]
+		if !slices.Contains(i18n.Languages, l) || l == p.Language {
+			ps.add("translations.%s: %q is not a language other than the clinic's that patients may choose", l, l)
+			continue
+		}
+		if strings.TrimSpace(t.EmergencyNotice) == "" {
+			ps.add("translations.%s.emergencyNotice is required", l)
+		}
+		if len(t.WhatToBring) != len(p.WhatToBring) {
+			ps.add("translations.%s.whatToBring must have %d entries, as whatToBring has", l, len(p.WhatToBring))
+		}
+		for i, w := range t.WhatToBring {
+			if strings.TrimSpace(w) == "" || strings.ContainsAny(w, "\r\n") {
+				ps.add("translations.%s.whatToBring[%d] must be one line of text", l, i)
+			}
+		}
+		for _, s := range p.Services {
+			st := t.Services[s.ID]
+			if strings.TrimSpace(st.Label) == "" || len(st.WhatToExpect) != len(s.WhatToExpect) {
+				ps.add("translations.%s.services.%s needs a label and %d paragraphs of whatToExpect", l, s.ID, len(s.WhatToExpect))
+			}
+		}
+	}
+}
+
+// Languages lists the languages patients may read the profile in: the
+// clinic's, then each it has texts in, in the order of i18n.Languages.
+func (p *Profile) Languages() []i18n.Language {
+	out := []i18n.Language{p.Language}
+	for _, l := range i18n.Languages {
+		if _, ok := p.Translations[l]; ok && l != p.Language {
+			out = append(out, l)
+		}
+	}
+	return out
 }

@@ -1,9 +1,12 @@
 package clinic
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"example.com/appointments/internal/i18n"
 )
 
 func TestDefaultProfile(t *testing.T) {
@@ -194,6 +197,16 @@ func TestValidateMessages(t *testing.T) {
 			want:    []string{`phoneText "0187" must be the phone "+1 303-555-0187" written nationally, with the same last digits`},
 		},
 		{
+			name:    "a language patients are not spoken to in",
+			profile: withLanguage(p, "fr"),
+			want:    []string{`language "fr" is not en or es`},
+		},
+		{
+			name:    "a language in capitals",
+			profile: withLanguage(p, "ES"),
+			want:    []string{`language "ES" is not en or es`},
+		},
+		{
 			name:    "an http website",
 			profile: withWebsite(p, "http://www.example.com"),
 			want:    []string{`website "http://www.example.com" is not an absolute https URL`},
@@ -247,4 +260,75 @@ func withPhoneText(p *Profile, text string) Profile {
 	c := *p
 	c.PhoneText = text
 	return c
+}
+
+func withLanguage(p *Profile, l i18n.Language) Profile {
+	c := *p
+	c.Language = l
+	return c
+}
+
+// TestLanguage: the default profile speaks English, and a profile that
+// names no language speaks English too.
+func TestLanguage(t *testing.T) {
+	p, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Language != i18n.English {
+		t.Errorf("the default profile's language is %q, want en", p.Language)
+	}
+	c := *p
+	c.Language = ""
+	if err := c.Validate(); err != nil || c.Language != i18n.English {
+		t.Errorf("a profile without a language: %v, language %q; want valid and English", err, c.Language)
+	}
+	c.Language, c.Translations = i18n.Spanish, nil
+	if err := c.Validate(); err != nil || c.Language != i18n.Spanish {
+		t.Errorf("a Spanish-speaking profile: %v, language %q", err, c.Language)
+	}
+}
+
+// TestTranslations: the default profile has every patient-facing text in
+// Spanish, which In gives a patient reading Spanish; a translation that
+// lacks a service's texts, or is in the clinic's own language, is refused.
+func TestTranslations(t *testing.T) {
+	p, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Languages(); !slices.Equal(got, []i18n.Language{i18n.English, i18n.Spanish}) {
+		t.Errorf("Languages() = %v, want en and es", got)
+	}
+	es := p.In(i18n.Spanish)
+	if es.EmergencyNotice == p.EmergencyNotice || es.Services[0].Label != "Evaluación de fisioterapia" || len(es.WhatToBring) != len(p.WhatToBring) || es.WhatToBring[0] == p.WhatToBring[0] {
+		t.Errorf("In(es) = %+v", es)
+	}
+	for i, s := range es.Services {
+		if s.ID != p.Services[i].ID || s.Minutes != p.Services[i].Minutes || len(s.WhatToExpect) != len(p.Services[i].WhatToExpect) {
+			t.Errorf("In(es) changed service %d beyond its texts: %+v", i, s)
+		}
+	}
+	if es.Locations[0].Label != p.Locations[0].Label || es.Locations[0].Address != p.Locations[0].Address {
+		t.Errorf("In(es) location = %+v", es.Locations[0])
+	}
+	if p.In(i18n.English) != p || p.In("") != p {
+		t.Error("In(the clinic's language) is not the profile itself")
+	}
+	if p.Services[0].Label != "Physical therapy evaluation" {
+		t.Errorf("In changed the profile: %+v", p.Services[0])
+	}
+
+	missing := *p
+	missing.Translations = map[i18n.Language]Texts{i18n.Spanish: p.Translations[i18n.Spanish]}
+	missing.Translations[i18n.Spanish] = Texts{EmergencyNotice: "Aviso.", WhatToBring: p.Translations[i18n.Spanish].WhatToBring}
+	err = missing.Validate()
+	if err == nil || !strings.Contains(err.Error(), "translations.es.services.evaluation needs a label") {
+		t.Errorf("a translation without services: %v", err)
+	}
+	own := *p
+	own.Translations = map[i18n.Language]Texts{i18n.English: p.Translations[i18n.Spanish]}
+	if err := own.Validate(); err == nil || !strings.Contains(err.Error(), "translations.en") {
+		t.Errorf("a translation into the clinic's own language: %v", err)
+	}
 }

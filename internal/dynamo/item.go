@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/i18n"
 )
 
 // timeLayout is fixed-width UTC with milliseconds, so that createdAt sorts
@@ -75,6 +76,7 @@ func requestItem(r appointment.Request, expires time.Time) map[string]types.Attr
 	put("phone", r.Phone)
 	put("phoneExtension", r.PhoneExtension)
 	put("phoneText", r.PhoneText)
+	put("language", string(r.Language))
 	put("service", r.Service)
 	put("location", r.Location)
 	list("preferredDays", r.PreferredDays)
@@ -132,6 +134,7 @@ func requestFromItem(item map[string]types.AttributeValue) appointment.Request {
 		Phone:          stringAttr(item, "phone"),
 		PhoneExtension: stringAttr(item, "phoneExtension"),
 		PhoneText:      stringAttr(item, "phoneText"),
+		Language:       i18n.Language(stringAttr(item, "language")),
 		Service:        stringAttr(item, "service"),
 		Location:       stringAttr(item, "location"),
 		PreferredDays:  listAttr(item, "preferredDays"),

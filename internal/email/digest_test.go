@@ -145,7 +145,7 @@ func TestComposeDigestMessage(t *testing.T) {
 			}
 			slices.Sort(names)
 			// No Reply-To: there is no one patient to answer.
-			if want := []string{"Content-Type", "Date", "From", "Message-Id", "Mime-Version", "Subject", "To"}; !slices.Equal(names, want) {
+			if want := []string{"Content-Language", "Content-Type", "Date", "From", "Message-Id", "Mime-Version", "Subject", "To"}; !slices.Equal(names, want) {
 				t.Errorf("header fields %q, want %q", names, want)
 			}
 			header := string(m.Raw[:bytes.Index(m.Raw, []byte("\r\n\r\n"))])

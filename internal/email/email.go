@@ -46,7 +46,13 @@ import (
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/calendar"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/i18n"
 )
+
+// deskLanguage is the language of the front desk's emails, whose
+// templates are written in the clinic's language, English; they name the
+// patient's language where they show the patient's details.
+const deskLanguage = i18n.English
 
 // Kind names one of the emails a request calls for; the kinds are the
 // appointment package's.
@@ -268,7 +274,7 @@ func parseTemplates(layout *htmltemplate.Template, name string) (*htmltemplate.T
 	if err != nil {
 		return nil, nil, fmt.Errorf("parse %s html template: %w", name, err)
 	}
-	t, err := texttemplate.New(name+".txt.tmpl").ParseFS(templateFS,
+	t, err := texttemplate.New(name+".txt.tmpl").Funcs(textFuncs).ParseFS(templateFS,
 		"templates/"+name+".txt.tmpl", "templates/common.txt.tmpl")
 	if err != nil {
 		return nil, nil, fmt.Errorf("parse %s text template: %w", name, err)
@@ -310,7 +316,13 @@ func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 	if !ok {
 		return Message{}, fmt.Errorf("no recipient for %s emails", kind)
 	}
-	in, err := c.requestParts(base, r)
+	// The patient reads the language they asked in; a request stored
+	// before requests had a language is in the clinic's.
+	lang := deskLanguage
+	if recipient == appointment.RecipientPatient {
+		lang = r.Language.Or(c.profile.Language)
+	}
+	in, err := c.requestParts(base, r, lang)
 	if err != nil {
 		return Message{}, err
 	}
@@ -336,17 +348,19 @@ func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 		if v.deskCopy {
 			desk = &calendar.DeskCopy{Attendees: msg.To, PatientName: !c.minimal()}
 		}
-		if msg.Calendar, err = c.invitation(v.method, r, in.location, tr, desk); err != nil {
+		if msg.Calendar, err = c.invitation(v.method, r, in.location, tr, desk, lang); err != nil {
 			return Message{}, fmt.Errorf("%s calendar invitation: %w", base, err)
 		}
 	}
-	return c.render(msg, base, v.data, replyTo, v.method)
+	return c.render(msg, base, v.data, replyTo, v.method, lang)
 }
 
 // requestParts are the parts of a request that every email about it is
 // made of, checked.
 type requestParts struct {
 	r appointment.Request
+	// lang is the language the email is written in.
+	lang i18n.Language
 	// patientAddress is the patient's address in the form SES takes.
 	patientAddress string
 	service        clinic.Service
@@ -357,9 +371,10 @@ type requestParts struct {
 	links     map[appointment.Action]string
 }
 
-// requestParts checks request r and gathers what the email of base kind
-// is made of.
-func (c *Composer) requestParts(base Kind, r appointment.Request) (requestParts, error) {
+// requestParts checks request r and gathers what the email of base kind,
+// written in lang, is made of: the service and the location as a reader
+// of lang reads them.
+func (c *Composer) requestParts(base Kind, r appointment.Request, lang i18n.Language) (requestParts, error) {
 	// Errors below name fields, never their values: they end up in logs,
 	// and logs carry no patient details.
 	patientAddress, err := appointment.SESAddress(r.Email)
@@ -375,7 +390,7 @@ func (c *Composer) requestParts(base Kind, r appointment.Request) (requestParts,
 	if r.CreatedAt.IsZero() {
 		return requestParts{}, errors.New("request has no creation time")
 	}
-	service, ok := c.profile.Service(r.Service)
+	service, ok := c.profile.In(lang).Service(r.Service)
 	if !ok {
 		return requestParts{}, errors.New("request service is not in the clinic profile")
 	}
@@ -383,17 +398,21 @@ func (c *Composer) requestParts(base Kind, r appointment.Request) (requestParts,
 	if err != nil {
 		return requestParts{}, err
 	}
+	if l, ok := c.profile.In(lang).Location(location.ID); ok {
+		location = l
+	}
 	links, err := c.links(base, r)
 	if err != nil {
 		return requestParts{}, err
 	}
 	return requestParts{
 		r:              r,
+		lang:           lang,
 		patientAddress: patientAddress,
 		service:        service,
 		location:       location,
 		frontDesk:      c.frontDeskAddresses(location),
-		details:        c.details(r, service, location),
+		details:        c.details(lang, r, service, location),
 		links:          links,
 	}, nil
 }
@@ -414,27 +433,27 @@ type emailView struct {
 // view words the email of base kind about the request of in; index and
 // tr are the transition it is about, if any.
 func (c *Composer) view(base Kind, in requestParts, index int, tr *appointment.Transition) emailView {
-	r, d, links := in.r, in.details, in.links
+	r, d, links, lang := in.r, in.details, in.links, in.lang
 	switch base {
 	case Patient:
-		subject := "We received your appointment request"
-		return emailView{subject: subject, data: c.patientView(r, d, subject, links)}
+		subject := lang.Sprintf("email.patient.subject")
+		return emailView{subject: subject, data: c.patientView(lang, r, d, subject, links)}
 	case FrontDesk:
 		subject := fmt.Sprintf("New appointment request %s: %s, %s", r.Reference, in.service.Label, in.location.Label)
 		return emailView{subject: subject, data: c.frontDeskView(r, in.patientAddress, d, subject, links)}
 	case appointment.EmailBooking:
-		v := c.bookingView(r, d, index, tr, links)
+		v := c.bookingView(lang, r, d, index, tr, links)
 		return emailView{subject: v.Title, data: v, method: calendar.Request}
 	case appointment.EmailReminder:
 		// No invitation: the booking email's stands for the booking.
-		v := c.reminderView(r, d, tr, links)
+		v := c.reminderView(lang, r, d, tr, links)
 		return emailView{subject: v.Title, data: v}
 	case appointment.EmailCancelled:
-		v := c.cancelledView(r, d, tr)
+		v := c.cancelledView(lang, r, d, tr)
 		return emailView{subject: v.Title, data: v, method: calendar.Cancel}
 	case appointment.EmailDeclined:
-		subject := "About your appointment request " + r.Reference
-		return emailView{subject: subject, data: c.declinedView(r, d, tr, subject)}
+		subject := lang.Sprintf("email.declined.subject", r.Reference)
+		return emailView{subject: subject, data: c.declinedView(lang, r, d, tr, subject)}
 	case appointment.EmailBounceNotice:
 		subject := fmt.Sprintf("Call the patient: the confirmation of %s bounced", r.Reference)
 		v := c.frontDeskView(r, in.patientAddress, d, subject, links)
@@ -454,8 +473,9 @@ func (c *Composer) view(base Kind, in requestParts, index int, tr *appointment.T
 
 // invitation builds the calendar invitation, with the given method, for
 // the booking of transition tr of request r at location l: the patient's,
-// or the front desk's copy when desk is set.
-func (c *Composer) invitation(method calendar.Method, r appointment.Request, l clinic.Location, tr *appointment.Transition, desk *calendar.DeskCopy) ([]byte, error) {
+// in the patient's language lang, or the front desk's copy when desk is
+// set.
+func (c *Composer) invitation(method calendar.Method, r appointment.Request, l clinic.Location, tr *appointment.Transition, desk *calendar.DeskCopy, lang i18n.Language) ([]byte, error) {
 	// The invitation names the location by ID; a request from a
 	// single-site clinic may leave it out, and means that site.
 	r.Location = l.ID
@@ -467,12 +487,13 @@ func (c *Composer) invitation(method calendar.Method, r appointment.Request, l c
 		Organizer: c.settings.Sender,
 		Stamp:     c.now(),
 		Desk:      desk,
+		Language:  lang,
 	})
 }
 
 // render fills in msg's text and HTML parts from the templates of the
 // given kind with data, and encodes the whole message.
-func (c *Composer) render(msg Message, kind Kind, data any, replyTo []string, method calendar.Method) (Message, error) {
+func (c *Composer) render(msg Message, kind Kind, data any, replyTo []string, method calendar.Method, lang i18n.Language) (Message, error) {
 	text, html := c.text[kind], c.html[kind]
 	if text.t == nil || html.t == nil {
 		return Message{}, fmt.Errorf("no template for %s emails", kind)
@@ -484,7 +505,7 @@ func (c *Composer) render(msg Message, kind Kind, data any, replyTo []string, me
 	if msg.HTML, err = html.execute(data); err != nil {
 		return Message{}, fmt.Errorf("render %s html: %w", kind, err)
 	}
-	if msg.Raw, err = c.encode(msg, replyTo, method); err != nil {
+	if msg.Raw, err = c.encode(msg, replyTo, method, lang); err != nil {
 		return Message{}, fmt.Errorf("encode %s email: %w", kind, err)
 	}
 	return msg, nil

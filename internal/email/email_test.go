@@ -19,6 +19,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/i18n"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -151,10 +152,12 @@ func notANameRequest() appointment.Request {
 // northRequest is for the site with its own front desk.
 func northRequest() appointment.Request {
 	return appointment.Request{
-		ID:             "req4",
-		Reference:      "M3N4-P5Q6",
-		FirstName:      "Zoë O'Brien-Šimić",
-		LastName:       "Núñez",
+		ID:        "req4",
+		Reference: "M3N4-P5Q6",
+		FirstName: "Zoë O'Brien-Šimić",
+		LastName:  "Núñez",
+		// A patient who reads Spanish: the front desk's email names it.
+		Language:       i18n.Spanish,
 		Email:          "zoe@example.org",
 		Phone:          "+17205550142",
 		PhoneExtension: "204",
@@ -186,9 +189,28 @@ func composeCases() []composeCase {
 		{"complete", defaultProfile, completeRequest(), testFrontDesk, "Hi Jordan,", false},
 		{"minimal", defaultProfile, minimalRequest(), testFrontDesk, "Hi Ana,", false},
 		{"not-a-name", defaultProfile, notANameRequest(), testFrontDesk, "Hello,", false},
-		{"location", twoSiteProfile, northRequest(), []string{"north@example.com"}, "Hi Zoë O'Brien-Šimić,", false},
+		{"location-es", twoSiteProfile, northRequest(), []string{"north@example.com"}, "Hola, Zoë O'Brien-Šimić:", false},
 		{"no-links", defaultProfile, completeRequest(), testFrontDesk, "Hi Jordan,", true},
+		// The same requests sent in Spanish.
+		{"complete-es", defaultProfile, spanish(completeRequest()), testFrontDesk, "Hola, Jordan:", false},
+		{"minimal-es", defaultProfile, spanish(minimalRequest()), testFrontDesk, "Hola, Ana:", false},
+		{"not-a-name-es", defaultProfile, spanish(notANameRequest()), testFrontDesk, "Hola:", false},
+		{"no-links-es", defaultProfile, spanish(completeRequest()), testFrontDesk, "Hola, Jordan:", true},
 	}
+}
+
+// spanish is r sent in Spanish.
+func spanish(r appointment.Request) appointment.Request {
+	r.Language = i18n.Spanish
+	return r
+}
+
+// patientSubject is the subject of the confirmation in r's language.
+func patientSubject(r appointment.Request) string {
+	if r.Language == i18n.Spanish {
+		return "Recibimos su solicitud de cita"
+	}
+	return "We received your appointment request"
 }
 
 // composer makes the composer a case calls for.
@@ -279,7 +301,7 @@ func TestComposeMessage(t *testing.T) {
 			if got, want := frontDesk.To, tc.wantFrontDesk; !slices.Equal(got, want) {
 				t.Errorf("front desk To = %q, want %q", got, want)
 			}
-			if got, want := patient.Subject, "We received your appointment request"; got != want {
+			if got, want := patient.Subject, patientSubject(r); got != want {
 				t.Errorf("patient Subject = %q, want %q", got, want)
 			}
 			if got, want := patient.Kind, Patient; got != want {
@@ -348,9 +370,21 @@ func checkRaw(t *testing.T, m Message, r appointment.Request, wantTo, wantReplyT
 		names = append(names, k)
 	}
 	slices.Sort(names)
-	wantNames := []string{"Content-Type", "Date", "From", "Message-Id", "Mime-Version", "Reply-To", "Subject", "To"}
+	wantNames := []string{"Content-Language", "Content-Type", "Date", "From", "Message-Id", "Mime-Version", "Reply-To", "Subject", "To"}
 	if !slices.Equal(names, wantNames) {
 		t.Errorf("%s: header fields %q, want %q", m.Kind, names, wantNames)
+	}
+	// The patient's emails are in the request's language, the front
+	// desk's in the clinic's.
+	wantLanguage := "en"
+	if recipient, _ := m.Kind.Recipient(); recipient == appointment.RecipientPatient && r.Language == i18n.Spanish {
+		wantLanguage = "es"
+	}
+	if got := h.Get("Content-Language"); got != wantLanguage {
+		t.Errorf("%s: Content-Language = %q, want %q", m.Kind, got, wantLanguage)
+	}
+	if want := `<html lang="` + wantLanguage + `"`; !strings.Contains(m.HTML, want) {
+		t.Errorf("%s: HTML does not start with %s", m.Kind, want)
 	}
 
 	from, err := h.AddressList("From")

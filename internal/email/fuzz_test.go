@@ -172,9 +172,9 @@ func headerFields(t *testing.T, raw []byte) string {
 	}
 	// Emails to the front desk that no reply should follow (the bounce
 	// notice) have no Reply-To; every other header is always there.
-	keys, want := []string{"From", "To"}, 7
+	keys, want := []string{"From", "To"}, 8
 	if _, ok := m.Header["Reply-To"]; ok {
-		keys, want = append(keys, "Reply-To"), 8
+		keys, want = append(keys, "Reply-To"), 9
 	}
 	for _, key := range keys {
 		if _, err := m.Header.AddressList(key); err != nil {
@@ -182,7 +182,7 @@ func headerFields(t *testing.T, raw []byte) string {
 		}
 	}
 	var b strings.Builder
-	for _, key := range []string{"Content-Type", "Date", "From", "Message-Id", "Mime-Version", "Reply-To", "Subject", "To"} {
+	for _, key := range []string{"Content-Language", "Content-Type", "Date", "From", "Message-Id", "Mime-Version", "Reply-To", "Subject", "To"} {
 		v := m.Header.Get(key)
 		if key == "Content-Type" {
 			v, _, _ = mime.ParseMediaType(v)

@@ -7,6 +7,7 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"example.com/appointments/internal/calendar"
+	"example.com/appointments/internal/i18n"
 )
 
 // encode writes msg as a MIME message: the headers, then a
@@ -21,10 +22,14 @@ import (
 //
 // The MIME library writes all of it: headers, boundaries, framing and the
 // transfer encodings.
-func (c *Composer) encode(msg Message, replyTo []string, method calendar.Method) ([]byte, error) {
+func (c *Composer) encode(msg Message, replyTo []string, method calendar.Method, lang i18n.Language) ([]byte, error) {
 	var h mail.Header
 	// The library writes header fields in the reverse order of setting
 	// them; setting them backwards makes the message read naturally.
+	// Content-Language (RFC 3282) names the language the email is
+	// written in, which mail clients use to offer a translation or pick a
+	// spelling checker for the reply.
+	h.Set("Content-Language", lang.Tag().String())
 	h.SetMessageID(c.newMessageID() + "@" + c.senderDomain)
 	h.SetSubject(msg.Subject)
 	h.SetAddressList("Reply-To", bareAddresses(replyTo))

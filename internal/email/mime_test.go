@@ -9,6 +9,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/calendar"
+	"example.com/appointments/internal/i18n"
 )
 
 // TestEncodeArbitraryMessages encodes messages with arbitrary subjects and
@@ -36,7 +37,7 @@ func TestEncodeArbitraryMessages(t *testing.T) {
 				m.Calendar = append(m.Calendar, byte(' '+rng.IntN(256-' ')))
 			}
 		}
-		raw, err := c.encode(m, replyTo, method)
+		raw, err := c.encode(m, replyTo, method, i18n.English)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/i18n"
 )
 
 // transitionOf returns the kind of template the email of the given kind
@@ -100,13 +102,60 @@ func absoluteURL(s string) bool {
 }
 
 const (
-	// subjectWhenLayout is an appointment's time in a subject: short, and
-	// without the zone, which the email itself gives.
+	// subjectWhenLayout is an appointment's time in a front-desk subject:
+	// short, and without the zone, which the email itself gives.
 	subjectWhenLayout = "Monday, January 2 at 3:04 PM"
-	subjectDayLayout  = "Monday, January 2"
 	dayLayout         = "Monday, January 2, 2006"
 	timeLayout        = "3:04 PM MST"
 )
+
+// The patient's emails write dates and times in the patient's language,
+// from i18n's words; each says in a comment which English it matches.
+
+// dayText is the day of t with its year: "Wednesday, December 9, 2026",
+// "miércoles, 9 de diciembre de 2026".
+func dayText(lang i18n.Language, t time.Time) string { return lang.Date(t) }
+
+// dayLine is dayText on a line of its own, where it starts with a
+// capital as a sentence does: "Miércoles, 9 de diciembre de 2026".
+func dayLine(lang i18n.Language, t time.Time) string { return capitalized(dayText(lang, t)) }
+
+// capitalized is s with its first letter in upper case.
+func capitalized(s string) string {
+	first, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(first)) + s[size:]
+}
+
+// timeText is the time of day of t with its zone's abbreviation, which is
+// the same in every language: "9:30 AM MST", "9:30 a. m. (MST)".
+func timeText(lang i18n.Language, t time.Time) string {
+	return lang.Sprintf("email.time.zone", lang.Clock(t), t.Format("MST"))
+}
+
+// whenText is the day, with its year, and the time of t:
+// "Wednesday, December 9, 2026 at 9:30 AM MST".
+func whenText(lang i18n.Language, t time.Time) string {
+	return lang.Sprintf("email.at", dayText(lang, t), timeText(lang, t))
+}
+
+// shortDay is the day of t without its year, as a subject says it:
+// "Wednesday, December 9", "miércoles, 9 de diciembre".
+func shortDay(lang i18n.Language, t time.Time) string {
+	return lang.Sprintf("email.date.short", lang.Weekday(t.Weekday()), lang.Month(t.Month()), t.Day())
+}
+
+// shortWhen is the day, without its year, and the time of t, without
+// the zone, which the email itself gives: a subject's
+// "Wednesday, December 9 at 9:30 AM".
+func shortWhen(lang i18n.Language, t time.Time) string {
+	return lang.Sprintf("email.at", shortDay(lang, t), lang.Clock(t))
+}
+
+// shortWhenZone is shortWhen with the zone: "Wednesday, December 9 at
+// 9:30 AM MST", "miércoles, 9 de diciembre, 9:30 a. m. (MST)".
+func shortWhenZone(lang i18n.Language, t time.Time) string {
+	return lang.Sprintf("email.at", shortDay(lang, t), timeText(lang, t))
+}
 
 // bookingView is the data of the email that tells the patient what was
 // booked. The clinician's name and the note are the front desk's words,
@@ -128,31 +177,29 @@ type bookingView struct {
 	CancelURL  string
 }
 
-func (c *Composer) bookingView(r appointment.Request, d requestDetails, index int, t *appointment.Transition, links map[appointment.Action]string) bookingView {
+func (c *Composer) bookingView(lang i18n.Language, r appointment.Request, d requestDetails, index int, t *appointment.Transition, links map[appointment.Action]string) bookingView {
 	b := *t.Booking
 	start := b.Start.In(c.profile.Zone())
-	subject, heading := "Your appointment is booked: ", "Your appointment is booked"
-	intro := "Your appointment with " + c.profile.Name + " is booked. We look forward to seeing you."
+	words := "email.booking."
 	v := bookingView{
 		requestDetails: d,
-		Greeting:       greeting(r),
-		Day:            start.Format(dayLayout),
-		Time:           start.Format(timeLayout),
-		When:           start.Format(receivedLayout),
-		Length:         lengthWords(b.Length),
+		Greeting:       greeting(lang, r),
+		Day:            dayLine(lang, start),
+		Time:           timeText(lang, start),
+		When:           whenText(lang, start),
+		Length:         lengthWords(lang, b.Length),
 		Clinician:      strings.TrimSpace(b.Clinician),
 		Note:           lines(b.Note),
 		CancelURL:      links[appointment.ActionCancel],
 	}
 	if t.Action == appointment.ActionReschedule {
-		subject, heading = "Your appointment has moved: ", "Your appointment has moved"
-		intro = "Your appointment with " + c.profile.Name + " has moved to a new time. The attached invitation updates it in your calendar."
+		words = "email.moved."
 		if p := previousBooking(r.History[:index]); p != nil {
-			v.Previously = p.Start.In(c.profile.Zone()).Format(receivedLayout)
+			v.Previously = whenText(lang, p.Start.In(c.profile.Zone()))
 		}
 	}
-	v.Intro = intro
-	v.layoutView = c.layout(subject+start.Format(subjectWhenLayout), heading)
+	v.Intro = lang.Sprintf(words+"intro", c.profile.Name)
+	v.layoutView = c.layout(lang, lang.Sprintf(words+"subject", shortWhen(lang, start)), lang.Sprintf(words+"heading"))
 	return v
 }
 
@@ -176,20 +223,20 @@ type reminderView struct {
 	CancelURL   string
 }
 
-func (c *Composer) reminderView(r appointment.Request, d requestDetails, t *appointment.Transition, links map[appointment.Action]string) reminderView {
+func (c *Composer) reminderView(lang i18n.Language, r appointment.Request, d requestDetails, t *appointment.Transition, links map[appointment.Action]string) reminderView {
 	b := *t.Booking
 	start := b.Start.In(c.profile.Zone())
 	return reminderView{
-		layoutView:     c.layout("Reminder: your appointment on "+start.Format(subjectWhenLayout), "A reminder of your appointment"),
+		layoutView:     c.layout(lang, lang.Sprintf("email.reminder.subject", shortWhen(lang, start)), lang.Sprintf("email.reminder.heading")),
 		requestDetails: d,
-		Greeting:       greeting(r),
-		Intro:          "This is a reminder of your upcoming appointment with " + c.profile.Name + ". We look forward to seeing you.",
-		Day:            start.Format(dayLayout),
-		Time:           start.Format(timeLayout),
-		Length:         lengthWords(b.Length),
+		Greeting:       greeting(lang, r),
+		Intro:          lang.Sprintf("email.reminder.intro", c.profile.Name),
+		Day:            dayLine(lang, start),
+		Time:           timeText(lang, start),
+		Length:         lengthWords(lang, b.Length),
 		Clinician:      strings.TrimSpace(b.Clinician),
 		Note:           lines(b.Note),
-		WhatToBring:    c.profile.WhatToBring,
+		WhatToBring:    c.profile.In(lang).WhatToBring,
 		CancelURL:      links[appointment.ActionCancel],
 	}
 }
@@ -205,15 +252,15 @@ func previousBooking(before []appointment.Transition) *appointment.Booking {
 	return nil
 }
 
-// lengthWords says how long an appointment lasts, as "45 minutes" or
-// "1 hour 30 minutes".
-func lengthWords(d time.Duration) string {
+// lengthWords says how long an appointment lasts, in lang, as
+// "45 minutes" or "1 hour 30 minutes" ("1 hora y 30 minutos").
+func lengthWords(lang i18n.Language, d time.Duration) string {
 	minutes := int(d.Round(time.Minute) / time.Minute)
 	plural := func(n int, unit string) string {
 		if n == 1 {
-			return "1 " + unit
+			return lang.Sprintf("email.length." + unit + ".one")
 		}
-		return strconv.Itoa(n) + " " + unit + "s"
+		return lang.Sprintf("email.length."+unit+".other", n)
 	}
 	h, m := minutes/60, minutes%60
 	switch {
@@ -222,7 +269,7 @@ func lengthWords(d time.Duration) string {
 	case m == 0:
 		return plural(h, "hour")
 	}
-	return plural(h, "hour") + " " + plural(m, "minute")
+	return lang.Sprintf("email.length.join", plural(h, "hour"), plural(m, "minute"))
 }
 
 // cancelledView is the data of the email that tells the patient that
@@ -238,13 +285,13 @@ type cancelledView struct {
 	Message  []string
 }
 
-func (c *Composer) cancelledView(r appointment.Request, d requestDetails, t *appointment.Transition) cancelledView {
+func (c *Composer) cancelledView(lang i18n.Language, r appointment.Request, d requestDetails, t *appointment.Transition) cancelledView {
 	start := t.Booking.Start.In(c.profile.Zone())
 	return cancelledView{
-		layoutView:     c.layout("Your appointment on "+start.Format(subjectDayLayout)+" is cancelled", "Your appointment is cancelled"),
+		layoutView:     c.layout(lang, lang.Sprintf("email.cancelled.subject", shortDay(lang, start)), lang.Sprintf("email.cancelled.heading")),
 		requestDetails: d,
-		Greeting:       greeting(r),
-		When:           start.Format(receivedLayout),
+		Greeting:       greeting(lang, r),
+		When:           whenText(lang, start),
 		ByClinic:       t.Action == appointment.ActionCancelBooking,
 		Message:        lines(t.Message),
 	}
@@ -260,11 +307,11 @@ type declinedView struct {
 	Message  []string
 }
 
-func (c *Composer) declinedView(r appointment.Request, d requestDetails, t *appointment.Transition, subject string) declinedView {
+func (c *Composer) declinedView(lang i18n.Language, r appointment.Request, d requestDetails, t *appointment.Transition, subject string) declinedView {
 	return declinedView{
-		layoutView:     c.layout(subject, "About your appointment request"),
+		layoutView:     c.layout(lang, subject, lang.Sprintf("email.declined.heading")),
 		requestDetails: d,
-		Greeting:       greeting(r),
+		Greeting:       greeting(lang, r),
 		Message:        lines(t.Message),
 	}
 }
@@ -278,12 +325,16 @@ type cancelNoticeView struct {
 	// Freed says which appointment time the cancellation gave back.
 	Freed     string
 	Cancelled string
+	// Language is the patient's language, named in the clinic's, so
+	// that the front desk knows which to call back in; empty in minimal
+	// mode, where the patient's details are left out.
+	Language string
 }
 
 func (c *Composer) cancelNoticeView(r appointment.Request, patientAddress string, d requestDetails, t *appointment.Transition, subject string) cancelNoticeView {
 	zone := c.profile.Zone()
 	v := cancelNoticeView{
-		layoutView:     c.layout(subject, "Cancelled by the patient"),
+		layoutView:     c.layout(deskLanguage, subject, "Cancelled by the patient"),
 		requestDetails: d,
 		patientContact: c.patientContact(r, patientAddress),
 		Freed:          "Nothing was booked for this request yet.",
@@ -297,6 +348,8 @@ func (c *Composer) cancelNoticeView(r appointment.Request, patientAddress string
 	if c.minimal() {
 		// Preferences are the patient's too.
 		v.PreferredWhen = ""
+	} else {
+		v.Language = r.Language.Or(c.profile.Language).Name(c.profile.Language)
 	}
 	return v
 }

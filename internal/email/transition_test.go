@@ -15,6 +15,8 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+
+	"example.com/appointments/internal/i18n"
 )
 
 func denver(t testing.TB) *time.Location {
@@ -123,23 +125,40 @@ func transitionCases(t testing.TB) []transitionCase {
 		{"booking-moved", defaultProfile, moved, te(booking, 2), true, testFrontDesk, "Your appointment has moved: Tuesday, March 16 at 10:00 AM", 1, false},
 		{"booking-minimal", defaultProfile, minimalScheduled, te(booking, 0), true, testFrontDesk, "Your appointment is booked: Tuesday, December 1 at 8:00 AM", 0, false},
 		{"booking-not-a-name", defaultProfile, notANameScheduled, te(booking, 0), true, testFrontDesk, "Your appointment is booked: Thursday, December 3 at 4:15 PM", 0, false},
-		{"booking-location", twoSiteProfile, northScheduled, te(booking, 0), true, north, "Your appointment is booked: Saturday, December 5 at 10:00 AM", 0, false},
+		{"booking-location-es", twoSiteProfile, northScheduled, te(booking, 0), true, north, "Su cita está confirmada: sábado, 5 de diciembre, 10:00 a. m.", 0, false},
 		{"booking-no-links", defaultProfile, scheduled, te(booking, 1), true, testFrontDesk, "Your appointment is booked: Wednesday, December 2 at 9:30 AM", 0, true},
 		{"reminder-complete", defaultProfile, scheduled, te(reminder, 1), true, testFrontDesk, "Reminder: your appointment on Wednesday, December 2 at 9:30 AM", 0, false},
 		{"reminder-moved", defaultProfile, moved, te(reminder, 2), true, testFrontDesk, "Reminder: your appointment on Tuesday, March 16 at 10:00 AM", 0, false},
 		{"reminder-minimal", defaultProfile, minimalScheduled, te(reminder, 0), true, testFrontDesk, "Reminder: your appointment on Tuesday, December 1 at 8:00 AM", 0, false},
 		{"reminder-not-a-name", defaultProfile, notANameScheduled, te(reminder, 0), true, testFrontDesk, "Reminder: your appointment on Thursday, December 3 at 4:15 PM", 0, false},
-		{"reminder-location", twoSiteProfile, northScheduled, te(reminder, 0), true, north, "Reminder: your appointment on Saturday, December 5 at 10:00 AM", 0, false},
+		{"reminder-location-es", twoSiteProfile, northScheduled, te(reminder, 0), true, north, "Recordatorio: su cita del sábado, 5 de diciembre, 10:00 a. m.", 0, false},
 		{"reminder-no-links", defaultProfile, scheduled, te(reminder, 1), true, testFrontDesk, "Reminder: your appointment on Wednesday, December 2 at 9:30 AM", 0, true},
 		{"declined-complete", defaultProfile, declined, te(declinedKind, 1), true, testFrontDesk, "About your appointment request K7M2-Q9XD", 0, false},
 		{"declined-minimal", defaultProfile, minimalDeclined, te(declinedKind, 0), true, testFrontDesk, "About your appointment request A2B3-C4D5", 0, false},
 		{"cancelled-complete", defaultProfile, cancelled, te(cancelledKind, 2), true, testFrontDesk, "Your appointment on Wednesday, December 2 is cancelled", 1, false},
 		{"cancelled-moved", defaultProfile, movedCancelled, te(cancelledKind, 3), true, testFrontDesk, "Your appointment on Tuesday, March 16 is cancelled", 2, false},
 		{"cancelled-by-clinic", defaultProfile, clinicCancelled, te(cancelledKind, 2), true, testFrontDesk, "Your appointment on Wednesday, December 2 is cancelled", 1, false},
-		{"cancelled-location", twoSiteProfile, northCancelled, te(cancelledKind, 1), true, north, "Your appointment on Saturday, December 5 is cancelled", 1, false},
+		{"cancelled-location-es", twoSiteProfile, northCancelled, te(cancelledKind, 1), true, north, "Se canceló su cita del sábado, 5 de diciembre", 1, false},
 		{"cancelnotice-complete", defaultProfile, cancelled, te(notice, 2), false, testFrontDesk, "Cancelled by the patient: K7M2-Q9XD, Dry needling", 0, false},
 		{"cancelnotice-minimal", defaultProfile, minimalCancelled, te(notice, 0), false, testFrontDesk, "Cancelled by the patient: A2B3-C4D5, Physical therapy evaluation", 0, false},
-		{"cancelnotice-location", twoSiteProfile, northCancelled, te(notice, 1), false, north, "Cancelled by the patient: M3N4-P5Q6, Sports performance", 0, false},
+		{"cancelnotice-location-es", twoSiteProfile, northCancelled, te(notice, 1), false, north, "Cancelled by the patient: M3N4-P5Q6, Sports performance", 0, false},
+
+		// Every patient email of the requests above, sent in Spanish.
+		{"booking-complete-es", defaultProfile, spanish(scheduled), te(booking, 1), true, testFrontDesk, "Su cita está confirmada: miércoles, 2 de diciembre, 9:30 a. m.", 0, false},
+		{"booking-moved-es", defaultProfile, spanish(moved), te(booking, 2), true, testFrontDesk, "Su cita cambió de horario: martes, 16 de marzo, 10:00 a. m.", 1, false},
+		{"booking-minimal-es", defaultProfile, spanish(minimalScheduled), te(booking, 0), true, testFrontDesk, "Su cita está confirmada: martes, 1 de diciembre, 8:00 a. m.", 0, false},
+		{"booking-not-a-name-es", defaultProfile, spanish(notANameScheduled), te(booking, 0), true, testFrontDesk, "Su cita está confirmada: jueves, 3 de diciembre, 4:15 p. m.", 0, false},
+		{"booking-no-links-es", defaultProfile, spanish(scheduled), te(booking, 1), true, testFrontDesk, "Su cita está confirmada: miércoles, 2 de diciembre, 9:30 a. m.", 0, true},
+		{"reminder-complete-es", defaultProfile, spanish(scheduled), te(reminder, 1), true, testFrontDesk, "Recordatorio: su cita del miércoles, 2 de diciembre, 9:30 a. m.", 0, false},
+		{"reminder-moved-es", defaultProfile, spanish(moved), te(reminder, 2), true, testFrontDesk, "Recordatorio: su cita del martes, 16 de marzo, 10:00 a. m.", 0, false},
+		{"reminder-minimal-es", defaultProfile, spanish(minimalScheduled), te(reminder, 0), true, testFrontDesk, "Recordatorio: su cita del martes, 1 de diciembre, 8:00 a. m.", 0, false},
+		{"reminder-no-links-es", defaultProfile, spanish(scheduled), te(reminder, 1), true, testFrontDesk, "Recordatorio: su cita del miércoles, 2 de diciembre, 9:30 a. m.", 0, true},
+		{"declined-complete-es", defaultProfile, spanish(declined), te(declinedKind, 1), true, testFrontDesk, "Sobre su solicitud de cita K7M2-Q9XD", 0, false},
+		{"declined-minimal-es", defaultProfile, spanish(minimalDeclined), te(declinedKind, 0), true, testFrontDesk, "Sobre su solicitud de cita A2B3-C4D5", 0, false},
+		{"cancelled-complete-es", defaultProfile, spanish(cancelled), te(cancelledKind, 2), true, testFrontDesk, "Se canceló su cita del miércoles, 2 de diciembre", 1, false},
+		{"cancelled-moved-es", defaultProfile, spanish(movedCancelled), te(cancelledKind, 3), true, testFrontDesk, "Se canceló su cita del martes, 16 de marzo", 2, false},
+		{"cancelled-by-clinic-es", defaultProfile, spanish(clinicCancelled), te(cancelledKind, 2), true, testFrontDesk, "Se canceló su cita del miércoles, 2 de diciembre", 1, false},
+		{"cancelnotice-complete-es", defaultProfile, spanish(cancelled), te(notice, 2), false, testFrontDesk, "Cancelled by the patient: K7M2-Q9XD, Dry needling", 0, false},
 	}
 }
 
@@ -262,7 +281,7 @@ func TestComposeBookingWords(t *testing.T) {
 			[]string{"Previously", "December 2", "A note from our front desk"}},
 		{"reminder-minimal", []string{"Hi Ana,", "Tuesday, December 1, 2026\n8:00 AM MST\n", "Length: 1 hour"}, nil, []string{"Clinician", "A note from our front desk"}},
 		{"reminder-not-a-name", []string{"Hello,\n"}, nil, []string{"J0rdan"}},
-		{"reminder-location", []string{"Hi Zoë O'Brien-Šimić,", "Clinician: Dr. Zoë Ålund, DPT", "Location: Ascent Total Performance North, 400 Sample Road, Longmont, CO 80501"}, nil, nil},
+		{"reminder-location-es", []string{"Hola, Zoë O'Brien-Šimić:", "Profesional: Dr. Zoë Ålund, DPT", "Sede: Ascent Total Performance North, 400 Sample Road, Longmont, CO 80501"}, nil, nil},
 		{"reminder-no-links", []string{"To change or cancel your appointment, call us at (303) 555-0187"}, nil, []string{"Need to cancel?", "TOKEN"}},
 		{"declined-complete",
 			[]string{"We are sorry we cannot offer you an appointment for this request.", "A message from our front desk:\n  We only offer dry needling after an evaluation.\n  Please book an evaluation first: <b>it takes an hour</b> & \"costs less\".\n",
@@ -273,7 +292,7 @@ func TestComposeBookingWords(t *testing.T) {
 		{"cancelled-complete", []string{"Cancelled appointment: Wednesday, December 2, 2026 at 9:30 AM MST", "send a new request on our website, https://www.example.com."}, nil, []string{"TOKEN"}},
 		{"cancelnotice-complete", []string{"Jordan Rivera\nPhone: (303) 555-0123\n", "The appointment on Wednesday, December 2, 2026 at 9:30 AM MST is now free.", "Cancelled: Saturday, November 28, 2026 at 9:00 AM MST"}, nil, []string{"TOKEN"}},
 		{"cancelnotice-minimal", []string{"Nothing was booked for this request yet."}, nil, []string{"is now free"}},
-		{"cancelnotice-location", []string{"Phone: (720) 555-0142 ext. 204", "The appointment on Saturday, December 5, 2026 at 10:00 AM MST is now free."}, nil, nil},
+		{"cancelnotice-location-es", []string{"Phone: (720) 555-0142 ext. 204", "The appointment on Saturday, December 5, 2026 at 10:00 AM MST is now free."}, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -510,8 +529,49 @@ func TestLengthWords(t *testing.T) {
 		8 * time.Hour:     "8 hours",
 		125 * time.Minute: "2 hours 5 minutes",
 	} {
-		if got := lengthWords(d); got != want {
+		if got := lengthWords(i18n.English, d); got != want {
 			t.Errorf("lengthWords(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// TestLengthWordsInSpanish: Spanish joins hours and minutes with "y".
+func TestLengthWordsInSpanish(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		time.Minute:       "1 minuto",
+		30 * time.Minute:  "30 minutos",
+		time.Hour:         "1 hora",
+		90 * time.Minute:  "1 hora y 30 minutos",
+		125 * time.Minute: "2 horas y 5 minutos",
+	} {
+		if got := lengthWords(i18n.Spanish, d); got != want {
+			t.Errorf("lengthWords(es, %v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// TestDatesInSpanish: the patient's emails write an appointment's time
+// as Spanish does, with the zone's abbreviation as the English has it.
+func TestDatesInSpanish(t *testing.T) {
+	at := time.Date(2026, 12, 9, 9, 30, 0, 0, denver(t))
+	for _, tt := range []struct {
+		name string
+		f    func(i18n.Language, time.Time) string
+		en   string
+		es   string
+	}{
+		{"dayLine", dayLine, "Wednesday, December 9, 2026", "Miércoles, 9 de diciembre de 2026"},
+		{"timeText", timeText, "9:30 AM MST", "9:30 a. m. (MST)"},
+		{"whenText", whenText, "Wednesday, December 9, 2026 at 9:30 AM MST", "miércoles, 9 de diciembre de 2026, 9:30 a. m. (MST)"},
+		{"shortWhen", shortWhen, "Wednesday, December 9 at 9:30 AM", "miércoles, 9 de diciembre, 9:30 a. m."},
+		{"shortWhenZone", shortWhenZone, "Wednesday, December 9 at 9:30 AM MST", "miércoles, 9 de diciembre, 9:30 a. m. (MST)"},
+		{"shortDay", shortDay, "Wednesday, December 9", "miércoles, 9 de diciembre"},
+	} {
+		if got := tt.f(i18n.English, at); got != tt.en {
+			t.Errorf("%s(en) = %q, want %q", tt.name, got, tt.en)
+		}
+		if got := tt.f(i18n.Spanish, at); got != tt.es {
+			t.Errorf("%s(es) = %q, want %q", tt.name, got, tt.es)
 		}
 	}
 }

@@ -1,14 +1,16 @@
 package email
 
 import (
-	"fmt"
 	"html/template"
 	"net/url"
 	"slices"
 	"strings"
+	texttemplate "text/template"
+	"time"
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/i18n"
 	"example.com/appointments/internal/libphonenumber"
 )
 
@@ -18,6 +20,11 @@ import (
 
 // layoutView is what the shared page frame needs.
 type layoutView struct {
+	// Lang is the language the email is written in: the patient's for
+	// the patient's emails, the clinic's for the front desk's. The
+	// templates take their words from it (.Lang.Sprintf) and the HTML
+	// names it in its lang attribute.
+	Lang i18n.Language
 	// Title is the document title, the same as the subject.
 	Title   string
 	Heading string
@@ -106,6 +113,9 @@ type frontDeskView struct {
 	// NewPatient says whether the patient has been to the clinic before.
 	NewPatient        string
 	ContactPreference string
+	// Language is the patient's language, named in the clinic's, so
+	// that the front desk knows which to call back in.
+	Language string
 	// Reason holds the lines of the patient's message; it is empty when
 	// they gave none.
 	Reason   []string
@@ -153,18 +163,19 @@ func DisplayPhone(number, extension, region string) (text, dial string) {
 	return text, dial
 }
 
-// details gathers what both emails say about the request.
-func (c *Composer) details(r appointment.Request, s clinic.Service, l clinic.Location) requestDetails {
+// details gathers what both emails say about the request, in language
+// lang, with the service and the location as a reader of lang reads them.
+func (c *Composer) details(lang i18n.Language, r appointment.Request, s clinic.Service, l clinic.Location) requestDetails {
 	d := requestDetails{
 		Reference:       r.Reference,
 		Service:         s.Label,
 		WhatToExpect:    s.WhatToExpect,
 		Location:        l.Label,
 		LocationAddress: l.Address,
-		PreferredWhen:   preferredWhen(r.PreferredDays, r.PreferredTimes),
+		PreferredWhen:   preferredWhen(lang, r.PreferredDays, r.PreferredTimes),
 	}
 	if by, ok := c.profile.ReplyBy(r.CreatedAt); ok {
-		d.ReplyBy = by.Format(deadlineLayout)
+		d.ReplyBy = shortWhenZone(lang, by)
 	}
 	return d
 }
@@ -176,8 +187,9 @@ const (
 
 // layout holds what every email's frame shows. There is no hidden
 // preheader: invisible text is one of the marks of spam that filters score.
-func (c *Composer) layout(subject, heading string) layoutView {
+func (c *Composer) layout(lang i18n.Language, subject, heading string) layoutView {
 	return layoutView{
+		Lang:    lang,
 		Title:   subject,
 		Heading: heading,
 		Palette: c.palette,
@@ -187,39 +199,38 @@ func (c *Composer) layout(subject, heading string) layoutView {
 
 // greeting opens a patient's email by first name when the name is one
 // appointment.GreetingName accepts, and without a name otherwise.
-func greeting(r appointment.Request) string {
+func greeting(lang i18n.Language, r appointment.Request) string {
 	if name, ok := appointment.GreetingName(r.FirstName); ok {
-		return "Hi " + name + ","
+		return lang.Sprintf("email.greeting.name", name)
 	}
-	return "Hello,"
+	return lang.Sprintf("email.greeting")
 }
 
-func (c *Composer) patientView(r appointment.Request, d requestDetails, subject string, links map[appointment.Action]string) patientView {
-	verb := "contact"
+func (c *Composer) patientView(lang i18n.Language, r appointment.Request, d requestDetails, subject string, links map[appointment.Action]string) patientView {
+	next := "email.patient.next.contact"
 	switch r.ContactMethod {
-	case "phone":
-		verb = "call"
-	case "email", "text":
-		verb = r.ContactMethod
+	case "phone", "email", "text":
+		next = "email.patient.next." + r.ContactMethod
 	}
-	hours := "business hours"
-	if c.profile.ReplyWithinBusinessHours == 1 {
-		hours = "business hour"
+	hours := c.profile.ReplyWithinBusinessHours
+	plural := "other"
+	if hours == 1 {
+		plural = "one"
 	}
-	promise := fmt.Sprintf("We answer every request within %d %s", c.profile.ReplyWithinBusinessHours, hours)
+	promise := lang.Sprintf("email.patient.promise."+plural, hours)
 	if d.ReplyBy != "" {
-		promise += ", so you will hear from us by " + d.ReplyBy + " at the latest"
+		promise = lang.Sprintf("email.patient.promiseBy."+plural, hours, d.ReplyBy)
 	}
 	return patientView{
-		layoutView:     c.layout(subject, "We received your appointment request"),
+		layoutView:     c.layout(lang, subject, lang.Sprintf("email.patient.subject")),
 		requestDetails: d,
-		Greeting:       greeting(r),
+		Greeting:       greeting(lang, r),
 		NextSteps: []string{
-			fmt.Sprintf("Our front desk will %s you to find an appointment time that suits you.", verb),
-			promise + ".",
-			"Your appointment is booked once we have agreed on a time with you.",
+			lang.Sprintf(next),
+			promise,
+			lang.Sprintf("email.patient.booked"),
 		},
-		EmergencyNotice: c.profile.EmergencyNotice,
+		EmergencyNotice: c.profile.In(lang).EmergencyNotice,
 		CancelURL:       links[appointment.ActionCancel],
 	}
 }
@@ -254,7 +265,7 @@ func (c *Composer) frontDeskView(r appointment.Request, patientAddress string, d
 		// Preferences are the patient's too.
 		d.PreferredWhen = ""
 		v := frontDeskView{
-			layoutView:     c.layout(subject, "New appointment request"),
+			layoutView:     c.layout(deskLanguage, subject, "New appointment request"),
 			requestDetails: d,
 			patientContact: c.patientContact(r, patientAddress),
 			Received:       r.CreatedAt.In(c.profile.Zone()).Format(receivedLayout),
@@ -282,13 +293,14 @@ func (c *Composer) frontDeskView(r appointment.Request, patientAddress string, d
 	if r.ContactMethod != "" {
 		v.ContactPreference = appointment.ContactMethodLabel(r.ContactMethod)
 	}
+	v.Language = r.Language.Or(c.profile.Language).Name(c.profile.Language)
 	v.Reason = lines(r.Reason)
 	for _, a := range frontDeskActions {
 		if u := links[a.action]; u != "" {
 			v.Actions = append(v.Actions, actionLink{Label: a.label, URL: u})
 		}
 	}
-	v.layoutView = c.layout(subject, "New appointment request")
+	v.layoutView = c.layout(deskLanguage, subject, "New appointment request")
 	return v
 }
 
@@ -303,41 +315,46 @@ func lines(s string) []string {
 	return strings.Split(s, "\n")
 }
 
-// preferredWhen puts the preferred days and times in words, such as
-// "Monday or Wednesday, in the morning". No choice and every choice both
-// mean the patient can come at any time.
-func preferredWhen(days, times []string) string {
+// preferredWhen puts the preferred days and times in words of lang, such
+// as "Monday or Wednesday, in the morning". No choice and every choice
+// both mean the patient can come at any time.
+func preferredWhen(lang i18n.Language, days, times []string) string {
 	var dayWords []string
-	for _, d := range clinic.Weekdays {
+	for i, d := range clinic.Weekdays {
 		if slices.Contains(days, d) {
-			dayWords = append(dayWords, appointment.DayLabel(d))
+			// clinic.Weekdays start on Monday, time.Weekday on Sunday.
+			dayWords = append(dayWords, lang.Weekday(time.Weekday((i+1)%7)))
 		}
 	}
 	var timeWords []string
 	for _, t := range appointment.Times {
 		if slices.Contains(times, t) {
-			timeWords = append(timeWords, t)
+			timeWords = append(timeWords, lang.Sprintf("email.preferred."+t))
 		}
 	}
-	when := "any day"
+	when := lang.Sprintf("email.preferred.anyDay")
 	if len(dayWords) > 0 && len(dayWords) < len(clinic.Weekdays) {
-		when = orList(dayWords)
+		when = orList(lang, dayWords)
 	}
 	if len(timeWords) > 0 && len(timeWords) < len(appointment.Times) {
-		when += ", in the " + orList(timeWords)
+		when = lang.Sprintf("email.preferred.in", when, orList(lang, timeWords))
 	} else {
-		when += ", any time"
+		when = lang.Sprintf("email.preferred.anyTime", when)
 	}
-	return strings.ToUpper(when[:1]) + when[1:]
+	return capitalized(when)
 }
 
-// orList joins words as "a, b or c".
-func orList(words []string) string {
+// orList joins words as "a, b or c", in lang.
+func orList(lang i18n.Language, words []string) string {
 	if len(words) == 1 {
 		return words[0]
 	}
-	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+	return lang.Sprintf("email.or", strings.Join(words[:len(words)-1], ", "), words[len(words)-1])
 }
+
+// textFuncs give the plain-text templates upper, which writes a
+// section's heading in capitals, in any language ("PRÓXIMOS PASOS").
+var textFuncs = texttemplate.FuncMap{"upper": strings.ToUpper}
 
 // htmlFuncs give the HTML templates the conditional comments Outlook on
 // Windows needs: its Word-based renderer ignores max-width, so it gets a

@@ -3,6 +3,8 @@ package email
 import (
 	"strings"
 	"testing"
+
+	"example.com/appointments/internal/i18n"
 )
 
 func TestPreferredWhen(t *testing.T) {
@@ -21,8 +23,27 @@ func TestPreferredWhen(t *testing.T) {
 		{[]string{"fri", "mon", "someday"}, []string{"night"}, "Monday or Friday, any time"},
 	}
 	for _, tt := range tests {
-		if got := preferredWhen(tt.days, tt.times); got != tt.want {
+		if got := preferredWhen(i18n.English, tt.days, tt.times); got != tt.want {
 			t.Errorf("preferredWhen(%q, %q) = %q, want %q", tt.days, tt.times, got, tt.want)
+		}
+	}
+}
+
+// TestPreferredWhenInSpanish: the same choices in Spanish words, with
+// the times of day as Spanish says them ("por la mañana").
+func TestPreferredWhenInSpanish(t *testing.T) {
+	tests := []struct {
+		days, times []string
+		want        string
+	}{
+		{nil, nil, "Cualquier día, a cualquier hora"},
+		{[]string{"sat"}, []string{"morning", "afternoon"}, "Sábado, por la mañana o por la tarde"},
+		{[]string{"mon", "wed", "fri"}, []string{"evening"}, "Lunes, miércoles o viernes, por la noche"},
+		{nil, []string{"morning"}, "Cualquier día, por la mañana"},
+	}
+	for _, tt := range tests {
+		if got := preferredWhen(i18n.Spanish, tt.days, tt.times); got != tt.want {
+			t.Errorf("preferredWhen(es, %q, %q) = %q, want %q", tt.days, tt.times, got, tt.want)
 		}
 	}
 }
@@ -170,8 +191,12 @@ func TestGreetingInEveryPatientEmail(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !strings.Contains(m.Text, "\n"+tt.want+"\n") || !strings.Contains(m.HTML, ">"+htmlEscape(tt.want)+"<") {
-					t.Errorf("does not greet with %q", tt.want)
+				want := tt.want
+				if r.Language == i18n.Spanish {
+					want = spanishGreeting(want)
+				}
+				if !strings.Contains(m.Text, "\n"+want+"\n") || !strings.Contains(m.HTML, ">"+htmlEscape(want)+"<") {
+					t.Errorf("does not greet with %q", want)
 				}
 				if tt.want == "Hello," && (strings.Contains(m.Text, tt.firstName) || strings.Contains(m.HTML, htmlEscape(tt.firstName))) {
 					t.Errorf("carries the first name %q", tt.firstName)
@@ -184,4 +209,13 @@ func TestGreetingInEveryPatientEmail(t *testing.T) {
 			t.Errorf("no case %s among the patient's emails", name)
 		}
 	}
+}
+
+// spanishGreeting is the Spanish of an English greeting: "Hello," is
+// "Hola:", "Hi Ana," is "Hola, Ana:".
+func spanishGreeting(en string) string {
+	if name, ok := strings.CutPrefix(en, "Hi "); ok {
+		return "Hola, " + strings.TrimSuffix(name, ",") + ":"
+	}
+	return "Hola:"
 }

@@ -20,6 +20,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/i18n"
 	"example.com/appointments/internal/libphonenumber"
 	"example.com/appointments/internal/problem"
 )
@@ -717,5 +718,53 @@ func TestParseOrigins(t *testing.T) {
 		if got := ParseOrigins(tt.in); !slices.Equal(got, tt.want) {
 			t.Errorf("ParseOrigins(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestLanguageInEveryEncoding: the patient's language comes in JSON, a
+// urlencoded post and a multipart post alike, and is stored with the
+// request; without it, the request is in the clinic's language.
+func TestLanguageInEveryEncoding(t *testing.T) {
+	multipartEvent := func(v url.Values) events.APIGatewayV2HTTPRequest {
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		for k, vs := range v {
+			for _, s := range vs {
+				_ = w.WriteField(k, s)
+			}
+		}
+		_ = w.Close()
+		e := event(w.FormDataContentType(), base64.StdEncoding.EncodeToString(buf.Bytes()), "accept", "application/json")
+		e.IsBase64Encoded = true
+		return e
+	}
+	spanish := validValues()
+	spanish.Set("language", "es")
+	tests := []struct {
+		name string
+		e    events.APIGatewayV2HTTPRequest
+		want i18n.Language
+	}{
+		{"JSON", event("application/json", strings.Replace(validJSON, `{`, `{"language":"es",`, 1)), i18n.Spanish},
+		{"urlencoded", formEvent(spanish), i18n.Spanish},
+		{"multipart", multipartEvent(spanish), i18n.Spanish},
+		{"none", event("application/json", validJSON), i18n.English},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			if resp := f.handle(t, tt.e); resp.StatusCode >= 300 && resp.StatusCode != 303 {
+				t.Fatalf("status = %d, body %s", resp.StatusCode, resp.Body)
+			}
+			if len(f.store.created) != 1 || f.store.created[0].Language != tt.want {
+				t.Errorf("stored %+v, want one request in %q", f.store.created, tt.want)
+			}
+		})
+	}
+	// A language the clinic does not speak is refused by its field.
+	f := newFixture(t)
+	resp := f.handle(t, event("application/json", strings.Replace(validJSON, `{`, `{"language":"fr",`, 1)))
+	if resp.StatusCode != 422 || !strings.Contains(resp.Body, `"field":"language"`) || len(f.store.created) != 0 {
+		t.Errorf("French: %d %s, stored %d; want 422 naming the language field, nothing stored", resp.StatusCode, resp.Body, len(f.store.created))
 	}
 }

@@ -121,6 +121,7 @@ var fieldLabels = map[string]string{
 	appointment.FieldContactMethod:  "How to contact you",
 	appointment.FieldReason:         "What brings you in",
 	appointment.FieldConsent:        "Consent",
+	appointment.FieldLanguage:       "Language",
 	headerIdempotencyKey:            "Request",
 }
 

@@ -5,11 +5,14 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/i18n"
+	"example.com/appointments/internal/testing/storetest"
 )
 
 // bookedStart is when the fixture's booking (booked) begins: Tuesday,
@@ -244,5 +247,33 @@ func TestScheduleFormNamesTheZone(t *testing.T) {
 	summer := f.do(t, http.MethodPost, link, url.Values{"date": {"2027-07-06"}, "time": {"25:00"}, "minutes": {"45"}})
 	if !strings.Contains(summer.Body, `<label for="time">Time (MDT)</label>`) {
 		t.Errorf("for a date in July the time field is not named MDT:\n%s", summer.Body)
+	}
+}
+
+// TestStaffPageNamesTheLanguage: the front desk's page of a request names
+// the language the patient reads, in the clinic's language, and the
+// clinic's for a request stored before requests had one; the patient's
+// own page does not.
+func TestStaffPageNamesTheLanguage(t *testing.T) {
+	for _, tt := range []struct {
+		language i18n.Language
+		want     string
+	}{
+		{i18n.Spanish, "Spanish"},
+		{"", "English"},
+	} {
+		f := newFixture(t)
+		r := storetest.Request("Sore knee", f.now.Add(-time.Hour))
+		r.Language = tt.language
+		if _, err := f.store.Create(context.Background(), r, appointment.Dedupe{Fingerprint: r.Fingerprint()}); err != nil {
+			t.Fatal(err)
+		}
+		page := f.do(t, http.MethodGet, f.h.Link(r.ID, appointment.ActionContact, f.now), nil).Body
+		if !regexp.MustCompile(`Language</[a-z]+>\s*<[a-z]+[^>]*>` + tt.want + `<`).MatchString(page) {
+			t.Errorf("language %q: the front desk's page does not name %s:\n%s", tt.language, tt.want, page)
+		}
+		if patient := f.do(t, http.MethodGet, f.h.Link(r.ID, appointment.ActionCancel, f.now), nil).Body; strings.Contains(patient, "Language") {
+			t.Errorf("the patient's page names the language:\n%s", patient)
+		}
 	}
 }

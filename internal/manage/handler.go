@@ -39,6 +39,7 @@ import (
 	"example.com/appointments/internal/actionlink"
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/i18n"
 	"example.com/appointments/internal/problem"
 )
 
@@ -93,72 +94,105 @@ const MaxBodyBytes = 16 << 10
 // wrong is an error that the one problem table (internal/problem) gives
 // its status; the page says it in words.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	resp, err := h.serve(ctx, req)
+	resp, lang, err := h.serve(ctx, req)
 	if err != nil {
-		return h.fail(err), nil
+		return h.fail(err, lang), nil
 	}
 	return resp, nil
 }
 
-// Problems the handler finds itself, in the words of its pages.
-var (
-	errNoPage = &problem.Error{Code: problem.NotFound,
-		Title: "This page does not exist", Detail: "Check the link in your email, or call us."}
-	errMethod = &problem.Error{Code: problem.MethodNotAllowed,
-		Title: "This page cannot do that", Detail: "Open the link from your email."}
-	errLinkInvalid = &problem.Error{Code: problem.NotFound,
-		Title: "This link is not valid", Detail: "It may have been copied incompletely. Open it again from your email, or call us."}
-	errFormUnreadable = &problem.Error{Code: problem.Malformed,
-		Title: "The form could not be read", Detail: "Go back and send it again."}
-)
+// pageProblem returns a problem the handler finds itself, in lang: its
+// title and text are the catalog's (internal/i18n) keys named
+// page.problem.{name}.title and .text.
+func pageProblem(code, name string, lang i18n.Language) *problem.Error {
+	return &problem.Error{Code: code,
+		Title: lang.Sprintf("page.problem." + name + ".title"), Detail: lang.Sprintf("page.problem." + name + ".text")}
+}
 
 // serve shows the page of a link, or takes its action when the page's form
-// is posted.
-func (h *Handler) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+// is posted. It returns the language of the person at the page, for the
+// page of a problem: the request's, once a patient's link says which
+// request it is; the clinic's before, and for the front desk.
+func (h *Handler) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, i18n.Language, error) {
 	var none events.APIGatewayV2HTTPResponse
+	lang := h.profile.Language
 	action, token, ok := parsePath(req.RawPath)
 	if !ok {
-		return none, errNoPage
+		return none, lang, pageProblem(problem.NotFound, "noPage", lang)
 	}
 	method := req.RequestContext.HTTP.Method
 	if method != http.MethodGet && method != http.MethodPost && method != http.MethodHead {
-		return none, errMethod
+		return none, lang, pageProblem(problem.MethodNotAllowed, "method", lang)
 	}
 	now := h.now()
 	claims, err := h.verify(ctx, token, action, now)
+	if errors.Is(err, actionlink.ErrExpired) {
+		// The token is genuine, so it names the request, whose language
+		// the patient reads the page in.
+		lang = h.expiredLanguage(ctx, claims)
+		return none, lang, &problem.Error{Code: problem.LinkExpired, Title: lang.Sprintf("page.problem.expired.title"),
+			Detail: lang.Sprintf("page.problem.expired.text", h.when(claims.Expires, lang), h.expiredAdvice(claims.Audience, lang))}
+	}
 	if err != nil {
-		return none, err
+		return none, lang, err
 	}
 	log := h.log.With("appointmentId", claims.RequestID, "action", string(action))
 	r, err := h.get(ctx, claims.RequestID, log)
 	if err != nil {
-		return none, err
+		return none, lang, err
 	}
+	lang = h.language(r, claims.Audience)
 	if method != http.MethodPost {
-		return h.page(r, claims, nil, nil, req.QueryStringParameters["done"] == "1"), nil
+		return h.page(r, claims, nil, nil, req.QueryStringParameters["done"] == "1"), lang, nil
 	}
 	if r.UsedLink(claims.Link) != nil || !action.Allows(r.Status.Normal()) {
 		// Used already, or no longer allowed: the page says what happened,
 		// whatever the form holds. Apply would refuse it too.
-		return h.page(r, claims, nil, nil, false), nil
+		return h.page(r, claims, nil, nil, false), lang, nil
 	}
 	form, err := readForm(req)
 	if err != nil {
-		return none, errFormUnreadable
+		return none, lang, pageProblem(problem.Malformed, "unreadable", lang)
 	}
-	return h.act(ctx, req.RawPath, r, claims, form, now, log)
+	resp, err := h.act(ctx, req.RawPath, r, claims, form, now, log)
+	return resp, lang, err
 }
 
-// verify checks a link's token for action at now.
+// language is the language of r's pages for audience a: the patient reads
+// the request's (the clinic's for a request stored before requests had
+// one); the front desk reads the clinic's.
+func (h *Handler) language(r appointment.Request, a appointment.Audience) i18n.Language {
+	if a == appointment.AudiencePatient {
+		return r.Language.Or(h.profile.Language)
+	}
+	return h.profile.Language
+}
+
+// expiredLanguage is the language of the page of an expired link: the
+// request's for the patient's link, if it can still be read; the clinic's
+// otherwise.
+func (h *Handler) expiredLanguage(ctx context.Context, c actionlink.Claims) i18n.Language {
+	if c.Audience != appointment.AudiencePatient {
+		return h.profile.Language
+	}
+	r, err := h.store.Get(ctx, c.RequestID)
+	if err != nil {
+		return h.profile.Language
+	}
+	return h.language(r, c.Audience)
+}
+
+// verify checks a link's token for action at now. An expired token's
+// error is actionlink.ErrExpired, with its claims, which say when it
+// expired and for whom.
 func (h *Handler) verify(ctx context.Context, token string, action appointment.Action, now time.Time) (actionlink.Claims, error) {
 	claims, err := h.links.Verify(token, action, now)
 	switch {
 	case errors.Is(err, actionlink.ErrExpired):
-		return claims, &problem.Error{Code: problem.LinkExpired, Title: "This link has expired",
-			Detail: "It stopped working on " + h.when(claims.Expires) + ". " + h.expiredAdvice(claims.Audience)}
+		return claims, err
 	case err != nil:
 		h.log.InfoContext(ctx, "refused action link", "action", string(action), "reason", err.Error())
-		return claims, errLinkInvalid
+		return claims, pageProblem(problem.NotFound, "invalid", h.profile.Language)
 	}
 	return claims, nil
 }
@@ -263,16 +297,23 @@ func readForm(req events.APIGatewayV2HTTPRequest) (url.Values, error) {
 	return url.ParseQuery(body)
 }
 
-func (h *Handler) expiredAdvice(a appointment.Audience) string {
+func (h *Handler) expiredAdvice(a appointment.Audience, lang i18n.Language) string {
 	if a == appointment.AudiencePatient {
-		return "To change or cancel your appointment request, call us at " + h.profile.ShownPhone() + "."
+		return lang.Sprintf("page.problem.expired.patient", h.profile.ShownPhone())
 	}
-	return "The morning digest carries fresh links for every open request."
+	return lang.Sprintf("page.problem.expired.frontDesk")
 }
 
-// when formats a time in the clinic's zone, as people say it.
-func (h *Handler) when(t time.Time) string {
-	return t.In(h.profile.Zone()).Format("Monday, January 2 at 3:04 PM")
+// when formats a time in the clinic's zone, as people of lang say it:
+// "Wednesday, December 9 at 9:30 AM", "miércoles, 9 de diciembre, a las
+// 9:30 a. m. (MST)".
+func (h *Handler) when(t time.Time, lang i18n.Language) string {
+	t = t.In(h.profile.Zone())
+	key := "page.when"
+	if t.Hour()%12 == 1 {
+		key = "page.when.one"
+	}
+	return lang.Sprintf(key, lang.Weekday(t.Weekday()), lang.Month(t.Month()), t.Day(), lang.Clock(t), t.Format("MST"))
 }
 
 // limited renders the page of an action refused by its limit, with the
@@ -280,7 +321,7 @@ func (h *Handler) when(t time.Time) string {
 func (h *Handler) limited(r appointment.Request, c actionlink.Claims, sent url.Values, e *appointment.LimitError) events.APIGatewayV2HTTPResponse {
 	msg := "This appointment has been moved " + strconv.Itoa(e.Limit) + " times in the last 24 hours, as many as the clinic allows: each move emails the patient."
 	if !e.Until.IsZero() {
-		msg += " It can be moved again from " + h.when(e.Until) + ". To change it sooner, call the patient."
+		msg += " It can be moved again from " + h.when(e.Until, h.profile.Language) + ". To change it sooner, call the patient."
 	}
 	resp := h.page(r, c, sent, []appointment.FieldError{{Code: appointment.CodeLimit, Message: msg}}, false)
 	resp.StatusCode = problem.Status(problem.Code(e))
@@ -291,35 +332,37 @@ func (h *Handler) limited(r appointment.Request, c actionlink.Claims, sent url.V
 // outsideWindow renders the page of attendance recorded before the
 // appointment began or too long after, and says when it can be recorded.
 func (h *Handler) outsideWindow(r appointment.Request, c actionlink.Claims, e *appointment.WindowError) events.APIGatewayV2HTTPResponse {
-	msg := "It is too early to record attendance: the appointment starts " + h.when(e.Opens) + ". Record it from then until " + h.when(e.Closes) + "."
+	msg := "It is too early to record attendance: the appointment starts " + h.when(e.Opens, h.profile.Language) + ". Record it from then until " + h.when(e.Closes, h.profile.Language) + "."
 	if e.At.After(e.Closes) {
-		msg = "It is too late to record attendance: it could be recorded until " + h.when(e.Closes) + ", a week after the appointment began. The request stays as it is."
+		msg = "It is too late to record attendance: it could be recorded until " + h.when(e.Closes, h.profile.Language) + ", a week after the appointment began. The request stays as it is."
 	}
 	resp := h.page(r, c, nil, []appointment.FieldError{{Code: appointment.CodeNotAllowed, Message: msg}}, false)
 	resp.StatusCode = problem.Status(problem.Code(e))
 	return resp
 }
 
-// words are what the pages say of the problems that come from the domain
-// or storage; the handler's own problems carry their words.
-var words = map[string]struct{ title, text string }{
-	problem.NotFound:    {"This request is no longer on file", "Requests are kept for a limited time. Call us if you still need an appointment."},
-	problem.Unavailable: {"Please try again in a minute", "We could not reach our records just now. Nothing was changed."},
+// words name what the pages say of the problems that come from the domain
+// or storage (page.problem.{name}.title and .text in the catalog); the
+// handler's own problems carry their words.
+var words = map[string]string{
+	problem.NotFound:    "notFound",
+	problem.Unavailable: "unavailable",
 }
 
-// fail renders the page of a problem, with the status the problem table
-// gives its code.
-func (h *Handler) fail(err error) events.APIGatewayV2HTTPResponse {
+// fail renders the page of a problem, in lang, with the status the problem
+// table gives its code.
+func (h *Handler) fail(err error, lang i18n.Language) events.APIGatewayV2HTTPResponse {
 	code := problem.Code(err)
-	w, ok := words[code]
+	name, ok := words[code]
 	if !ok {
-		w = words[problem.Unavailable]
+		name = words[problem.Unavailable]
 	}
+	title, text := lang.Sprintf("page.problem."+name+".title"), lang.Sprintf("page.problem."+name+".text")
 	var pe *problem.Error
 	if errors.As(err, &pe) && pe.Title != "" {
-		w.title, w.text = pe.Title, pe.Detail
+		title, text = pe.Title, pe.Detail
 	}
-	resp := h.problem(problem.Status(code), w.title, w.text, err)
+	resp := h.problem(problem.Status(code), lang, title, text)
 	if code == problem.MethodNotAllowed {
 		resp.Headers["Allow"] = "GET, POST"
 	}

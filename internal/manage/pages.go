@@ -14,6 +14,7 @@ import (
 
 	"example.com/appointments/internal/actionlink"
 	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/i18n"
 )
 
 //go:embed templates/*.html.tmpl
@@ -21,7 +22,9 @@ var templateFiles embed.FS
 
 var templates = template.Must(template.ParseFS(templateFiles, "templates/*.html.tmpl"))
 
-// titles are the pages' headings, by action.
+// titles are the pages' headings, by action, in the clinic's language
+// for the front desk; the patient's cancel page says its own in the
+// patient's (see title).
 var titles = map[appointment.Action]string{
 	appointment.ActionContact:       "Mark as contacted",
 	appointment.ActionSchedule:      "Schedule the appointment",
@@ -33,18 +36,17 @@ var titles = map[appointment.Action]string{
 	appointment.ActionNoShow:        "Mark as no-show",
 }
 
-// bookedTitles are the headings that differ once the request is booked:
-// the patient then cancels an appointment, not a request.
-var bookedTitles = map[appointment.Action]string{
-	appointment.ActionCancel: "Cancel your appointment",
-}
-
-// title is the heading of the page of action a on r.
-func title(r appointment.Request, a appointment.Action) string {
-	if t, ok := bookedTitles[a]; ok && r.Status.Normal() == appointment.StatusScheduled {
-		return t
+// title is the heading of the page of action a on r, in lang. The
+// patient's cancel page says what it cancels: the request, or the
+// appointment once the request is booked.
+func title(r appointment.Request, a appointment.Action, lang i18n.Language) string {
+	if a != appointment.ActionCancel {
+		return titles[a]
 	}
-	return titles[a]
+	if r.Status.Normal() == appointment.StatusScheduled {
+		return lang.Sprintf("page.cancel.title.booked")
+	}
+	return lang.Sprintf("page.cancel.title")
 }
 
 // buttons are the forms' submit labels, by action.
@@ -61,6 +63,9 @@ var buttons = map[appointment.Action]string{
 
 // pageData is what the action page shows.
 type pageData struct {
+	// L is the language of the page: the template says its fixed words,
+	// and its lang attribute, in it.
+	L                    i18n.Language
 	Clinic, Phone, Color string
 	// PhoneDial is what the clinic phone's tel: link dials.
 	PhoneDial string
@@ -139,30 +144,33 @@ func (f *formData) FieldProblems() bool {
 // the form as sent and its problems after a refused post.
 func (h *Handler) page(r appointment.Request, c actionlink.Claims, sent url.Values, problems []appointment.FieldError, done bool) events.APIGatewayV2HTTPResponse {
 	now := h.now()
-	d := pageData{Clinic: h.profile.Name, Phone: h.profile.ShownPhone(), PhoneDial: appointment.DialString(h.profile.Phone), Color: h.profile.BrandColor,
-		Title: title(r, c.Action), Status: h.status(r)}
+	lang := h.language(r, c.Audience)
+	d := pageData{L: lang, Clinic: h.profile.Name, Phone: h.profile.ShownPhone(), PhoneDial: appointment.DialString(h.profile.Phone), Color: h.profile.BrandColor,
+		Title: title(r, c.Action, lang), Status: h.status(r, lang)}
 	staff := c.Audience == appointment.AudienceFrontDesk
-	d.Rows = h.rows(r, staff)
+	d.Rows = h.rows(r, staff, lang)
 	if staff {
 		for _, t := range r.History {
-			d.History = append(d.History, h.describe(t, c.Audience))
+			d.History = append(d.History, h.describe(t, c.Audience, lang))
 		}
 		d.Warnings = emailWarnings(r)
 	}
 	// The change this link made, if it made one: it cannot act again.
 	used := r.UsedLink(c.Link)
 	if done && used != nil {
-		d.Done = h.describe(*used, c.Audience)
+		d.Done = h.describe(*used, c.Audience, lang)
 	}
 	allowed := c.Action.Allows(r.Status.Normal())
 	switch {
 	case allowed && used == nil:
-		d.Form = h.form(r, c.Action, sent, problems)
+		d.Form = h.form(r, c.Action, sent, problems, lang)
 	case d.Done != "":
 	case allowed:
-		d.Outcome = "This link has been used. " + h.describe(*used, c.Audience) + " To do it again, use “" + titles[c.Action] + " again” below."
+		// Only the front desk's reschedule is allowed again after its
+		// link acted.
+		d.Outcome = "This link has been used. " + h.describe(*used, c.Audience, lang) + " To do it again, use “" + titles[c.Action] + " again” below."
 	default:
-		d.Outcome = h.outcome(r, c.Audience)
+		d.Outcome = h.outcome(r, c.Audience, lang)
 	}
 	for _, a := range appointment.Actions {
 		if a.Audience() != c.Audience || !a.Allows(r.Status.Normal()) || (a == c.Action && used == nil) {
@@ -175,7 +183,7 @@ func (h *Handler) page(r appointment.Request, c actionlink.Claims, sent url.Valu
 		if !expires.After(now) {
 			continue
 		}
-		label := title(r, a)
+		label := title(r, a, lang)
 		if a == c.Action {
 			label += " again"
 		}
@@ -185,7 +193,7 @@ func (h *Handler) page(r appointment.Request, c actionlink.Claims, sent url.Valu
 	if len(problems) > 0 {
 		status = http.StatusUnprocessableEntity
 	}
-	return render(status, "page", d)
+	return render(status, lang, "page", d)
 }
 
 // emailWarnings says what SES reported about the patient's emails that the
@@ -228,103 +236,107 @@ func lastTransition(r appointment.Request) *appointment.Transition {
 	return &t
 }
 
-// status says where the request stands, in a sentence.
-func (h *Handler) status(r appointment.Request) string {
-	switch r.Status.Normal() {
-	case appointment.StatusReceived:
-		return "Received; nobody has called back yet."
-	case appointment.StatusContacted:
-		return "The front desk has been in touch."
-	case appointment.StatusScheduled:
-		if r.Booking != nil {
-			return "Booked for " + h.booking(*r.Booking) + "."
-		}
-		return "Booked."
-	case appointment.StatusDeclined:
-		return "Declined."
-	case appointment.StatusCancelled:
-		return "Cancelled."
-	case appointment.StatusAttended:
-		return "The patient came to the appointment."
-	case appointment.StatusNoShow:
-		return "The patient did not come to the appointment."
+// statusKeys are the catalog's sentences saying where a request stands,
+// by its status.
+var statusKeys = map[appointment.Status]string{
+	appointment.StatusReceived:  "page.status.received",
+	appointment.StatusContacted: "page.status.contacted",
+	appointment.StatusScheduled: "page.status.scheduled",
+	appointment.StatusDeclined:  "page.status.declined",
+	appointment.StatusCancelled: "page.status.cancelled",
+	appointment.StatusAttended:  "page.status.attended",
+	appointment.StatusNoShow:    "page.status.noShow",
+}
+
+// status says where the request stands, in a sentence in lang.
+func (h *Handler) status(r appointment.Request, lang i18n.Language) string {
+	st := r.Status.Normal()
+	if st == appointment.StatusScheduled && r.Booking != nil {
+		return lang.Sprintf("page.status.booked", h.booking(*r.Booking, lang))
+	}
+	if key, ok := statusKeys[st]; ok {
+		return lang.Sprintf(key)
 	}
 	return string(r.Status)
 }
 
-func (h *Handler) booking(b appointment.Booking) string {
-	s := h.when(b.Start) + " (" + strconv.Itoa(int(b.Length/time.Minute)) + " minutes)"
+// booking names an appointment in lang: when, how long, with whom.
+func (h *Handler) booking(b appointment.Booking, lang i18n.Language) string {
+	at, minutes := h.when(b.Start, lang), int(b.Length/time.Minute)
 	if b.Clinician != "" {
-		s += " with " + b.Clinician
+		return lang.Sprintf("page.booking.with", at, minutes, b.Clinician)
 	}
-	return s
+	return lang.Sprintf("page.booking", at, minutes)
 }
 
-// describe says what one transition did and when, to the audience of the
-// page: the patient reads of their own acts as theirs.
-func (h *Handler) describe(t appointment.Transition, to appointment.Audience) string {
-	at := h.when(t.At)
+// didKeys are the catalog's sentences saying what an action did and when,
+// by action, for those that say it the same way to everyone.
+var didKeys = map[appointment.Action]string{
+	appointment.ActionContact:       "page.did.contact",
+	appointment.ActionDecline:       "page.did.decline",
+	appointment.ActionCancelBooking: "page.did.cancelBooking",
+	appointment.ActionAttended:      "page.did.attended",
+	appointment.ActionNoShow:        "page.did.noShow",
+}
+
+// describe says what one transition did and when, in lang, to the
+// audience of the page: the patient reads of their own acts as theirs.
+func (h *Handler) describe(t appointment.Transition, to appointment.Audience, lang i18n.Language) string {
+	at := h.when(t.At, lang)
 	message := ""
 	if t.Message != "" {
-		message = " Message to the patient: “" + t.Message + "”"
+		message = lang.Sprintf("page.did.message", t.Message)
 	}
 	switch t.Action {
-	case appointment.ActionContact:
-		return "Marked as contacted on " + at + "."
-	case appointment.ActionSchedule:
+	case appointment.ActionSchedule, appointment.ActionReschedule:
 		if t.Booking != nil {
-			return "Scheduled on " + at + " for " + h.booking(*t.Booking) + "."
+			return lang.Sprintf("page.did."+string(t.Action), at, h.booking(*t.Booking, lang))
 		}
-	case appointment.ActionReschedule:
-		if t.Booking != nil {
-			return "Rescheduled on " + at + " to " + h.booking(*t.Booking) + "."
-		}
-	case appointment.ActionDecline:
-		return "Declined on " + at + "." + message
 	case appointment.ActionCancel:
-		return h.describeCancel(t, to, at)
-	case appointment.ActionCancelBooking:
-		return "Cancelled by the front desk on " + at + "." + message
-	case appointment.ActionAttended:
-		return "Marked as attended on " + at + "."
-	case appointment.ActionNoShow:
-		return "Marked as no-show on " + at + "."
+		return h.describeCancel(t, to, at, lang)
+	case appointment.ActionDecline, appointment.ActionCancelBooking:
+		return lang.Sprintf(didKeys[t.Action], at) + message
+	}
+	if key, ok := didKeys[t.Action]; ok {
+		return lang.Sprintf(key, at)
 	}
 	return string(t.Action) + " on " + at + "."
 }
 
 // describeCancel says what the patient's cancel did: to the patient, in
 // their own words.
-func (h *Handler) describeCancel(t appointment.Transition, to appointment.Audience, at string) string {
+func (h *Handler) describeCancel(t appointment.Transition, to appointment.Audience, at string, lang i18n.Language) string {
 	if to != appointment.AudiencePatient {
-		return "Cancelled by the patient on " + at + "."
+		return lang.Sprintf("page.did.cancel", at)
 	}
 	if t.Booking != nil {
-		return "You cancelled your appointment of " + h.booking(*t.Booking) + " on " + at + "."
+		return lang.Sprintf("page.did.cancel.yours.booked", h.booking(*t.Booking, lang), at)
 	}
-	return "You cancelled your appointment request on " + at + "."
+	return lang.Sprintf("page.did.cancel.yours", at)
 }
 
-// outcome says why the action can no longer be taken.
-func (h *Handler) outcome(r appointment.Request, to appointment.Audience) string {
+// outcome says, in lang, why the action can no longer be taken.
+func (h *Handler) outcome(r appointment.Request, to appointment.Audience, lang i18n.Language) string {
 	if last := lastTransition(r); last != nil {
-		return "This can no longer be done. " + h.describe(*last, to)
+		return lang.Sprintf("page.outcome", h.describe(*last, to, lang))
 	}
-	return "This can no longer be done: the request is " + string(r.Status.Normal()) + "."
+	return lang.Sprintf("page.outcome.status", string(r.Status.Normal()))
 }
 
-// rows are the request's details: all of them for the front desk, what
-// the patient needs to recognise their own request otherwise.
-func (h *Handler) rows(r appointment.Request, staff bool) []row {
+// rows are the request's details, in lang: all of them for the front
+// desk, what the patient needs to recognise their own request otherwise.
+func (h *Handler) rows(r appointment.Request, staff bool, lang i18n.Language) []row {
+	profile := h.profile.In(lang)
 	service := r.Service
-	if s, ok := h.profile.Service(r.Service); ok {
+	if s, ok := profile.Service(r.Service); ok {
 		service = s.Label
 	}
 	location := r.Location
-	if l, ok := h.profile.Location(r.Location); ok {
+	if l, ok := profile.Location(r.Location); ok {
 		location = l.Label + ", " + l.Address
 	}
-	rows := []row{{Label: "Reference", Value: r.Reference}, {Label: "Service", Value: service}, {Label: "Location", Value: location}, {Label: "Received", Value: h.when(r.CreatedAt)}}
+	rows := []row{{Label: lang.Sprintf("page.row.reference"), Value: r.Reference}, {Label: lang.Sprintf("page.row.service"), Value: service},
+		{Label: lang.Sprintf("page.row.location"), Value: location}, {Label: lang.Sprintf("page.row.received"), Value: h.when(r.CreatedAt, lang)}}
 	if !staff {
 		return rows
 	}
@@ -360,13 +372,16 @@ func (h *Handler) rows(r appointment.Request, staff bool) []row {
 	if r.ContactMethod != "" {
 		rows = append(rows, row{Label: "Contact by", Value: appointment.ContactMethodLabel(r.ContactMethod)})
 	}
+	// The language the patient reads, in which to call them back; named
+	// in the clinic's language, as the rest of the page is written.
+	rows = append(rows, row{Label: "Language", Value: r.Language.Or(h.profile.Language).Name(h.profile.Language)})
 	if r.Reason != "" {
 		rows = append(rows, row{Label: "Reason", Value: r.Reason})
 	}
 	return rows
 }
 
-func (h *Handler) form(r appointment.Request, a appointment.Action, sent url.Values, problems []appointment.FieldError) *formData {
+func (h *Handler) form(r appointment.Request, a appointment.Action, sent url.Values, problems []appointment.FieldError, lang i18n.Language) *formData {
 	f := &formData{Action: string(a), Button: buttons[a], Problems: problems}
 	zone := h.profile.Zone()
 	today := h.now().In(zone)
@@ -388,9 +403,10 @@ func (h *Handler) form(r appointment.Request, a appointment.Action, sent url.Val
 			f.OutsideHours = !h.profile.OpenThroughout(b.Start, b.End())
 		}
 	case appointment.ActionCancel:
-		f.Confirm = "We will tell the front desk, and free the time for someone else."
+		f.Confirm = lang.Sprintf("page.cancel.confirm")
+		f.Button = lang.Sprintf("page.cancel.button")
 		if r.Status.Normal() == appointment.StatusScheduled {
-			f.Button = "Cancel my appointment"
+			f.Button = lang.Sprintf("page.cancel.button.booked")
 		}
 	case appointment.ActionCancelBooking:
 		f.Confirm = "The patient is emailed that the clinic cancelled the appointment, with your message if you write one, and their calendar drops it."
@@ -417,18 +433,20 @@ func (h *Handler) attendanceWindow(r appointment.Request) string {
 		return ""
 	}
 	opens := r.Booking.Start
-	return "Attendance can be recorded from the start of the appointment, " + h.when(opens) + ", until " + h.when(opens.Add(appointment.AttendanceWindow)) + ". The patient is not emailed."
+	return "Attendance can be recorded from the start of the appointment, " + h.when(opens, h.profile.Language) + ", until " + h.when(opens.Add(appointment.AttendanceWindow), h.profile.Language) + ". The patient is not emailed."
 }
 
-// problemData is what a problem page shows.
+// problemData is what a problem page shows, in L.
 type problemData struct {
+	L                               i18n.Language
 	Clinic, Phone, PhoneDial, Color string
 	Title, Text                     string
 }
 
-// problem renders a page that explains why nothing can be done here.
-func (h *Handler) problem(status int, title, text string, _ error) events.APIGatewayV2HTTPResponse {
-	return render(status, "problem", problemData{Clinic: h.profile.Name, Phone: h.profile.ShownPhone(), PhoneDial: appointment.DialString(h.profile.Phone),
+// problem renders a page, in lang, that explains why nothing can be done
+// here.
+func (h *Handler) problem(status int, lang i18n.Language, title, text string) events.APIGatewayV2HTTPResponse {
+	return render(status, lang, "problem", problemData{L: lang, Clinic: h.profile.Name, Phone: h.profile.ShownPhone(), PhoneDial: appointment.DialString(h.profile.Phone),
 		Color: h.profile.BrandColor, Title: title, Text: text})
 }
 
@@ -453,13 +471,14 @@ func pageHeaders(extra map[string]string) map[string]string {
 	return h
 }
 
-func render(status int, name string, data any) events.APIGatewayV2HTTPResponse {
+func render(status int, lang i18n.Language, name string, data any) events.APIGatewayV2HTTPResponse {
 	var b bytes.Buffer
 	if err := templates.ExecuteTemplate(&b, name, data); err != nil {
 		// The templates are fixed and tested; a failure here is a bug, and
 		// the patient still gets a page.
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusInternalServerError, Headers: pageHeaders(nil),
-			Body: "<!doctype html><title>Error</title><p>Something went wrong on our side. Please call us.</p>"}
+			Body: "<!doctype html><html lang=\"" + lang.Tag().String() + "\"><title>" + template.HTMLEscapeString(lang.Sprintf("page.problem.bug.title")) +
+				"</title><p>" + template.HTMLEscapeString(lang.Sprintf("page.problem.bug.text")) + "</p>"}
 	}
 	return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: pageHeaders(nil), Body: b.String()}
 }

@@ -136,3 +136,39 @@ func TestBrowserNoShowWithKeyboardOnly(t *testing.T) {
 		t.Errorf("the requests page does not show the no-show:\n%s", requests)
 	}
 }
+
+// TestBrowserSpanishCancelWithKeyboardOnly: a patient who asked in Spanish
+// cancels their booked appointment from their link by keyboard alone. The
+// page is Spanish, says so in its lang attribute, and passes axe-core
+// before and after.
+func TestBrowserSpanishCancelWithKeyboardOnly(t *testing.T) {
+	axe := readAxe(t)
+	ctx := newBrowser(t)
+	ts := start(t, Options{})
+	submitJSON(t, ts, spanishBody)
+	bookAt(t, ts, bookableDay(t))
+	links, _ := requestActionLinks(t, ts.URL)
+	if links["cancel"] == "" {
+		t.Fatalf("the requests page offers no cancel link for the booking: %v", links)
+	}
+
+	browserDo(t, ctx, "open the patient's cancel page", chromedp.Navigate(ts.URL+links["cancel"]), chromedp.WaitVisible(chromedp.CSS("form[method=post]")))
+	if lang := browserRun(t, ctx, "read the page's language", chromedp.Evaluate[string](`document.documentElement.lang`)); lang != "es" {
+		t.Errorf("the page's lang is %q, want es", lang)
+	}
+	if h1 := browserRun(t, ctx, "read the heading", chromedp.Text(chromedp.CSS("h1"))); h1 != "Cancelar su cita" {
+		t.Errorf("the heading is %q", h1)
+	}
+	auditPage(t, ctx, axe, "the patient's Spanish cancel page")
+	if button := browserRun(t, ctx, "read the button", chromedp.Text(chromedp.CSS("button"))); button != "Cancelar mi cita" {
+		t.Errorf("the button says %q", button)
+	}
+	if status := pressButton(t, ctx); status != http.StatusOK {
+		t.Errorf("after cancelling: %d, want 200 at the page with ?done=1", status)
+	}
+	done := browserRun(t, ctx, "read the outcome", chromedp.Text(chromedp.CSS(".done")))
+	if !strings.HasPrefix(done, "Listo. El ") || !strings.Contains(done, "usted canceló su cita del ") {
+		t.Errorf("the page after cancelling says %q", done)
+	}
+	auditPage(t, ctx, axe, "the patient's Spanish cancel page, done")
+}

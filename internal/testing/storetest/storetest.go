@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/i18n"
 )
 
 // Store is what the submit and notify handlers and the local server need of
@@ -101,6 +102,7 @@ func (c *clock) set(t time.Time) {
 func testCreateAndGet(t *testing.T, open Open) {
 	s := open(t, func() time.Time { return T0 })
 	r := Request("Tight shoulder.\nWorse at night.", T0)
+	r.Language = i18n.Spanish
 	receipt, err := s.Create(context.Background(), r, dedupe(r, "key-1"))
 	if err != nil {
 		t.Fatalf("Create() error = %v", err)
@@ -113,7 +115,7 @@ func testCreateAndGet(t *testing.T, open Open) {
 		t.Fatal(err)
 	}
 	if got.ID != r.ID || got.Reference != r.Reference || got.Fingerprint() != r.Fingerprint() ||
-		!got.CreatedAt.Equal(r.CreatedAt) || got.Status != appointment.StatusReceived || got.PhoneExtension != "12" || got.PhoneText != r.PhoneText {
+		!got.CreatedAt.Equal(r.CreatedAt) || got.Status != appointment.StatusReceived || got.PhoneExtension != "12" || got.PhoneText != r.PhoneText || got.Language != i18n.Spanish {
 		t.Errorf("Get() = %+v, want %+v", got, r)
 	}
 	if _, err := s.Get(context.Background(), "missing"); !errors.Is(err, appointment.ErrNotFound) {
