@@ -33,17 +33,20 @@ func TestCatalogsHaveTheSameKeys(t *testing.T) {
 	}
 }
 
+// messageArgs are example arguments of the messages that take some, by
+// key; each section's test file adds its own.
+var messageArgs = map[string][]any{
+	"date.long":  {"Wednesday", "December", 9, "2026"},
+	"clock.time": {9, 30, "AM"},
+}
+
 // TestEveryMessageFormats: each message takes the arguments its English
 // takes, in every language: a verb without its argument, or an argument
 // the message does not use, shows as fmt's %!(…) in what a patient reads.
 func TestEveryMessageFormats(t *testing.T) {
-	args := map[string][]any{
-		"date.long":  {"Wednesday", "December", 9, "2026"},
-		"clock.time": {9, 30, "AM"},
-	}
 	for _, l := range Languages {
 		for _, k := range Keys(l) {
-			if got := l.Sprintf(k, args[k]...); strings.Contains(got, "%!") {
+			if got := l.Sprintf(k, messageArgs[k]...); strings.Contains(got, "%!") {
 				t.Errorf("%s %q = %q", l, k, got)
 			}
 		}
