@@ -391,9 +391,11 @@ func (r responder) success(receipt appointment.Receipt) (events.APIGatewayV2HTTP
 		u, _ := url.Parse(r.h.cfg.ThankYouURL)
 		q := u.Query()
 		q.Set("reference", receipt.Reference)
-		// The thank-you page speaks the request's language.
-		q.Set("lang", string(r.lang))
-		u.RawQuery = q.Encode()
+		q.Del("lang")
+		// The thank-you page speaks the request's language. It comes last,
+		// after the reference, which is what a reader of the address looks
+		// for.
+		u.RawQuery = q.Encode() + "&lang=" + url.QueryEscape(string(r.lang))
 		hdr := r.headers("text/plain; charset=utf-8")
 		hdr["Location"] = u.String()
 		out.status = http.StatusSeeOther

@@ -18,6 +18,12 @@ func init() {
 	} {
 		messageArgs[k] = []any{"(555) 010-0100"}
 	}
+	for _, k := range []string{
+		"form.page.intro", "form.page.reason.hint", "form.page.consent.before", "form.page.thanks.body",
+		"form.script.unreachable.call", "form.script.failed.call", "form.script.reference", "form.thanks.body",
+	} {
+		messageArgs[k] = []any{"8"}
+	}
 	messageArgs["form.body.unknown_field"] = []any{`"nickname"`}
 }
 
