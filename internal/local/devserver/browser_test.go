@@ -767,7 +767,8 @@ func waitForEmails(t *testing.T, ctx context.Context, origin string, n int) []ou
 }
 
 // TestBrowserScreenshots takes phone-sized screenshots of the form, its
-// error state, its success message and the two emails a request sends.
+// error state, its success message and the two emails a request sends,
+// and of the form in Spanish and its success message.
 // With -update-screenshots they are copied to docs/screenshots.
 func TestBrowserScreenshots(t *testing.T) {
 	ctx := newBrowser(t)
@@ -809,6 +810,12 @@ func TestBrowserScreenshots(t *testing.T) {
 		browserDo(t, ctx, "open "+name, chromedp.Navigate(origin+"/_dev/outbox/"+e.id+"/html"))
 		shoot(name)
 	}
+
+	// The form in Spanish, and its confirmation.
+	browserDo(t, ctx, "open the Spanish form", chromedp.Navigate(origin+"/?lang=es"), chromedp.WaitVisible(chromedp.CSS("#firstName")))
+	shoot("form-es")
+	browserDo(t, ctx, "send the Spanish form", fillForm(jordan), sendForm(), chromedp.WaitVisible(chromedp.CSS("#appointment-success")))
+	shoot("form-sent-es")
 
 	publishScreenshots(t, taken, dir)
 }
