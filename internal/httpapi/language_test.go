@@ -71,7 +71,7 @@ func TestErrorPageInSpanish(t *testing.T) {
 		`<html lang="es">`,
 		"<h1>Revise su solicitud</h1>",
 		"<strong>Correo electrónico:</strong> Escriba su dirección de correo electrónico para que podamos confirmar su solicitud.",
-		">Volver al formulario</a>. El botón Atrás de su navegador",
+		">Volver al formulario</a>. También puede volver con el botón Atrás de su navegador",
 		"Si prefiere hablar con nosotros, llame al " + f.profile.ShownPhone() + ".",
 	} {
 		if !strings.Contains(resp.Body, want) {
