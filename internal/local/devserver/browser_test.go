@@ -286,7 +286,8 @@ var referenceShape = regexp.MustCompile(`^[0-9A-Z]{4}-[0-9A-Z]{4}$`)
 
 // TestBrowserPlainFormPost submits the form with JavaScript off, as the
 // plain HTML form it is underneath: the API redirects to the thank-you
-// page, which shows the reference.
+// page, which shows the reference, in the request's language; the Spanish
+// form lands on the Spanish thank-you page.
 func TestBrowserPlainFormPost(t *testing.T) {
 	ctx := newBrowser(t)
 	origin := newDevServer(t)
@@ -304,7 +305,9 @@ func TestBrowserPlainFormPost(t *testing.T) {
 	}
 	loc := browserRun(t, ctx, "read the location", chromedp.Location())
 	ref := browserRun(t, ctx, "read the reference", chromedp.Text(chromedp.CSS("#reference")))
-	if want := origin + "/thank-you?reference=" + ref; loc != want {
+	// The form posts the language it is shown in, and the thank-you page
+	// is asked for in it.
+	if want := origin + "/thank-you?reference=" + ref + "&lang=en"; loc != want {
 		t.Errorf("landed on %s, want %s", loc, want)
 	}
 	if !referenceShape.MatchString(ref) {
@@ -312,6 +315,16 @@ func TestBrowserPlainFormPost(t *testing.T) {
 	}
 	if got := storedReferences(t, origin); !slices.Equal(got, []string{ref}) {
 		t.Errorf("stored references = %v, want [%s]", got, ref)
+	}
+
+	browserDo(t, ctx, "open the Spanish form", chromedp.Navigate(origin+"/?lang=es"), fillForm(jordan))
+	if _, err := chromedp.RunResponse(ctx, sendForm()); err != nil {
+		t.Fatalf("submit the Spanish form: %v", err)
+	}
+	loc = browserRun(t, ctx, "read the location", chromedp.Location())
+	title := browserRun(t, ctx, "read the heading", chromedp.Text(chromedp.CSS("#thanks-title")))
+	if !strings.HasSuffix(loc, "&lang=es") || title != "Gracias, recibimos su solicitud" {
+		t.Errorf("the Spanish form landed on %s, headed %q; want the Spanish thank-you page", loc, title)
 	}
 }
 
