@@ -1,9 +1,9 @@
 package appointment
 
 import (
-	"fmt"
 	"net/mail"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -26,45 +26,45 @@ const maxSentAddressLength = 254
 // code and a message for the patient, and a reason for programs and logs
 // that does not repeat the address, since logs carry no patient details.
 type addressError struct {
-	code    string
-	message string
-	reason  string
+	code   string
+	key    string // the message's key in internal/i18n's catalog
+	args   []string
+	reason string
 }
 
 func (e *addressError) Error() string { return "email address " + e.reason }
 
 var (
 	errNotOneAddress = &addressError{
-		code:    CodeInvalid,
-		message: "Please enter one email address, like name@example.com.",
-		reason:  "is not one bare address",
+		code:   CodeInvalid,
+		key:    "form.email.not_one",
+		reason: "is not one bare address",
 	}
 	errLocalNotASCII = &addressError{
-		code: CodeInvalid,
-		message: "Please use an email address with only English letters, digits and . _ + - before the @. " +
-			"Our email service cannot deliver to addresses with other letters there.",
+		code:   CodeInvalid,
+		key:    "form.email.local_not_ascii",
 		reason: "has a non-ASCII local part",
 	}
 	errLocalTooLong = &addressError{
-		code:    CodeTooLong,
-		message: fmt.Sprintf("Please check your email address: the part before the @ can be at most %d characters long.", maxLocalPartLength),
-		reason:  "has a local part over 64 octets",
+		code:   CodeTooLong,
+		key:    "form.email.local_too_long",
+		args:   []string{strconv.Itoa(maxLocalPartLength)},
+		reason: "has a local part over 64 octets",
 	}
 	errMixedScripts = &addressError{
-		code: CodeInvalid,
-		message: "Please check the part of your email address after the @: it mixes letters from different alphabets, " +
-			"such as Latin and Cyrillic. Try typing it again with one keyboard layout.",
+		code:   CodeInvalid,
+		key:    "form.email.mixed_scripts",
 		reason: "has a domain label that mixes scripts",
 	}
 	errBadDomain = &addressError{
-		code:    CodeInvalid,
-		message: "Please check the part of your email address after the @, such as example.com: it is not a domain we can send email to.",
-		reason:  "has a domain that IDNA registration rules refuse",
+		code:   CodeInvalid,
+		key:    "form.email.bad_domain",
+		reason: "has a domain that IDNA registration rules refuse",
 	}
 	errSentTooLong = &addressError{
-		code: CodeTooLong,
-		message: fmt.Sprintf("Please use a shorter email address: the part after the @ grows when it is converted for sending, "+
-			"and the whole address must then fit in %d characters.", maxSentAddressLength),
+		code:   CodeTooLong,
+		key:    "form.email.sent_too_long",
+		args:   []string{strconv.Itoa(maxSentAddressLength)},
 		reason: "is over 254 octets when sent",
 	}
 )

@@ -1,8 +1,8 @@
 package appointment
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -78,6 +78,36 @@ type FieldError struct {
 	Field   string `json:"field"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Key names the message in the catalogs of internal/i18n, and Args are
+	// what it takes, so that a patient can read it in their language (In);
+	// Message is its English. A message without a key is for the front
+	// desk, in the clinic's language.
+	Key  string   `json:"-"`
+	Args []string `json:"-"`
+}
+
+// NewFieldError returns the problem code with field, its message the
+// catalog's key in English.
+func NewFieldError(field, code, key string, args ...string) FieldError {
+	fe := FieldError{Field: field, Code: code, Key: key, Args: args}
+	fe.Message = fe.text(i18n.English)
+	return fe
+}
+
+// In returns the error with its message in language l, when it has a key.
+func (fe FieldError) In(l i18n.Language) FieldError {
+	if fe.Key != "" {
+		fe.Message = fe.text(l)
+	}
+	return fe
+}
+
+func (fe FieldError) text(l i18n.Language) string {
+	args := make([]any, len(fe.Args))
+	for i, a := range fe.Args {
+		args[i] = a
+	}
+	return l.Sprintf(fe.Key, args...)
 }
 
 // ValidationError lists every problem found in a submission.
@@ -134,8 +164,8 @@ func (f Form) Validate(p *clinic.Profile, phones PhoneReader) (Request, error) {
 	v := validator{form: f}
 	r := Request{Status: StatusReceived}
 
-	r.FirstName = v.name(FieldFirstName, "first name")
-	r.LastName = v.name(FieldLastName, "last name")
+	r.FirstName = v.name(FieldFirstName)
+	r.LastName = v.name(FieldLastName)
 	r.Email = v.email()
 	r.Phone, r.PhoneExtension = v.phone(phones, p.DefaultRegion)
 	if f, ok := phones.(PhoneFormatter); ok && r.Phone != "" {
@@ -145,10 +175,10 @@ func (f Form) Validate(p *clinic.Profile, phones PhoneReader) (Request, error) {
 	}
 	r.Service = v.service(p)
 	r.Location = v.location(p)
-	r.PreferredDays = v.list(FieldPreferredDays, clinic.Weekdays, "Please choose days of the week from the list.")
-	r.PreferredTimes = v.list(FieldPreferredTimes, Times, "Please choose morning, afternoon or evening.")
-	r.NewPatient = v.optionalBool(FieldNewPatient, "Please say whether you have been to the clinic before.")
-	r.ContactMethod = v.choice(FieldContactMethod, ContactMethods, "Please choose phone, email or text.")
+	r.PreferredDays = v.list(FieldPreferredDays, clinic.Weekdays)
+	r.PreferredTimes = v.list(FieldPreferredTimes, Times)
+	r.NewPatient = v.optionalBool(FieldNewPatient)
+	r.ContactMethod = v.choice(FieldContactMethod, ContactMethods)
 	r.Reason = v.reason()
 	v.consent()
 	r.Language = v.language(p.Language)
@@ -165,46 +195,51 @@ type validator struct {
 	errs []FieldError
 }
 
-func (v *validator) fail(field, code, message string) {
-	v.errs = append(v.errs, FieldError{Field: field, Code: code, Message: message})
+// fail records a problem with field, its message the catalog's key
+// (NewFieldError).
+func (v *validator) fail(field, code, key string, args ...string) {
+	v.errs = append(v.errs, NewFieldError(field, code, key, args...))
 }
+
+// key is the catalog's key of a message about field: "form.<field>.<what>".
+func key(field, what string) string { return "form." + field + "." + what }
 
 // single returns the one value of a single-valued field, untrimmed. A field repeated
 // with different values is ambiguous: the form has one box for it, so
 // guessing which one the patient meant could store the wrong detail.
-func (v *validator) single(field, label string) (string, bool) {
+func (v *validator) single(field string) (string, bool) {
 	values := v.form[field]
 	if len(values) == 0 {
 		return "", true
 	}
 	for _, other := range values[1:] {
 		if other != values[0] {
-			v.fail(field, CodeAmbiguous, fmt.Sprintf("Please enter just one %s.", label))
+			v.fail(field, CodeAmbiguous, key(field, "ambiguous"))
 			return "", false
 		}
 	}
 	if !utf8.ValidString(values[0]) {
-		v.fail(field, CodeInvalid, fmt.Sprintf("Please check your %s: it contains characters we cannot read.", label))
+		v.fail(field, CodeInvalid, key(field, "unreadable"))
 		return "", false
 	}
 	return values[0], true
 }
 
 // line returns a trimmed single-line text field, refusing control characters.
-func (v *validator) line(field, label string, max int) (string, bool) {
-	s, ok := v.single(field, label)
+func (v *validator) line(field string, max int) (string, bool) {
+	s, ok := v.single(field)
 	if !ok {
 		return "", false
 	}
 	// Checked before trimming: a line break at either end is as unwelcome
 	// as one in the middle.
 	if strings.IndexFunc(s, isForbiddenInLine) >= 0 {
-		v.fail(field, CodeControlCharacter, fmt.Sprintf("Please check your %s: it contains a line break or an invisible character.", label))
+		v.fail(field, CodeControlCharacter, key(field, CodeControlCharacter))
 		return "", false
 	}
 	s = strings.TrimSpace(s)
 	if utf8.RuneCountInString(s) > max {
-		v.fail(field, CodeTooLong, fmt.Sprintf("Please shorten your %s to at most %d characters.", label, max))
+		v.fail(field, CodeTooLong, key(field, CodeTooLong), strconv.Itoa(max))
 		return "", false
 	}
 	return s, true
@@ -237,10 +272,10 @@ func isInvisible(r rune) bool {
 	return unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
 }
 
-func (v *validator) name(field, label string) string {
-	s, ok := v.line(field, label, MaxNameLength)
+func (v *validator) name(field string) string {
+	s, ok := v.line(field, MaxNameLength)
 	if ok && s == "" {
-		v.fail(field, CodeRequired, fmt.Sprintf("Please enter your %s.", label))
+		v.fail(field, CodeRequired, key(field, CodeRequired))
 	}
 	return s
 }
@@ -249,56 +284,56 @@ func (v *validator) name(field, label string) string {
 // checked by the rule SESAddress applies on the way out, so that every
 // address accepted here can be sent to.
 func (v *validator) email() string {
-	s, ok := v.line(FieldEmail, "email address", MaxEmailLength)
+	s, ok := v.line(FieldEmail, MaxEmailLength)
 	if !ok {
 		return ""
 	}
 	if s == "" {
-		v.fail(FieldEmail, CodeRequired, "Please enter your email address so we can confirm your request.")
+		v.fail(FieldEmail, CodeRequired, key(FieldEmail, CodeRequired))
 		return ""
 	}
 	if _, _, problem := splitAddress(s); problem != nil {
-		v.fail(FieldEmail, problem.code, problem.message)
+		v.fail(FieldEmail, problem.code, problem.key, problem.args...)
 		return ""
 	}
 	return s
 }
 
 func (v *validator) phone(phones PhoneReader, region string) (number, extension string) {
-	s, ok := v.line(FieldPhone, "phone number", MaxPhoneLength)
+	s, ok := v.line(FieldPhone, MaxPhoneLength)
 	if !ok {
 		return "", ""
 	}
 	if s == "" {
-		v.fail(FieldPhone, CodeRequired, "Please enter a phone number we can call you on.")
+		v.fail(FieldPhone, CodeRequired, key(FieldPhone, CodeRequired))
 		return "", ""
 	}
 	number, extension, costly, err := phones.ReadPhone(s, region)
 	if err != nil {
-		v.fail(FieldPhone, CodeInvalid, "Please enter a phone number we can dial, including the area code.")
+		v.fail(FieldPhone, CodeInvalid, key(FieldPhone, CodeInvalid))
 		return "", ""
 	}
 	// The clinic pays for its call-backs. A premium-rate or shared-cost
 	// number given as the patient's would let a stranger earn money from
 	// the clinic's phone bill, one form at a time.
 	if costly {
-		v.fail(FieldPhone, CodeNotAllowed, "Please enter a number we can call back at no extra cost, such as your mobile or home number.")
+		v.fail(FieldPhone, CodeNotAllowed, key(FieldPhone, CodeNotAllowed))
 		return "", ""
 	}
 	return number, extension
 }
 
 func (v *validator) service(p *clinic.Profile) string {
-	s, ok := v.single(FieldService, "service")
+	s, ok := v.single(FieldService)
 	switch {
 	case !ok:
 		return ""
 	case s == "":
-		v.fail(FieldService, CodeRequired, "Please choose the service you would like.")
+		v.fail(FieldService, CodeRequired, key(FieldService, CodeRequired))
 		return ""
 	}
 	if _, found := p.Service(s); !found {
-		v.fail(FieldService, CodeNotAllowed, "Please choose a service from the list.")
+		v.fail(FieldService, CodeNotAllowed, key(FieldService, CodeNotAllowed))
 		return ""
 	}
 	return s
@@ -307,18 +342,18 @@ func (v *validator) service(p *clinic.Profile) string {
 // location returns the chosen location. With one location it may be left
 // out; it is then that location.
 func (v *validator) location(p *clinic.Profile) string {
-	s, ok := v.single(FieldLocation, "location")
+	s, ok := v.single(FieldLocation)
 	switch {
 	case !ok:
 		return ""
 	case s == "" && len(p.Locations) == 1:
 		return p.Locations[0].ID
 	case s == "":
-		v.fail(FieldLocation, CodeRequired, "Please choose the location you would like to visit.")
+		v.fail(FieldLocation, CodeRequired, key(FieldLocation, CodeRequired))
 		return ""
 	}
 	if _, found := p.Location(s); !found {
-		v.fail(FieldLocation, CodeNotAllowed, "Please choose a location from the list.")
+		v.fail(FieldLocation, CodeNotAllowed, key(FieldLocation, CodeNotAllowed))
 		return ""
 	}
 	return s
@@ -327,7 +362,7 @@ func (v *validator) location(p *clinic.Profile) string {
 // list returns the chosen values in the order of choices, without repeats.
 // Values are matched without regard to case. Like the other choices they
 // are not trimmed: a browser sends them exactly as the form's markup has them.
-func (v *validator) list(field string, choices []string, message string) []string {
+func (v *validator) list(field string, choices []string) []string {
 	chosen := map[string]bool{}
 	for _, raw := range v.form[field] {
 		s := strings.ToLower(raw)
@@ -335,7 +370,7 @@ func (v *validator) list(field string, choices []string, message string) []strin
 			continue
 		}
 		if !slices.Contains(choices, s) {
-			v.fail(field, CodeNotAllowed, message)
+			v.fail(field, CodeNotAllowed, key(field, CodeNotAllowed))
 			return nil
 		}
 		chosen[s] = true
@@ -349,14 +384,14 @@ func (v *validator) list(field string, choices []string, message string) []strin
 	return out
 }
 
-func (v *validator) choice(field string, choices []string, message string) string {
-	s, ok := v.single(field, "choice")
+func (v *validator) choice(field string, choices []string) string {
+	s, ok := v.single(field)
 	s = strings.ToLower(s)
 	if !ok || s == "" {
 		return ""
 	}
 	if !slices.Contains(choices, s) {
-		v.fail(field, CodeNotAllowed, message)
+		v.fail(field, CodeNotAllowed, key(field, CodeNotAllowed))
 		return ""
 	}
 	return s
@@ -385,13 +420,15 @@ func (v *validator) boolValue(field, message string) (value *bool, valid bool) {
 	return nil, false
 }
 
-func (v *validator) optionalBool(field, message string) *bool {
-	b, _ := v.boolValue(field, message)
+func (v *validator) optionalBool(field string) *bool {
+	b, _ := v.boolValue(field, key(field, CodeInvalid))
 	return b
 }
 
 func (v *validator) consent() {
-	const message = "Please confirm that we may contact you about your request and that you have read the privacy notice."
+	// One message answers each of its codes: what the patient must do is
+	// the same.
+	message := key(FieldConsent, CodeRequired)
 	b, valid := v.boolValue(FieldConsent, message)
 	switch {
 	case !valid:
@@ -404,17 +441,17 @@ func (v *validator) consent() {
 
 // reason returns the free-text reason with line breaks normalised to "\n".
 func (v *validator) reason() string {
-	s, ok := v.single(FieldReason, "message")
+	s, ok := v.single(FieldReason)
 	if !ok {
 		return ""
 	}
 	s = NormalizeLines(s)
 	if hasForbiddenInReason(s) {
-		v.fail(FieldReason, CodeControlCharacter, "Please check your message: it contains an invisible character we cannot accept.")
+		v.fail(FieldReason, CodeControlCharacter, key(FieldReason, CodeControlCharacter))
 		return ""
 	}
 	if utf8.RuneCountInString(s) > MaxReasonLength {
-		v.fail(FieldReason, CodeTooLong, fmt.Sprintf("Please shorten your message to at most %d characters.", MaxReasonLength))
+		v.fail(FieldReason, CodeTooLong, key(FieldReason, CodeTooLong), strconv.Itoa(MaxReasonLength))
 		return ""
 	}
 	return s
@@ -473,7 +510,7 @@ func (r *Request) Stamp(now time.Time) {
 // language returns the language the patient chose, or the clinic's when
 // the form sends none: the form may have no switch.
 func (v *validator) language(clinic i18n.Language) i18n.Language {
-	s, ok := v.single(FieldLanguage, "language")
+	s, ok := v.single(FieldLanguage)
 	if !ok {
 		return ""
 	}
@@ -482,8 +519,22 @@ func (v *validator) language(clinic i18n.Language) i18n.Language {
 	}
 	l, ok := i18n.Parse(s)
 	if !ok {
-		v.fail(FieldLanguage, CodeInvalid, "Please choose English or Spanish.")
+		v.fail(FieldLanguage, CodeInvalid, "field.language.invalid")
 		return ""
 	}
 	return l
+}
+
+// Language is the language to answer the form in: the one it asks for
+// when that is one, even if other fields have mistakes, and otherwise the
+// clinic's.
+func (f Form) Language(clinic i18n.Language) i18n.Language {
+	values := f[FieldLanguage]
+	if len(values) == 0 || slices.ContainsFunc(values[1:], func(o string) bool { return o != values[0] }) {
+		return clinic
+	}
+	if l, ok := i18n.Parse(values[0]); ok {
+		return l
+	}
+	return clinic
 }

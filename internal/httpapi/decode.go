@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -45,7 +45,7 @@ func body(raw string, isBase64 bool) ([]byte, error) {
 	}
 	b, err := base64.StdEncoding.DecodeString(raw)
 	if err != nil {
-		return nil, &problem.Error{Code: problem.Malformed, Detail: "body is not valid base64"}
+		return nil, malformed("form.body.base64")
 	}
 	if len(b) > MaxBodyBytes {
 		return nil, &problem.Error{Code: problem.TooLarge}
@@ -69,11 +69,20 @@ func mediaType(contentType string) (string, map[string]string, error) {
 	return mt, params, nil
 }
 
+// malformed is the problem of a body that cannot be read as a form. What
+// it says is its one field error, about the body, whose message the
+// catalog's key names so that it can be said in the request's language;
+// its Detail, the English, is what the log's error shows.
+func malformed(key string, args ...string) *problem.Error {
+	fe := appointment.NewFieldError("body", problem.Malformed, key, args...)
+	return &problem.Error{Code: problem.Malformed, Detail: fe.Message, Fields: []appointment.FieldError{fe}}
+}
+
 // Problems of bodies that cannot be read, made once: nothing changes
 // them after.
 var (
-	errNotObject = &problem.Error{Code: problem.Malformed, Detail: "the body is not a JSON object"}
-	errMultipart = &problem.Error{Code: problem.Malformed, Detail: "the multipart body could not be read"}
+	errNotObject = malformed("form.body.not_object")
+	errMultipart = malformed("form.body.multipart")
 )
 
 // decode reads the body into a form. Field errors found while decoding, such
@@ -86,7 +95,7 @@ func decode(mt string, params map[string]string, b []byte) (appointment.Form, []
 	case mediaForm:
 		values, err := url.ParseQuery(string(b))
 		if err != nil {
-			return nil, nil, &problem.Error{Code: problem.Malformed, Detail: "the form data could not be read"}
+			return nil, nil, malformed("form.body.form_data")
 		}
 		return known(values), nil, nil
 	case mediaMultipart:
@@ -150,7 +159,7 @@ func decodeJSON(b []byte) (appointment.Form, []appointment.FieldError, error) {
 			if _, err := dec.ReadValue(); err != nil {
 				return nil, nil, errNotObject
 			}
-			return nil, nil, &problem.Error{Code: problem.Malformed, Detail: fmt.Sprintf("unknown field %q", truncate(strings.ToValidUTF8(unknown, "?"), 40))}
+			return nil, nil, malformed("form.body.unknown_field", strconv.Quote(truncate(strings.ToValidUTF8(unknown, "?"), 40)))
 		}
 		var (
 			fieldValues []string
@@ -171,7 +180,7 @@ func decodeJSON(b []byte) (appointment.Form, []appointment.FieldError, error) {
 		return nil, nil, errNotObject
 	}
 	if _, err := dec.ReadToken(); err != io.EOF {
-		return nil, nil, &problem.Error{Code: problem.Malformed, Detail: "the body has data after the JSON object"}
+		return nil, nil, malformed("form.body.trailing")
 	}
 
 	f := make(appointment.Form, len(fields))
@@ -179,20 +188,11 @@ func decodeJSON(b []byte) (appointment.Form, []appointment.FieldError, error) {
 	for _, fl := range fields {
 		switch {
 		case fl.repeated:
-			errs = append(errs, appointment.FieldError{
-				Field: fl.name, Code: appointment.CodeAmbiguous,
-				Message: "Please give this field just once.",
-			})
+			errs = append(errs, appointment.NewFieldError(fl.name, appointment.CodeAmbiguous, "form.body.twice"))
 		case fl.err == errJSONText:
-			errs = append(errs, appointment.FieldError{
-				Field: fl.name, Code: appointment.CodeInvalid,
-				Message: "Please check this field: it contains characters we cannot read.",
-			})
+			errs = append(errs, appointment.NewFieldError(fl.name, appointment.CodeInvalid, "form.body.unreadable"))
 		case fl.err != nil:
-			errs = append(errs, appointment.FieldError{
-				Field: fl.name, Code: appointment.CodeInvalid,
-				Message: "Please check this field: its value is not in the expected form.",
-			})
+			errs = append(errs, appointment.NewFieldError(fl.name, appointment.CodeInvalid, "form.body.type"))
 		case fl.values != nil:
 			f[fl.name] = fl.values
 		}
@@ -348,7 +348,7 @@ func jsonString(raw jsontext.Value, text string, end int64) (string, error) {
 
 func decodeMultipart(boundary string, b []byte) (appointment.Form, error) {
 	if boundary == "" {
-		return nil, &problem.Error{Code: problem.Malformed, Detail: "the multipart body has no boundary"}
+		return nil, malformed("form.body.no_boundary")
 	}
 	r := multipart.NewReader(bytes.NewReader(b), boundary)
 	values := map[string][]string{}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,8 +44,10 @@ func TestSampleEvents(t *testing.T) {
 			}
 		}},
 		{"submit-form.json", 303, func(t *testing.T, f *fixture, resp events.APIGatewayV2HTTPResponse) {
-			if !strings.HasPrefix(resp.Headers["Location"], site+"/thank-you?from=form&reference=") {
-				t.Errorf("Location = %q", resp.Headers["Location"])
+			loc, err := url.Parse(resp.Headers["Location"])
+			q := loc.Query()
+			if err != nil || !strings.HasPrefix(loc.String(), site+"/thank-you?") || q.Get("from") != "form" || q.Get("reference") == "" || q.Get("lang") != "en" {
+				t.Errorf("Location = %q, want the thank-you URL with the reference and lang=en", resp.Headers["Location"])
 			}
 		}},
 		{"submit-invalid.json", 422, func(t *testing.T, f *fixture, resp events.APIGatewayV2HTTPResponse) {

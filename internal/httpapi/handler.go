@@ -23,6 +23,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/i18n"
 	"example.com/appointments/internal/problem"
 )
 
@@ -191,7 +192,7 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 	// JSON, get JSON. The encoding decides before the body is read.
 	mt, _, _ := strings.Cut(headers["content-type"], ";")
 	mt = strings.ToLower(strings.TrimSpace(mt))
-	r := responder{h: h, origin: h.allowedOrigin(origin), html: wantsHTML(mt, headers["accept"]), back: h.backURL(headers["referer"])}
+	r := responder{h: h, origin: h.allowedOrigin(origin), html: wantsHTML(mt, headers["accept"]), back: h.backURL(headers["referer"]), lang: h.profile.Language}
 
 	if e.RequestContext.HTTP.Method == http.MethodOptions {
 		return h.preflight(origin, headers)
@@ -199,7 +200,8 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 
 	ctx, cancel := storageContext(ctx)
 	defer cancel()
-	sub := h.read(e, headers, r)
+	sub, lang := h.read(e, headers, r)
+	r.lang = lang
 	sub.SourceIP = e.RequestContext.HTTP.SourceIP
 	sub.Log = log
 	receipt, err := h.submitter.Submit(ctx, sub)
@@ -210,9 +212,14 @@ func (h *Handler) serve(ctx context.Context, e events.APIGatewayV2HTTPRequest, l
 }
 
 // read checks everything about a request that needs no storage. It returns
-// the submission, with Invalid set when it cannot be stored.
-func (h *Handler) read(e events.APIGatewayV2HTTPRequest, headers map[string]string, r responder) appointment.Submission {
-	invalid := func(err error) appointment.Submission { return appointment.Submission{Invalid: err} }
+// the submission, with Invalid set when it cannot be stored, and the
+// language to answer in: the one the form asks for when it is one, else
+// the clinic's, also when the body could not be read.
+func (h *Handler) read(e events.APIGatewayV2HTTPRequest, headers map[string]string, r responder) (appointment.Submission, i18n.Language) {
+	lang := h.profile.Language
+	invalid := func(err error) (appointment.Submission, i18n.Language) {
+		return appointment.Submission{Invalid: err}, lang
+	}
 	if origin := headers["origin"]; origin != "" && r.origin == "" {
 		return invalid(&problem.Error{Code: problem.OriginNotAllowed})
 	}
@@ -231,6 +238,7 @@ func (h *Handler) read(e events.APIGatewayV2HTTPRequest, headers map[string]stri
 	if err != nil {
 		return invalid(err)
 	}
+	lang = form.Language(lang)
 	// Validation comes before the honeypot, so that a bot learns nothing
 	// from which of its submissions are refused.
 	req, err := form.Validate(h.profile, h.cfg.Phones)
@@ -239,17 +247,16 @@ func (h *Handler) read(e events.APIGatewayV2HTTPRequest, headers map[string]stri
 	}
 	key := headers[strings.ToLower(headerIdempotencyKey)]
 	if !validIdempotencyKey(key) {
-		return invalid(&problem.Error{Code: problem.Malformed, Fields: []appointment.FieldError{{
-			Field: headerIdempotencyKey, Code: appointment.CodeInvalid,
-			Message: "The request's Idempotency-Key header must be 1 to 255 visible characters.",
-		}}})
+		return invalid(&problem.Error{Code: problem.Malformed, Fields: []appointment.FieldError{
+			appointment.NewFieldError(headerIdempotencyKey, appointment.CodeInvalid, "form.idempotency.invalid"),
+		}})
 	}
 	return appointment.Submission{
 		Request:        req,
 		Dedupe:         appointment.Dedupe{IdempotencyKey: key, Fingerprint: req.Fingerprint()},
 		Spam:           form.IsSpam(),
 		ChallengeToken: firstValue(form[fieldChallenge]),
-	}
+	}, lang
 }
 
 func firstValue(values []string) string {
@@ -332,7 +339,7 @@ func (h *Handler) backURL(referer string) string {
 func (h *Handler) preflight(origin string, headers map[string]string) (events.APIGatewayV2HTTPResponse, outcome) {
 	allowed := h.allowedOrigin(origin)
 	if allowed == "" || !strings.EqualFold(headers["access-control-request-method"], http.MethodPost) {
-		r := responder{h: h}
+		r := responder{h: h, lang: h.profile.Language}
 		return r.problem(problem.OriginNotAllowed, nil)
 	}
 	return events.APIGatewayV2HTTPResponse{
@@ -361,6 +368,7 @@ type responder struct {
 	origin string // the request's origin when it is allowed
 	html   bool   // answer with pages rather than JSON
 	back   string
+	lang   i18n.Language // the language to answer in
 }
 
 func (r responder) headers(contentType string) map[string]string {
@@ -383,7 +391,11 @@ func (r responder) success(receipt appointment.Receipt) (events.APIGatewayV2HTTP
 		u, _ := url.Parse(r.h.cfg.ThankYouURL)
 		q := u.Query()
 		q.Set("reference", receipt.Reference)
-		u.RawQuery = q.Encode()
+		q.Del("lang")
+		// The thank-you page speaks the request's language. It comes last,
+		// after the reference, which is what a reader of the address looks
+		// for.
+		u.RawQuery = q.Encode() + "&lang=" + url.QueryEscape(string(r.lang))
 		hdr := r.headers("text/plain; charset=utf-8")
 		hdr["Location"] = u.String()
 		out.status = http.StatusSeeOther
@@ -399,7 +411,7 @@ func (r responder) success(receipt appointment.Receipt) (events.APIGatewayV2HTTP
 }
 
 func (r responder) problem(code string, errs []appointment.FieldError) (events.APIGatewayV2HTTPResponse, outcome) {
-	p := r.h.newProblem(code, errs)
+	p := r.h.newProblem(code, errs, r.lang)
 	out := outcome{status: p.Status, code: p.Code}
 	var resp events.APIGatewayV2HTTPResponse
 	if r.html {
@@ -407,7 +419,7 @@ func (r responder) problem(code string, errs []appointment.FieldError) (events.A
 		// The page needs nothing but its own inline styles.
 		hdr["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'none'"
 		hdr["Referrer-Policy"] = "no-referrer"
-		resp = events.APIGatewayV2HTTPResponse{StatusCode: p.Status, Headers: hdr, Body: string(r.h.errorHTML(p, r.back))}
+		resp = events.APIGatewayV2HTTPResponse{StatusCode: p.Status, Headers: hdr, Body: string(r.h.errorHTML(p, r.back, r.lang))}
 	} else {
 		resp = events.APIGatewayV2HTTPResponse{StatusCode: p.Status, Headers: r.headers("application/problem+json"), Body: string(p.json())}
 	}

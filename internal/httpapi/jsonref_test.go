@@ -58,25 +58,16 @@ func referenceDecodeJSON(b []byte) (appointment.Form, []appointment.FieldError, 
 	for _, name := range order {
 		msgs := raw[name]
 		if len(msgs) > 1 {
-			errs = append(errs, appointment.FieldError{
-				Field: name, Code: appointment.CodeAmbiguous,
-				Message: "Please give this field just once.",
-			})
+			errs = append(errs, appointment.NewFieldError(name, appointment.CodeAmbiguous, "form.body.twice"))
 			continue
 		}
 		values, err := referenceJSONValues(msgs[0], appointment.IsList(name))
 		if errors.Is(err, errJSONText) {
-			errs = append(errs, appointment.FieldError{
-				Field: name, Code: appointment.CodeInvalid,
-				Message: "Please check this field: it contains characters we cannot read.",
-			})
+			errs = append(errs, appointment.NewFieldError(name, appointment.CodeInvalid, "form.body.unreadable"))
 			continue
 		}
 		if err != nil {
-			errs = append(errs, appointment.FieldError{
-				Field: name, Code: appointment.CodeInvalid,
-				Message: "Please check this field: its value is not in the expected form.",
-			})
+			errs = append(errs, appointment.NewFieldError(name, appointment.CodeInvalid, "form.body.type"))
 			continue
 		}
 		if values != nil {

@@ -4,33 +4,39 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"html/template"
 	"net/http"
-	"strings"
+	"slices"
 
 	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/i18n"
 	"example.com/appointments/internal/problem"
 )
 
-// details are the patient-facing explanations of the problems the form's
-// handler answers, one for each code it can answer; %[1]s is the clinic's
-// phone number. Each code's status is the one table's (problem.Status).
-var details = map[string]string{
-	problem.Malformed:            "We could not read your request. Please try again from the form on our website.",
-	problem.OriginNotAllowed:     "This form can only be sent from the clinic's own website.",
-	problem.MethodNotAllowed:     "Requests must be sent with the form on our website.",
-	problem.TooLarge:             "Your request is too long. Please shorten your message and try again.",
-	problem.UnsupportedMediaType: "We could not read your request. Please send it from the form on our website.",
-	problem.Validation:           "Some details need your attention. Please check them and send the form again.",
-	problem.IdempotencyKeyReused: "This request was already sent with different details. Please reload the page and send the form again.",
-	problem.RateLimited:          "We have received several requests from you in a short time. Please try again later, or call us at %[1]s.",
-	problem.TooManyAttempts:      "We have received many attempts from your connection in a short time. Please try again later, or call us at %[1]s.",
-	problem.AddressLimited:       "We have already received several requests for this email address today, and our front desk will be in touch about them. Please try again tomorrow, or call us at %[1]s.",
-	problem.ChallengeFailed:      "We could not confirm that this request was sent by a person. Please reload the page and send the form again, or call us at %[1]s.",
-	problem.ChallengeUnavailable: "We could not check your request just now. Please try again in a minute, or call us at %[1]s.",
-	problem.Internal:             "Something went wrong on our side and your request was not saved. Please try again, or call us at %[1]s.",
-	problem.Unavailable:          "We could not save your request just now. Please try again in a minute, or call us at %[1]s.",
+// details name, for each code the form's handler can answer, the
+// catalog's key of its patient-facing explanation (internal/i18n), whose
+// %[1]s, where it has one, is the clinic's phone number (withPhone). Each
+// code's status is the one table's (problem.Status).
+var details = map[string]string{}
+
+// withPhone are the codes whose explanation ends by giving the clinic's
+// phone number.
+var withPhone = map[string]bool{}
+
+func init() {
+	for _, code := range []string{
+		problem.Malformed, problem.OriginNotAllowed, problem.MethodNotAllowed, problem.TooLarge,
+		problem.UnsupportedMediaType, problem.Validation, problem.IdempotencyKeyReused,
+	} {
+		details[code] = "form.problem." + code
+	}
+	for _, code := range []string{
+		problem.RateLimited, problem.TooManyAttempts, problem.AddressLimited, problem.ChallengeFailed,
+		problem.ChallengeUnavailable, problem.Internal, problem.Unavailable,
+	} {
+		details[code] = "form.problem." + code
+		withPhone[code] = true
+	}
 }
 
 // errorFields lists what an error says about particular fields.
@@ -53,10 +59,7 @@ func errorFields(err error) []appointment.FieldError {
 	case errors.As(err, &ve):
 		return ve.Errors
 	case errors.Is(err, appointment.ErrIdempotencyKeyReused):
-		return []appointment.FieldError{{
-			Field: headerIdempotencyKey, Code: problem.IdempotencyKeyReused,
-			Message: "This request was already sent with different details.",
-		}}
+		return []appointment.FieldError{appointment.NewFieldError(headerIdempotencyKey, problem.IdempotencyKeyReused, "form.idempotency.reused")}
 	}
 	return nil
 }
@@ -73,29 +76,38 @@ type problemDetails struct {
 	Errors []appointment.FieldError `json:"errors,omitempty"`
 }
 
-func (h *Handler) newProblem(code string, errs []appointment.FieldError) problemDetails {
-	detail, ok := details[code]
-	if !ok {
-		code, detail = problem.Internal, details[problem.Internal]
+// newProblem is the problem of code, with errs, as a reader of lang reads
+// it: its detail and the messages of errs in lang, its codes the same in
+// every language.
+func (h *Handler) newProblem(code string, errs []appointment.FieldError, lang i18n.Language) problemDetails {
+	if _, ok := details[code]; !ok {
+		code = problem.Internal
 	}
 	status := problem.Status(code)
+	if errs != nil {
+		shown := make([]appointment.FieldError, len(errs))
+		for i, fe := range errs {
+			shown[i] = fe.In(lang)
+		}
+		errs = shown
+	}
 	return problemDetails{
 		// about:blank says the status code is all the type there is; the
 		// code member tells problems with one status apart.
 		Type:   "about:blank",
 		Title:  http.StatusText(status),
 		Status: status,
-		Detail: h.detail(detail),
+		Detail: h.detail(code, lang),
 		Code:   code,
 		Errors: errs,
 	}
 }
 
-func (h *Handler) detail(detail string) string {
-	if strings.Contains(detail, "%[1]s") {
-		return fmt.Sprintf(detail, h.profile.ShownPhone())
+func (h *Handler) detail(code string, lang i18n.Language) string {
+	if withPhone[code] {
+		return lang.Sprintf(details[code], h.profile.ShownPhone())
 	}
-	return detail
+	return lang.Sprintf(details[code])
 }
 
 func (p problemDetails) json() []byte {
@@ -107,25 +119,18 @@ func (p problemDetails) json() []byte {
 	return b
 }
 
-// fieldLabels name the fields on the HTML error page.
-var fieldLabels = map[string]string{
-	appointment.FieldFirstName:      "First name",
-	appointment.FieldLastName:       "Last name",
-	appointment.FieldEmail:          "Email",
-	appointment.FieldPhone:          "Phone",
-	appointment.FieldService:        "Service",
-	appointment.FieldLocation:       "Location",
-	appointment.FieldPreferredDays:  "Preferred days",
-	appointment.FieldPreferredTimes: "Preferred times",
-	appointment.FieldNewPatient:     "New patient",
-	appointment.FieldContactMethod:  "How to contact you",
-	appointment.FieldReason:         "What brings you in",
-	appointment.FieldConsent:        "Consent",
-	appointment.FieldLanguage:       "Language",
-	headerIdempotencyKey:            "Request",
+// fieldLabel names a field on the HTML error page, in lang: the field's
+// label in the catalog, or "Request" for anything else (the
+// Idempotency-Key header, the body).
+func fieldLabel(field string, lang i18n.Language) string {
+	if slices.Contains(appointment.Fields, field) && field != appointment.FieldHoneypot {
+		return lang.Sprintf("form.label." + field)
+	}
+	return lang.Sprintf("form.label.request")
 }
 
 type errorPageData struct {
+	Lang     string
 	Clinic   string
 	Color    string
 	Phone    string
@@ -133,6 +138,9 @@ type errorPageData struct {
 	Detail   string
 	Problems []errorPageItem
 	BackURL  string
+	Back     string
+	After    string
+	Call     string
 }
 
 type errorPageItem struct {
@@ -144,7 +152,7 @@ type errorPageItem struct {
 // external resource, works at any width, and puts the list of problems in
 // an alert region so screen readers announce it.
 var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
-<html lang="en">
+<html lang="{{.Lang}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -176,40 +184,42 @@ a:focus{outline:3px solid #1b1b1b;outline-offset:2px}
 </ul>
 {{- end}}
 </div>
-<p><a href="{{.BackURL}}">Go back to the form</a>. Your browser's Back button also returns you to it, usually with what you typed still filled in.</p>
-<p>If you would rather talk to us, call {{.Phone}}.</p>
+<p><a href="{{.BackURL}}">{{.Back}}</a>{{.After}}</p>
+<p>{{.Call}}</p>
 </main>
 </body>
 </html>
 `))
 
-// errorTitles are the page headings for plain form posts.
+// errorTitles are the page headings for plain form posts, as the
+// catalog's keys.
 var errorTitles = map[int]string{
-	http.StatusUnprocessableEntity: "Please check your request",
-	http.StatusTooManyRequests:     "Please try again later",
-	http.StatusServiceUnavailable:  "Your request was not sent",
-	http.StatusInternalServerError: "Your request was not sent",
+	http.StatusUnprocessableEntity: "form.errorpage.title.check",
+	http.StatusTooManyRequests:     "form.errorpage.title.later",
+	http.StatusServiceUnavailable:  "form.errorpage.title.notsent",
+	http.StatusInternalServerError: "form.errorpage.title.notsent",
 }
 
-func (h *Handler) errorHTML(p problemDetails, backURL string) []byte {
+// errorHTML is the page of problem p, in lang, as p already is.
+func (h *Handler) errorHTML(p problemDetails, backURL string, lang i18n.Language) []byte {
 	title, ok := errorTitles[p.Status]
 	if !ok {
-		title = "We could not accept your request"
+		title = "form.errorpage.title.other"
 	}
 	data := errorPageData{
+		Lang:    lang.Tag().String(),
 		Clinic:  h.profile.Name,
 		Color:   h.profile.BrandColor,
 		Phone:   h.profile.ShownPhone(),
-		Title:   title,
+		Title:   lang.Sprintf(title),
 		Detail:  p.Detail,
 		BackURL: backURL,
+		Back:    lang.Sprintf("form.errorpage.back"),
+		After:   lang.Sprintf("form.errorpage.back.after"),
+		Call:    lang.Sprintf("form.errorpage.call", h.profile.ShownPhone()),
 	}
 	for _, fe := range p.Errors {
-		label, ok := fieldLabels[fe.Field]
-		if !ok {
-			label = "Request"
-		}
-		data.Problems = append(data.Problems, errorPageItem{Label: label, Message: fe.Message})
+		data.Problems = append(data.Problems, errorPageItem{Label: fieldLabel(fe.Field, lang), Message: fe.Message})
 	}
 	var buf bytes.Buffer
 	if err := errorPage.Execute(&buf, data); err != nil {

@@ -34,20 +34,23 @@ func TestCatalogsHaveTheSameKeys(t *testing.T) {
 	}
 }
 
+// messageArgs are example arguments of the messages that take some, by
+// key; each section's test file adds its own.
+var messageArgs = map[string][]any{
+	"date.long":  {"Wednesday", "December", 9, "2026"},
+	"clock.time": {9, 30, "AM"},
+}
+
 // TestEveryMessageFormats: each message takes the arguments its English
 // takes, in every language: a verb without its argument, or an argument
 // the message does not use, shows as fmt's %!(…) in what a patient reads.
 func TestEveryMessageFormats(t *testing.T) {
-	args := map[string][]any{
-		"date.long":  {"Wednesday", "December", 9, "2026"},
-		"clock.time": {9, 30, "AM"},
-	}
-	for k, a := range emailArgs {
-		args[k] = a
-	}
 	for _, l := range Languages {
 		for _, k := range Keys(l) {
-			a, ok := args[k]
+			a, ok := messageArgs[k]
+			if !ok {
+				a, ok = emailArgs[k]
+			}
 			if !ok {
 				a = sampleArgs(catalogs[English][k])
 			}

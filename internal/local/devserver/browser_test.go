@@ -286,7 +286,8 @@ var referenceShape = regexp.MustCompile(`^[0-9A-Z]{4}-[0-9A-Z]{4}$`)
 
 // TestBrowserPlainFormPost submits the form with JavaScript off, as the
 // plain HTML form it is underneath: the API redirects to the thank-you
-// page, which shows the reference.
+// page, which shows the reference, in the request's language; the Spanish
+// form lands on the Spanish thank-you page.
 func TestBrowserPlainFormPost(t *testing.T) {
 	ctx := newBrowser(t)
 	origin := newDevServer(t)
@@ -304,7 +305,9 @@ func TestBrowserPlainFormPost(t *testing.T) {
 	}
 	loc := browserRun(t, ctx, "read the location", chromedp.Location())
 	ref := browserRun(t, ctx, "read the reference", chromedp.Text(chromedp.CSS("#reference")))
-	if want := origin + "/thank-you?reference=" + ref; loc != want {
+	// The form posts the language it is shown in, and the thank-you page
+	// is asked for in it.
+	if want := origin + "/thank-you?reference=" + ref + "&lang=en"; loc != want {
 		t.Errorf("landed on %s, want %s", loc, want)
 	}
 	if !referenceShape.MatchString(ref) {
@@ -312,6 +315,16 @@ func TestBrowserPlainFormPost(t *testing.T) {
 	}
 	if got := storedReferences(t, origin); !slices.Equal(got, []string{ref}) {
 		t.Errorf("stored references = %v, want [%s]", got, ref)
+	}
+
+	browserDo(t, ctx, "open the Spanish form", chromedp.Navigate(origin+"/?lang=es"), fillForm(jordan))
+	if _, err := chromedp.RunResponse(ctx, sendForm()); err != nil {
+		t.Fatalf("submit the Spanish form: %v", err)
+	}
+	loc = browserRun(t, ctx, "read the location", chromedp.Location())
+	title := browserRun(t, ctx, "read the heading", chromedp.Text(chromedp.CSS("#thanks-title")))
+	if !strings.HasSuffix(loc, "&lang=es") || title != "Gracias, recibimos su solicitud" {
+		t.Errorf("the Spanish form landed on %s, headed %q; want the Spanish thank-you page", loc, title)
 	}
 }
 
@@ -767,7 +780,8 @@ func waitForEmails(t *testing.T, ctx context.Context, origin string, n int) []ou
 }
 
 // TestBrowserScreenshots takes phone-sized screenshots of the form, its
-// error state, its success message and the two emails a request sends.
+// error state, its success message and the two emails a request sends,
+// and of the form in Spanish and its success message.
 // With -update-screenshots they are copied to docs/screenshots.
 func TestBrowserScreenshots(t *testing.T) {
 	ctx := newBrowser(t)
@@ -809,6 +823,12 @@ func TestBrowserScreenshots(t *testing.T) {
 		browserDo(t, ctx, "open "+name, chromedp.Navigate(origin+"/_dev/outbox/"+e.id+"/html"))
 		shoot(name)
 	}
+
+	// The form in Spanish, and its confirmation.
+	browserDo(t, ctx, "open the Spanish form", chromedp.Navigate(origin+"/?lang=es"), chromedp.WaitVisible(chromedp.CSS("#firstName")))
+	shoot("form-es")
+	browserDo(t, ctx, "send the Spanish form", fillForm(jordan), sendForm(), chromedp.WaitVisible(chromedp.CSS("#appointment-success")))
+	shoot("form-sent-es")
 
 	publishScreenshots(t, taken, dir)
 }

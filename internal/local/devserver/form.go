@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -15,10 +16,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/email"
+	"example.com/appointments/internal/i18n"
 )
 
 // web holds the pages' templates and the form's script and stylesheet. The
@@ -44,7 +48,12 @@ type choice struct {
 
 // formPage is what the form and thank-you templates are rendered from.
 type formPage struct {
+	// Clinic is the profile as a reader of Lang reads it (clinic.Profile.In).
 	Clinic *clinic.Profile
+	// Lang is the language the page is shown in, and Languages the switch
+	// between the languages the clinic has texts in.
+	Lang      i18n.Language
+	Languages []languageLink
 	// Action is where the form posts: the API's /appointments URL.
 	Action string
 	// Theme sets the clinic's colours as CSS custom properties for form.css.
@@ -71,6 +80,69 @@ type formPage struct {
 	TurnstileSiteKey string
 }
 
+// languageLink is one language of the page's switch: its name in itself,
+// the page in it, and whether it is the one shown.
+type languageLink struct {
+	Lang    i18n.Language
+	Name    string
+	URL     string
+	Current bool
+}
+
+// T is the catalog's message key in the page's language (internal/i18n).
+// Numbers are passed as text, as the catalog asks.
+func (p formPage) T(key string, args ...any) string { return p.Lang.Sprintf(key, args...) }
+
+// Hours is how many business hours the front desk answers within, as
+// text for T.
+func (p formPage) Hours() string { return strconv.Itoa(p.Clinic.ReplyWithinBusinessHours) }
+
+// FormURL is the form's page in the page's language.
+func (p formPage) FormURL() string {
+	for _, l := range p.Languages {
+		if l.Current && l.Lang != p.Languages[0].Lang {
+			return l.URL
+		}
+	}
+	return "/"
+}
+
+// LangTag is the page's lang attribute.
+func (p formPage) LangTag() string { return p.Lang.Tag().String() }
+
+// Messages are what form.js says itself, in the page's language, as JSON
+// for the form's data-messages attribute; the script falls back on its own
+// English without it.
+func (p formPage) Messages() string {
+	call := func(key string) string {
+		if p.PhoneText == "" {
+			return ""
+		}
+		return p.T(key, p.PhoneText)
+	}
+	failed := p.T("form.script.failed")
+	if p.PhoneText != "" {
+		failed = p.T("form.script.failed.call", p.PhoneText)
+	}
+	b, err := json.Marshal(map[string]string{
+		"sending":     p.T("form.script.sending"),
+		"error":       p.T("form.script.error"),
+		"problem":     p.T("form.page.problem"),
+		"notSent":     p.T("form.script.notSent"),
+		"later":       p.T("form.script.later"),
+		"unreachable": p.T("form.script.unreachable") + call("form.script.unreachable.call"),
+		"failed":      failed,
+		"thanks":      p.T("form.script.thanks"),
+		// The script puts the reference where {reference} is.
+		"reference": p.T("form.script.reference", "{reference}"),
+	})
+	if err != nil {
+		// A map of strings always encodes.
+		panic(err)
+	}
+	return string(b)
+}
+
 // turnstileOrigin serves Cloudflare's Turnstile script and the frame the
 // widget runs in. Cloudflare asks that the script be loaded from there and
 // never copied or cached elsewhere.
@@ -79,16 +151,20 @@ const turnstileOrigin = "https://challenges.cloudflare.com"
 // TurnstileScript is the URL of Cloudflare's Turnstile script.
 func (formPage) TurnstileScript() string { return turnstileOrigin + "/turnstile/v0/api.js" }
 
-func newFormPage(p *clinic.Profile, action string) formPage {
+// newFormPage is the page of p's form, posting to action, in lang; its
+// language switch leads to path in each of p's languages, the clinic's
+// first.
+func newFormPage(p *clinic.Profile, action string, lang i18n.Language, path string) formPage {
 	// The clinic's number as the emails show it.
 	phoneText, _ := email.DisplayPhone(p.Phone, "", p.DefaultRegion)
 	page := formPage{
-		Clinic:         p,
+		Clinic:         p.In(lang),
+		Lang:           lang,
 		Action:         action,
 		Theme:          theme(p),
-		Days:           openDays(p),
-		Times:          choices(appointment.Times, appointment.TimeLabel),
-		ContactMethods: choices(appointment.ContactMethods, appointment.ContactMethodLabel),
+		Days:           openDays(p, lang),
+		Times:          choices(appointment.Times, func(v string) string { return lang.Sprintf("form.choice.time." + v) }),
+		ContactMethods: choices(appointment.ContactMethods, func(v string) string { return lang.Sprintf("form.choice.contact." + v) }),
 		MaxName:        appointment.MaxNameLength,
 		MaxEmail:       appointment.MaxEmailLength,
 		MaxPhone:       appointment.MaxPhoneLength,
@@ -98,39 +174,67 @@ func newFormPage(p *clinic.Profile, action string) formPage {
 		PhoneURL:       phoneURL(p.Phone),
 	}
 	if len(p.Locations) > 1 {
-		page.Locations = p.Locations
+		page.Locations = page.Clinic.Locations
+	}
+	for _, l := range p.Languages() {
+		page.Languages = append(page.Languages, languageLink{
+			Lang: l, Name: capitalize(l.Name(l)), URL: path + "?lang=" + string(l), Current: l == lang,
+		})
 	}
 	return page
+}
+
+// pageLanguage is the language a page is asked for in its lang parameter,
+// when the clinic has texts in it, or else the clinic's.
+func pageLanguage(p *clinic.Profile, r *http.Request) i18n.Language {
+	if l, ok := i18n.Parse(r.URL.Query().Get("lang")); ok && slices.Contains(p.Languages(), l) {
+		return l
+	}
+	return p.Language
+}
+
+// capitalize writes s with a capital first letter, as a language's name
+// stands alone in a switch: "Español".
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // formHandler serves the demo form page: the reference form the clinic
 // pastes into its site, posting to action. With a Turnstile site key the
 // form shows the widget and the page's policy lets it load.
+// The page is rendered once in each of the clinic's languages; ?lang=
+// chooses one, and the clinic's is shown without it.
 func formHandler(p *clinic.Profile, action, turnstileSiteKey string) http.Handler {
-	page := newFormPage(p, action)
-	page.TurnstileSiteKey = turnstileSiteKey
-	body, err := render("form.html.tmpl", page)
-	if err != nil {
-		// The template and the validated profile are fixed when the server
-		// starts, so this is a programming error.
-		panic(err)
+	bodies := map[i18n.Language][]byte{}
+	for _, l := range p.Languages() {
+		page := newFormPage(p, action, l, "/")
+		page.TurnstileSiteKey = turnstileSiteKey
+		body, err := render("form.html.tmpl", page)
+		if err != nil {
+			// The template and the validated profile are fixed when the
+			// server starts, so this is a programming error.
+			panic(err)
+		}
+		bodies[l] = body
 	}
-	csp := contentSecurityPolicy(page.Theme, action, turnstileSiteKey != "")
+	csp := contentSecurityPolicy(theme(p), action, turnstileSiteKey != "")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
 			return
 		}
-		writePage(w, r, csp, body)
+		writePage(w, r, csp, bodies[pageLanguage(p, r)])
 	})
 }
 
-// thankYouHandler serves the thank-you page a plain form post is redirected to; it shows ?reference= (escaped).
+// thankYouHandler serves the thank-you page a plain form post is
+// redirected to; it shows ?reference= (escaped), in the language of ?lang=
+// (the request's, which the API's redirect carries).
 func thankYouHandler(p *clinic.Profile) http.Handler {
-	base := newFormPage(p, "")
-	csp := contentSecurityPolicy(base.Theme, "", false)
+	csp := contentSecurityPolicy(theme(p), "", false)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		page := base
+		page := newFormPage(p, "", pageLanguage(p, r), "/")
 		page.Reference = displayReference(r.URL.Query().Get("reference"))
 		body, err := render("thank-you.html.tmpl", page)
 		if err != nil {
@@ -240,14 +344,16 @@ func displayReference(s string) string {
 // openDays are the days the clinic has opening hours on, Monday first: a
 // patient is not offered a day the clinic is closed. With no hours in the
 // profile every day is offered.
-func openDays(p *clinic.Profile) []choice {
+func openDays(p *clinic.Profile, lang i18n.Language) []choice {
 	var days []string
 	for _, d := range clinic.Weekdays {
 		if len(p.Hours) == 0 || slices.ContainsFunc(p.Hours, func(h clinic.Hours) bool { return slices.Contains(h.Days, d) }) {
 			days = append(days, d)
 		}
 	}
-	return choices(days, appointment.DayLabel)
+	return choices(days, func(d string) string {
+		return capitalize(lang.Weekday(time.Weekday(slices.Index(clinic.Weekdays, d)+1) % 7))
+	})
 }
 
 func choices(values []string, label func(string) string) []choice {

@@ -355,7 +355,7 @@ func TestFormChoicesAreTheAPIs(t *testing.T) {
 	}
 	noHours := *p
 	noHours.Hours = nil
-	if got := openDays(&noHours); len(got) != len(clinic.Weekdays) {
+	if got := openDays(&noHours, noHours.Language); len(got) != len(clinic.Weekdays) {
 		t.Errorf("without opening hours %d days are offered, want all %d", len(got), len(clinic.Weekdays))
 	}
 }

@@ -18,7 +18,7 @@
   const FIELDS = [
     "firstName", "lastName", "email", "phone", "service", "location",
     "preferredDays", "preferredTimes", "newPatient", "contactMethod",
-    "reason", "consent", "_gotcha",
+    "reason", "consent", "language", "_gotcha",
   ];
   const LIST_FIELDS = ["preferredDays", "preferredTimes"];
   const BOOLEAN_FIELDS = ["newPatient", "consent"];
@@ -32,12 +32,49 @@
   // a timeout safe.
   const TIMEOUT_MS = 30000;
 
+  // MESSAGES are what the script says itself, in English. A page in
+  // another language gives its own in the form's data-messages attribute,
+  // as JSON with the same names; {reference} stands for the reference.
+  const MESSAGES = {
+    sending: "Sending…",
+    error: "Error: ",
+    problem: "There is a problem",
+    notSent: "Your request was not sent",
+    later: "Please try again later",
+    unreachable: "We could not reach the clinic. Please check your internet connection and try again; what you typed is still here.",
+    failed: "Something went wrong and your request was not sent. Please try again.",
+    thanks: "Thank you, we have your request.",
+    reference: " Your reference is {reference}.",
+  };
+
+  // messagesOf returns the form's messages: its data-messages over the
+  // English ones, so that a page giving only some still says the rest.
+  function messagesOf(form) {
+    const out = Object.assign({}, MESSAGES);
+    const phone = form.dataset.phone || "";
+    if (phone) {
+      out.unreachable += " You can also call us at " + phone + ".";
+      out.failed = "Something went wrong and your request was not sent. Please try again, or call us at " + phone + ".";
+    }
+    try {
+      const given = JSON.parse(form.dataset.messages || "{}");
+      Object.keys(given).forEach(function (name) {
+        if (typeof given[name] === "string" && Object.prototype.hasOwnProperty.call(MESSAGES, name)) {
+          out[name] = given[name];
+        }
+      });
+    } catch (err) {
+      // Messages that cannot be read leave the English ones.
+    }
+    return out;
+  }
+
   function enhance(form) {
+    const text = messagesOf(form);
     const summary = form.querySelector("[data-summary]");
     const success = document.getElementById(form.dataset.success || "");
     const button = form.querySelector("button[type=submit], button:not([type])");
     const buttonText = button ? button.textContent : "";
-    const phone = form.dataset.phone || "";
     let sending = false;
     // attempt keeps the Idempotency-Key of the details last sent: sending
     // the same details again (after a lost answer, say) reuses it, so the
@@ -73,9 +110,7 @@
         answer = await send(apiURL(form), body, attempt.key);
       } catch (err) {
         setSending(false);
-        showSummary("Your request was not sent",
-          "We could not reach the clinic. Please check your internet connection and try again; what you typed is still here." +
-          (phone ? " You can also call us at " + phone + "." : ""), []);
+        showSummary(text.notSent, text.unreachable, []);
         return;
       }
       setSending(false);
@@ -95,9 +130,7 @@
         showFieldErrors(problem);
         return;
       }
-      showSummary(titleFor(answer.status), problem.detail ||
-        "Something went wrong and your request was not sent. Please try again" +
-        (phone ? ", or call us at " + phone + "." : "."), []);
+      showSummary(titleFor(answer.status), problem.detail || text.failed, []);
     });
 
     // A field's error goes away as soon as the patient changes it.
@@ -127,6 +160,20 @@
       });
     }
 
+    function titleFor(status) {
+      switch (status) {
+        case 429:
+          return text.later;
+        case 400:
+        case 413:
+        case 415:
+        case 422:
+          return text.problem;
+        default:
+          return text.notSent;
+      }
+    }
+
     function controls(name) {
       return Array.from(form.elements).filter(function (el) {
         return el.name === name && !el.disabled;
@@ -142,7 +189,7 @@
       form.setAttribute("aria-busy", on ? "true" : "false");
       if (button) {
         button.disabled = on;
-        button.textContent = on ? "Sending…" : buttonText;
+        button.textContent = on ? text.sending : buttonText;
       }
     }
 
@@ -199,12 +246,12 @@
         });
         const prefix = document.createElement("span");
         prefix.className = "appt-visually-hidden";
-        prefix.textContent = "Error: ";
+        prefix.textContent = text.error;
         slot.replaceChildren(prefix, document.createTextNode(message));
         slot.hidden = false;
         items.push({ message: message, field: error.field, target: fieldControls[0] });
       });
-      showSummary("There is a problem", problem.detail || "", items);
+      showSummary(text.problem, problem.detail || "", items);
     }
 
     function showSummary(title, detail, items) {
@@ -241,7 +288,7 @@
       if (!success) {
         const message = document.createElement("p");
         message.tabIndex = -1;
-        message.textContent = "Thank you, we have your request." + (reference ? " Your reference is " + reference + "." : "");
+        message.textContent = text.thanks + (reference ? text.reference.replace("{reference}", reference) : "");
         form.replaceWith(message);
         message.focus();
         return;
@@ -362,20 +409,6 @@
       return { ok: res.ok, status: res.status, data: data };
     } finally {
       clearTimeout(timer);
-    }
-  }
-
-  function titleFor(status) {
-    switch (status) {
-      case 429:
-        return "Please try again later";
-      case 400:
-      case 413:
-      case 415:
-      case 422:
-        return "There is a problem";
-      default:
-        return "Your request was not sent";
     }
   }
 
