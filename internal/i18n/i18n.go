@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/text/language"
@@ -62,7 +63,11 @@ func (l Language) Tag() language.Tag {
 	return language.English
 }
 
-var printers = func() map[Language]*message.Printer {
+// printers are built on first use, not as the program starts: compiling
+// the catalogs takes a few milliseconds and thousands of allocations, which
+// a function's cold start should not pay before it has anything to say, and
+// a function that never writes a message (FeedbackFunction) never pays.
+var printers = sync.OnceValue(func() map[Language]*message.Printer {
 	b := catalog.NewBuilder(catalog.Fallback(language.English))
 	for l, msgs := range catalogs {
 		for key, msg := range msgs {
@@ -76,14 +81,14 @@ var printers = func() map[Language]*message.Printer {
 		out[l] = message.NewPrinter(l.Tag(), message.Catalog(b))
 	}
 	return out
-}()
+})
 
 // Sprintf returns the message key in language l, with args put in as its
 // catalog entry says (fmt's verbs).
 func (l Language) Sprintf(key string, args ...any) string {
-	p, ok := printers[l]
+	p, ok := printers()[l]
 	if !ok {
-		p = printers[English]
+		p = printers()[English]
 	}
 	return p.Sprintf(key, args...)
 }
