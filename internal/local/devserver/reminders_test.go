@@ -11,17 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
-	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
-
 	"example.com/appointments/internal/appointment"
-	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/email"
-	"example.com/appointments/internal/local/dynamostreams"
 	"example.com/appointments/internal/local/localstore"
-	"example.com/appointments/internal/ses"
-	"example.com/appointments/internal/testing/mototest"
 )
 
 // startServer runs a server over httptest, as start does, and returns the
@@ -507,15 +499,8 @@ func TestDigestReadsTheServersClock(t *testing.T) {
 // the sweep finds the booking through the table's ByAppointment index and
 // sends its reminder through SES once, on the server's clock.
 func TestRemindersAgainstEmulatedAWS(t *testing.T) {
-	moto := mototest.Start(t)
-	cfg := moto.AWSConfig()
-	streamARN := moto.CreateRequestsTable(t, "local")
-	moto.PrepareSES(t, "appointments@example.com", "")
-	ts, srv := startServer(t, Options{ManualReminders: true, Backend: &Backend{
-		Store:  dynamo.New(dynamodb.NewFromConfig(cfg), "local", 365),
-		Stream: dynamostreams.NewReader(dynamodbstreams.NewFromConfig(cfg), streamARN),
-		Sender: ses.New(sesapi.NewFromConfig(cfg), ""),
-	}})
+	moto, backend := emulatedAWS(t)
+	ts, srv := startServer(t, Options{ManualReminders: true, Backend: backend})
 	submitJSON(t, ts, jsonBody)
 	emailsSettled(t, ts, srv)
 	start := time.Now().In(srv.profile.Zone()).Add(72 * time.Hour).Truncate(time.Minute)

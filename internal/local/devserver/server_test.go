@@ -227,20 +227,28 @@ func TestFormPostRedirectsToThankYou(t *testing.T) {
 	}
 }
 
+// emulatedAWS starts moto with the table template.yaml defines and the
+// sender verified, and returns it with the backend that stores, streams and
+// sends there, as `make run` does with AWS_ENDPOINT_URL set.
+func emulatedAWS(t *testing.T) (*mototest.Server, *Backend) {
+	t.Helper()
+	moto := mototest.Start(t)
+	cfg := moto.AWSConfig()
+	streamARN := moto.CreateRequestsTable(t, "local")
+	moto.PrepareSES(t, "appointments@example.com", "")
+	return moto, &Backend{
+		Store:  dynamo.New(dynamodb.NewFromConfig(cfg), "local", 365),
+		Stream: dynamostreams.NewReader(dynamodbstreams.NewFromConfig(cfg), streamARN),
+		Sender: ses.New(sesapi.NewFromConfig(cfg), ""),
+	}
+}
+
 // TestAgainstEmulatedAWS runs the server on DynamoDB and SES at moto's
 // endpoint instead of the embedded store, as `make run` does with
 // AWS_ENDPOINT_URL set.
 func TestAgainstEmulatedAWS(t *testing.T) {
-	moto := mototest.Start(t)
-	cfg := moto.AWSConfig()
-	db := dynamodb.NewFromConfig(cfg)
-	streamARN := moto.CreateRequestsTable(t, "local")
-	moto.PrepareSES(t, "appointments@example.com", "")
-	ts := start(t, Options{Backend: &Backend{
-		Store:  dynamo.New(db, "local", 365),
-		Stream: dynamostreams.NewReader(dynamodbstreams.NewFromConfig(cfg), streamARN),
-		Sender: ses.New(sesapi.NewFromConfig(cfg), ""),
-	}})
+	moto, backend := emulatedAWS(t)
+	ts := start(t, Options{Backend: backend})
 	receipt := submitJSON(t, ts, jsonBody)
 	waitFor(t, "both emails sent", func() bool {
 		return strings.Count(get(t, ts.URL+"/_dev/requests"), `class="sent"`) == 2

@@ -10,18 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
-	sesapi "github.com/aws/aws-sdk-go-v2/service/ses"
-
 	"example.com/appointments/internal/appointment"
-	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/i18n"
-	"example.com/appointments/internal/local/dynamostreams"
 	"example.com/appointments/internal/local/localstore"
-	"example.com/appointments/internal/ses"
-	"example.com/appointments/internal/testing/mototest"
 )
 
 // spanishBody is jsonBody sent by a patient who reads Spanish.
@@ -194,15 +186,8 @@ func TestSpanishRequestEndToEnd(t *testing.T) {
 // schedule and cancel on DynamoDB and SES at moto's endpoint: the language
 // is stored in the table, and the emails SES sends carry it.
 func TestSpanishRequestAgainstEmulatedAWS(t *testing.T) {
-	moto := mototest.Start(t)
-	cfg := moto.AWSConfig()
-	streamARN := moto.CreateRequestsTable(t, "local")
-	moto.PrepareSES(t, "appointments@example.com", "")
-	ts, srv := startServer(t, Options{ManualReminders: true, Backend: &Backend{
-		Store:  dynamo.New(dynamodb.NewFromConfig(cfg), "local", 365),
-		Stream: dynamostreams.NewReader(dynamodbstreams.NewFromConfig(cfg), streamARN),
-		Sender: ses.New(sesapi.NewFromConfig(cfg), ""),
-	}})
+	moto, backend := emulatedAWS(t)
+	ts, srv := startServer(t, Options{ManualReminders: true, Backend: backend})
 	emails := followSpanishRequest(t, ts, srv)
 	// SES sent what the outbox keeps: the patient's three emails in
 	// Spanish, the front desk's four in the clinic's language.
