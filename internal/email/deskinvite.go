@@ -45,7 +45,7 @@ func (c *Composer) deskInvite(in requestParts, index int, tr *appointment.Transi
 		Reference:       r.Reference,
 		Minimal:         c.minimal(),
 		When:            start.Format(receivedLayout),
-		Length:          lengthWords(deskLanguage, tr.Booking.Length),
+		Length:          lengthWords(c.deskLanguage(), tr.Booking.Length),
 		Service:         d.Service,
 		Location:        d.Location,
 		LocationAddress: d.LocationAddress,
@@ -74,7 +74,7 @@ func (c *Composer) deskInvite(in requestParts, index int, tr *appointment.Transi
 		v.RescheduleURL = in.links[appointment.ActionReschedule]
 	}
 	subject += r.Reference + ", " + start.Format(subjectWhenLayout)
-	v.layoutView = c.layout(deskLanguage, subject, heading)
+	v.layoutView = c.layout(c.deskLanguage(), subject, heading)
 	// A reply would reach no one who can act on it: the calendar sends its
 	// own replies to the organizer, and the patient is not to be written to
 	// from a calendar copy.

@@ -132,7 +132,7 @@ func (c *Composer) ComposeDigest(d Digest) (Message, error) {
 		parts = append(parts, s)
 	}
 	subject := strings.Join(parts, "; ")
-	v.layoutView = c.layout(deskLanguage, subject, digestHeading(open, len(days)))
+	v.layoutView = c.layout(c.deskLanguage(), subject, digestHeading(open, len(days)))
 	v.Days = days
 	c.digestWords(&v, d.At, open, overdue)
 	if len(days) > 0 {
@@ -142,7 +142,7 @@ func (c *Composer) ComposeDigest(d Digest) (Message, error) {
 	msg := Message{Message: appointment.Message{Kind: DigestKind, From: c.settings.Sender, To: slices.Clone(c.settings.FrontDesk)}, Subject: subject}
 	// No Reply-To: a reply goes to the sender's mailbox, as there is no one
 	// patient to answer.
-	return c.render(msg, DigestKind, v, nil, "", deskLanguage)
+	return c.render(msg, DigestKind, v, nil, "", c.deskLanguage())
 }
 
 // digestHeading is the digest's heading: what it is about.

@@ -49,10 +49,9 @@ import (
 	"example.com/appointments/internal/i18n"
 )
 
-// deskLanguage is the language of the front desk's emails, whose
-// templates are written in the clinic's language, English; they name the
-// patient's language where they show the patient's details.
-const deskLanguage = i18n.English
+// deskLanguage is the language of the front desk's emails: the clinic's.
+// They name the patient's language where they show the patient's details.
+func (c *Composer) deskLanguage() i18n.Language { return c.profile.Language }
 
 // Kind names one of the emails a request calls for; the kinds are the
 // appointment package's.
@@ -318,7 +317,7 @@ func (c *Composer) Compose(kind Kind, r appointment.Request) (Message, error) {
 	}
 	// The patient reads the language they asked in; a request stored
 	// before requests had a language is in the clinic's.
-	lang := deskLanguage
+	lang := c.deskLanguage()
 	if recipient == appointment.RecipientPatient {
 		lang = r.Language.Or(c.profile.Language)
 	}

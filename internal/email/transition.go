@@ -334,7 +334,7 @@ type cancelNoticeView struct {
 func (c *Composer) cancelNoticeView(r appointment.Request, patientAddress string, d requestDetails, t *appointment.Transition, subject string) cancelNoticeView {
 	zone := c.profile.Zone()
 	v := cancelNoticeView{
-		layoutView:     c.layout(deskLanguage, subject, "Cancelled by the patient"),
+		layoutView:     c.layout(c.deskLanguage(), subject, "Cancelled by the patient"),
 		requestDetails: d,
 		patientContact: c.patientContact(r, patientAddress),
 		Freed:          "Nothing was booked for this request yet.",

@@ -265,7 +265,7 @@ func (c *Composer) frontDeskView(r appointment.Request, patientAddress string, d
 		// Preferences are the patient's too.
 		d.PreferredWhen = ""
 		v := frontDeskView{
-			layoutView:     c.layout(deskLanguage, subject, "New appointment request"),
+			layoutView:     c.layout(c.deskLanguage(), subject, "New appointment request"),
 			requestDetails: d,
 			patientContact: c.patientContact(r, patientAddress),
 			Received:       r.CreatedAt.In(c.profile.Zone()).Format(receivedLayout),
@@ -300,7 +300,7 @@ func (c *Composer) frontDeskView(r appointment.Request, patientAddress string, d
 			v.Actions = append(v.Actions, actionLink{Label: a.label, URL: u})
 		}
 	}
-	v.layoutView = c.layout(deskLanguage, subject, "New appointment request")
+	v.layoutView = c.layout(c.deskLanguage(), subject, "New appointment request")
 	return v
 }
 

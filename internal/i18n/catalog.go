@@ -5,11 +5,13 @@ package i18n
 // formats: a key whose English takes arguments takes the same ones, in the
 // same order, in Spanish (%[2]s picks an argument out of order). The
 // Spanish is Latin American, and speaks to the patient as "usted".
-var catalogs = gather(coreMessages, formMessages, emailMessages, pageMessages)
+var catalogs = gather(coreMessages, formMessages, emailMessages, pageMessages,
+	deskEmailMessages, deskDigestMessages, deskPageMessages)
 
 // gather merges the catalog's sections, each kept in a file of its own
-// (this one, catalog_form.go, catalog_email.go, catalog_pages.go). A key
-// in two sections is a mistake that would hide one of its messages.
+// (this one, catalog_form.go, catalog_email.go, catalog_pages.go and the
+// front desk's catalog_desk_*.go). A key in two sections is a mistake that
+// would hide one of its messages.
 func gather(sections ...map[Language]map[string]string) map[Language]map[string]string {
 	out := map[Language]map[string]string{}
 	for _, section := range sections {
