@@ -37,7 +37,7 @@ func TestRequestsTableOfTemplate(t *testing.T) {
 	// The index holds only what the digest shows of a request
 	// (TestDigestFromTheStatusIndex), and the emails' delivery records for
 	// the local server's requests page.
-	byStatus := dynamo.IndexByStatus + " status:HASH,createdAt:RANGE INCLUDE[emails firstName history id lastName location phone phoneExtension reference service]"
+	byStatus := dynamo.IndexByStatus + " status:HASH,createdAt:RANGE INCLUDE[emails firstName history id language lastName location phone phoneExtension reference service]"
 	// The reminders' sweep reads the booked requests by the start of
 	// their appointments; the index holds what the reminder shows and
 	// what decides it, and what the composer checks of every request
