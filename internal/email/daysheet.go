@@ -110,7 +110,7 @@ func (c *Composer) daySheet(days []DigestDay, at time.Time) ([]daySheetDay, int,
 			day.Items = append(day.Items, item)
 		}
 		if more := len(d.Appointments) - len(day.Items); more > 0 {
-			day.More = lang.Sprintf("desk.daysheet.more."+plural(more), more)
+			day.More = lang.Sprintf("desk.daysheet.more."+countForm(more), more)
 		}
 		out = append(out, day)
 	}
@@ -137,7 +137,7 @@ func (c *Composer) appointmentItem(a DigestAppointment) (appointmentItem, error)
 	}
 	if !item.Minimal {
 		item.FullName = strings.TrimSpace(r.FirstName + " " + r.LastName)
-		item.Language = c.otherLanguage(r)
+		item.Language = c.languageLine(r)
 	}
 	if s, ok := c.profile.Service(r.Service); ok {
 		item.Service = s.Label
@@ -164,7 +164,7 @@ func (c *Composer) daySheetSubject(days []DigestDay, at time.Time) string {
 		n := len(d.Appointments)
 		total += n
 		if d.Day.In(zone).Format(time.DateOnly) == today {
-			parts = append(parts, lang.Sprintf("desk.daysheet.subject.today."+plural(n), n))
+			parts = append(parts, lang.Sprintf("desk.daysheet.subject.today."+countForm(n), n))
 			continue
 		}
 		if n > 0 {

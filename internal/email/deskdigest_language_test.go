@@ -15,9 +15,9 @@ import (
 	"example.com/appointments/internal/testing/clinictest"
 )
 
-// spanishClinic is the default profile as a Spanish-speaking clinic
+// spanishSpeakingClinic is the default profile as a Spanish-speaking clinic
 // writes it.
-func spanishClinic(t testing.TB) *clinic.Profile {
+func spanishSpeakingClinic(t testing.TB) *clinic.Profile {
 	t.Helper()
 	p, err := clinictest.Spanish()
 	if err != nil {
@@ -27,7 +27,7 @@ func spanishClinic(t testing.TB) *clinic.Profile {
 }
 
 // english is r sent in English.
-func english(r appointment.Request) appointment.Request {
+func sentInEnglish(r appointment.Request) appointment.Request {
 	r.Language = i18n.English
 	return r
 }
@@ -44,7 +44,7 @@ var deskDigestPrefixes = []string{"desk.digest.", "desk.daysheet.", "desk.invite
 func deskDigestEnglish() []string {
 	var out []string
 	for _, k := range i18n.Keys(i18n.English) {
-		if !hasAnyPrefix(k, deskDigestPrefixes) || i18n.English.Sprintf(k) == i18n.Spanish.Sprintf(k) {
+		if !hasDeskDigestPrefix(k, deskDigestPrefixes) || i18n.English.Sprintf(k) == i18n.Spanish.Sprintf(k) {
 			continue
 		}
 		for _, f := range verb.Split(englishFormat(k), -1) {
@@ -56,7 +56,7 @@ func deskDigestEnglish() []string {
 	return out
 }
 
-func hasAnyPrefix(s string, prefixes []string) bool {
+func hasDeskDigestPrefix(s string, prefixes []string) bool {
 	for _, p := range prefixes {
 		if strings.HasPrefix(s, p) {
 			return true
@@ -73,7 +73,7 @@ func spanishDeskInvites(t *testing.T) map[string]Message {
 	out := map[string]Message{}
 	for _, tc := range deskInviteCases(t) {
 		c := tc.composer(t)
-		c, err := NewComposer(spanishClinic(t), c.settings)
+		c, err := NewComposer(spanishSpeakingClinic(t), c.settings)
 		if err != nil {
 			t.Fatal(err)
 		}

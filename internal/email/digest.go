@@ -129,7 +129,7 @@ func (c *Composer) ComposeDigest(d Digest) (Message, error) {
 	if open > 0 {
 		part := lang.Sprintf("desk.digest.subject.open", open)
 		if overdue > 0 {
-			part = lang.Sprintf("desk.digest.subject.overdue."+plural(overdue), open, overdue)
+			part = lang.Sprintf("desk.digest.subject.overdue."+countForm(overdue), open, overdue)
 		}
 		parts = append(parts, part)
 	}
@@ -162,9 +162,9 @@ func digestHeading(open, days int) string {
 	return "desk.digest.heading.daysOpen"
 }
 
-// plural is the catalog's form of a count's words for n: "one" or
+// countForm is the catalog's form of a count's words for n: "one" or
 // "other".
-func plural(n int) string {
+func countForm(n int) string {
 	if n == 1 {
 		return "one"
 	}
@@ -211,12 +211,12 @@ func (c *Composer) digestWords(v *digestView, at time.Time, open, overdue int) {
 	lang := c.deskLanguage()
 	now := shortWhenZone(lang, at.In(c.profile.Zone()))
 	v.Footer = lang.Sprintf("desk.digest.footer", c.profile.Name)
-	v.Intro = lang.Sprintf("desk.digest.intro."+plural(open), open, now)
+	v.Intro = lang.Sprintf("desk.digest.intro."+countForm(open), open, now)
 	if open == 0 {
 		v.Intro = lang.Sprintf("desk.digest.intro.none", now)
 	}
 	if overdue > 0 {
-		v.Intro += " " + lang.Sprintf("desk.digest.overdue."+plural(overdue), overdue)
+		v.Intro += " " + lang.Sprintf("desk.digest.overdue."+countForm(overdue), overdue)
 	}
 	if c.settings.Links != nil {
 		v.LinksNote = lang.Sprintf("desk.digest.links")
@@ -235,7 +235,7 @@ func (c *Composer) digestWords(v *digestView, at time.Time, open, overdue int) {
 		}
 	}
 	if more := open - len(v.Overdue) - len(v.Open); more > 0 {
-		v.More = lang.Sprintf("desk.digest.more."+plural(more), more)
+		v.More = lang.Sprintf("desk.digest.more."+countForm(more), more)
 	}
 }
 
@@ -262,7 +262,7 @@ func (c *Composer) digestItem(r appointment.Request, status appointment.Status, 
 	if c.minimal() {
 		item.FullName = ""
 	} else {
-		item.Language = c.otherLanguage(r)
+		item.Language = c.languageLine(r)
 		if appointment.IsE164(r.Phone) {
 			item.PhoneText, item.PhoneDial = DisplayPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
 		} else {
@@ -347,7 +347,7 @@ func lastTransitionTo(history []appointment.Transition, s appointment.Status) *a
 // to look older than it is.
 func ageWords(lang i18n.Language, d time.Duration) string {
 	ago := func(n int, unit string) string {
-		return lang.Sprintf("desk.digest.age."+unit+"."+plural(n), n)
+		return lang.Sprintf("desk.digest.age."+unit+"."+countForm(n), n)
 	}
 	switch {
 	case d < time.Minute:
@@ -360,11 +360,11 @@ func ageWords(lang i18n.Language, d time.Duration) string {
 	return ago(int(d/(24*time.Hour)), "day")
 }
 
-// otherLanguage names the patient's language of request r in the
-// clinic's, when it is not the clinic's own; it is empty otherwise, as
-// the front desk then needs no word about it. A request stored before
-// requests had a language is in the clinic's.
-func (c *Composer) otherLanguage(r appointment.Request) string {
+// languageLine is the line that names the patient's language of request
+// r, in the clinic's, when it is not the clinic's own; it is empty
+// otherwise, as the front desk then needs no word about it. A request
+// stored before requests had a language is in the clinic's.
+func (c *Composer) languageLine(r appointment.Request) string {
 	desk := c.deskLanguage()
 	if l := r.Language.Or(desk); l != desk {
 		return desk.Sprintf("desk.calendar.language", l.Name(desk))
