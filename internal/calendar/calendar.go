@@ -262,7 +262,7 @@ func (inv invitation) event() *addressedEvent {
 	event.SetSummary(inv.summary())
 	event.SetLocation(oneLine(inv.location.Label) + ", " + oneLine(inv.location.Address))
 	if inv.Desk != nil {
-		event.SetDescription(deskDescription(inv.Invite))
+		event.SetDescription(deskDescription(inv.Invite, inv.lang))
 	} else {
 		event.SetDescription(description(inv.Invite, inv.Profile, inv.lang))
 	}
@@ -324,23 +324,26 @@ func (inv invitation) addressLines() []contentLine {
 	return append(lines, contentLine{"ATTENDEE", attendee, "mailto:" + inv.attendees[0]})
 }
 
-// deskDescription is the notes of the front desk's copy: the reference,
-// which finds the request, the patient's name when the copy may carry
-// it, and the clinician. The note to the patient is left out: it is the
-// patient's.
-func deskDescription(in Invite) string {
+// deskDescription is the notes of the front desk's copy, in lang, the
+// clinic's: the reference, which finds the request, the patient's name
+// and language when the copy may carry them, and the clinician. The note
+// to the patient is left out: it is the patient's.
+func deskDescription(in Invite, lang i18n.Language) string {
 	var lines []string
 	if in.Method == Cancel {
-		lines = append(lines, "This appointment is cancelled.")
+		lines = append(lines, lang.Sprintf("calendar.cancelled"))
 	}
 	if ref := oneLine(in.Request.Reference); ref != "" {
-		lines = append(lines, "Reference: "+ref)
+		lines = append(lines, lang.Sprintf("calendar.reference", ref))
 	}
 	if name := oneLine(in.Request.FirstName + " " + in.Request.LastName); in.Desk.PatientName && name != "" {
-		lines = append(lines, "Patient: "+name)
+		lines = append(lines, lang.Sprintf("desk.calendar.patient", name))
+		// A request stored before requests had a language is in the
+		// clinic's.
+		lines = append(lines, lang.Sprintf("desk.calendar.language", in.Request.Language.Or(lang).Name(lang)))
 	}
 	if c := oneLine(in.Booking.Clinician); c != "" {
-		lines = append(lines, "Clinician: "+c)
+		lines = append(lines, lang.Sprintf("calendar.clinician", c))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -8,6 +8,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/i18n"
 )
 
 // DigestDay is one day of the digest's day sheet: the appointments booked
@@ -45,9 +46,14 @@ type daySheetDay struct {
 // with whom and the request's reference; the patient's name only in full
 // mode.
 type appointmentItem struct {
+	// Lang is the language of the digest, the clinic's.
+	Lang      i18n.Language
 	Time      string
 	Reference string
 	FullName  string
+	// Language names the patient's language when it is not the clinic's;
+	// empty in minimal mode.
+	Language  string
 	Service   string
 	Location  string
 	Clinician string
@@ -56,19 +62,28 @@ type appointmentItem struct {
 	Minimal   bool
 }
 
-// dayActions are the front desk's links on a booked appointment, with the
-// words of the action pages.
+// dayActions are the front desk's links on a booked appointment, by the
+// catalog keys of their words, which are the action pages' own.
 var dayActions = []labelledAction{
-	{"Reschedule", appointment.ActionReschedule},
-	{"Cancel the appointment", appointment.ActionCancelBooking},
-	{"Mark as attended", appointment.ActionAttended},
-	{"Mark as no-show", appointment.ActionNoShow},
+	{"desk.daysheet.action.reschedule", appointment.ActionReschedule},
+	{"desk.daysheet.action.cancel", appointment.ActionCancelBooking},
+	{"desk.daysheet.action.attended", appointment.ActionAttended},
+	{"desk.daysheet.action.noShow", appointment.ActionNoShow},
+}
+
+// dayActionsIn are dayActions with their words in lang.
+func dayActionsIn(lang i18n.Language) []labelledAction {
+	out := make([]labelledAction, len(dayActions))
+	for i, a := range dayActions {
+		out[i] = labelledAction{lang.Sprintf(a.label), a.action}
+	}
+	return out
 }
 
 // daySheet describes the digest's days, and counts the appointments on
 // them.
 func (c *Composer) daySheet(days []DigestDay, at time.Time) ([]daySheetDay, int, error) {
-	zone := c.profile.Zone()
+	zone, lang := c.profile.Zone(), c.deskLanguage()
 	today := at.In(zone).Format(time.DateOnly)
 	var out []daySheetDay
 	total := 0
@@ -76,12 +91,12 @@ func (c *Composer) daySheet(days []DigestDay, at time.Time) ([]daySheetDay, int,
 		if d.Day.IsZero() {
 			return nil, 0, fmt.Errorf("day %d has no date", i)
 		}
-		day := daySheetDay{Heading: d.Day.In(zone).Format(dayLayout)}
+		day := daySheetDay{Heading: dayLine(lang, d.Day.In(zone))}
 		if d.Day.In(zone).Format(time.DateOnly) == today {
-			day.Heading = "Today, " + day.Heading
+			day.Heading = lang.Sprintf("desk.daysheet.today", dayText(lang, d.Day.In(zone)))
 		}
 		if len(d.Appointments) == 0 {
-			day.Empty = "No appointments booked."
+			day.Empty = lang.Sprintf("desk.daysheet.empty")
 		}
 		for j, a := range d.Appointments {
 			total++
@@ -95,7 +110,7 @@ func (c *Composer) daySheet(days []DigestDay, at time.Time) ([]daySheetDay, int,
 			day.Items = append(day.Items, item)
 		}
 		if more := len(d.Appointments) - len(day.Items); more > 0 {
-			day.More = count(more, "more appointment is", "more appointments are") + " booked this day, not listed here to keep this email short."
+			day.More = lang.Sprintf("desk.daysheet.more."+countForm(more), more)
 		}
 		out = append(out, day)
 	}
@@ -109,9 +124,10 @@ func (c *Composer) appointmentItem(a DigestAppointment) (appointmentItem, error)
 	if b.Start.IsZero() || b.Length <= 0 {
 		return appointmentItem{}, errors.New("the booking has no start or no length")
 	}
-	zone := c.profile.Zone()
+	zone, lang := c.profile.Zone(), c.deskLanguage()
 	item := appointmentItem{
-		Time:      b.Start.In(zone).Format("3:04 PM") + " to " + b.End().In(zone).Format(timeLayout),
+		Lang:      lang,
+		Time:      lang.Sprintf("desk.daysheet.time", lang.Clock(b.Start.In(zone)), timeText(lang, b.End().In(zone))),
 		Reference: r.Reference,
 		Service:   r.Service,
 		Location:  r.Location,
@@ -121,6 +137,7 @@ func (c *Composer) appointmentItem(a DigestAppointment) (appointmentItem, error)
 	}
 	if !item.Minimal {
 		item.FullName = strings.TrimSpace(r.FirstName + " " + r.LastName)
+		item.Language = c.languageLine(r)
 	}
 	if s, ok := c.profile.Service(r.Service); ok {
 		item.Service = s.Label
@@ -129,7 +146,7 @@ func (c *Composer) appointmentItem(a DigestAppointment) (appointmentItem, error)
 		item.Location = l.Label
 	}
 	var err error
-	if item.Actions, err = c.actionLinks(r.ID, r.Status.Normal(), dayActions); err != nil {
+	if item.Actions, err = c.actionLinks(r.ID, r.Status.Normal(), dayActionsIn(lang)); err != nil {
 		return appointmentItem{}, err
 	}
 	return item, nil
@@ -139,7 +156,7 @@ func (c *Composer) appointmentItem(a DigestAppointment) (appointmentItem, error)
 // appointments: those of today, and those of the days after it that the
 // day sheet lists. It is empty when there are none.
 func (c *Composer) daySheetSubject(days []DigestDay, at time.Time) string {
-	zone := c.profile.Zone()
+	zone, lang := c.profile.Zone(), c.deskLanguage()
 	today := at.In(zone).Format(time.DateOnly)
 	var parts []string
 	total := 0
@@ -147,11 +164,11 @@ func (c *Composer) daySheetSubject(days []DigestDay, at time.Time) string {
 		n := len(d.Appointments)
 		total += n
 		if d.Day.In(zone).Format(time.DateOnly) == today {
-			parts = append(parts, count(n, "appointment", "appointments")+" today")
+			parts = append(parts, lang.Sprintf("desk.daysheet.subject.today."+countForm(n), n))
 			continue
 		}
 		if n > 0 {
-			parts = append(parts, fmt.Sprintf("%d on %s", n, d.Day.In(zone).Format("Monday")))
+			parts = append(parts, lang.Sprintf("desk.daysheet.subject.day", n, lang.Weekday(d.Day.In(zone).Weekday())))
 		}
 	}
 	if total == 0 {

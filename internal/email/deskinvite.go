@@ -16,11 +16,13 @@ type deskInviteView struct {
 	Intro     string
 	Reference string
 	Minimal   bool
-	// FullName is the patient's name, and PhoneText and PhoneDial their
-	// phone as shown and as a tel: link dials it; empty in minimal mode.
+	// FullName is the patient's name, PhoneText and PhoneDial their
+	// phone as shown and as a tel: link dials it, and Language their
+	// language named in the clinic's; empty in minimal mode.
 	FullName        string
 	PhoneText       string
 	PhoneDial       string
+	Language        string
 	When            string
 	Length          string
 	Service         string
@@ -39,42 +41,44 @@ type deskInviteView struct {
 // booking of transition tr (index in the history): a booking, a move or a
 // cancel, and the method of its invitation.
 func (c *Composer) deskInvite(in requestParts, index int, tr *appointment.Transition) emailView {
-	r, d := in.r, in.details
+	r, d, lang := in.r, in.details, c.deskLanguage()
 	start := tr.Booking.Start.In(c.profile.Zone())
 	v := deskInviteView{
 		Reference:       r.Reference,
 		Minimal:         c.minimal(),
-		When:            start.Format(receivedLayout),
-		Length:          lengthWords(c.deskLanguage(), tr.Booking.Length),
+		When:            whenText(lang, start),
+		Length:          lengthWords(lang, tr.Booking.Length),
 		Service:         d.Service,
 		Location:        d.Location,
 		LocationAddress: d.LocationAddress,
 		Clinician:       strings.TrimSpace(tr.Booking.Clinician),
-		Footer:          "A copy of the calendar invitation of this appointment, for the clinic's calendar, sent by the appointment request form on the " + c.profile.Name + " website.",
+		Footer:          lang.Sprintf("desk.invite.footer", c.profile.Name),
 	}
 	if !v.Minimal {
 		v.FullName = strings.TrimSpace(r.FirstName + " " + r.LastName)
 		v.PhoneText, v.PhoneDial = DisplayPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
+		v.Language = r.Language.Or(lang).Name(lang)
 	}
-	subject, heading := "Booked: ", "Appointment booked"
-	v.Intro = "The attached invitation adds this appointment to the clinic's calendar."
+	words := "desk.invite.booked."
+	v.Intro = lang.Sprintf(words + "intro")
 	method := calendar.Request
 	switch {
 	case tr.To == appointment.StatusCancelled:
-		subject, heading, method = "Cancelled: ", "Appointment cancelled", calendar.Cancel
-		v.Intro = "This appointment is cancelled. The attached cancellation removes it from the clinic's calendar."
+		words, method = "desk.invite.cancelled.", calendar.Cancel
+		// The patient's calendar copy says the same first sentence.
+		v.Intro = lang.Sprintf("calendar.cancelled") + " " + lang.Sprintf(words+"intro")
 	case tr.Action == appointment.ActionReschedule:
-		subject, heading = "Moved: ", "Appointment moved"
-		v.Intro = "This appointment has moved. The attached invitation updates it in the clinic's calendar."
+		words = "desk.invite.moved."
+		v.Intro = lang.Sprintf(words + "intro")
 		if p := previousBooking(r.History[:index]); p != nil {
-			v.Previously = p.Start.In(c.profile.Zone()).Format(receivedLayout)
+			v.Previously = whenText(lang, p.Start.In(c.profile.Zone()))
 		}
 	}
 	if tr.To == appointment.StatusScheduled && r.Status.Normal() == appointment.StatusScheduled {
 		v.RescheduleURL = in.links[appointment.ActionReschedule]
 	}
-	subject += r.Reference + ", " + start.Format(subjectWhenLayout)
-	v.layoutView = c.layout(c.deskLanguage(), subject, heading)
+	subject := lang.Sprintf(words+"subject", r.Reference, shortWhen(lang, start))
+	v.layoutView = c.layout(lang, subject, lang.Sprintf(words+"heading"))
 	// A reply would reach no one who can act on it: the calendar sends its
 	// own replies to the organizer, and the patient is not to be written to
 	// from a calendar copy.

@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/i18n"
 )
 
 // DigestKind is the kind of the front desk's morning digest: one email
@@ -65,6 +65,8 @@ type digestView struct {
 // it and call the patient back, and nothing of what they wrote about
 // themselves beyond their name.
 type digestItem struct {
+	// Lang is the language of the digest, the clinic's.
+	Lang      i18n.Language
 	Reference string
 	FullName  string
 	PhoneText string
@@ -75,8 +77,8 @@ type digestItem struct {
 	// profile no longer has them.
 	Service  string
 	Location string
+	// Received says when the request came in and how long ago.
 	Received string
-	Age      string
 	// State says where the request stands, and for a received one, by
 	// when the patient was promised an answer.
 	State   string
@@ -84,9 +86,11 @@ type digestItem struct {
 	// Overdue marks the entry out; Palette colours it.
 	Overdue bool
 	Palette clinic.Palette
-	// Minimal says the entry leaves out the patient's details; FullName
-	// and the phone are then empty.
+	// Minimal says the entry leaves out the patient's details; FullName,
+	// the phone and Language are then empty.
 	Minimal bool
+	// Language names the patient's language when it is not the clinic's.
+	Language string
 }
 
 // digestActions are the front desk's links in the digest, with the words
@@ -119,12 +123,13 @@ func (c *Composer) ComposeDigest(d Digest) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
+	lang := c.deskLanguage()
 	open := len(d.Entries)
 	var parts []string
 	if open > 0 {
-		part := "Open requests: " + strconv.Itoa(open)
+		part := lang.Sprintf("desk.digest.subject.open", open)
 		if overdue > 0 {
-			part += fmt.Sprintf(" (%d overdue)", overdue)
+			part = lang.Sprintf("desk.digest.subject.overdue."+countForm(overdue), open, overdue)
 		}
 		parts = append(parts, part)
 	}
@@ -132,28 +137,38 @@ func (c *Composer) ComposeDigest(d Digest) (Message, error) {
 		parts = append(parts, s)
 	}
 	subject := strings.Join(parts, "; ")
-	v.layoutView = c.layout(c.deskLanguage(), subject, digestHeading(open, len(days)))
+	v.layoutView = c.layout(lang, subject, lang.Sprintf(digestHeading(open, len(days))))
 	v.Days = days
 	c.digestWords(&v, d.At, open, overdue)
 	if len(days) > 0 {
-		v.Footer = "Sent once a day while requests are open or appointments are booked, by the appointment request form on the " + c.profile.Name + " website."
+		v.Footer = lang.Sprintf("desk.digest.footer.days", c.profile.Name)
 	}
 
 	msg := Message{Message: appointment.Message{Kind: DigestKind, From: c.settings.Sender, To: slices.Clone(c.settings.FrontDesk)}, Subject: subject}
 	// No Reply-To: a reply goes to the sender's mailbox, as there is no one
 	// patient to answer.
-	return c.render(msg, DigestKind, v, nil, "", c.deskLanguage())
+	return c.render(msg, DigestKind, v, nil, "", lang)
 }
 
-// digestHeading is the digest's heading: what it is about.
+// digestHeading is the catalog key of the digest's heading: what it is
+// about.
 func digestHeading(open, days int) string {
 	switch {
 	case days == 0:
-		return "Open appointment requests"
+		return "desk.digest.heading.open"
 	case open == 0:
-		return "The day sheet"
+		return "desk.digest.heading.days"
 	}
-	return "The day sheet and open requests"
+	return "desk.digest.heading.daysOpen"
+}
+
+// countForm is the catalog's form of a count's words for n: "one" or
+// "other".
+func countForm(n int) string {
+	if n == 1 {
+		return "one"
+	}
+	return "other"
 }
 
 // digestItems lists the digest's entries, overdue ones apart, up to
@@ -193,45 +208,47 @@ func (c *Composer) digestItems(d Digest) (digestView, int, error) {
 // its count of the requests left out, for open requests of which overdue
 // are overdue, as at at.
 func (c *Composer) digestWords(v *digestView, at time.Time, open, overdue int) {
-	v.Footer = "Sent once a day while requests are open, by the appointment request form on the " + c.profile.Name + " website."
-	v.Intro = fmt.Sprintf("%s open on %s, oldest first.", count(open, "request is", "requests are"), at.In(c.profile.Zone()).Format(deadlineLayout))
+	lang := c.deskLanguage()
+	now := shortWhenZone(lang, at.In(c.profile.Zone()))
+	v.Footer = lang.Sprintf("desk.digest.footer", c.profile.Name)
+	v.Intro = lang.Sprintf("desk.digest.intro."+countForm(open), open, now)
 	if open == 0 {
-		v.Intro = "No appointment requests are open on " + at.In(c.profile.Zone()).Format(deadlineLayout) + "."
+		v.Intro = lang.Sprintf("desk.digest.intro.none", now)
 	}
-	switch {
-	case overdue == 1:
-		v.Intro += " 1 is overdue, still not answered by the time the patient was promised, and is listed first."
-	case overdue > 1:
-		v.Intro += fmt.Sprintf(" %d are overdue, still not answered by the time the patients were promised, and are listed first.", overdue)
+	if overdue > 0 {
+		v.Intro += " " + lang.Sprintf("desk.digest.overdue."+countForm(overdue), overdue)
 	}
 	if c.settings.Links != nil {
-		v.LinksNote = "Each link opens a page about that request; nothing changes until you press the button there."
+		v.LinksNote = lang.Sprintf("desk.digest.links")
 	}
 	if c.minimal() {
 		v.Minimal = true
-		v.Intro += " Patients' names and contact details are left out of this email."
+		v.Intro += " " + lang.Sprintf("desk.digest.minimal")
+		// Without the patients' details, the note first says where to
+		// find them: the request, or with none open, the appointment.
 		if c.settings.Links != nil {
-			v.LinksNote = "Open the request to see who made it and how to reach them. Each link opens a page about that request; nothing changes until you press the button there."
-		}
-		if open == 0 && c.settings.Links != nil {
-			v.LinksNote = "Open an appointment to see whose it is. Each link opens a page about that request; nothing changes until you press the button there."
+			first := "desk.digest.links.minimal"
+			if open == 0 {
+				first = "desk.digest.links.days"
+			}
+			v.LinksNote = lang.Sprintf(first) + " " + v.LinksNote
 		}
 	}
 	if more := open - len(v.Overdue) - len(v.Open); more > 0 {
-		v.More = fmt.Sprintf("%s not listed here, to keep this email short.", count(more, "more open request is", "more open requests are"))
+		v.More = lang.Sprintf("desk.digest.more."+countForm(more), more)
 	}
 }
 
 // digestItem describes one open request for the digest.
 func (c *Composer) digestItem(r appointment.Request, status appointment.Status, overdue bool, at time.Time) (digestItem, error) {
-	zone := c.profile.Zone()
+	zone, lang := c.profile.Zone(), c.deskLanguage()
 	item := digestItem{
+		Lang:      lang,
 		Reference: r.Reference,
 		FullName:  strings.TrimSpace(r.FirstName + " " + r.LastName),
 		Service:   r.Service,
 		Location:  r.Location,
-		Received:  r.CreatedAt.In(zone).Format(deadlineLayout),
-		Age:       ageWords(at.Sub(r.CreatedAt)),
+		Received:  lang.Sprintf("desk.digest.received", shortWhenZone(lang, r.CreatedAt.In(zone)), ageWords(lang, at.Sub(r.CreatedAt))),
 		Overdue:   overdue,
 		Palette:   c.palette,
 		Minimal:   c.minimal(),
@@ -244,26 +261,29 @@ func (c *Composer) digestItem(r appointment.Request, status appointment.Status, 
 	}
 	if c.minimal() {
 		item.FullName = ""
-	} else if appointment.IsE164(r.Phone) {
-		item.PhoneText, item.PhoneDial = DisplayPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
 	} else {
-		item.PhoneText = r.Phone
+		item.Language = c.languageLine(r)
+		if appointment.IsE164(r.Phone) {
+			item.PhoneText, item.PhoneDial = DisplayPhone(r.Phone, r.PhoneExtension, c.profile.DefaultRegion)
+		} else {
+			item.PhoneText = r.Phone
+		}
 	}
 
 	switch status {
 	case appointment.StatusReceived:
-		item.State = "Not answered yet"
+		item.State = lang.Sprintf("desk.digest.state.received")
 		if by, ok := c.profile.ReplyBy(r.CreatedAt); ok {
+			key := "desk.digest.state.answerBy"
 			if overdue {
-				item.State += "; the answer was due by " + by.In(zone).Format(deadlineLayout)
-			} else {
-				item.State += "; answer by " + by.In(zone).Format(deadlineLayout)
+				key = "desk.digest.state.wasDue"
 			}
+			item.State = lang.Sprintf(key, shortWhenZone(lang, by.In(zone)))
 		}
 	case appointment.StatusContacted:
-		item.State = "Contacted"
+		item.State = lang.Sprintf("desk.digest.state.contacted")
 		if t := lastTransitionTo(r.History, appointment.StatusContacted); t != nil && !t.At.IsZero() {
-			item.State += " " + t.At.In(zone).Format(deadlineLayout)
+			item.State = lang.Sprintf("desk.digest.state.contactedAt", shortWhenZone(lang, t.At.In(zone)))
 		}
 	}
 
@@ -321,26 +341,33 @@ func lastTransitionTo(history []appointment.Transition, s appointment.Status) *a
 	return nil
 }
 
-// ageWords says how long ago a request came in, in the words the front
-// desk would use: minutes within the hour, hours within the day, days
-// after that. Each is rounded down, so a request is never made to look
-// older than it is.
-func ageWords(d time.Duration) string {
+// ageWords says how long ago a request came in, in lang, in the words
+// the front desk would use: minutes within the hour, hours within the
+// day, days after that. Each is rounded down, so a request is never made
+// to look older than it is.
+func ageWords(lang i18n.Language, d time.Duration) string {
+	ago := func(n int, unit string) string {
+		return lang.Sprintf("desk.digest.age."+unit+"."+countForm(n), n)
+	}
 	switch {
 	case d < time.Minute:
-		return "just now"
+		return lang.Sprintf("desk.digest.age.now")
 	case d < time.Hour:
-		return count(int(d/time.Minute), "minute", "minutes") + " ago"
+		return ago(int(d/time.Minute), "minute")
 	case d < 24*time.Hour:
-		return count(int(d/time.Hour), "hour", "hours") + " ago"
+		return ago(int(d/time.Hour), "hour")
 	}
-	return count(int(d/(24*time.Hour)), "day", "days") + " ago"
+	return ago(int(d/(24*time.Hour)), "day")
 }
 
-// count puts n before the singular or the plural words.
-func count(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
+// languageLine is the line that names the patient's language of request
+// r, in the clinic's, when it is not the clinic's own; it is empty
+// otherwise, as the front desk then needs no word about it. A request
+// stored before requests had a language is in the clinic's.
+func (c *Composer) languageLine(r appointment.Request) string {
+	desk := c.deskLanguage()
+	if l := r.Language.Or(desk); l != desk {
+		return desk.Sprintf("desk.calendar.language", l.Name(desk))
 	}
-	return strconv.Itoa(n) + " " + many
+	return ""
 }

@@ -11,6 +11,7 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/i18n"
 )
 
 // digestAt is when the tests' digests are made: Monday, November 30,
@@ -52,7 +53,20 @@ func digestCases(t testing.TB) []digestCase {
 		{"daysheet", defaultProfile, []appointment.Request{minimalRequest()}, "Open requests: 1 (1 overdue); 2 appointments today", false, daySheet, false},
 		// The day sheet alone, in minimal mode: references, no names.
 		{"daysheet-minimal", defaultProfile, nil, "2 appointments today, 1 on Tuesday", false, daySheetBothDays, true},
+		// A Spanish-speaking clinic's digests, in Spanish; the requests
+		// sent in English name their language.
+		{"complete-es", spanishSpeakingClinic, []appointment.Request{sentInEnglish(minimalRequest()), contacted, notANameRequest()}, "Solicitudes abiertas: 3 (1 atrasada)", false, nil, false},
+		{"daysheet-es", spanishSpeakingClinic, []appointment.Request{minimalRequest()}, "Solicitudes abiertas: 1 (1 atrasada); 2 citas hoy", false, daySheetEnglishPatient, false},
+		{"daysheet-minimal-es", spanishSpeakingClinic, nil, "2 citas hoy, 1 el martes", false, daySheetBothDays, true},
 	}
+}
+
+// daySheetEnglishPatient is daySheet with its first appointment's
+// request sent in English.
+func daySheetEnglishPatient(t testing.TB) []DigestDay {
+	days := daySheet(t)
+	days[0].Appointments[0].Request = sentInEnglish(days[0].Appointments[0].Request)
+	return days
 }
 
 // daySheetStart is 9:00 AM MST on the digest's day.
@@ -337,8 +351,21 @@ func TestAgeWords(t *testing.T) {
 		{3*24*time.Hour + 5*time.Hour, "3 days ago"},
 	}
 	for _, tt := range tests {
-		if got := ageWords(tt.age); got != tt.want {
+		if got := ageWords(i18n.English, tt.age); got != tt.want {
 			t.Errorf("ageWords(%v) = %q, want %q", tt.age, got, tt.want)
+		}
+	}
+	for age, want := range map[time.Duration]string{
+		30 * time.Second: "hace un momento",
+		time.Minute:      "hace 1 minuto",
+		59 * time.Minute: "hace 59 minutos",
+		time.Hour:        "hace 1 hora",
+		23 * time.Hour:   "hace 23 horas",
+		47 * time.Hour:   "hace 1 día",
+		75 * time.Hour:   "hace 3 días",
+	} {
+		if got := ageWords(i18n.Spanish, age); got != want {
+			t.Errorf("ageWords(es, %v) = %q, want %q", age, got, want)
 		}
 	}
 }

@@ -1,0 +1,69 @@
+package calendar
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	ics "github.com/arran4/golang-ical"
+
+	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/i18n"
+	"example.com/appointments/internal/testing/clinictest"
+)
+
+// TestDeskCopyNamesThePatientsLanguage: the front desk's copy that names
+// the patient also names their language, in the clinic's, and a request
+// stored without a language is in the clinic's; the copy without the
+// patient's name leaves the language out too. A Spanish-speaking clinic's
+// copy has its notes in Spanish.
+func TestDeskCopyNamesThePatientsLanguage(t *testing.T) {
+	spanishClinic, err := clinictest.Spanish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	english := profile(t)
+	tests := []struct {
+		name       string
+		in         Invite
+		notes      []string
+		notInNotes []string
+	}{
+		{"english clinic, spanish patient", deskCopy(t, english, Request, i18n.Spanish, true),
+			[]string{"Reference: ", "Patient: ", "Language: Spanish", "Clinician: Dr. Sam Lee, DPT"}, []string{"Idioma"}},
+		{"english clinic, request without a language", deskCopy(t, english, Request, "", true),
+			[]string{"Language: English"}, nil},
+		{"minimal", deskCopy(t, english, Request, i18n.Spanish, false),
+			[]string{"Reference: "}, []string{"Patient", "Language"}},
+		{"spanish clinic", deskCopy(t, spanishClinic, Cancel, i18n.English, true),
+			[]string{"Esta cita está cancelada.", "Número de referencia: ", "Paciente: ", "Idioma: inglés", "Profesional: Dr. Sam Lee, DPT"},
+			[]string{"cancelled", "Reference", "Patient", "Language", "Clinician"}},
+		{"spanish clinic, request without a language", deskCopy(t, spanishClinic, Request, "", true),
+			[]string{"Idioma: español"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, e := build(t, tt.in)
+			notes := value(t, e, ics.ComponentPropertyDescription)
+			for _, s := range tt.notes {
+				if !strings.Contains(notes, s) {
+					t.Errorf("DESCRIPTION %q does not say %q", notes, s)
+				}
+			}
+			for _, s := range tt.notInNotes {
+				if strings.Contains(notes, s) {
+					t.Errorf("DESCRIPTION %q says %q", notes, s)
+				}
+			}
+		})
+	}
+}
+
+// deskCopy is the front desk's copy of a booking at p of a request in
+// lang, naming the patient or not.
+func deskCopy(t *testing.T, p *clinic.Profile, m Method, lang i18n.Language, name bool) Invite {
+	in := invite(t, p, m, 2026, time.November, 2, 9)
+	in.Request.Language = lang
+	in.Desk = &DeskCopy{Attendees: deskAddresses, PatientName: name}
+	return in
+}
