@@ -17,6 +17,7 @@ import (
 	"example.com/appointments/internal/digest"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/email"
+	"example.com/appointments/internal/i18n"
 	"example.com/appointments/internal/testing/mototest"
 	"example.com/appointments/internal/testing/samtemplate"
 	"example.com/appointments/internal/testing/storetest"
@@ -50,6 +51,8 @@ func TestDigestFromTheStatusIndex(t *testing.T) {
 	received := storetest.Request("Knee pain after running", now.Add(-72*time.Hour))
 	contacted := storetest.Request("Stiff neck", now.Add(-50*time.Hour))
 	contacted.FirstName, contacted.Phone, contacted.PhoneExtension = "Sam", "+13035550163", ""
+	// Sam asked in Spanish, which the digest names.
+	contacted.Language = i18n.Spanish
 	declined := storetest.Request("Sore wrist", now.Add(-30*time.Hour))
 	for _, r := range []appointment.Request{received, contacted, declined} {
 		if _, err := store.Create(ctx, r, appointment.Dedupe{Fingerprint: r.Fingerprint()}); err != nil {
@@ -122,7 +125,7 @@ func TestDigestFromTheStatusIndex(t *testing.T) {
 			// what the index must hold.
 			shown := []string{received.Reference, contacted.Reference, "Contacted"}
 			if detail == email.StaffDetailFull {
-				shown = append(shown, "Rivera", "555-0142", "Sam")
+				shown = append(shown, "Rivera", "555-0142", "Sam", "Language: Spanish")
 			}
 			for _, s := range shown {
 				if !strings.Contains(want.Text, s) {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/dynamo"
 	"example.com/appointments/internal/email"
+	"example.com/appointments/internal/i18n"
 	"example.com/appointments/internal/metrics"
 	"example.com/appointments/internal/testing/iamsim"
 	"example.com/appointments/internal/testing/mototest"
@@ -33,13 +35,20 @@ const table = "requests"
 // given actions, a day apart, as the front desk and the patient would.
 func stored(t *testing.T, s *dynamo.Store, id string, status appointment.Status, created time.Time, actions ...appointment.Action) appointment.Request {
 	t.Helper()
+	return storedRequest(t, s, request(id, status, created), actions...)
+}
+
+// storedRequest creates r, received at its CreatedAt, and takes it
+// through the given actions as stored does.
+func storedRequest(t *testing.T, s *dynamo.Store, r appointment.Request, actions ...appointment.Action) appointment.Request {
+	t.Helper()
 	ctx := context.Background()
-	r := request(id, status, created)
+	id := r.ID
 	r.Reference = appointment.NewReference()
 	if _, err := s.Create(ctx, r, appointment.Dedupe{Fingerprint: id}); err != nil {
 		t.Fatal(err)
 	}
-	when := created
+	when := r.CreatedAt
 	for _, a := range actions {
 		when = when.Add(24 * time.Hour)
 		before, err := s.Get(ctx, id)
@@ -65,10 +74,6 @@ func stored(t *testing.T, s *dynamo.Store, id string, status appointment.Status,
 	return got
 }
 
-// TestOpenRequestsFromTheStatusIndex stores requests of every state and
-// age, the first versions' "new" among them, and checks that the digest
-// lists exactly the open ones, overdue first, then the rest oldest first,
-// and that a day's digest goes out once.
 // digestStore is the handler's own store over moto, whose every call must
 // be one DigestFunction's role allows; the tests' own writes, standing for
 // the other functions', are not checked.
@@ -79,6 +84,10 @@ func digestStore(t *testing.T, srv *mototest.Server) *dynamo.Store {
 	return dynamo.New(dynamodb.NewFromConfig(cfg), table, 365)
 }
 
+// TestOpenRequestsFromTheStatusIndex stores requests of every state and
+// age, the first versions' "new" among them, and checks that the digest
+// lists exactly the open ones, overdue first, then the rest oldest first,
+// and that a day's digest goes out once.
 func TestOpenRequestsFromTheStatusIndex(t *testing.T) {
 	srv := mototest.Start(t)
 	db := dynamodb.NewFromConfig(srv.AWSConfig())
@@ -196,17 +205,22 @@ func TestDaySheetFromTheStatusIndex(t *testing.T) {
 	store := dynamo.New(dynamodb.NewFromConfig(srv.AWSConfig()), table, 365)
 	now := at(t, 11, 30, 8, 0) // Monday, 8:00 in Denver
 	booked := now.Add(-5 * 24 * time.Hour)
+	// The patient booked for today asked in Spanish, which the day sheet
+	// names (the clinic's language is English): the index must hold it.
 	for _, b := range []struct {
-		id    string
-		start time.Time
-		moves []time.Time
+		id       string
+		language i18n.Language
+		start    time.Time
+		moves    []time.Time
 	}{
-		{"today", at(t, 11, 30, 10, 0), nil},
-		{"moved-to-tomorrow", at(t, 12, 3, 9, 0), []time.Time{at(t, 12, 1, 7, 30)}},
-		{"moved-away", at(t, 11, 30, 9, 0), []time.Time{at(t, 12, 9, 9, 0)}},
-		{"last-week", at(t, 11, 25, 9, 0), nil},
+		{"today", i18n.Spanish, at(t, 11, 30, 10, 0), nil},
+		{"moved-to-tomorrow", i18n.English, at(t, 12, 3, 9, 0), []time.Time{at(t, 12, 1, 7, 30)}},
+		{"moved-away", "", at(t, 11, 30, 9, 0), []time.Time{at(t, 12, 9, 9, 0)}},
+		{"last-week", "", at(t, 11, 25, 9, 0), nil},
 	} {
-		stored(t, store, b.id, appointment.StatusReceived, booked.Add(-time.Hour))
+		r := request(b.id, appointment.StatusReceived, booked.Add(-time.Hour))
+		r.Language = b.language
+		storedRequest(t, store, r)
 		book(t, store, b.id, booked, b.start, b.moves...)
 	}
 	stored(t, store, "declined", appointment.StatusReceived, now.Add(-7*24*time.Hour), appointment.ActionDecline)
@@ -249,6 +263,11 @@ func TestDaySheetFromTheStatusIndex(t *testing.T) {
 		}
 		if got.Subject != want.Subject || got.Text != want.Text || got.HTML != want.HTML {
 			t.Errorf("%s: the day sheet from the index differs from the one from the table:\n%s\nwant:\n%s", detail, got.Text, want.Text)
+		}
+		// The comparison means something only if the day sheet shows the
+		// language, which it does with the patient's details.
+		if named := strings.Count(want.Text, "Language: Spanish"); named != map[email.StaffDetail]int{email.StaffDetailFull: 1}[detail] {
+			t.Errorf("%s: the day sheet names Spanish %d times:\n%s", detail, named, want.Text)
 		}
 	}
 }
