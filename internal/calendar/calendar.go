@@ -306,7 +306,7 @@ func (inv invitation) addressLines() []contentLine {
 	if inv.Desk != nil {
 		for _, a := range inv.attendees {
 			lines = append(lines, contentLine{"ATTENDEE", []parameter{
-				{"CN", paramText(inv.Profile.Name + " front desk")},
+				{"CN", paramText(inv.lang.Sprintf("desk.calendar.attendee", inv.Profile.Name))},
 				{"ROLE", string(ics.ParticipationRoleNonParticipant)},
 				{"PARTSTAT", string(ics.ParticipationStatusAccepted)},
 				{"RSVP", "FALSE"},

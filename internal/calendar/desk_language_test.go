@@ -16,7 +16,8 @@ import (
 // the patient also names their language, in the clinic's, and a request
 // stored without a language is in the clinic's; the copy without the
 // patient's name leaves the language out too. A Spanish-speaking clinic's
-// copy has its notes in Spanish.
+// copy has its notes, and the front desk's name as its attendee, in
+// Spanish.
 func TestDeskCopyNamesThePatientsLanguage(t *testing.T) {
 	spanishClinic, err := clinictest.Spanish()
 	if err != nil {
@@ -28,18 +29,19 @@ func TestDeskCopyNamesThePatientsLanguage(t *testing.T) {
 		in         Invite
 		notes      []string
 		notInNotes []string
+		attendee   string
 	}{
 		{"english clinic, spanish patient", deskCopy(t, english, Request, i18n.Spanish, true),
-			[]string{"Reference: ", "Patient: ", "Language: Spanish", "Clinician: Dr. Sam Lee, DPT"}, []string{"Idioma"}},
+			[]string{"Reference: ", "Patient: ", "Language: Spanish", "Clinician: Dr. Sam Lee, DPT"}, []string{"Idioma"}, "Ascent Total Performance front desk"},
 		{"english clinic, request without a language", deskCopy(t, english, Request, "", true),
-			[]string{"Language: English"}, nil},
+			[]string{"Language: English"}, nil, "Ascent Total Performance front desk"},
 		{"minimal", deskCopy(t, english, Request, i18n.Spanish, false),
-			[]string{"Reference: "}, []string{"Patient", "Language"}},
+			[]string{"Reference: "}, []string{"Patient", "Language"}, "Ascent Total Performance front desk"},
 		{"spanish clinic", deskCopy(t, spanishClinic, Cancel, i18n.English, true),
 			[]string{"Esta cita está cancelada.", "Número de referencia: ", "Paciente: ", "Idioma: inglés", "Profesional: Dr. Sam Lee, DPT"},
-			[]string{"cancelled", "Reference", "Patient", "Language", "Clinician"}},
+			[]string{"cancelled", "Reference", "Patient", "Language", "Clinician"}, "Recepción de Ascent Total Performance"},
 		{"spanish clinic, request without a language", deskCopy(t, spanishClinic, Request, "", true),
-			[]string{"Idioma: español"}, nil},
+			[]string{"Idioma: español"}, nil, "Recepción de Ascent Total Performance"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,6 +56,14 @@ func TestDeskCopyNamesThePatientsLanguage(t *testing.T) {
 				if strings.Contains(notes, s) {
 					t.Errorf("DESCRIPTION %q says %q", notes, s)
 				}
+			}
+			for _, a := range e.Attendees() {
+				if cn := param(&a.IANAProperty, ics.ParameterCn); cn != tt.attendee {
+					t.Errorf("attendee %s is named %q, want %q", a.Email(), cn, tt.attendee)
+				}
+			}
+			if len(e.Attendees()) == 0 {
+				t.Error("the copy has no attendee")
 			}
 		})
 	}

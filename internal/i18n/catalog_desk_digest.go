@@ -96,6 +96,8 @@ var deskDigestMessages = map[Language]map[string]string{
 		// digest's and the day sheet's.
 		"desk.calendar.patient":  "Patient: %s",
 		"desk.calendar.language": "Language: %s",
+		// The front desk as an attendee of the copy: the clinic's name.
+		"desk.calendar.attendee": "%s front desk",
 	},
 	Spanish: {
 		"desk.digest.subject.open":          "Solicitudes abiertas: %d",
@@ -173,5 +175,6 @@ var deskDigestMessages = map[Language]map[string]string{
 
 		"desk.calendar.patient":  "Paciente: %s",
 		"desk.calendar.language": "Idioma: %s",
+		"desk.calendar.attendee": "Recepción de %s",
 	},
 }
