@@ -91,7 +91,7 @@ var deskPageMessages = map[Language]map[string]string{
 
 		"desk.page.warning.complaint": "El paciente marcó como spam un correo electrónico de la clínica, así que ya no recibirá más correos de ella. Comuníquese con el paciente por teléfono.",
 		"desk.page.warning.bounce":    "Un correo electrónico enviado al paciente rebotó: su dirección no acepta correos. Llame al paciente y pídale una dirección que funcione.",
-		"desk.page.warning.capped":    "No se envió un correo electrónico al paciente: la clínica alcanzó en esta hora el límite de correos a pacientes. Llame al paciente para darle la información de ese correo.",
+		"desk.page.warning.capped":    "No se envió un correo electrónico al paciente: la clínica alcanzó su límite de correos a pacientes por hora. Llame al paciente para darle la información de ese correo.",
 
 		"desk.page.state.received":  "recibida",
 		"desk.page.state.contacted": "contactada",
@@ -118,7 +118,7 @@ var deskPageMessages = map[Language]map[string]string{
 		"desk.page.form.message.hint":      "(opcional; también recibirá el teléfono de la clínica)",
 
 		"desk.page.confirm.contact":       "Marque esta solicitud cuando alguien haya hablado con el paciente o le haya dejado un mensaje.",
-		"desk.page.confirm.cancelBooking": "El paciente recibirá un correo electrónico que le avisa que la clínica canceló la cita, con su mensaje si escribe uno, y la cita se quitará de su calendario.",
+		"desk.page.confirm.cancelBooking": "El paciente recibirá un correo electrónico que le avisa que la clínica canceló la cita, con el mensaje que usted escriba, si escribe uno, y la cita se quitará de su calendario.",
 		"desk.page.confirm.attendance":    "La asistencia se puede registrar desde el inicio de la cita, el %[1]s, hasta el %[2]s. No se le envía ningún correo al paciente.",
 
 		"desk.page.limit":        "Esta cita ya se reprogramó en las últimas 24 horas todas las veces que permite la clínica (%d): cada cambio le envía un correo electrónico al paciente.",

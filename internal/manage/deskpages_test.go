@@ -3,11 +3,14 @@ package manage
 import (
 	"context"
 	"errors"
-	"fmt"
+	"flag"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -194,16 +197,97 @@ func deskPages(t *testing.T, p *clinic.Profile) []deskPage {
 	return pages
 }
 
-// TestDeskPagesDump writes every desk page of both clinics to the folder
-// DESK_PAGES_DUMP names, to be read by eye; it does nothing without it.
-func TestDeskPagesDump(t *testing.T) {
-	dir := envDir()
-	if dir == "" {
-		t.Skip("DESK_PAGES_DUMP is not set")
+// englishSentences are the English of the catalog's words the action
+// pages say (page.*, the front desk's desk.page.*, and the form's labels
+// and choices that name the patient's details) that a Spanish page must
+// not say: each message's text between its arguments, where it differs
+// from the Spanish and is long enough not to be a word Spanish shares,
+// such as a name.
+func englishSentences() []string {
+	verb := regexp.MustCompile(`%!\w\([A-Z]+\)`)
+	var out []string
+	for _, key := range i18n.Keys(i18n.English) {
+		if !slices.ContainsFunc([]string{"page.", "desk.page.", "form.label.", "form.choice."}, func(prefix string) bool { return strings.HasPrefix(key, prefix) }) {
+			continue
+		}
+		en, es := i18n.English.Sprintf(key), i18n.Spanish.Sprintf(key)
+		if en == es {
+			continue
+		}
+		for _, part := range verb.Split(en, -1) {
+			if part = strings.Join(strings.Fields(part), " "); len(part) >= 12 && !strings.Contains(es, part) {
+				out = append(out, part)
+			}
+		}
 	}
+	return out
+}
+
+// fieldProblems are the messages at the forms' fields, which the domain
+// writes (appointment.Rules.Command, Request.Apply) in English, and which
+// may quote the fields' English names.
+var fieldProblems = regexp.MustCompile(`<p class="error" id="[a-zA-Z]+-error">[^<]*</p>`)
+
+// TestSpanishDeskPages: every page the front desk of a Spanish-speaking
+// clinic meets is in Spanish, though the patient reads English, and says
+// none of the pages' English.
+func TestSpanishDeskPages(t *testing.T) {
+	p, err := clinictest.Spanish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	english := englishSentences()
+	if len(english) < 50 {
+		t.Fatalf("only %d English sentences to look for: %q", len(english), english)
+	}
+	for _, page := range deskPages(t, p) {
+		if !strings.Contains(page.resp.Body, `<html lang="es">`) {
+			t.Errorf("%s: not lang=\"es\"", page.name)
+		}
+		words := strings.Join(strings.Fields(text(fieldProblems.ReplaceAllString(page.resp.Body, ""))), " ")
+		for _, w := range english {
+			if strings.Contains(words, w) {
+				t.Errorf("%s says %q in English:\n%s", page.name, w, words)
+			}
+		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden pages in testdata")
+
+// goldenDeskPages are the pages compared whole with testdata, in each of
+// the clinic's languages: a form with the patient's details, a used link
+// with the emails' warnings and the history, and a refused action.
+var goldenDeskPages = []string{"schedule-form", "reschedule-used-again", "noShow-late"}
+
+// TestDeskPagesGolden: the front desk's pages are as testdata has them,
+// for the English-speaking clinic and the Spanish-speaking one; -update
+// rewrites them.
+func TestDeskPagesGolden(t *testing.T) {
 	for _, c := range deskClinics(t) {
-		for i, p := range deskPages(t, c.profile) {
-			writeFile(t, fmt.Sprintf("%s/%s-%02d-%s.html", dir, c.name, i, p.name), fmt.Sprintf("%d\n%s", p.resp.StatusCode, p.resp.Body))
+		pages := map[string]string{}
+		for _, page := range deskPages(t, c.profile) {
+			pages[page.name] = page.resp.Body
+		}
+		for _, name := range goldenDeskPages {
+			body, ok := pages[name]
+			if !ok {
+				t.Fatalf("no page %s", name)
+			}
+			file := filepath.Join("testdata", "desk-"+name+"-"+c.name+".html.golden")
+			if *update {
+				if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			want, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if body != string(want) {
+				t.Errorf("%s differs from %s; run go test -update to accept it:\n%s", name, file, body)
+			}
 		}
 	}
 }
@@ -226,13 +310,4 @@ func deskClinics(t *testing.T) []deskClinic {
 		t.Fatal(err)
 	}
 	return []deskClinic{{"en", en}, {"es", es}}
-}
-
-func envDir() string { return os.Getenv("DESK_PAGES_DUMP") }
-
-func writeFile(t *testing.T, name, body string) {
-	t.Helper()
-	if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }

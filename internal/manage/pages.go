@@ -89,9 +89,9 @@ type pageData struct {
 }
 
 // Text returns the catalog's message key in the page's language, as the
-// content of an element: escaped, except for the apostrophe, which is
-// safe there and which html/template would write as &#39;, unlike the
-// pages as they were written before they were translated.
+// content of an element: escaped as html/template escapes text, but for
+// the apostrophe, which is safe there and which the pages write as it is
+// rather than as &#39;.
 func (d pageData) Text(key string) template.HTML {
 	return template.HTML(strings.ReplaceAll(template.HTMLEscapeString(d.L.Sprintf(key)), "&#39;", "'"))
 }
