@@ -94,9 +94,9 @@ const MaxBodyBytes = 16 << 10
 // wrong is an error that the one problem table (internal/problem) gives
 // its status; the page says it in words.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	resp, lang, err := h.serve(ctx, req)
+	resp, to, err := h.serve(ctx, req)
 	if err != nil {
-		return h.fail(err, lang), nil
+		return h.fail(err, to), nil
 	}
 	return resp, nil
 }
@@ -109,53 +109,64 @@ func pageProblem(code, name string, lang i18n.Language) *problem.Error {
 		Title: lang.Sprintf("page.problem." + name + ".title"), Detail: lang.Sprintf("page.problem." + name + ".text")}
 }
 
+// reader is the person at a page, for the page of a problem: the
+// language they read, and whether they are the front desk, once the link
+// says so.
+type reader struct {
+	lang  i18n.Language
+	staff bool
+}
+
 // serve shows the page of a link, or takes its action when the page's form
-// is posted. It returns the language of the person at the page, for the
-// page of a problem: the request's, once a patient's link says which
-// request it is; the clinic's before, and for the front desk.
-func (h *Handler) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, i18n.Language, error) {
+// is posted. It returns who is at the page, for the page of a problem:
+// the request's language, once a patient's link says which request it
+// is; the clinic's before, and for the front desk.
+func (h *Handler) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, reader, error) {
 	var none events.APIGatewayV2HTTPResponse
-	lang := h.profile.Language
+	to := reader{lang: h.profile.Language}
 	action, token, ok := parsePath(req.RawPath)
 	if !ok {
-		return none, lang, pageProblem(problem.NotFound, "noPage", lang)
+		return none, to, pageProblem(problem.NotFound, "noPage", to.lang)
 	}
 	method := req.RequestContext.HTTP.Method
 	if method != http.MethodGet && method != http.MethodPost && method != http.MethodHead {
-		return none, lang, pageProblem(problem.MethodNotAllowed, "method", lang)
+		return none, to, pageProblem(problem.MethodNotAllowed, "method", to.lang)
 	}
 	now := h.now()
 	claims, err := h.verify(ctx, token, action, now)
+	// The claims of a link that is not genuine are empty: whoever reads
+	// its page is not known to be the front desk.
+	to.staff = claims.Audience == appointment.AudienceFrontDesk
 	if errors.Is(err, actionlink.ErrExpired) {
 		// The token is genuine, so it names the request, whose language
 		// the patient reads the page in.
-		lang = h.expiredLanguage(ctx, claims)
-		return none, lang, &problem.Error{Code: problem.LinkExpired, Title: lang.Sprintf("page.problem.expired.title"),
-			Detail: lang.Sprintf("page.problem.expired.text", h.when(claims.Expires, lang), h.expiredAdvice(claims.Audience, lang))}
+		to.lang = h.expiredLanguage(ctx, claims)
+		return none, to, &problem.Error{Code: problem.LinkExpired, Title: to.lang.Sprintf("page.problem.expired.title"),
+			Detail: to.lang.Sprintf("page.problem.expired.text", h.when(claims.Expires, to.lang), h.expiredAdvice(claims.Audience, to.lang))}
 	}
 	if err != nil {
-		return none, lang, err
+		return none, to, err
 	}
 	log := h.log.With("appointmentId", claims.RequestID, "action", string(action))
 	r, err := h.get(ctx, claims.RequestID, log)
 	if err != nil {
-		return none, lang, err
+		return none, to, err
 	}
-	lang = h.language(r, claims.Audience)
+	to.lang = h.language(r, claims.Audience)
 	if method != http.MethodPost {
-		return h.page(r, claims, nil, nil, req.QueryStringParameters["done"] == "1"), lang, nil
+		return h.page(r, claims, nil, nil, req.QueryStringParameters["done"] == "1"), to, nil
 	}
 	if r.UsedLink(claims.Link) != nil || !action.Allows(r.Status.Normal()) {
 		// Used already, or no longer allowed: the page says what happened,
 		// whatever the form holds. Apply would refuse it too.
-		return h.page(r, claims, nil, nil, false), lang, nil
+		return h.page(r, claims, nil, nil, false), to, nil
 	}
 	form, err := readForm(req)
 	if err != nil {
-		return none, lang, pageProblem(problem.Malformed, "unreadable", lang)
+		return none, to, pageProblem(problem.Malformed, "unreadable", to.lang)
 	}
 	resp, err := h.act(ctx, req.RawPath, r, claims, form, now, log)
-	return resp, lang, err
+	return resp, to, err
 }
 
 // language is the language of r's pages for audience a: the patient reads
@@ -319,9 +330,10 @@ func (h *Handler) when(t time.Time, lang i18n.Language) string {
 // limited renders the page of an action refused by its limit, with the
 // form as sent, and says when it can be taken again.
 func (h *Handler) limited(r appointment.Request, c actionlink.Claims, sent url.Values, e *appointment.LimitError) events.APIGatewayV2HTTPResponse {
-	msg := "This appointment has been moved " + strconv.Itoa(e.Limit) + " times in the last 24 hours, as many as the clinic allows: each move emails the patient."
+	lang := h.profile.Language
+	msg := lang.Sprintf("desk.page.limit", e.Limit)
 	if !e.Until.IsZero() {
-		msg += " It can be moved again from " + h.when(e.Until, h.profile.Language) + ". To change it sooner, call the patient."
+		msg += lang.Sprintf("desk.page.limit.until", h.when(e.Until, lang))
 	}
 	resp := h.page(r, c, sent, []appointment.FieldError{{Code: appointment.CodeLimit, Message: msg}}, false)
 	resp.StatusCode = problem.Status(problem.Code(e))
@@ -332,9 +344,10 @@ func (h *Handler) limited(r appointment.Request, c actionlink.Claims, sent url.V
 // outsideWindow renders the page of attendance recorded before the
 // appointment began or too long after, and says when it can be recorded.
 func (h *Handler) outsideWindow(r appointment.Request, c actionlink.Claims, e *appointment.WindowError) events.APIGatewayV2HTTPResponse {
-	msg := "It is too early to record attendance: the appointment starts " + h.when(e.Opens, h.profile.Language) + ". Record it from then until " + h.when(e.Closes, h.profile.Language) + "."
+	lang := h.profile.Language
+	msg := lang.Sprintf("desk.page.window.early", h.when(e.Opens, lang), h.when(e.Closes, lang))
 	if e.At.After(e.Closes) {
-		msg = "It is too late to record attendance: it could be recorded until " + h.when(e.Closes, h.profile.Language) + ", a week after the appointment began. The request stays as it is."
+		msg = lang.Sprintf("desk.page.window.late", h.when(e.Closes, lang))
 	}
 	resp := h.page(r, c, nil, []appointment.FieldError{{Code: appointment.CodeNotAllowed, Message: msg}}, false)
 	resp.StatusCode = problem.Status(problem.Code(e))
@@ -349,9 +362,10 @@ var words = map[string]string{
 	problem.Unavailable: "unavailable",
 }
 
-// fail renders the page of a problem, in lang, with the status the problem
-// table gives its code.
-func (h *Handler) fail(err error, lang i18n.Language) events.APIGatewayV2HTTPResponse {
+// fail renders the page of a problem, for the person at the page, with
+// the status the problem table gives its code.
+func (h *Handler) fail(err error, to reader) events.APIGatewayV2HTTPResponse {
+	lang := to.lang
 	code := problem.Code(err)
 	name, ok := words[code]
 	if !ok {
@@ -362,7 +376,7 @@ func (h *Handler) fail(err error, lang i18n.Language) events.APIGatewayV2HTTPRes
 	if errors.As(err, &pe) && pe.Title != "" {
 		title, text = pe.Title, pe.Detail
 	}
-	resp := h.problem(problem.Status(code), lang, title, text)
+	resp := h.problem(problem.Status(code), lang, to.staff, title, text)
 	if code == problem.MethodNotAllowed {
 		resp.Headers["Allow"] = "GET, POST"
 	}

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"example.com/appointments/internal/actionlink"
 	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/i18n"
 )
 
@@ -22,18 +24,17 @@ var templateFiles embed.FS
 
 var templates = template.Must(template.ParseFS(templateFiles, "templates/*.html.tmpl"))
 
-// titles are the pages' headings, by action, in the clinic's language
-// for the front desk; the patient's cancel page says its own in the
-// patient's (see title).
-var titles = map[appointment.Action]string{
-	appointment.ActionContact:       "Mark as contacted",
-	appointment.ActionSchedule:      "Schedule the appointment",
-	appointment.ActionReschedule:    "Reschedule the appointment",
-	appointment.ActionDecline:       "Decline the request",
-	appointment.ActionCancel:        "Cancel your appointment request",
-	appointment.ActionCancelBooking: "Cancel the appointment",
-	appointment.ActionAttended:      "Mark as attended",
-	appointment.ActionNoShow:        "Mark as no-show",
+// titleKeys are the catalog's headings of the front desk's pages, by
+// action, in the clinic's language; the patient's cancel page says its
+// own in the patient's (see title).
+var titleKeys = map[appointment.Action]string{
+	appointment.ActionContact:       "desk.page.title.contact",
+	appointment.ActionSchedule:      "desk.page.title.schedule",
+	appointment.ActionReschedule:    "desk.page.title.reschedule",
+	appointment.ActionDecline:       "desk.page.title.decline",
+	appointment.ActionCancelBooking: "desk.page.title.cancelBooking",
+	appointment.ActionAttended:      "desk.page.title.attended",
+	appointment.ActionNoShow:        "desk.page.title.noShow",
 }
 
 // title is the heading of the page of action a on r, in lang. The
@@ -41,7 +42,7 @@ var titles = map[appointment.Action]string{
 // appointment once the request is booked.
 func title(r appointment.Request, a appointment.Action, lang i18n.Language) string {
 	if a != appointment.ActionCancel {
-		return titles[a]
+		return lang.Sprintf(titleKeys[a])
 	}
 	if r.Status.Normal() == appointment.StatusScheduled {
 		return lang.Sprintf("page.cancel.title.booked")
@@ -49,16 +50,17 @@ func title(r appointment.Request, a appointment.Action, lang i18n.Language) stri
 	return lang.Sprintf("page.cancel.title")
 }
 
-// buttons are the forms' submit labels, by action.
-var buttons = map[appointment.Action]string{
-	appointment.ActionContact:       "Mark as contacted",
-	appointment.ActionSchedule:      "Schedule",
-	appointment.ActionReschedule:    "Reschedule",
-	appointment.ActionDecline:       "Decline",
-	appointment.ActionCancel:        "Cancel my request",
-	appointment.ActionCancelBooking: "Cancel the appointment",
-	appointment.ActionAttended:      "Mark as attended",
-	appointment.ActionNoShow:        "Mark as no-show",
+// buttonKeys are the catalog's submit labels of the front desk's forms,
+// by action: the heading of the page, for the actions whose button says
+// it. The patient's cancel button is the form's own (see form).
+var buttonKeys = map[appointment.Action]string{
+	appointment.ActionContact:       "desk.page.title.contact",
+	appointment.ActionSchedule:      "desk.page.button.schedule",
+	appointment.ActionReschedule:    "desk.page.button.reschedule",
+	appointment.ActionDecline:       "desk.page.button.decline",
+	appointment.ActionCancelBooking: "desk.page.title.cancelBooking",
+	appointment.ActionAttended:      "desk.page.title.attended",
+	appointment.ActionNoShow:        "desk.page.title.noShow",
 }
 
 // pageData is what the action page shows.
@@ -67,9 +69,10 @@ type pageData struct {
 	// and its lang attribute, in it.
 	L                    i18n.Language
 	Clinic, Phone, Color string
-	// PhoneDial is what the clinic phone's tel: link dials.
-	PhoneDial string
-	Title     string
+	// PhoneDial is what the clinic phone's tel: link dials, and Questions
+	// what the page says before it (questions).
+	PhoneDial, Questions string
+	Title                string
 	// Done says what the form just did; Outcome what happened to the
 	// request earlier, when the action can no longer be taken.
 	Done, Outcome string
@@ -83,6 +86,14 @@ type pageData struct {
 	Form *formData
 	// Others are links to the other actions open to the same audience.
 	Others []link
+}
+
+// Text returns the catalog's message key in the page's language, as the
+// content of an element: escaped as html/template escapes text, but for
+// the apostrophe, which is safe there and which the pages write as it is
+// rather than as &#39;.
+func (d pageData) Text(key string) template.HTML {
+	return template.HTML(strings.ReplaceAll(template.HTMLEscapeString(d.L.Sprintf(key)), "&#39;", "'"))
 }
 
 // row is one detail of the request. Tel or Mail, when set, make its value
@@ -145,15 +156,15 @@ func (f *formData) FieldProblems() bool {
 func (h *Handler) page(r appointment.Request, c actionlink.Claims, sent url.Values, problems []appointment.FieldError, done bool) events.APIGatewayV2HTTPResponse {
 	now := h.now()
 	lang := h.language(r, c.Audience)
-	d := pageData{L: lang, Clinic: h.profile.Name, Phone: h.profile.ShownPhone(), PhoneDial: appointment.DialString(h.profile.Phone), Color: h.profile.BrandColor,
-		Title: title(r, c.Action, lang), Status: h.status(r, lang)}
 	staff := c.Audience == appointment.AudienceFrontDesk
+	d := pageData{L: lang, Clinic: h.profile.Name, Phone: h.profile.ShownPhone(), PhoneDial: appointment.DialString(h.profile.Phone),
+		Questions: questions(staff, lang), Color: h.profile.BrandColor, Title: title(r, c.Action, lang), Status: h.status(r, staff, lang)}
 	d.Rows = h.rows(r, staff, lang)
 	if staff {
 		for _, t := range r.History {
 			d.History = append(d.History, h.describe(t, c.Audience, lang))
 		}
-		d.Warnings = emailWarnings(r)
+		d.Warnings = emailWarnings(r, lang)
 	}
 	// The change this link made, if it made one: it cannot act again.
 	used := r.UsedLink(c.Link)
@@ -168,7 +179,7 @@ func (h *Handler) page(r appointment.Request, c actionlink.Claims, sent url.Valu
 	case allowed:
 		// Only the front desk's reschedule is allowed again after its
 		// link acted.
-		d.Outcome = "This link has been used. " + h.describe(*used, c.Audience, lang) + " To do it again, use “" + titles[c.Action] + " again” below."
+		d.Outcome = lang.Sprintf("desk.page.used", h.describe(*used, c.Audience, lang), lang.Sprintf("desk.page.again", title(r, c.Action, lang)))
 	default:
 		d.Outcome = h.outcome(r, c.Audience, lang)
 	}
@@ -185,7 +196,7 @@ func (h *Handler) page(r appointment.Request, c actionlink.Claims, sent url.Valu
 		}
 		label := title(r, a, lang)
 		if a == c.Action {
-			label += " again"
+			label = lang.Sprintf("desk.page.again", label)
 		}
 		d.Others = append(d.Others, link{Label: label, Href: h.signed(r.ID, a, expires)})
 	}
@@ -196,9 +207,20 @@ func (h *Handler) page(r appointment.Request, c actionlink.Claims, sent url.Valu
 	return render(status, lang, "page", d)
 }
 
-// emailWarnings says what SES reported about the patient's emails that the
-// front desk must act on, the worst first; nothing when all is well.
-func emailWarnings(r appointment.Request) []string {
+// questions is what a page says before the clinic's number, in lang: the
+// patient is asked to call the clinic, and the front desk, in Spanish,
+// told to call it rather than asked to call itself.
+func questions(staff bool, lang i18n.Language) string {
+	if staff {
+		return lang.Sprintf("desk.page.questions")
+	}
+	return lang.Sprintf("page.questions")
+}
+
+// emailWarnings says, in lang, what SES reported about the patient's
+// emails that the front desk must act on, the worst first; nothing when
+// all is well.
+func emailWarnings(r appointment.Request, lang i18n.Language) []string {
 	var bounced, complained, suppressed, capped bool
 	for kind, d := range r.Deliveries {
 		if !kind.ToPatient() {
@@ -217,13 +239,13 @@ func emailWarnings(r appointment.Request) []string {
 	}
 	var out []string
 	if complained || suppressed {
-		out = append(out, "The patient marked an email from the clinic as spam, so they get no more emails from it. Call them instead.")
+		out = append(out, lang.Sprintf("desk.page.warning.complaint"))
 	}
 	if bounced {
-		out = append(out, "An email to the patient bounced: their address does not accept mail. Call them, and ask for an address that works.")
+		out = append(out, lang.Sprintf("desk.page.warning.bounce"))
 	}
 	if capped {
-		out = append(out, "An email to the patient was not sent: the clinic sent as many emails to patients this hour as its limit allows. Call them to tell them what it said.")
+		out = append(out, lang.Sprintf("desk.page.warning.capped"))
 	}
 	return out
 }
@@ -237,27 +259,51 @@ func lastTransition(r appointment.Request) *appointment.Transition {
 }
 
 // statusKeys are the catalog's sentences saying where a request stands,
-// by its status.
-var statusKeys = map[appointment.Status]string{
-	appointment.StatusReceived:  "page.status.received",
-	appointment.StatusContacted: "page.status.contacted",
-	appointment.StatusScheduled: "page.status.scheduled",
-	appointment.StatusDeclined:  "page.status.declined",
-	appointment.StatusCancelled: "page.status.cancelled",
-	appointment.StatusAttended:  "page.status.attended",
-	appointment.StatusNoShow:    "page.status.noShow",
-}
+// by its status, as the patient reads them; deskStatusKeys those the
+// front desk reads where they differ, which say the same in English and,
+// in Spanish, speak of the patient rather than to them.
+var (
+	statusKeys = map[appointment.Status]string{
+		appointment.StatusReceived:  "page.status.received",
+		appointment.StatusContacted: "page.status.contacted",
+		appointment.StatusScheduled: "page.status.scheduled",
+		appointment.StatusDeclined:  "page.status.declined",
+		appointment.StatusCancelled: "page.status.cancelled",
+		appointment.StatusAttended:  "page.status.attended",
+		appointment.StatusNoShow:    "page.status.noShow",
+	}
+	deskStatusKeys = map[appointment.Status]string{
+		appointment.StatusReceived:  "desk.page.status.received",
+		appointment.StatusContacted: "desk.page.status.contacted",
+		appointment.StatusDeclined:  "desk.page.status.declined",
+		appointment.StatusAttended:  "desk.page.status.attended",
+		appointment.StatusNoShow:    "desk.page.status.noShow",
+	}
+)
 
-// status says where the request stands, in a sentence in lang.
-func (h *Handler) status(r appointment.Request, lang i18n.Language) string {
+// status says where the request stands, in a sentence in lang, to the
+// front desk when staff.
+func (h *Handler) status(r appointment.Request, staff bool, lang i18n.Language) string {
 	st := r.Status.Normal()
 	if st == appointment.StatusScheduled && r.Booking != nil {
 		return lang.Sprintf("page.status.booked", h.booking(*r.Booking, lang))
+	}
+	if key, ok := deskStatusKeys[st]; ok && staff {
+		return lang.Sprintf(key)
 	}
 	if key, ok := statusKeys[st]; ok {
 		return lang.Sprintf(key)
 	}
 	return string(r.Status)
+}
+
+// stateName names a request's status in lang, as a word: English names it
+// as it is stored.
+func stateName(st appointment.Status, lang i18n.Language) string {
+	if _, ok := statusKeys[st]; ok {
+		return lang.Sprintf("desk.page.state." + string(st))
+	}
+	return string(st)
 }
 
 // booking names an appointment in lang: when, how long, with whom.
@@ -269,45 +315,79 @@ func (h *Handler) booking(b appointment.Booking, lang i18n.Language) string {
 	return lang.Sprintf("page.booking", at, minutes)
 }
 
-// didKeys are the catalog's sentences saying what an action did and when,
-// by action, for those that say it the same way to everyone.
-var didKeys = map[appointment.Action]string{
-	appointment.ActionContact:       "page.did.contact",
-	appointment.ActionDecline:       "page.did.decline",
-	appointment.ActionCancelBooking: "page.did.cancelBooking",
-	appointment.ActionAttended:      "page.did.attended",
-	appointment.ActionNoShow:        "page.did.noShow",
+// didWords are the catalog's sentences saying what an action did and
+// when, by action, with the message to the patient that a decline or a
+// cancel may carry; cancel is the patient's, which the patient reads as
+// their own (describeCancel). The patient reads patientDid; the front
+// desk deskDid, the same in English and, in Spanish, of the patient.
+type didWords struct {
+	keys                          map[appointment.Action]string
+	message, cancel, cancelBooked string
 }
+
+var (
+	patientDid = didWords{
+		keys: map[appointment.Action]string{
+			appointment.ActionSchedule:      "page.did.schedule",
+			appointment.ActionReschedule:    "page.did.reschedule",
+			appointment.ActionContact:       "page.did.contact",
+			appointment.ActionDecline:       "page.did.decline",
+			appointment.ActionCancelBooking: "page.did.cancelBooking",
+			appointment.ActionAttended:      "page.did.attended",
+			appointment.ActionNoShow:        "page.did.noShow",
+		},
+		message: "page.did.message",
+	}
+	deskDid = didWords{
+		keys: map[appointment.Action]string{
+			appointment.ActionSchedule:      "desk.page.did.schedule",
+			appointment.ActionReschedule:    "desk.page.did.reschedule",
+			appointment.ActionContact:       "desk.page.did.contact",
+			appointment.ActionDecline:       "desk.page.did.decline",
+			appointment.ActionCancelBooking: "desk.page.did.cancelBooking",
+			appointment.ActionAttended:      "desk.page.did.attended",
+			appointment.ActionNoShow:        "desk.page.did.noShow",
+		},
+		message: "desk.page.did.message", cancel: "desk.page.did.cancel", cancelBooked: "desk.page.did.cancel.booked",
+	}
+)
 
 // describe says what one transition did and when, in lang, to the
 // audience of the page: the patient reads of their own acts as theirs.
 func (h *Handler) describe(t appointment.Transition, to appointment.Audience, lang i18n.Language) string {
+	words := patientDid
+	if to == appointment.AudienceFrontDesk {
+		words = deskDid
+	}
 	at := h.when(t.At, lang)
 	message := ""
 	if t.Message != "" {
-		message = lang.Sprintf("page.did.message", t.Message)
+		message = lang.Sprintf(words.message, t.Message)
 	}
-	switch t.Action {
-	case appointment.ActionSchedule, appointment.ActionReschedule:
+	key, ok := words.keys[t.Action]
+	switch {
+	case t.Action == appointment.ActionCancel:
+		return h.describeCancel(t, to, words, at, lang)
+	case t.Action == appointment.ActionSchedule || t.Action == appointment.ActionReschedule:
 		if t.Booking != nil {
-			return lang.Sprintf("page.did."+string(t.Action), at, h.booking(*t.Booking, lang))
+			return lang.Sprintf(key, at, h.booking(*t.Booking, lang))
 		}
-	case appointment.ActionCancel:
-		return h.describeCancel(t, to, at, lang)
-	case appointment.ActionDecline, appointment.ActionCancelBooking:
-		return lang.Sprintf(didKeys[t.Action], at) + message
-	}
-	if key, ok := didKeys[t.Action]; ok {
+	case t.Action == appointment.ActionDecline || t.Action == appointment.ActionCancelBooking:
+		return lang.Sprintf(key, at) + message
+	case ok:
 		return lang.Sprintf(key, at)
 	}
-	return string(t.Action) + " on " + at + "."
+	return lang.Sprintf("desk.page.did.other", string(t.Action), at)
 }
 
 // describeCancel says what the patient's cancel did: to the patient, in
-// their own words.
-func (h *Handler) describeCancel(t appointment.Transition, to appointment.Audience, at string, lang i18n.Language) string {
+// their own words; to the front desk, what the patient cancelled.
+func (h *Handler) describeCancel(t appointment.Transition, to appointment.Audience, words didWords, at string, lang i18n.Language) string {
 	if to != appointment.AudiencePatient {
-		return lang.Sprintf("page.did.cancel", at)
+		if t.Booking != nil {
+			return lang.Sprintf(words.cancelBooked, at)
+		}
+		return lang.Sprintf(words.cancel, at)
 	}
 	if t.Booking != nil {
 		return lang.Sprintf("page.did.cancel.yours.booked", h.booking(*t.Booking, lang), at)
@@ -319,6 +399,9 @@ func (h *Handler) describeCancel(t appointment.Transition, to appointment.Audien
 func (h *Handler) outcome(r appointment.Request, to appointment.Audience, lang i18n.Language) string {
 	if last := lastTransition(r); last != nil {
 		return lang.Sprintf("page.outcome", h.describe(*last, to, lang))
+	}
+	if to == appointment.AudienceFrontDesk {
+		return lang.Sprintf("desk.page.outcome.status", stateName(r.Status.Normal(), lang))
 	}
 	return lang.Sprintf("page.outcome.status", string(r.Status.Normal()))
 }
@@ -354,35 +437,60 @@ func (h *Handler) rows(r appointment.Request, staff bool, lang i18n.Language) []
 		// RFC 3966's extension parameter, which phones dial after a pause.
 		dial += ";ext=" + ext
 	}
-	rows = append(rows, row{Label: "Patient", Value: strings.TrimSpace(r.FirstName + " " + r.LastName)},
-		row{Label: "Phone", Value: phone, Tel: dial}, row{Label: "Email", Value: r.Email, Mail: r.Email})
+	rows = append(rows, row{Label: lang.Sprintf("desk.page.row.patient"), Value: strings.TrimSpace(r.FirstName + " " + r.LastName)},
+		row{Label: lang.Sprintf("form.label.phone"), Value: phone, Tel: dial}, row{Label: lang.Sprintf("form.label.email"), Value: r.Email, Mail: r.Email})
 	var days, times []string
 	for _, d := range r.PreferredDays {
-		days = append(days, appointment.DayLabel(d))
+		days = append(days, dayName(d, lang))
 	}
 	for _, t := range r.PreferredTimes {
-		times = append(times, appointment.TimeLabel(t))
+		times = append(times, choiceName("form.choice.time.", t, appointment.Times, appointment.TimeLabel, lang))
 	}
 	if len(days) > 0 {
-		rows = append(rows, row{Label: "Preferred days", Value: strings.Join(days, ", ")})
+		rows = append(rows, row{Label: lang.Sprintf("form.label.preferredDays"), Value: strings.Join(days, ", ")})
 	}
 	if len(times) > 0 {
-		rows = append(rows, row{Label: "Preferred times", Value: strings.Join(times, ", ")})
+		rows = append(rows, row{Label: lang.Sprintf("form.label.preferredTimes"), Value: strings.Join(times, ", ")})
 	}
 	if r.ContactMethod != "" {
-		rows = append(rows, row{Label: "Contact by", Value: appointment.ContactMethodLabel(r.ContactMethod)})
+		rows = append(rows, row{Label: lang.Sprintf("desk.page.row.contactBy"),
+			Value: choiceName("form.choice.contact.", r.ContactMethod, appointment.ContactMethods, appointment.ContactMethodLabel, lang)})
 	}
 	// The language the patient reads, in which to call them back; named
 	// in the clinic's language, as the rest of the page is written.
-	rows = append(rows, row{Label: "Language", Value: r.Language.Or(h.profile.Language).Name(h.profile.Language)})
+	rows = append(rows, row{Label: lang.Sprintf("form.label.language"), Value: r.Language.Or(h.profile.Language).Name(h.profile.Language)})
 	if r.Reason != "" {
-		rows = append(rows, row{Label: "Reason", Value: r.Reason})
+		rows = append(rows, row{Label: lang.Sprintf("desk.page.row.reason"), Value: r.Reason})
 	}
 	return rows
 }
 
+// dayName names a preferred day in lang, as the form offered it: "Monday",
+// "lunes"; a day the form does not offer as it is stored.
+func dayName(id string, lang i18n.Language) string {
+	i := slices.Index(clinic.Weekdays, id)
+	if i < 0 {
+		return appointment.DayLabel(id)
+	}
+	// clinic.Weekdays starts on Monday, time.Weekday on Sunday.
+	return lang.Weekday(time.Weekday((i + 1) % 7))
+}
+
+// choiceName names one of the form's fixed choices in lang, by the
+// catalog's key prefix+id as the form offered it, or as english names it
+// when the choice is not one of choices.
+func choiceName(prefix, id string, choices []string, english func(string) string, lang i18n.Language) string {
+	if !slices.Contains(choices, id) {
+		return english(id)
+	}
+	return lang.Sprintf(prefix + id)
+}
+
 func (h *Handler) form(r appointment.Request, a appointment.Action, sent url.Values, problems []appointment.FieldError, lang i18n.Language) *formData {
-	f := &formData{Action: string(a), Button: buttons[a], Problems: problems}
+	f := &formData{Action: string(a), Problems: problems}
+	if key, ok := buttonKeys[a]; ok {
+		f.Button = lang.Sprintf(key)
+	}
 	zone := h.profile.Zone()
 	today := h.now().In(zone)
 	f.Min, f.Max = today.Format("2006-01-02"), today.AddDate(appointment.MaxYearsAhead, 0, 0).Format("2006-01-02")
@@ -409,11 +517,11 @@ func (h *Handler) form(r appointment.Request, a appointment.Action, sent url.Val
 			f.Button = lang.Sprintf("page.cancel.button.booked")
 		}
 	case appointment.ActionCancelBooking:
-		f.Confirm = "The patient is emailed that the clinic cancelled the appointment, with your message if you write one, and their calendar drops it."
+		f.Confirm = lang.Sprintf("desk.page.confirm.cancelBooking")
 	case appointment.ActionAttended, appointment.ActionNoShow:
-		f.Confirm = h.attendanceWindow(r)
+		f.Confirm = h.attendanceWindow(r, lang)
 	case appointment.ActionContact:
-		f.Confirm = "Mark this request once someone has spoken with the patient or left a message."
+		f.Confirm = lang.Sprintf("desk.page.confirm.contact")
 	}
 	if sent != nil {
 		f.Date, f.Time, f.Minutes = sent.Get("date"), sent.Get("time"), sent.Get("minutes")
@@ -426,28 +534,28 @@ func (h *Handler) form(r appointment.Request, a appointment.Action, sent url.Val
 	return f
 }
 
-// attendanceWindow says from when until when attendance can be recorded
-// for r's appointment.
-func (h *Handler) attendanceWindow(r appointment.Request) string {
+// attendanceWindow says, in lang, from when until when attendance can be
+// recorded for r's appointment.
+func (h *Handler) attendanceWindow(r appointment.Request, lang i18n.Language) string {
 	if r.Booking == nil {
 		return ""
 	}
 	opens := r.Booking.Start
-	return "Attendance can be recorded from the start of the appointment, " + h.when(opens, h.profile.Language) + ", until " + h.when(opens.Add(appointment.AttendanceWindow), h.profile.Language) + ". The patient is not emailed."
+	return lang.Sprintf("desk.page.confirm.attendance", h.when(opens, lang), h.when(opens.Add(appointment.AttendanceWindow), lang))
 }
 
 // problemData is what a problem page shows, in L.
 type problemData struct {
-	L                               i18n.Language
-	Clinic, Phone, PhoneDial, Color string
-	Title, Text                     string
+	L                                          i18n.Language
+	Clinic, Phone, PhoneDial, Questions, Color string
+	Title, Text                                string
 }
 
 // problem renders a page, in lang, that explains why nothing can be done
-// here.
-func (h *Handler) problem(status int, lang i18n.Language, title, text string) events.APIGatewayV2HTTPResponse {
+// here, to the front desk when staff.
+func (h *Handler) problem(status int, lang i18n.Language, staff bool, title, text string) events.APIGatewayV2HTTPResponse {
 	return render(status, lang, "problem", problemData{L: lang, Clinic: h.profile.Name, Phone: h.profile.ShownPhone(), PhoneDial: appointment.DialString(h.profile.Phone),
-		Color: h.profile.BrandColor, Title: title, Text: text})
+		Questions: questions(staff, lang), Color: h.profile.BrandColor, Title: title, Text: text})
 }
 
 // csp allows the page's own inline style and posting its form to itself,
