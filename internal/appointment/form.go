@@ -79,17 +79,20 @@ type FieldError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	// Key names the message in the catalogs of internal/i18n, and Args are
-	// what it takes, so that a patient can read it in their language (In);
-	// Message is its English. A message without a key is for the front
-	// desk, in the clinic's language.
-	Key  string   `json:"-"`
-	Args []string `json:"-"`
+	// what it takes (a Localized one written in the message's language),
+	// so that it can be read in the patient's language or the clinic's
+	// (In); Message is its English.
+	Key  string `json:"-"`
+	Args []any  `json:"-"`
 }
 
 // NewFieldError returns the problem code with field, its message the
 // catalog's key in English.
 func NewFieldError(field, code, key string, args ...string) FieldError {
-	fe := FieldError{Field: field, Code: code, Key: key, Args: args}
+	fe := FieldError{Field: field, Code: code, Key: key}
+	for _, a := range args {
+		fe.Args = append(fe.Args, a)
+	}
 	fe.Message = fe.text(i18n.English)
 	return fe
 }
@@ -105,6 +108,9 @@ func (fe FieldError) In(l i18n.Language) FieldError {
 func (fe FieldError) text(l i18n.Language) string {
 	args := make([]any, len(fe.Args))
 	for i, a := range fe.Args {
+		if w, ok := a.(Localized); ok {
+			a = w.In(l)
+		}
 		args[i] = a
 	}
 	return l.Sprintf(fe.Key, args...)

@@ -268,7 +268,7 @@ func (r Request) Apply(c Command, at time.Time) (Request, Transition, error) {
 	switch c.Action {
 	case ActionSchedule, ActionReschedule:
 		if c.Booking == nil {
-			return r, Transition{}, &ValidationError{Errors: []FieldError{{Field: "start", Code: CodeRequired, Message: "Enter the appointment's date and time."}}}
+			return r, Transition{}, &ValidationError{Errors: []FieldError{deskProblem("start", CodeRequired, "desk.form.start.required")}}
 		}
 		b := *c.Booking
 		if err := b.check(at); err != nil {
@@ -279,15 +279,14 @@ func (r Request) Apply(c Command, at time.Time) (Request, Transition, error) {
 		if r.Booking != nil {
 			if c.Action == ActionReschedule && b.same(*r.Booking) {
 				// It would email the patient that nothing moved.
-				return r, Transition{}, &ValidationError{Errors: []FieldError{{Code: CodeUnchanged,
-					Message: "Nothing would change: this is the booking as it stands, so the patient is not emailed. To reschedule, change the date, the time, the length, the clinician or the note."}}}
+				return r, Transition{}, &ValidationError{Errors: []FieldError{deskProblem("", CodeUnchanged, "desk.form.unchanged")}}
 			}
 			b.Sequence = r.Booking.Sequence + 1
 		}
 		tr.Booking = &b
 		r.Booking = &b
 	case ActionDecline, ActionCancelBooking:
-		msg, fe := cleanLines("message", "message", c.Message, maxMessageChars)
+		msg, fe := cleanLines(DeskFieldMessage, c.Message, maxMessageChars)
 		if fe != nil {
 			return r, Transition{}, &ValidationError{Errors: []FieldError{*fe}}
 		}
@@ -366,12 +365,12 @@ func (b *Booking) check(now time.Time) error {
 func (b Booking) timeProblems(now time.Time) []FieldError {
 	var errs []FieldError
 	if b.Start.IsZero() {
-		errs = append(errs, FieldError{Field: "start", Code: CodeRequired, Message: "Enter the appointment's date and time."})
+		errs = append(errs, deskProblem("start", CodeRequired, "desk.form.start.required"))
 	} else if b.Start.Before(now.Add(-time.Hour)) {
-		errs = append(errs, FieldError{Field: "start", Code: CodeInvalid, Message: "That time has passed; enter a time still to come."})
+		errs = append(errs, deskProblem("start", CodeInvalid, "desk.form.start.past"))
 	}
 	if b.Length < MinBookingLength || b.Length > MaxBookingLength {
-		errs = append(errs, FieldError{Field: "length", Code: CodeInvalid, Message: fmt.Sprintf("Enter a length from %d minutes to %d hours.", int(MinBookingLength.Minutes()), int(MaxBookingLength.Hours()))})
+		errs = append(errs, deskProblem("length", CodeInvalid, "desk.form.length.range", int(MinBookingLength.Minutes()), int(MaxBookingLength.Hours())))
 	}
 	return errs
 }
@@ -381,10 +380,10 @@ func (b Booking) timeProblems(now time.Time) []FieldError {
 func (b *Booking) cleanText() []FieldError {
 	var errs []FieldError
 	var fe *FieldError
-	if b.Clinician, fe = cleanLine("clinician", "clinician's name", b.Clinician, maxClinicianChars); fe != nil {
+	if b.Clinician, fe = cleanLine(DeskFieldClinician, b.Clinician, maxClinicianChars); fe != nil {
 		errs = append(errs, *fe)
 	}
-	if b.Note, fe = cleanLines("note", "note", b.Note, maxNoteChars); fe != nil {
+	if b.Note, fe = cleanLines(DeskFieldNote, b.Note, maxNoteChars); fe != nil {
 		errs = append(errs, *fe)
 	}
 	return errs
@@ -400,28 +399,31 @@ func (b Booking) same(o Booking) bool {
 // the rule of the patient's one-line fields: valid UTF-8, no line break of
 // any kind (the line and paragraph separators too), no control or
 // invisible character, at most max characters.
-func cleanLine(field, label, s string, max int) (string, *FieldError) {
+func cleanLine(field, s string, max int) (string, *FieldError) {
 	if !utf8.ValidString(s) || strings.IndexFunc(s, isForbiddenInLine) >= 0 {
-		return "", &FieldError{Field: field, Code: CodeControlCharacter, Message: "The " + label + " must be one line, without line breaks or invisible characters; type it again."}
+		fe := deskProblem(field, CodeControlCharacter, "desk.form.line", fieldLabel(field))
+		return "", &fe
 	}
-	return checkLength(field, label, strings.TrimSpace(s), max)
+	return checkLength(field, strings.TrimSpace(s), max)
 }
 
 // cleanLines trims and checks a note or message the front desk typed, by
 // the rule of the patient's message: valid UTF-8, line breaks made "\n",
 // no control or invisible character but those an emoji is written with,
 // at most max characters.
-func cleanLines(field, label, s string, max int) (string, *FieldError) {
+func cleanLines(field, s string, max int) (string, *FieldError) {
 	s = NormalizeLines(s)
 	if !utf8.ValidString(s) || hasForbiddenInReason(s) {
-		return "", &FieldError{Field: field, Code: CodeControlCharacter, Message: "The " + label + " has characters that cannot be sent; type it again."}
+		fe := deskProblem(field, CodeControlCharacter, "desk.form.characters", fieldLabel(field))
+		return "", &fe
 	}
-	return checkLength(field, label, s, max)
+	return checkLength(field, s, max)
 }
 
-func checkLength(field, label, s string, max int) (string, *FieldError) {
+func checkLength(field, s string, max int) (string, *FieldError) {
 	if n := utf8.RuneCountInString(s); n > max {
-		return "", &FieldError{Field: field, Code: CodeTooLong, Message: fmt.Sprintf("Shorten the %s to %d characters (it has %d).", label, max, n)}
+		fe := deskProblem(field, CodeTooLong, "desk.form.tooLong", fieldLabel(field), max, n)
+		return "", &fe
 	}
 	return s, nil
 }

@@ -30,16 +30,10 @@ var deskFields = map[Action][]string{
 	ActionCancelBooking: {DeskFieldMessage},
 }
 
-// deskLabels name the fields in messages; deskErrorFields are the names
-// their problems are reported at, where they differ from the field's own.
-var (
-	deskLabels = map[string]string{
-		DeskFieldDate: "date", DeskFieldTime: "time", DeskFieldMinutes: "length",
-		DeskFieldOutsideHours: "“Outside opening hours” box", DeskFieldClinician: "clinician's name",
-		DeskFieldNote: "note", DeskFieldMessage: "message",
-	}
-	deskErrorFields = map[string]string{DeskFieldMinutes: "length"}
-)
+// deskErrorFields are the names the fields' problems are reported at,
+// where they differ from the field's own. The messages name each field by
+// its label in the catalog ("desk.field.<field>").
+var deskErrorFields = map[string]string{DeskFieldMinutes: "length"}
 
 func deskErrorField(field string) string {
 	if f, ok := deskErrorFields[field]; ok {
@@ -89,14 +83,14 @@ type DeskForm map[string][]string
 func (rules Rules) Command(a Action, audience Audience, f DeskForm, now time.Time) (Command, error) {
 	cmd := Command{Action: a, Audience: audience}
 	var problems []FieldError
-	fail := func(field, code, message string) {
-		problems = append(problems, FieldError{Field: deskErrorField(field), Code: code, Message: message})
+	fail := func(field, code, key string, args ...any) {
+		problems = append(problems, deskProblem(deskErrorField(field), code, key, args...))
 	}
 	repeated := map[string]bool{}
 	for _, field := range deskFields[a] {
 		if len(f[field]) > 1 {
 			repeated[field] = true
-			fail(field, CodeAmbiguous, "The "+deskLabels[field]+" was sent more than once; reload the page and enter it once.")
+			fail(field, CodeAmbiguous, "desk.form.repeated", fieldLabel(field))
 		}
 	}
 	value := func(field string) string {
@@ -113,17 +107,17 @@ func (rules Rules) Command(a Action, audience Audience, f DeskForm, now time.Tim
 		// browser's own format and sends it as YYYY-MM-DD: a format the
 		// picker does not show would only confuse.
 		if dayErr != nil && !repeated[DeskFieldDate] && strings.TrimSpace(value(DeskFieldDate)) == "" {
-			fail(DeskFieldDate, CodeRequired, "Enter the appointment's date, or pick it from the calendar.")
+			fail(DeskFieldDate, CodeRequired, "desk.form.date.required")
 		} else if dayErr != nil && !repeated[DeskFieldDate] {
-			fail(DeskFieldDate, CodeInvalid, "That date could not be read; pick it from the calendar.")
+			fail(DeskFieldDate, CodeInvalid, "desk.form.date.invalid")
 		}
 		clock, clockErr := time.Parse("15:04", strings.TrimSpace(value(DeskFieldTime)))
 		if clockErr != nil && !repeated[DeskFieldTime] {
-			fail(DeskFieldTime, CodeInvalid, "Enter the time of day, such as 9:30 AM, or pick it from the list.")
+			fail(DeskFieldTime, CodeInvalid, "desk.form.time.invalid")
 		}
 		minutes, minutesErr := strconv.Atoi(strings.TrimSpace(value(DeskFieldMinutes)))
 		if minutesErr != nil && !repeated[DeskFieldMinutes] {
-			fail(DeskFieldMinutes, CodeInvalid, "Enter the length in minutes.")
+			fail(DeskFieldMinutes, CodeInvalid, "desk.form.minutes.invalid")
 		}
 		b.Length = time.Duration(minutes) * time.Minute
 		switch v := strings.TrimSpace(value(DeskFieldOutsideHours)); v {
@@ -131,7 +125,7 @@ func (rules Rules) Command(a Action, audience Audience, f DeskForm, now time.Tim
 		case "yes", "on", "true":
 			cmd.OutsideHours = true
 		default:
-			fail(DeskFieldOutsideHours, CodeInvalid, "Tick the “Outside opening hours” box, or leave it empty.")
+			fail(DeskFieldOutsideHours, CodeInvalid, "desk.form.outsideHours.invalid")
 		}
 		// Whether the start and length are known, to be checked.
 		known := dayErr == nil && clockErr == nil && minutesErr == nil
@@ -173,9 +167,8 @@ func (rules Rules) wallClock(day, clock time.Time) (time.Time, *FieldError) {
 	case 1:
 		return at[0], nil
 	case 0:
-		return time.Time{}, &FieldError{Field: DeskFieldTime, Code: CodeInvalid, Message: fmt.Sprintf(
-			"%s does not exist on %s: the clocks go forward that night. Choose another time.",
-			clock.Format(clockLayout), day.Format(dayLayout))}
+		fe := deskProblem(DeskFieldTime, CodeInvalid, "desk.form.time.skipped", clockOf(clock), dayOf(day))
+		return time.Time{}, &fe
 	}
 	return time.Time{}, repeatedTimeProblem(DeskFieldTime, day, clock)
 }
@@ -185,19 +178,13 @@ func (rules Rules) wallClock(day, clock time.Time) (time.Time, *FieldError) {
 // clinic's wall clock, and a calendar reads a repeated one as the first:
 // so a booking there would be misread, or end before it starts.
 func repeatedTimeProblem(field string, day, clock time.Time) *FieldError {
-	what := "This appointment would start at " + clock.Format(clockLayout)
+	key := "desk.form.time.repeated.start"
 	if field != DeskFieldTime {
-		what = "This appointment would end at " + clock.Format(clockLayout)
+		key = "desk.form.time.repeated.end"
 	}
-	return &FieldError{Field: field, Code: CodeAmbiguous, Message: fmt.Sprintf(
-		"%s on %s, a time that happens twice that night, because the clocks go back; a calendar cannot tell which of the two is meant. Choose a time, or a length, that keeps the appointment out of the repeated hour.",
-		what, day.Format(dayLayout))}
+	fe := deskProblem(field, CodeAmbiguous, key, clockOf(clock), dayOf(day))
+	return &fe
 }
-
-const (
-	clockLayout = "3:04 PM"
-	dayLayout   = "Monday, January 2, 2006"
-)
 
 // instantsOf returns the instants at which clocks in zone show the given
 // date and time of day, earlier first: one, as a rule; none when a change
@@ -264,8 +251,7 @@ func (rules Rules) bookingProblems(b Booking, outsideHours bool, now time.Time) 
 	today := now.In(zone)
 	last := time.Date(today.Year()+MaxYearsAhead, today.Month(), today.Day(), 0, 0, 0, 0, zone)
 	if time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, zone).After(last) {
-		problems = append(problems, FieldError{Field: DeskFieldDate, Code: CodeInvalid, Message: fmt.Sprintf(
-			"Book at most a year ahead: the last day that can be booked today is %s.", last.Format(dayLayout))})
+		problems = append(problems, deskProblem(DeskFieldDate, CodeInvalid, "desk.form.yearAhead", dayOf(last)))
 		// The hours of a day that far off are no help.
 		return problems
 	}
@@ -281,25 +267,20 @@ func (rules Rules) bookingProblems(b Booking, outsideHours bool, now time.Time) 
 		}
 	}
 	if !outsideHours && !rules.Profile.OpenThroughout(start, end) {
-		problems = append(problems, FieldError{Field: "start", Code: CodeNotAllowed, Message: rules.closedMessage(start, end)})
+		problems = append(problems, rules.closedProblem(start, end))
 	}
 	return problems
 }
 
-// closedMessage says when the clinic is open on the day of an appointment
+// closedProblem says when the clinic is open on the day of an appointment
 // it would be closed for.
-func (rules Rules) closedMessage(start, end time.Time) string {
-	days := start.Weekday().String() + "s"
+func (rules Rules) closedProblem(start, end time.Time) FieldError {
+	days := everyWeekday(start.Weekday())
 	spans := rules.Profile.OpenOn(start)
 	if len(spans) == 0 {
-		return fmt.Sprintf("The clinic is closed on %s. Choose another day, or tick “Outside opening hours” to book it anyway.", days)
+		return deskProblem("start", CodeNotAllowed, "desk.form.closed", days)
 	}
-	hours := make([]string, len(spans))
-	for i, s := range spans {
-		hours[i] = s.Opens.Format(clockLayout) + " to " + s.Closes.Format(clockLayout)
-	}
-	return fmt.Sprintf("On %s the clinic is open %s, and this appointment would run from %s to %s. Choose a time within those hours, or tick “Outside opening hours” to book it anyway.",
-		days, strings.Join(hours, " and "), start.Format(clockLayout), end.Format(clockLayout))
+	return deskProblem("start", CodeNotAllowed, "desk.form.closedThen", days, openHours(spans), clockOf(start), clockOf(end))
 }
 
 // LimitError means that an action was taken, or a submission made, as

@@ -6,7 +6,7 @@ package i18n
 // same order, in Spanish (%[2]s picks an argument out of order). The
 // Spanish is Latin American, and speaks to the patient as "usted".
 var catalogs = gather(coreMessages, formMessages, emailMessages, pageMessages,
-	deskEmailMessages, deskDigestMessages, deskPageMessages)
+	deskEmailMessages, deskDigestMessages, deskPageMessages, deskFormMessages)
 
 // gather merges the catalog's sections, each kept in a file of its own
 // (this one, catalog_form.go, catalog_email.go, catalog_pages.go and the

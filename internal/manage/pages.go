@@ -487,7 +487,11 @@ func choiceName(prefix, id string, choices []string, english func(string) string
 }
 
 func (h *Handler) form(r appointment.Request, a appointment.Action, sent url.Values, problems []appointment.FieldError, lang i18n.Language) *formData {
-	f := &formData{Action: string(a), Problems: problems}
+	f := &formData{Action: string(a)}
+	// The problems come in English; each is shown in the page's language.
+	for _, p := range problems {
+		f.Problems = append(f.Problems, p.In(lang))
+	}
 	if key, ok := buttonKeys[a]; ok {
 		f.Button = lang.Sprintf(key)
 	}
