@@ -103,7 +103,7 @@ var deskEmailMessages = map[Language]map[string]string{
 
 		"desk.email.bounce.subject": "Llame al paciente: no se pudo entregar la confirmación de %s",
 		"desk.email.bounce.heading": "No se pudo entregar la confirmación: llame al paciente",
-		"desk.email.bounce.notice":  "La dirección de correo electrónico que dio el paciente no recibe mensajes, así que no ha tenido noticias de %s. Comuníquese por teléfono para hablar de su solicitud y pídale una dirección de correo que funcione.",
+		"desk.email.bounce.notice":  "La dirección de correo electrónico que dio el paciente no recibe mensajes, así que no ha tenido noticias de %s. Comuníquese por teléfono para hablar de la solicitud y pídale una dirección de correo que funcione.",
 
 		"desk.email.cancel.subject": "Solicitud cancelada por el paciente: %s, %s",
 		"desk.email.cancel.heading": "Solicitud cancelada por el paciente",
