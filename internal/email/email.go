@@ -438,7 +438,7 @@ func (c *Composer) view(base Kind, in requestParts, index int, tr *appointment.T
 		subject := lang.Sprintf("email.patient.subject")
 		return emailView{subject: subject, data: c.patientView(lang, r, d, subject, links)}
 	case FrontDesk:
-		subject := fmt.Sprintf("New appointment request %s: %s, %s", r.Reference, in.service.Label, in.location.Label)
+		subject := lang.Sprintf("desk.email.new.subject", r.Reference, in.service.Label, in.location.Label)
 		return emailView{subject: subject, data: c.frontDeskView(r, in.patientAddress, d, subject, links)}
 	case appointment.EmailBooking:
 		v := c.bookingView(lang, r, d, index, tr, links)
@@ -454,15 +454,15 @@ func (c *Composer) view(base Kind, in requestParts, index int, tr *appointment.T
 		subject := lang.Sprintf("email.declined.subject", r.Reference)
 		return emailView{subject: subject, data: c.declinedView(lang, r, d, tr, subject)}
 	case appointment.EmailBounceNotice:
-		subject := fmt.Sprintf("Call the patient: the confirmation of %s bounced", r.Reference)
+		subject := lang.Sprintf("desk.email.bounce.subject", r.Reference)
 		v := c.frontDeskView(r, in.patientAddress, d, subject, links)
-		v.Heading = "The confirmation to this patient bounced: call them"
-		v.Notice = "The email address the patient gave does not accept mail, so they have not heard from " + c.profile.Name + ". Call them about the request, and ask for an address that works."
+		v.Heading = lang.Sprintf("desk.email.bounce.heading")
+		v.Notice = lang.Sprintf("desk.email.bounce.notice", c.profile.Name)
 		// The patient's address is the one that bounced: a reply to it
 		// would bounce too.
 		return emailView{subject: subject, data: v, noReply: true}
 	case appointment.EmailCancelNotice:
-		subject := fmt.Sprintf("Cancelled by the patient: %s, %s", r.Reference, in.service.Label)
+		subject := lang.Sprintf("desk.email.cancel.subject", r.Reference, in.service.Label)
 		return emailView{subject: subject, data: c.cancelNoticeView(r, in.patientAddress, d, tr, subject)}
 	case appointment.EmailDeskInvite:
 		return c.deskInvite(in, index, tr)

@@ -331,25 +331,28 @@ type cancelNoticeView struct {
 	Language string
 }
 
+// cancelNoticeView is the data of the cancel notice, in the clinic's
+// language: the time t gave back, if any, and when the patient
+// cancelled.
 func (c *Composer) cancelNoticeView(r appointment.Request, patientAddress string, d requestDetails, t *appointment.Transition, subject string) cancelNoticeView {
-	zone := c.profile.Zone()
+	lang, zone := c.deskLanguage(), c.profile.Zone()
 	v := cancelNoticeView{
-		layoutView:     c.layout(c.deskLanguage(), subject, "Cancelled by the patient"),
+		layoutView:     c.layout(lang, subject, lang.Sprintf("desk.email.cancel.heading")),
 		requestDetails: d,
 		patientContact: c.patientContact(r, patientAddress),
-		Freed:          "Nothing was booked for this request yet.",
+		Freed:          lang.Sprintf("desk.email.cancel.nothing"),
 	}
 	if !t.At.IsZero() {
-		v.Cancelled = t.At.In(zone).Format(receivedLayout)
+		v.Cancelled = whenText(lang, t.At.In(zone))
 	}
 	if t.Booking != nil {
-		v.Freed = "The appointment on " + t.Booking.Start.In(zone).Format(receivedLayout) + " is now free."
+		v.Freed = lang.Sprintf("desk.email.cancel.freed", whenText(lang, t.Booking.Start.In(zone)))
 	}
 	if c.minimal() {
 		// Preferences are the patient's too.
 		v.PreferredWhen = ""
 	} else {
-		v.Language = r.Language.Or(c.profile.Language).Name(c.profile.Language)
+		v.Language = r.Language.Or(c.profile.Language).Name(lang)
 	}
 	return v
 }

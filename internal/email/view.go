@@ -235,12 +235,19 @@ func (c *Composer) patientView(lang i18n.Language, r appointment.Request, d requ
 	}
 }
 
-// frontDeskActions are the front desk's first steps with a new request,
-// with their links' words, which are the action pages' own.
-var frontDeskActions = []struct {
+// deskAction is an action on a request with the English words of its
+// link.
+type deskAction = struct {
 	label  string
 	action appointment.Action
-}{
+}
+
+// frontDeskActions are the front desk's first steps with a new request,
+// with their links' words, which are the action pages' own. The words
+// are English, as the digest shows them; the front desk's emails name
+// each link in the clinic's language with deskActionLabel, whose English
+// is the same (TestDeskActionLabels).
+var frontDeskActions = []deskAction{
 	{"Mark as contacted", appointment.ActionContact},
 	{"Schedule", appointment.ActionSchedule},
 	{"Decline", appointment.ActionDecline},
@@ -249,59 +256,76 @@ var frontDeskActions = []struct {
 // minimalFrontDeskActions are frontDeskActions in minimal mode: the
 // contact link's page shows the whole request to whoever holds the link,
 // so it is the way in to the patient's details.
-var minimalFrontDeskActions = []struct {
-	label  string
-	action appointment.Action
-}{
+var minimalFrontDeskActions = []deskAction{
 	{"Open the request", appointment.ActionContact},
 	{"Schedule", appointment.ActionSchedule},
 	{"Decline", appointment.ActionDecline},
 }
 
-// frontDeskView is the data of the front desk's notification about r,
-// whose address in the form SES takes is patientAddress.
-func (c *Composer) frontDeskView(r appointment.Request, patientAddress string, d requestDetails, subject string, links map[appointment.Action]string) frontDeskView {
-	if c.minimal() {
-		// Preferences are the patient's too.
-		d.PreferredWhen = ""
-		v := frontDeskView{
-			layoutView:     c.layout(c.deskLanguage(), subject, "New appointment request"),
-			requestDetails: d,
-			patientContact: c.patientContact(r, patientAddress),
-			Received:       r.CreatedAt.In(c.profile.Zone()).Format(receivedLayout),
-		}
-		for _, a := range minimalFrontDeskActions {
-			if u := links[a.action]; u != "" {
-				v.Actions = append(v.Actions, actionLink{Label: a.label, URL: u})
-			}
-		}
-		return v
+// deskActionLabel is the words, in lang, of the front desk's link to
+// action: in minimal mode the contact link is the way in to the
+// patient's details, and says so.
+func deskActionLabel(lang i18n.Language, action appointment.Action, minimal bool) string {
+	if minimal && action == appointment.ActionContact {
+		return lang.Sprintf("desk.email.action.open")
 	}
+	return lang.Sprintf("desk.email.action." + string(action))
+}
+
+// deskActionLinks are the links of actions that links holds, worded in
+// lang, in the order of actions.
+func (c *Composer) deskActionLinks(lang i18n.Language, actions []deskAction, links map[appointment.Action]string) []actionLink {
+	var out []actionLink
+	for _, a := range actions {
+		if u := links[a.action]; u != "" {
+			out = append(out, actionLink{Label: deskActionLabel(lang, a.action, c.minimal()), URL: u})
+		}
+	}
+	return out
+}
+
+// frontDeskView is the data of the front desk's notification about r,
+// whose address in the form SES takes is patientAddress, in the clinic's
+// language.
+func (c *Composer) frontDeskView(r appointment.Request, patientAddress string, d requestDetails, subject string, links map[appointment.Action]string) frontDeskView {
+	lang := c.deskLanguage()
 	v := frontDeskView{
+		layoutView:     c.layout(lang, subject, lang.Sprintf("desk.email.new.heading")),
 		requestDetails: d,
 		patientContact: c.patientContact(r, patientAddress),
-		NewPatient:     "Not stated",
-		Received:       r.CreatedAt.In(c.profile.Zone()).Format(receivedLayout),
+		Received:       whenText(lang, r.CreatedAt.In(c.profile.Zone())),
 	}
+	if c.minimal() {
+		// Preferences are the patient's too.
+		v.PreferredWhen = ""
+		v.Actions = c.deskActionLinks(lang, minimalFrontDeskActions, links)
+		return v
+	}
+	v.NewPatient = lang.Sprintf("desk.email.patient.notStated")
 	if r.NewPatient != nil {
-		v.NewPatient = "Returning patient"
+		v.NewPatient = lang.Sprintf("desk.email.patient.returning")
 		if *r.NewPatient {
-			v.NewPatient = "New patient"
+			v.NewPatient = lang.Sprintf("desk.email.patient.new")
 		}
 	}
-	v.ContactPreference = "No preference"
-	if r.ContactMethod != "" {
-		v.ContactPreference = appointment.ContactMethodLabel(r.ContactMethod)
-	}
-	v.Language = r.Language.Or(c.profile.Language).Name(c.profile.Language)
+	v.ContactPreference = contactPreference(lang, r.ContactMethod)
+	v.Language = r.Language.Or(c.profile.Language).Name(lang)
 	v.Reason = lines(r.Reason)
-	for _, a := range frontDeskActions {
-		if u := links[a.action]; u != "" {
-			v.Actions = append(v.Actions, actionLink{Label: a.label, URL: u})
-		}
-	}
-	v.layoutView = c.layout(c.deskLanguage(), subject, "New appointment request")
+	v.Actions = c.deskActionLinks(lang, frontDeskActions, links)
 	return v
+}
+
+// contactPreference names, in lang, the way the patient asked to be
+// contacted, as the form offers it; a way the form does not offer, which
+// a validated request cannot hold, is shown as stored.
+func contactPreference(lang i18n.Language, method string) string {
+	switch method {
+	case "":
+		return lang.Sprintf("desk.email.noPreference")
+	case "phone", "email", "text":
+		return lang.Sprintf("form.choice.contact." + method)
+	}
+	return method
 }
 
 // lines splits text someone typed into its lines, with line ends made
@@ -356,14 +380,24 @@ func orList(lang i18n.Language, words []string) string {
 // section's heading in capitals, in any language ("PRÓXIMOS PASOS").
 var textFuncs = texttemplate.FuncMap{"upper": strings.ToUpper}
 
-// htmlFuncs give the HTML templates the conditional comments Outlook on
+// htmlFuncs give the HTML templates prose, which writes a catalog's
+// sentence as an element's text, and the conditional comments Outlook on
 // Windows needs: its Word-based renderer ignores max-width, so it gets a
-// fixed-width table around the column. They are constants, never data.
+// fixed-width table around the column. The comments are constants, never
+// data.
 var htmlFuncs = template.FuncMap{
+	"prose": prose,
 	"outlookOpen": func() template.HTML {
 		return `<!--[if mso]><table role="presentation" width="600" align="center" cellpadding="0" cellspacing="0" border="0"><tr><td><![endif]-->`
 	},
 	"outlookClose": func() template.HTML {
 		return `<!--[if mso]></td></tr></table><![endif]-->`
 	},
+}
+
+// prose is s escaped as the text of an element, where an apostrophe needs
+// no escaping: the sentence's "patient's" stays as written rather than
+// becoming "patient&#39;s", which html/template would make of it.
+func prose(s string) template.HTML {
+	return template.HTML(strings.ReplaceAll(template.HTMLEscapeString(s), "&#39;", "'"))
 }
