@@ -62,22 +62,12 @@ type appointmentItem struct {
 	Minimal   bool
 }
 
-// dayActions are the front desk's links on a booked appointment, by the
-// catalog keys of their words, which are the action pages' own.
-var dayActions = []labelledAction{
+// dayActions are the front desk's links on a booked appointment.
+var dayActions = []deskLink{
 	{"desk.daysheet.action.reschedule", appointment.ActionReschedule},
 	{"desk.daysheet.action.cancel", appointment.ActionCancelBooking},
 	{"desk.daysheet.action.attended", appointment.ActionAttended},
 	{"desk.daysheet.action.noShow", appointment.ActionNoShow},
-}
-
-// dayActionsIn are dayActions with their words in lang.
-func dayActionsIn(lang i18n.Language) []labelledAction {
-	out := make([]labelledAction, len(dayActions))
-	for i, a := range dayActions {
-		out[i] = labelledAction{lang.Sprintf(a.label), a.action}
-	}
-	return out
 }
 
 // daySheet describes the digest's days, and counts the appointments on
@@ -146,7 +136,7 @@ func (c *Composer) appointmentItem(a DigestAppointment) (appointmentItem, error)
 		item.Location = l.Label
 	}
 	var err error
-	if item.Actions, err = c.actionLinks(r.ID, r.Status.Normal(), dayActionsIn(lang)); err != nil {
+	if item.Actions, err = c.actionLinks(lang, r.ID, r.Status.Normal(), dayActions); err != nil {
 		return appointmentItem{}, err
 	}
 	return item, nil

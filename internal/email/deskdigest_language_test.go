@@ -33,8 +33,9 @@ func sentInEnglish(r appointment.Request) appointment.Request {
 }
 
 // deskDigestPrefixes are the keys of the digest's, the day sheet's and
-// the desk's calendar copy's words.
-var deskDigestPrefixes = []string{"desk.digest.", "desk.daysheet.", "desk.invite.", "desk.calendar."}
+// the desk's calendar copy's words, and of the links the digest shares
+// with the new request's email.
+var deskDigestPrefixes = []string{"desk.digest.", "desk.daysheet.", "desk.invite.", "desk.calendar.", "desk.email.action."}
 
 // deskDigestEnglish are the fixed words of the English messages of
 // deskDigestPrefixes, the pieces between their arguments, that the

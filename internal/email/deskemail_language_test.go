@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"html"
 	"net/mail"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -181,20 +180,4 @@ func deskEmailKeys() []string {
 		}
 	}
 	return out
-}
-
-// TestDeskActionLabels: the English words of frontDeskActions and
-// minimalFrontDeskActions, which the digest shows, are the catalog's, so
-// that the digest and the new-request email name each link alike.
-func TestDeskActionLabels(t *testing.T) {
-	for minimal, actions := range map[bool][]deskAction{false: frontDeskActions, true: minimalFrontDeskActions} {
-		for _, a := range actions {
-			if got := deskActionLabel(i18n.English, a.action, minimal); got != a.label {
-				t.Errorf("%s (minimal %v): the catalog says %q, the list %q", a.action, minimal, got, a.label)
-			}
-			if es := deskActionLabel(i18n.Spanish, a.action, minimal); es == a.label || regexp.MustCompile(`^desk\.`).MatchString(es) {
-				t.Errorf("%s (minimal %v): no Spanish words, %q", a.action, minimal, es)
-			}
-		}
-	}
 }

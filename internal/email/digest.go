@@ -93,11 +93,6 @@ type digestItem struct {
 	Language string
 }
 
-// digestActions are the front desk's links in the digest, with the words
-// of the front desk's notification; each request shows those its status
-// allows.
-var digestActions = frontDeskActions
-
 // ComposeDigest renders the morning digest of d for the clinic-wide front
 // desk: its day sheet, then the open requests. It fails on a digest with
 // neither an open request nor an appointment, since there is nothing to
@@ -287,27 +282,19 @@ func (c *Composer) digestItem(r appointment.Request, status appointment.Status, 
 		}
 	}
 
-	actions := digestActions
-	if c.minimal() {
-		actions = minimalFrontDeskActions
-	}
+	// The links of the front desk's notification, those the request's
+	// status allows.
 	var err error
-	if item.Actions, err = c.actionLinks(r.ID, status, actions); err != nil {
+	if item.Actions, err = c.actionLinks(lang, r.ID, status, c.deskActions()); err != nil {
 		return digestItem{}, err
 	}
 	return item, nil
 }
 
-// labelledAction is an action with the words of its link.
-type labelledAction = struct {
-	label  string
-	action appointment.Action
-}
-
 // actionLinks makes the links of those of actions that a request in
 // status allows, for the request id; none when the settings give no way
 // to make them.
-func (c *Composer) actionLinks(id string, status appointment.Status, actions []labelledAction) ([]actionLink, error) {
+func (c *Composer) actionLinks(lang i18n.Language, id string, status appointment.Status, actions []deskLink) ([]actionLink, error) {
 	if c.settings.Links == nil {
 		return nil, nil
 	}
@@ -325,7 +312,7 @@ func (c *Composer) actionLinks(id string, status appointment.Status, actions []l
 		if !absoluteURL(u) {
 			return nil, fmt.Errorf("the %s link is not an absolute http or https URL", a.action)
 		}
-		out = append(out, actionLink{Label: a.label, URL: u})
+		out = append(out, actionLink{Label: lang.Sprintf(a.key), URL: u})
 	}
 	return out, nil
 }

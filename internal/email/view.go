@@ -235,50 +235,46 @@ func (c *Composer) patientView(lang i18n.Language, r appointment.Request, d requ
 	}
 }
 
-// deskAction is an action on a request with the English words of its
-// link.
-type deskAction = struct {
-	label  string
+// deskLink is the front desk's link to an action on a request, with the
+// catalog key of its words, which are the action page's own.
+type deskLink struct {
+	key    string
 	action appointment.Action
 }
 
 // frontDeskActions are the front desk's first steps with a new request,
-// with their links' words, which are the action pages' own. The words
-// are English, as the digest shows them; the front desk's emails name
-// each link in the clinic's language with deskActionLabel, whose English
-// is the same (TestDeskActionLabels).
-var frontDeskActions = []deskAction{
-	{"Mark as contacted", appointment.ActionContact},
-	{"Schedule", appointment.ActionSchedule},
-	{"Decline", appointment.ActionDecline},
+// in its notification and in the digest.
+var frontDeskActions = []deskLink{
+	{"desk.email.action.contact", appointment.ActionContact},
+	{"desk.email.action.schedule", appointment.ActionSchedule},
+	{"desk.email.action.decline", appointment.ActionDecline},
 }
 
 // minimalFrontDeskActions are frontDeskActions in minimal mode: the
 // contact link's page shows the whole request to whoever holds the link,
 // so it is the way in to the patient's details.
-var minimalFrontDeskActions = []deskAction{
-	{"Open the request", appointment.ActionContact},
-	{"Schedule", appointment.ActionSchedule},
-	{"Decline", appointment.ActionDecline},
+var minimalFrontDeskActions = []deskLink{
+	{"desk.email.action.open", appointment.ActionContact},
+	{"desk.email.action.schedule", appointment.ActionSchedule},
+	{"desk.email.action.decline", appointment.ActionDecline},
 }
 
-// deskActionLabel is the words, in lang, of the front desk's link to
-// action: in minimal mode the contact link is the way in to the
-// patient's details, and says so.
-func deskActionLabel(lang i18n.Language, action appointment.Action, minimal bool) string {
-	if minimal && action == appointment.ActionContact {
-		return lang.Sprintf("desk.email.action.open")
+// deskActions are the front desk's first steps with a request, as the
+// staff-detail setting allows them.
+func (c *Composer) deskActions() []deskLink {
+	if c.minimal() {
+		return minimalFrontDeskActions
 	}
-	return lang.Sprintf("desk.email.action." + string(action))
+	return frontDeskActions
 }
 
 // deskActionLinks are the links of actions that links holds, worded in
 // lang, in the order of actions.
-func (c *Composer) deskActionLinks(lang i18n.Language, actions []deskAction, links map[appointment.Action]string) []actionLink {
+func deskActionLinks(lang i18n.Language, actions []deskLink, links map[appointment.Action]string) []actionLink {
 	var out []actionLink
 	for _, a := range actions {
 		if u := links[a.action]; u != "" {
-			out = append(out, actionLink{Label: deskActionLabel(lang, a.action, c.minimal()), URL: u})
+			out = append(out, actionLink{Label: lang.Sprintf(a.key), URL: u})
 		}
 	}
 	return out
@@ -298,7 +294,7 @@ func (c *Composer) frontDeskView(r appointment.Request, patientAddress string, d
 	if c.minimal() {
 		// Preferences are the patient's too.
 		v.PreferredWhen = ""
-		v.Actions = c.deskActionLinks(lang, minimalFrontDeskActions, links)
+		v.Actions = deskActionLinks(lang, c.deskActions(), links)
 		return v
 	}
 	v.NewPatient = lang.Sprintf("desk.email.patient.notStated")
@@ -311,7 +307,7 @@ func (c *Composer) frontDeskView(r appointment.Request, patientAddress string, d
 	v.ContactPreference = contactPreference(lang, r.ContactMethod)
 	v.Language = r.Language.Or(c.profile.Language).Name(lang)
 	v.Reason = lines(r.Reason)
-	v.Actions = c.deskActionLinks(lang, frontDeskActions, links)
+	v.Actions = deskActionLinks(lang, c.deskActions(), links)
 	return v
 }
 

@@ -94,7 +94,7 @@ var deskEmailMessages = map[Language]map[string]string{
 		"desk.email.actions.intro":   "Cada enlace abre una página sobre esta solicitud; nada cambia hasta que presione el botón de esa página.",
 		"desk.email.action.contact":  "Marcar como contactado",
 		"desk.email.action.open":     "Abrir la solicitud",
-		"desk.email.action.schedule": "Agendar",
+		"desk.email.action.schedule": "Programar la cita",
 		"desk.email.action.decline":  "Rechazar",
 
 		"desk.email.footer.reply":     "Responda a este correo para escribirle al paciente.",
@@ -107,7 +107,7 @@ var deskEmailMessages = map[Language]map[string]string{
 
 		"desk.email.cancel.subject": "Solicitud cancelada por el paciente: %s, %s",
 		"desk.email.cancel.heading": "Solicitud cancelada por el paciente",
-		"desk.email.cancel.nothing": "Todavía no se había agendado ninguna cita para esta solicitud.",
+		"desk.email.cancel.nothing": "Todavía no se había programado ninguna cita para esta solicitud.",
 		"desk.email.cancel.freed":   "El horario del %s quedó libre.",
 	},
 }
