@@ -109,6 +109,9 @@ type Options struct {
 	// when the requests page's button is pressed, so that a test decides
 	// when they go.
 	ManualReminders bool
+	// Profile is the clinic the server is for; by default the embedded
+	// profile, as in the functions.
+	Profile *clinic.Profile
 }
 
 // Server is the local development server.
@@ -182,9 +185,12 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		return nil, errors.New("the server's origin is required")
 	}
 	opts = withDefaults(opts)
-	profile, err := clinic.Default()
-	if err != nil {
-		return nil, err
+	profile := opts.Profile
+	if profile == nil {
+		var err error
+		if profile, err = clinic.Default(); err != nil {
+			return nil, err
+		}
 	}
 	local, err := openLocal(opts.Dir, opts.Log)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/i18n"
 	"example.com/appointments/internal/local/localstore"
+	"example.com/appointments/internal/testing/clinictest"
 )
 
 // spanishBody is jsonBody sent by a patient who reads Spanish.
@@ -203,5 +205,90 @@ func TestSpanishRequestAgainstEmulatedAWS(t *testing.T) {
 	}
 	if spanish != 3 {
 		t.Errorf("%d emails at SES in Spanish, want the patient's 3", spanish)
+	}
+}
+
+// TestSpanishClinicEndToEnd follows a request to a clinic whose language
+// is Spanish, from a patient who asks in English: the patient's emails and
+// pages are English; the front desk's emails, its pages and the problems
+// of its forms are Spanish, and name the patient's language.
+func TestSpanishClinicEndToEnd(t *testing.T) {
+	profile, err := clinictest.Spanish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, srv := startServer(t, Options{ManualReminders: true, Profile: profile})
+	receipt := submitJSON(t, ts, strings.Replace(jsonBody, `"consent":true`, `"consent":true,"language":"en"`, 1))
+	emailsSettled(t, ts, srv)
+
+	link := outboxLink(t, ts, appointment.ActionSchedule)
+	page := get(t, link)
+	for _, want := range []string{`<html lang="es">`, "<h1>Programar la cita</h1>", "Idioma", "inglés", "Punción seca"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the front desk's schedule page lacks %q:\n%s", want, page)
+		}
+	}
+	// A date the form cannot read is refused in Spanish, and books nothing.
+	resp, err := http.PostForm(link, url.Values{"date": {"el martes"}, "time": {"09:30"}, "minutes": {"30"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(refused), "No se pudo leer esa fecha; elíjala en el calendario.") {
+		t.Errorf("a date that cannot be read: %d\n%s", resp.StatusCode, refused)
+	}
+
+	start := bookableDay(t)
+	postBooking(t, link, start)
+	emailsSettled(t, ts, srv)
+	emails := emailsOf(t, srv, receipt["id"])
+	booking := emails[appointment.TransitionEmail(appointment.EmailBooking, 0)]
+	cancel := cancelLink(t, ts, booking)
+	if cancel == "" {
+		t.Fatal("the booking email carries no cancel link")
+	}
+	if page := get(t, cancel); !strings.Contains(page, `<html lang="en">`) || !strings.Contains(page, "Dry needling") {
+		t.Errorf("the patient's cancel page is not English:\n%s", page)
+	}
+	if resp, err := http.PostForm(cancel, nil); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
+	emailsSettled(t, ts, srv)
+
+	emails = emailsOf(t, srv, receipt["id"])
+	for kind, lang := range map[appointment.EmailKind]string{
+		email.Patient: "en",
+		appointment.TransitionEmail(appointment.EmailBooking, 0):   "en",
+		appointment.TransitionEmail(appointment.EmailCancelled, 1): "en",
+		email.FrontDesk: "es",
+		appointment.TransitionEmail(appointment.EmailDeskInvite, 0):   "es",
+		appointment.TransitionEmail(appointment.EmailCancelNotice, 1): "es",
+		appointment.TransitionEmail(appointment.EmailDeskInvite, 1):   "es",
+	} {
+		e, ok := emails[kind]
+		if !ok {
+			t.Errorf("no %s email", kind)
+			continue
+		}
+		m, err := parseEmail(e)
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		if got := contentLanguage(t, e.Raw); got != lang || !strings.Contains(m.HTML, `lang="`+lang+`"`) {
+			t.Errorf("%s: Content-Language %q, want %s", kind, got, lang)
+		}
+		if lang == "es" {
+			for _, english := range []string{"Appointment", "appointment", "request", "Booked", "Cancelled", "Reference"} {
+				if strings.Contains(m.Subject, english) || strings.Contains(m.Text, english+":") {
+					t.Errorf("%s: the front desk's email says %q:\n%s\n%s", kind, english, m.Subject, m.Text)
+				}
+			}
+		}
+	}
+	if m, err := parseEmail(emails[email.FrontDesk]); err != nil || !strings.Contains(m.Text, "Idioma: inglés") {
+		t.Errorf("the front desk's new-request email does not name English in Spanish (%v):\n%s", err, m.Text)
 	}
 }
