@@ -1,9 +1,6 @@
 package email
 
 import (
-	"bytes"
-	"html"
-	"net/mail"
 	"regexp"
 	"strings"
 	"testing"
@@ -139,19 +136,7 @@ func TestSpanishClinicDeskDigestWords(t *testing.T) {
 	}
 	for name, m := range msgs {
 		t.Run(name, func(t *testing.T) {
-			parsed, err := mail.ReadMessage(bytes.NewReader(m.Raw))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := parsed.Header.Get("Content-Language"); got != "es" {
-				t.Errorf("Content-Language = %q, want es", got)
-			}
-			if !strings.Contains(m.HTML, `<html lang="es"`) {
-				t.Error(`HTML has no <html lang="es">`)
-			}
-			htmlText := html.UnescapeString(htmlTag.ReplaceAllString(m.HTML, "\n"))
-			calendarText := strings.ReplaceAll(strings.ReplaceAll(string(m.Calendar), "\r\n ", ""), `\n`, "\n")
-			for part, s := range map[string]string{"subject": m.Subject, "text": m.Text, "html": htmlText, "calendar": calendarText} {
+			for part, s := range spanishParts(t, m) {
 				for _, f := range fragments {
 					forms := []string{f}
 					// The text's section headings are in capitals.

@@ -111,20 +111,8 @@ func TestSpanishPatientEmails(t *testing.T) {
 	}
 	for name, m := range msgs {
 		t.Run(name, func(t *testing.T) {
-			parsed, err := mail.ReadMessage(bytes.NewReader(m.Raw))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := parsed.Header.Get("Content-Language"); got != "es" {
-				t.Errorf("Content-Language = %q, want es", got)
-			}
-			if !strings.Contains(m.HTML, `<html lang="es"`) {
-				t.Error(`HTML has no <html lang="es">`)
-			}
-			htmlText := html.UnescapeString(htmlTag.ReplaceAllString(m.HTML, "\n"))
-			calendarText := strings.ReplaceAll(strings.ReplaceAll(string(m.Calendar), "\r\n ", ""), `\n`, "\n")
 			typed := typedByFrontDesk(requests[name])
-			for part, s := range map[string]string{"subject": m.Subject, "text": m.Text, "html": htmlText, "calendar": calendarText} {
+			for part, s := range spanishParts(t, m) {
 				for _, line := range typed {
 					s = strings.ReplaceAll(s, line, "")
 				}
@@ -152,4 +140,27 @@ func typedByFrontDesk(r appointment.Request) []string {
 		}
 	}
 	return out
+}
+
+// spanishParts checks that m says it is Spanish, in its Content-Language
+// and its HTML's lang, and returns what a reader reads of it, by part: the
+// subject, the text, the HTML's text and the calendar's.
+func spanishParts(t *testing.T, m Message) map[string]string {
+	t.Helper()
+	parsed, err := mail.ReadMessage(bytes.NewReader(m.Raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := parsed.Header.Get("Content-Language"); got != "es" {
+		t.Errorf("Content-Language = %q, want es", got)
+	}
+	if !strings.Contains(m.HTML, `<html lang="es"`) {
+		t.Error(`HTML has no <html lang="es">`)
+	}
+	return map[string]string{
+		"subject":  m.Subject,
+		"text":     m.Text,
+		"html":     html.UnescapeString(htmlTag.ReplaceAllString(m.HTML, "\n")),
+		"calendar": strings.ReplaceAll(strings.ReplaceAll(string(m.Calendar), "\r\n ", ""), `\n`, "\n"),
+	}
 }
