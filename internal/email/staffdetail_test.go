@@ -30,21 +30,11 @@ func staffMinimalMessages(t *testing.T, r appointment.Request) map[string]Messag
 	c := minimalStaffComposer(t)
 	scheduled := apply(t, apply(t, r, contactedAt, appointment.Command{Action: appointment.ActionContact}),
 		scheduledAt, appointment.Command{Action: appointment.ActionSchedule, Booking: firstBooking(t)})
-	cancelled := apply(t, scheduled, cancelledAt, appointment.Command{Action: appointment.ActionCancel})
 	contacted := apply(t, r, contactedAt, appointment.Command{Action: appointment.ActionContact})
 	contacted.ID, contacted.Reference = "req9", "B3C4-D5E6"
 
-	out := map[string]Message{}
+	out := deskEmailMessages(t, c, r)
 	var err error
-	if out["frontdesk"], err = c.Compose(FrontDesk, r); err != nil {
-		t.Fatal(err)
-	}
-	if out["bouncenotice"], err = c.Compose(appointment.EmailBounceNotice, r); err != nil {
-		t.Fatal(err)
-	}
-	if out["cancelnotice"], err = c.Compose(appointment.TransitionEmail(appointment.EmailCancelNotice, len(cancelled.History)-1), cancelled); err != nil {
-		t.Fatal(err)
-	}
 	if out["deskinvite"], err = c.Compose(appointment.TransitionEmail(appointment.EmailDeskInvite, len(scheduled.History)-1), scheduled); err != nil {
 		t.Fatal(err)
 	}
