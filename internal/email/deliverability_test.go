@@ -71,6 +71,21 @@ func allEmails(t *testing.T) map[string]Message {
 		t.Fatalf("digest-full: %v", err)
 	}
 	out["digest-full"] = m
+	// The front desk's emails of a clinic whose language is Spanish.
+	for _, detail := range []StaffDetail{StaffDetailFull, StaffDetailMinimal} {
+		c := deskEmailSpanishComposer(t, detail)
+		c.now = time.Now
+		for name, m := range deskEmailMessages(t, c, completeRequest()) {
+			out["clinic-es/"+string(detail)+"/"+name] = m
+		}
+	}
+	for _, tc := range deskInviteCases(t) {
+		c, err := NewComposer(spanishSpeakingClinic(t), tc.composer(t).settings)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compose("clinic-es/"+tc.name, c, tc.kind, tc.request)
+	}
 	return out
 }
 
