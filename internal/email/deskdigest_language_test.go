@@ -23,7 +23,7 @@ func spanishSpeakingClinic(t testing.TB) *clinic.Profile {
 	return p
 }
 
-// english is r sent in English.
+// sentInEnglish is r sent in English.
 func sentInEnglish(r appointment.Request) appointment.Request {
 	r.Language = i18n.English
 	return r
