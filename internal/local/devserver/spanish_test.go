@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/i18n"
 	"example.com/appointments/internal/local/localstore"
@@ -213,11 +214,40 @@ func TestSpanishRequestAgainstEmulatedAWS(t *testing.T) {
 // pages are English; the front desk's emails, its pages and the problems
 // of its forms are Spanish, and name the patient's language.
 func TestSpanishClinicEndToEnd(t *testing.T) {
-	profile, err := clinictest.Spanish()
+	ts, srv := startServer(t, Options{ManualReminders: true, Profile: spanishClinic(t)})
+	followRequestToSpanishClinic(t, ts, srv)
+}
+
+// TestSpanishClinicAgainstEmulatedAWS follows the same request on
+// DynamoDB and SES at moto's endpoint: SES sends the front desk's four
+// emails in Spanish and the patient's three in English.
+func TestSpanishClinicAgainstEmulatedAWS(t *testing.T) {
+	moto, backend := emulatedAWS(t)
+	ts, srv := startServer(t, Options{ManualReminders: true, Backend: backend, Profile: spanishClinic(t)})
+	followRequestToSpanishClinic(t, ts, srv)
+	languages := map[string]int{}
+	for _, m := range moto.RawEmails(t) {
+		languages[m.Message.Header.Get("Content-Language")]++
+	}
+	if languages["es"] != 4 || languages["en"] != 3 || len(languages) != 2 {
+		t.Errorf("SES sent emails in %v, want 4 in es and 3 in en", languages)
+	}
+}
+
+func spanishClinic(t *testing.T) *clinic.Profile {
+	t.Helper()
+	p, err := clinictest.Spanish()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts, srv := startServer(t, Options{ManualReminders: true, Profile: profile})
+	return p
+}
+
+// followRequestToSpanishClinic follows a request in English to the
+// Spanish-speaking clinic of the server ts through schedule and the
+// patient's cancel, checking the language of every page and email.
+func followRequestToSpanishClinic(t *testing.T, ts *httptest.Server, srv *Server) {
+	t.Helper()
 	receipt := submitJSON(t, ts, strings.Replace(jsonBody, `"consent":true`, `"consent":true,"language":"en"`, 1))
 	emailsSettled(t, ts, srv)
 
