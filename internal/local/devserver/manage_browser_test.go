@@ -22,6 +22,8 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"example.com/appointments/internal/clinic"
 )
 
 // manageHref finds the action links on the requests page, with the action.
@@ -355,11 +357,21 @@ func auditPage(t *testing.T, ctx context.Context, axe, state string) {
 
 // TestBrowserActionPagesAccessible checks the action pages with axe-core,
 // in light and dark mode: a form as it opens, the same form refused with a
-// problem, a page after its action was done, and a link that is not valid.
+// problem, a page after its action was done, and a link that is not valid;
+// for the default clinic, and for the same clinic speaking Spanish, whose
+// front desk's pages are Spanish.
 func TestBrowserActionPagesAccessible(t *testing.T) {
 	axe := readAxe(t)
+	t.Run("en", func(t *testing.T) { auditActionPages(t, axe, nil, "Done. Marked as contacted") })
+	t.Run("es", func(t *testing.T) { auditActionPages(t, axe, spanishClinic(t), "Listo. El ") })
+}
+
+// auditActionPages runs TestBrowserActionPagesAccessible's audits on the
+// pages of a server for the clinic profile (nil: the default), whose
+// contact page says done as it begins, once sent.
+func auditActionPages(t *testing.T, axe string, profile *clinic.Profile, done string) {
 	ctx := newBrowser(t)
-	ts := start(t, Options{})
+	ts := start(t, Options{Profile: profile})
 	submitJSON(t, ts, jsonBody)
 	links, _ := requestActionLinks(t, ts.URL)
 	if links["schedule"] == "" || links["contact"] == "" {
@@ -397,8 +409,8 @@ func TestBrowserActionPagesAccessible(t *testing.T) {
 	if _, err := chromedp.RunResponse(ctx, submit); err != nil {
 		t.Fatalf("send the contact form: %v", err)
 	}
-	if done := browserRun(t, ctx, "read the outcome", chromedp.Text(chromedp.CSS(".done"))); !strings.HasPrefix(done, "Done. Marked as contacted") {
-		t.Errorf("the contact page after sending says %q", done)
+	if said := browserRun(t, ctx, "read the outcome", chromedp.Text(chromedp.CSS(".done"))); !strings.HasPrefix(said, done) {
+		t.Errorf("the contact page after sending says %q, want %q first", said, done)
 	}
 	audit("the contact page, done")
 
