@@ -315,59 +315,33 @@ func (h *Handler) booking(b appointment.Booking, lang i18n.Language) string {
 	return lang.Sprintf("page.booking", at, minutes)
 }
 
-// didWords are the catalog's sentences saying what an action did and
-// when, by action, with the message to the patient that a decline or a
-// cancel may carry; cancel is the patient's, which the patient reads as
-// their own (describeCancel). The patient reads patientDid; the front
-// desk deskDid, the same in English and, in Spanish, of the patient.
-type didWords struct {
-	keys                          map[appointment.Action]string
-	message, cancel, cancelBooked string
-}
-
-var (
-	patientDid = didWords{
-		keys: map[appointment.Action]string{
-			appointment.ActionSchedule:      "page.did.schedule",
-			appointment.ActionReschedule:    "page.did.reschedule",
-			appointment.ActionContact:       "page.did.contact",
-			appointment.ActionDecline:       "page.did.decline",
-			appointment.ActionCancelBooking: "page.did.cancelBooking",
-			appointment.ActionAttended:      "page.did.attended",
-			appointment.ActionNoShow:        "page.did.noShow",
-		},
-		message: "page.did.message",
-	}
-	deskDid = didWords{
-		keys: map[appointment.Action]string{
-			appointment.ActionSchedule:      "desk.page.did.schedule",
-			appointment.ActionReschedule:    "desk.page.did.reschedule",
-			appointment.ActionContact:       "desk.page.did.contact",
-			appointment.ActionDecline:       "desk.page.did.decline",
-			appointment.ActionCancelBooking: "desk.page.did.cancelBooking",
-			appointment.ActionAttended:      "desk.page.did.attended",
-			appointment.ActionNoShow:        "desk.page.did.noShow",
-		},
-		message: "desk.page.did.message", cancel: "desk.page.did.cancel", cancelBooked: "desk.page.did.cancel.booked",
-	}
+// didPrefixes begin the catalog's keys of the sentences saying what an
+// action did and when ("<prefix><action>", "<prefix>message" for the
+// message to the patient that a decline or a cancel may carry): the
+// patient's, and the front desk's, the same in English and, in Spanish,
+// of the patient rather than to them. The patient reads of their own
+// cancel in words of their own (describeCancel).
+const (
+	patientDid = "page.did."
+	deskDid    = "desk.page.did."
 )
 
 // describe says what one transition did and when, in lang, to the
 // audience of the page: the patient reads of their own acts as theirs.
 func (h *Handler) describe(t appointment.Transition, to appointment.Audience, lang i18n.Language) string {
-	words := patientDid
+	prefix := patientDid
 	if to == appointment.AudienceFrontDesk {
-		words = deskDid
+		prefix = deskDid
 	}
 	at := h.when(t.At, lang)
 	message := ""
 	if t.Message != "" {
-		message = lang.Sprintf(words.message, t.Message)
+		message = lang.Sprintf(prefix+"message", t.Message)
 	}
-	key, ok := words.keys[t.Action]
+	key, ok := prefix+string(t.Action), slices.Contains(appointment.Actions, t.Action)
 	switch {
 	case t.Action == appointment.ActionCancel:
-		return h.describeCancel(t, to, words, at, lang)
+		return h.describeCancel(t, to, at, lang)
 	case t.Action == appointment.ActionSchedule || t.Action == appointment.ActionReschedule:
 		if t.Booking != nil {
 			return lang.Sprintf(key, at, h.booking(*t.Booking, lang))
@@ -382,12 +356,12 @@ func (h *Handler) describe(t appointment.Transition, to appointment.Audience, la
 
 // describeCancel says what the patient's cancel did: to the patient, in
 // their own words; to the front desk, what the patient cancelled.
-func (h *Handler) describeCancel(t appointment.Transition, to appointment.Audience, words didWords, at string, lang i18n.Language) string {
+func (h *Handler) describeCancel(t appointment.Transition, to appointment.Audience, at string, lang i18n.Language) string {
 	if to != appointment.AudiencePatient {
 		if t.Booking != nil {
-			return lang.Sprintf(words.cancelBooked, at)
+			return lang.Sprintf(deskDid+"cancel.booked", at)
 		}
-		return lang.Sprintf(words.cancel, at)
+		return lang.Sprintf(deskDid+"cancel", at)
 	}
 	if t.Booking != nil {
 		return lang.Sprintf("page.did.cancel.yours.booked", h.booking(*t.Booking, lang), at)
