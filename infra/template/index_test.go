@@ -34,16 +34,8 @@ import (
 // either amount of StaffEmailDetail; an attribute the digest shows and the
 // index lacks makes them differ.
 func TestDigestFromTheStatusIndex(t *testing.T) {
-	srv := mototest.Start(t)
-	db := dynamodb.NewFromConfig(srv.AWSConfig())
-	const table = "requests"
-	srv.CreateRequestsTable(t, table)
-	store := dynamo.New(db, table, 365)
+	db, store, profile := indexTable(t)
 	ctx := context.Background()
-	profile, err := clinic.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Date(2025, 12, 1, 15, 0, 0, 0, time.UTC)
 
 	// One request received long enough ago to be overdue, one contacted
@@ -101,15 +93,7 @@ func TestDigestFromTheStatusIndex(t *testing.T) {
 
 	for _, detail := range []email.StaffDetail{email.StaffDetailFull, email.StaffDetailMinimal} {
 		t.Run(string(detail), func(t *testing.T) {
-			c, err := email.NewComposer(profile, email.Settings{
-				Sender: "appointments@example.com", FrontDesk: []string{"frontdesk@example.com"}, StaffDetail: detail,
-				Links: func(id string, a appointment.Action) string {
-					return "https://api.example.com/manage/" + string(a) + "/" + id
-				},
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := indexComposer(t, profile, detail)
 			want, err := c.ComposeDigest(digest.Build(profile, fromTable, now))
 			if err != nil {
 				t.Fatal(err)
@@ -127,27 +111,13 @@ func TestDigestFromTheStatusIndex(t *testing.T) {
 			if detail == email.StaffDetailFull {
 				shown = append(shown, "Rivera", "555-0142", "Sam", "Language: Spanish")
 			}
-			for _, s := range shown {
-				if !strings.Contains(want.Text, s) {
-					t.Errorf("the digest does not show %q, so the test cannot tell whether the index holds it:\n%s", s, want.Text)
-				}
-			}
+			checkShows(t, "digest", want.Text, shown)
 		})
 	}
 
-	// Read the index raw: it returns nothing beyond the keys and the
-	// projection, and none of what the patient wrote about themselves.
-	out, err := db.Query(ctx, &dynamodb.QueryInput{
-		TableName:                 aws.String(table),
-		IndexName:                 aws.String(dynamo.IndexByStatus),
-		KeyConditionExpression:    aws.String("#s = :s"),
-		ExpressionAttributeNames:  map[string]string{"#s": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":s": &types.AttributeValueMemberS{Value: string(appointment.StatusReceived)}},
-	})
-	if err != nil || len(out.Items) == 0 {
-		t.Fatalf("query the index: %d items, %v", len(out.Items), err)
+	if n := checkProjected(t, db, dynamo.IndexByStatus, appointment.StatusReceived, "email"); n == 0 {
+		t.Fatal("the index holds no received request")
 	}
-	checkProjected(t, out.Items, table, dynamo.IndexByStatus, "email")
 }
 
 // TestReminderFromTheAppointmentIndex: the ByAppointment index holds every
@@ -160,16 +130,8 @@ func TestDigestFromTheStatusIndex(t *testing.T) {
 // table; an attribute the reminder needs and the index lacks makes them
 // differ, or makes the reminder fail to compose.
 func TestReminderFromTheAppointmentIndex(t *testing.T) {
-	srv := mototest.Start(t)
-	db := dynamodb.NewFromConfig(srv.AWSConfig())
-	const table = "requests"
-	srv.CreateRequestsTable(t, table)
-	store := dynamo.New(db, table, 365)
+	db, store, profile := indexTable(t)
 	ctx := context.Background()
-	profile, err := clinic.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
 	zone := profile.Zone()
 	now := time.Date(2025, 12, 1, 15, 0, 0, 0, time.UTC)
 	const before = appointment.DefaultReminderHoursBefore * time.Hour
@@ -240,15 +202,7 @@ func TestReminderFromTheAppointmentIndex(t *testing.T) {
 
 	for _, detail := range []email.StaffDetail{email.StaffDetailFull, email.StaffDetailMinimal} {
 		t.Run(string(detail), func(t *testing.T) {
-			c, err := email.NewComposer(profile, email.Settings{
-				Sender: "appointments@example.com", FrontDesk: []string{"frontdesk@example.com"}, StaffDetail: detail,
-				Links: func(id string, a appointment.Action) string {
-					return "https://api.example.com/manage/" + string(a) + "/" + id
-				},
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := indexComposer(t, profile, detail)
 			for _, indexed := range fromIndex {
 				whole, err := store.Get(ctx, indexed.ID)
 				if err != nil {
@@ -285,38 +239,82 @@ func TestReminderFromTheAppointmentIndex(t *testing.T) {
 				if b.Note != "" {
 					shown = append(shown, "Bring your running shoes.")
 				}
-				for _, s := range shown {
-					if !strings.Contains(want.Text, s) {
-						t.Errorf("the reminder does not show %q, so the test cannot tell whether the index holds it:\n%s", s, want.Text)
-					}
-				}
+				checkShows(t, "reminder", want.Text, shown)
 			}
 		})
 	}
 
-	// Read the index raw: it returns nothing beyond the keys and the
-	// projection, and none of what the patient wrote about themselves.
-	out, err := db.Query(ctx, &dynamodb.QueryInput{
-		TableName:                 aws.String(table),
-		IndexName:                 aws.String(dynamo.IndexByAppointment),
-		KeyConditionExpression:    aws.String("#s = :s"),
-		ExpressionAttributeNames:  map[string]string{"#s": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":s": &types.AttributeValueMemberS{Value: string(appointment.StatusScheduled)}},
-	})
-	if err != nil || len(out.Items) != 2 {
-		t.Fatalf("query the index: %d items, %v", len(out.Items), err)
+	if n := checkProjected(t, db, dynamo.IndexByAppointment, appointment.StatusScheduled); n != 2 {
+		t.Fatalf("the index holds %d scheduled requests, want 2", n)
 	}
-	checkProjected(t, out.Items, table, dynamo.IndexByAppointment)
 }
 
-// checkProjected fails for an attribute of items, read from the index of
-// the given name, that is neither a key nor in the index's projection in
-// template.yaml, for any of what the patient wrote about themselves beyond
-// their name and contact details, and for any of the attributes private
-// also names.
-func checkProjected(t *testing.T, items []map[string]types.AttributeValue, table, index string, private ...string) {
+// indexTableName is the name of the table the index tests make.
+const indexTableName = "requests"
+
+// indexTable makes the requests table at moto as template.yaml defines
+// it, projections included (moto returns only projected attributes from
+// an index, as DynamoDB does), and returns a client, the DynamoDB adapter
+// over it, and the default clinic profile.
+func indexTable(t *testing.T) (*dynamodb.Client, *dynamo.Store, *clinic.Profile) {
 	t.Helper()
-	def, err := samtemplate.RequestsTable(readTemplate(t), table)
+	srv := mototest.Start(t)
+	db := dynamodb.NewFromConfig(srv.AWSConfig())
+	srv.CreateRequestsTable(t, indexTableName)
+	profile, err := clinic.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, dynamo.New(db, indexTableName, 365), profile
+}
+
+// indexComposer composes the emails the index tests compare, with the
+// given amount of staff detail.
+func indexComposer(t *testing.T, profile *clinic.Profile, detail email.StaffDetail) *email.Composer {
+	t.Helper()
+	c, err := email.NewComposer(profile, email.Settings{
+		Sender: "appointments@example.com", FrontDesk: []string{"frontdesk@example.com"}, StaffDetail: detail,
+		Links: func(id string, a appointment.Action) string {
+			return "https://api.example.com/manage/" + string(a) + "/" + id
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// checkShows fails for each of shown that the email's text does not say:
+// a comparison of the email from an index with the one from the table
+// means something only if the email shows what the index must hold.
+func checkShows(t *testing.T, what, text string, shown []string) {
+	t.Helper()
+	for _, s := range shown {
+		if !strings.Contains(text, s) {
+			t.Errorf("the %s does not show %q, so the test cannot tell whether the index holds it:\n%s", what, s, text)
+		}
+	}
+}
+
+// checkProjected reads the requests of status from the index of the given
+// name, raw, and returns how many there are. It fails for an attribute
+// that is neither a key nor in the index's projection in template.yaml,
+// for any of what the patient wrote about themselves beyond their name
+// and contact details, and for any of the attributes private also names.
+func checkProjected(t *testing.T, db *dynamodb.Client, index string, status appointment.Status, private ...string) int {
+	t.Helper()
+	out, err := db.Query(context.Background(), &dynamodb.QueryInput{
+		TableName:                 aws.String(indexTableName),
+		IndexName:                 aws.String(index),
+		KeyConditionExpression:    aws.String("#s = :s"),
+		ExpressionAttributeNames:  map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":s": &types.AttributeValueMemberS{Value: string(status)}},
+	})
+	if err != nil {
+		t.Fatalf("query the index: %v", err)
+	}
+	items := out.Items
+	def, err := samtemplate.RequestsTable(readTemplate(t), indexTableName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,4 +350,5 @@ func checkProjected(t *testing.T, items []map[string]types.AttributeValue, table
 			}
 		}
 	}
+	return len(items)
 }
