@@ -6,6 +6,7 @@ package template
 
 import (
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -60,10 +61,35 @@ func TestRequestsTableOfTemplate(t *testing.T) {
 	}
 }
 
+// with returns a copy of env with extra's entries added.
+func with(env, extra map[string]string) map[string]string {
+	out := maps.Clone(env)
+	maps.Copy(out, extra)
+	return out
+}
+
 // TestFunctionEnvironmentOfTemplate resolves the real functions'
 // environments. It checks the variables the functions rely on rather than
 // the whole set, so that adding a variable to the template does not break it.
 func TestFunctionEnvironmentOfTemplate(t *testing.T) {
+	// NotifyFunction's environment, which RemindFunction, sending through
+	// the same handler, has too.
+	notifyRefs := map[string]string{"RequestsTable": "appointments-local", "EmailConfigurationSet": "appointments-local",
+		"ActionLinkKeySecret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links",
+		"HashingKeySecret":    "arn:aws:secretsmanager:us-east-1:123456789012:secret:hashing"}
+	notifyEnv := map[string]string{
+		"TABLE_NAME":                 "appointments-local",
+		"SENDER_EMAIL":               "appointments@example.com",
+		"FRONT_DESK_EMAIL":           "frontdesk@example.com",
+		"STAFF_EMAIL_DETAIL":         "full",
+		"CONFIGURATION_SET_NAME":     "appointments-local",
+		"CONFIRMATIONS_PER_HOUR":     "200",
+		"HASHING_KEY_SECRET_ARN":     "arn:aws:secretsmanager:us-east-1:123456789012:secret:hashing",
+		"METRICS_NAMESPACE":          "ClinicAppointments",
+		"STACK_NAME":                 samtemplate.LocalStackName,
+		"ACTION_LINK_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links",
+		"AWS_ENDPOINT_URL":           "",
+	}
 	tests := []struct {
 		function string
 		params   map[string]string
@@ -104,22 +130,8 @@ func TestFunctionEnvironmentOfTemplate(t *testing.T) {
 		{
 			function: "NotifyFunction",
 			params:   map[string]string{"SenderEmail": "appointments@example.com", "FrontDeskEmail": "frontdesk@example.com"},
-			refs: map[string]string{"RequestsTable": "appointments-local", "EmailConfigurationSet": "appointments-local",
-				"ActionLinkKeySecret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links",
-				"HashingKeySecret":    "arn:aws:secretsmanager:us-east-1:123456789012:secret:hashing"},
-			want: map[string]string{
-				"TABLE_NAME":                 "appointments-local",
-				"SENDER_EMAIL":               "appointments@example.com",
-				"FRONT_DESK_EMAIL":           "frontdesk@example.com",
-				"STAFF_EMAIL_DETAIL":         "full",
-				"CONFIGURATION_SET_NAME":     "appointments-local",
-				"CONFIRMATIONS_PER_HOUR":     "200",
-				"HASHING_KEY_SECRET_ARN":     "arn:aws:secretsmanager:us-east-1:123456789012:secret:hashing",
-				"METRICS_NAMESPACE":          "ClinicAppointments",
-				"STACK_NAME":                 samtemplate.LocalStackName,
-				"ACTION_LINK_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links",
-				"AWS_ENDPOINT_URL":           "",
-			},
+			refs:     notifyRefs,
+			want:     notifyEnv,
 			// The API's address, or the clinic's own domain;
 			// TestManageBaseURLIsTheAPIs checks it.
 			unresolved: []string{"MANAGE_BASE_URL"},
@@ -145,25 +157,10 @@ func TestFunctionEnvironmentOfTemplate(t *testing.T) {
 		{
 			function: "RemindFunction",
 			params:   map[string]string{"SenderEmail": "appointments@example.com", "FrontDeskEmail": "frontdesk@example.com"},
-			refs: map[string]string{"RequestsTable": "appointments-local", "EmailConfigurationSet": "appointments-local",
-				"ActionLinkKeySecret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links",
-				"HashingKeySecret":    "arn:aws:secretsmanager:us-east-1:123456789012:secret:hashing"},
+			refs:     notifyRefs,
 			// NotifyFunction's settings, with which it sends, and the
 			// reminder time.
-			want: map[string]string{
-				"TABLE_NAME":                 "appointments-local",
-				"SENDER_EMAIL":               "appointments@example.com",
-				"FRONT_DESK_EMAIL":           "frontdesk@example.com",
-				"STAFF_EMAIL_DETAIL":         "full",
-				"CONFIGURATION_SET_NAME":     "appointments-local",
-				"CONFIRMATIONS_PER_HOUR":     "200",
-				"HASHING_KEY_SECRET_ARN":     "arn:aws:secretsmanager:us-east-1:123456789012:secret:hashing",
-				"ACTION_LINK_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:links",
-				"REMINDER_HOURS_BEFORE":      "24",
-				"METRICS_NAMESPACE":          "ClinicAppointments",
-				"STACK_NAME":                 samtemplate.LocalStackName,
-				"AWS_ENDPOINT_URL":           "",
-			},
+			want:       with(notifyEnv, map[string]string{"REMINDER_HOURS_BEFORE": "24"}),
 			unresolved: []string{"MANAGE_BASE_URL"},
 		},
 		{
