@@ -281,12 +281,7 @@ func TestSetupRefusesBadSettings(t *testing.T) {
 		// A key without the API's address cannot make links.
 		{"ACTION_LINK_KEY_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:k"},
 	} {
-		getenv := func(k string) string {
-			if k == tt.key {
-				return tt.value
-			}
-			return base[k]
-		}
+		getenv := lambdatest.EnvWith(base, tt.key, tt.value)
 		if _, err := setup(context.Background(), getenv, log); err == nil {
 			t.Errorf("setup() accepted %s=%q", tt.key, tt.value)
 		}

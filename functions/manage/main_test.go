@@ -204,12 +204,7 @@ func TestSetupRefusesMissingSettings(t *testing.T) {
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	for _, name := range []string{"TABLE_NAME", "ACTION_LINK_KEY_SECRET_ARN", "RESCHEDULES_PER_DAY"} {
-		getenv := func(k string) string {
-			if k == name {
-				return ""
-			}
-			return base[k]
-		}
+		getenv := lambdatest.EnvWith(base, name, "")
 		_, err := setup(context.Background(), getenv, log)
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("setup() without %s: error %v, want one naming it", name, err)
@@ -217,12 +212,7 @@ func TestSetupRefusesMissingSettings(t *testing.T) {
 	}
 	// A limit that is no limit is refused as a missing one is.
 	for _, bad := range []string{"0", "-1", "five", "5.5"} {
-		getenv := func(k string) string {
-			if k == "RESCHEDULES_PER_DAY" {
-				return bad
-			}
-			return base[k]
-		}
+		getenv := lambdatest.EnvWith(base, "RESCHEDULES_PER_DAY", bad)
 		if _, err := setup(context.Background(), getenv, log); err == nil || !strings.Contains(err.Error(), "RESCHEDULES_PER_DAY") {
 			t.Errorf("setup() with RESCHEDULES_PER_DAY=%s: error %v, want one naming it", bad, err)
 		}

@@ -384,12 +384,7 @@ func TestSetupRefusesBadSettings(t *testing.T) {
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	for _, hours := range []string{"", "0", "24", "168"} {
-		getenv := func(k string) string {
-			if k == "REMINDER_HOURS_BEFORE" {
-				return hours
-			}
-			return base[k]
-		}
+		getenv := lambdatest.EnvWith(base, "REMINDER_HOURS_BEFORE", hours)
 		if _, err := setup(context.Background(), getenv, log); err != nil {
 			t.Errorf("setup() with REMINDER_HOURS_BEFORE=%q: %v", hours, err)
 		}
@@ -406,12 +401,7 @@ func TestSetupRefusesBadSettings(t *testing.T) {
 		// A key without the API's address cannot make the cancel link.
 		{"ACTION_LINK_KEY_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:k"},
 	} {
-		getenv := func(k string) string {
-			if k == tt.key {
-				return tt.value
-			}
-			return base[k]
-		}
+		getenv := lambdatest.EnvWith(base, tt.key, tt.value)
 		if _, err := setup(context.Background(), getenv, log); err == nil {
 			t.Errorf("setup() accepted %s=%q", tt.key, tt.value)
 		}

@@ -166,12 +166,7 @@ func TestSetupRefusesBadSettings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			getenv := func(k string) string {
-				if k == tt.key {
-					return tt.value
-				}
-				return base[k]
-			}
+			getenv := lambdatest.EnvWith(base, tt.key, tt.value)
 			if _, err := setup(context.Background(), getenv, log); err == nil {
 				t.Errorf("setup() accepted %s=%q", tt.key, tt.value)
 			}
@@ -180,12 +175,7 @@ func TestSetupRefusesBadSettings(t *testing.T) {
 	// A limit of 0 turns that limit off, as it always has: httpapi.New
 	// refuses a limit left unset, so 0 must reach it as NoLimit.
 	for _, key := range []string{"RATE_LIMIT_PER_HOUR", "ATTEMPTS_PER_HOUR", "REQUESTS_PER_EMAIL_PER_DAY"} {
-		getenv := func(k string) string {
-			if k == key {
-				return "0"
-			}
-			return base[k]
-		}
+		getenv := lambdatest.EnvWith(base, key, "0")
 		if _, err := setup(context.Background(), getenv, log); err != nil {
 			t.Errorf("setup() with %s=0: %v, want the limit off", key, err)
 		}

@@ -182,3 +182,14 @@ func run(t testing.TB, dir, name string, args ...string) {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
 }
+
+// EnvWith returns a function's environment as getenv reads it: base,
+// with key set to value, as a test of one setting changes it.
+func EnvWith(base map[string]string, key, value string) func(string) string {
+	return func(k string) string {
+		if k == key {
+			return value
+		}
+		return base[k]
+	}
+}

@@ -25,3 +25,14 @@ func TestBuildEmulator(t *testing.T) {
 		t.Errorf("BuildEmulator() = %q, mode %v, want an executable", path, info.Mode())
 	}
 }
+
+// TestEnvWith: the changed setting reads its new value, every other its
+// base one, and one base lacks reads empty.
+func TestEnvWith(t *testing.T) {
+	getenv := lambdatest.EnvWith(map[string]string{"A": "1", "B": "2"}, "B", "")
+	for k, want := range map[string]string{"A": "1", "B": "", "C": ""} {
+		if got := getenv(k); got != want {
+			t.Errorf("getenv(%q) = %q, want %q", k, got, want)
+		}
+	}
+}
