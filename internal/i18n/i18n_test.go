@@ -137,10 +137,16 @@ func TestTag(t *testing.T) {
 	}
 }
 
-// verbs lists the fmt verbs of a message, without their argument
-// indexes, sorted: what arguments it takes, whatever their order.
-func verbs(msg string) []string {
-	var out []string
+// fmtVerb is one verb of a message: its flags, width and argument index
+// as written ("[2]", ".0[5]"), and its letter.
+type fmtVerb struct {
+	spec   string
+	letter byte
+}
+
+// scanVerbs lists the fmt verbs of a message in their order; "%%" is none.
+func scanVerbs(msg string) []fmtVerb {
+	var out []fmtVerb
 	for i := 0; i < len(msg); i++ {
 		if msg[i] != '%' {
 			continue
@@ -150,13 +156,23 @@ func verbs(msg string) []string {
 			j++
 		}
 		if j < len(msg) && msg[j] != '%' {
-			spec := msg[i+1 : j]
-			if k := strings.IndexByte(spec, ']'); k >= 0 {
-				spec = spec[k+1:]
-			}
-			out = append(out, spec+string(msg[j]))
+			out = append(out, fmtVerb{msg[i+1 : j], msg[j]})
 		}
 		i = j
+	}
+	return out
+}
+
+// verbs lists the fmt verbs of a message, without their argument
+// indexes, sorted: what arguments it takes, whatever their order.
+func verbs(msg string) []string {
+	var out []string
+	for _, v := range scanVerbs(msg) {
+		spec := v.spec
+		if k := strings.IndexByte(spec, ']'); k >= 0 {
+			spec = spec[k+1:]
+		}
+		out = append(out, spec+string(v.letter))
 	}
 	slices.Sort(out)
 	return out
@@ -181,24 +197,12 @@ func TestTranslationsTakeTheSameArguments(t *testing.T) {
 func sampleArgs(msg string) []any {
 	var out []any
 	next := 0
-	for i := 0; i < len(msg); i++ {
-		if msg[i] != '%' {
-			continue
-		}
-		j := i + 1
-		for j < len(msg) && strings.IndexByte("0123456789[].+-# ", msg[j]) >= 0 {
-			j++
-		}
-		if j >= len(msg) || msg[j] == '%' {
-			i = j
-			continue
-		}
-		spec := msg[i+1 : j]
+	for _, v := range scanVerbs(msg) {
 		n := next
-		if open := strings.IndexByte(spec, '['); open >= 0 {
-			if end := strings.IndexByte(spec, ']'); end > open {
-				if v, err := strconv.Atoi(spec[open+1 : end]); err == nil {
-					n = v - 1
+		if open := strings.IndexByte(v.spec, '['); open >= 0 {
+			if end := strings.IndexByte(v.spec, ']'); end > open {
+				if i, err := strconv.Atoi(v.spec[open+1 : end]); err == nil {
+					n = i - 1
 				}
 			}
 		}
@@ -206,12 +210,11 @@ func sampleArgs(msg string) []any {
 		for len(out) <= n {
 			out = append(out, nil)
 		}
-		if msg[j] == 'd' {
+		if v.letter == 'd' {
 			out[n] = 1
 		} else {
 			out[n] = "word"
 		}
-		i = j
 	}
 	return out
 }
