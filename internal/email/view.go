@@ -315,10 +315,10 @@ func (c *Composer) frontDeskView(r appointment.Request, patientAddress string, d
 // contacted, as the form offers it; a way the form does not offer, which
 // a validated request cannot hold, is shown as stored.
 func contactPreference(lang i18n.Language, method string) string {
-	switch method {
-	case "":
+	switch {
+	case method == "":
 		return lang.Sprintf("desk.email.noPreference")
-	case "phone", "email", "text":
+	case slices.Contains(appointment.ContactMethods, method):
 		return lang.Sprintf("form.choice.contact." + method)
 	}
 	return method

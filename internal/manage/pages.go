@@ -418,7 +418,7 @@ func (h *Handler) rows(r appointment.Request, staff bool, lang i18n.Language) []
 		days = append(days, dayName(d, lang))
 	}
 	for _, t := range r.PreferredTimes {
-		times = append(times, choiceName("form.choice.time.", t, appointment.Times, appointment.TimeLabel, lang))
+		times = append(times, choiceName("form.choice.time.", t, appointment.Times, lang))
 	}
 	if len(days) > 0 {
 		rows = append(rows, row{Label: lang.Sprintf("form.label.preferredDays"), Value: strings.Join(days, ", ")})
@@ -428,7 +428,7 @@ func (h *Handler) rows(r appointment.Request, staff bool, lang i18n.Language) []
 	}
 	if r.ContactMethod != "" {
 		rows = append(rows, row{Label: lang.Sprintf("desk.page.row.contactBy"),
-			Value: choiceName("form.choice.contact.", r.ContactMethod, appointment.ContactMethods, appointment.ContactMethodLabel, lang)})
+			Value: choiceName("form.choice.contact.", r.ContactMethod, appointment.ContactMethods, lang)})
 	}
 	// The language the patient reads, in which to call them back; named
 	// in the clinic's language, as the rest of the page is written.
@@ -444,18 +444,18 @@ func (h *Handler) rows(r appointment.Request, staff bool, lang i18n.Language) []
 func dayName(id string, lang i18n.Language) string {
 	i := slices.Index(clinic.Weekdays, id)
 	if i < 0 {
-		return appointment.DayLabel(id)
+		return id
 	}
 	// clinic.Weekdays starts on Monday, time.Weekday on Sunday.
 	return lang.Weekday(time.Weekday((i + 1) % 7))
 }
 
 // choiceName names one of the form's fixed choices in lang, by the
-// catalog's key prefix+id as the form offered it, or as english names it
-// when the choice is not one of choices.
-func choiceName(prefix, id string, choices []string, english func(string) string, lang i18n.Language) string {
+// catalog's key prefix+id as the form offered it; a choice that is not one
+// of choices, which a validated request cannot hold, as it is stored.
+func choiceName(prefix, id string, choices []string, lang i18n.Language) string {
 	if !slices.Contains(choices, id) {
-		return english(id)
+		return id
 	}
 	return lang.Sprintf(prefix + id)
 }
