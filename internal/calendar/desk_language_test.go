@@ -19,10 +19,7 @@ import (
 // copy has its notes, and the front desk's name as its attendee, in
 // Spanish.
 func TestDeskCopyNamesThePatientsLanguage(t *testing.T) {
-	spanishClinic, err := clinictest.Spanish()
-	if err != nil {
-		t.Fatal(err)
-	}
+	spanishClinic := clinictest.Spanish(t)
 	english := profile(t)
 	tests := []struct {
 		name       string

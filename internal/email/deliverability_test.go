@@ -16,6 +16,7 @@ import (
 	"unicode"
 
 	"example.com/appointments/internal/appointment"
+	"example.com/appointments/internal/testing/clinictest"
 )
 
 // The tests in this file check that every email the system sends is one a
@@ -78,7 +79,7 @@ func allEmails(t *testing.T) map[string]Message {
 		out["clinic-es/"+name] = m
 	}
 	for _, tc := range deskInviteCases(t) {
-		c, err := NewComposer(spanishSpeakingClinic(t), tc.composer(t).settings)
+		c, err := NewComposer(clinictest.Spanish(t), tc.composer(t).settings)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,21 +7,9 @@ import (
 	"time"
 
 	"example.com/appointments/internal/appointment"
-	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/i18n"
 	"example.com/appointments/internal/testing/clinictest"
 )
-
-// spanishSpeakingClinic is the default profile as a Spanish-speaking clinic
-// writes it.
-func spanishSpeakingClinic(t testing.TB) *clinic.Profile {
-	t.Helper()
-	p, err := clinictest.Spanish()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // sentInEnglish is r sent in English.
 func sentInEnglish(r appointment.Request) appointment.Request {
@@ -71,7 +59,7 @@ func spanishDeskInvites(t *testing.T) map[string]Message {
 	out := map[string]Message{}
 	for _, tc := range deskInviteCases(t) {
 		c := tc.composer(t)
-		c, err := NewComposer(spanishSpeakingClinic(t), c.settings)
+		c, err := NewComposer(clinictest.Spanish(t), c.settings)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,13 +6,14 @@ import (
 
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/i18n"
+	"example.com/appointments/internal/testing/clinictest"
 )
 
 // deskEmailSpanishComposer is a composer for the Spanish-speaking clinic,
 // with the front desk's detail given (full or minimal).
 func deskEmailSpanishComposer(t testing.TB, detail StaffDetail) *Composer {
 	t.Helper()
-	return newTestComposerWith(t, spanishSpeakingClinic(t), Settings{Sender: testSender, FrontDesk: testFrontDesk, Links: testLinks, StaffDetail: detail})
+	return newTestComposerWith(t, clinictest.Spanish(t), Settings{Sender: testSender, FrontDesk: testFrontDesk, Links: testLinks, StaffDetail: detail})
 }
 
 // deskEmailMessages composes with c the front desk's emails about one

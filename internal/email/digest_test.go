@@ -12,6 +12,7 @@ import (
 	"example.com/appointments/internal/appointment"
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/i18n"
+	"example.com/appointments/internal/testing/clinictest"
 )
 
 // digestAt is when the tests' digests are made: Monday, November 30,
@@ -55,9 +56,9 @@ func digestCases(t testing.TB) []digestCase {
 		{"daysheet-minimal", defaultProfile, nil, "2 appointments today, 1 on Tuesday", false, daySheetBothDays, true},
 		// A Spanish-speaking clinic's digests, in Spanish; the requests
 		// sent in English name their language.
-		{"complete-es", spanishSpeakingClinic, []appointment.Request{sentInEnglish(minimalRequest()), contacted, notANameRequest()}, "Solicitudes abiertas: 3 (1 atrasada)", false, nil, false},
-		{"daysheet-es", spanishSpeakingClinic, []appointment.Request{minimalRequest()}, "Solicitudes abiertas: 1 (1 atrasada); 2 citas hoy", false, daySheetEnglishPatient, false},
-		{"daysheet-minimal-es", spanishSpeakingClinic, nil, "2 citas hoy, 1 el martes", false, daySheetBothDays, true},
+		{"complete-es", clinictest.Spanish, []appointment.Request{sentInEnglish(minimalRequest()), contacted, notANameRequest()}, "Solicitudes abiertas: 3 (1 atrasada)", false, nil, false},
+		{"daysheet-es", clinictest.Spanish, []appointment.Request{minimalRequest()}, "Solicitudes abiertas: 1 (1 atrasada); 2 citas hoy", false, daySheetEnglishPatient, false},
+		{"daysheet-minimal-es", clinictest.Spanish, nil, "2 citas hoy, 1 el martes", false, daySheetBothDays, true},
 	}
 }
 

@@ -228,10 +228,7 @@ func englishSentences() []string {
 // clinic meets is in Spanish, though the patient reads English, and says
 // none of the pages' English.
 func TestSpanishDeskPages(t *testing.T) {
-	p, err := clinictest.Spanish()
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := clinictest.Spanish(t)
 	english := englishSentences()
 	if len(english) < 50 {
 		t.Fatalf("only %d English sentences to look for: %q", len(english), english)
@@ -301,9 +298,6 @@ func deskClinics(t *testing.T) []deskClinic {
 	if err != nil {
 		t.Fatal(err)
 	}
-	es, err := clinictest.Spanish()
-	if err != nil {
-		t.Fatal(err)
-	}
+	es := clinictest.Spanish(t)
 	return []deskClinic{{"en", en}, {"es", es}}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"example.com/appointments/internal/clinic"
+	"example.com/appointments/internal/testing/clinictest"
 )
 
 // manageHref finds the action links on the requests page, with the action.
@@ -363,7 +364,7 @@ func auditPage(t *testing.T, ctx context.Context, axe, state string) {
 func TestBrowserActionPagesAccessible(t *testing.T) {
 	axe := readAxe(t)
 	t.Run("en", func(t *testing.T) { auditActionPages(t, axe, nil, "Done. Marked as contacted") })
-	t.Run("es", func(t *testing.T) { auditActionPages(t, axe, spanishClinic(t), "Listo. El ") })
+	t.Run("es", func(t *testing.T) { auditActionPages(t, axe, clinictest.Spanish(t), "Listo. El ") })
 }
 
 // auditActionPages runs TestBrowserActionPagesAccessible's audits on the

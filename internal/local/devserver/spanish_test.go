@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"example.com/appointments/internal/appointment"
-	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/email"
 	"example.com/appointments/internal/i18n"
 	"example.com/appointments/internal/local/localstore"
@@ -214,7 +213,7 @@ func TestSpanishRequestAgainstEmulatedAWS(t *testing.T) {
 // pages are English; the front desk's emails, its pages and the problems
 // of its forms are Spanish, and name the patient's language.
 func TestSpanishClinicEndToEnd(t *testing.T) {
-	ts, srv := startServer(t, Options{ManualReminders: true, Profile: spanishClinic(t)})
+	ts, srv := startServer(t, Options{ManualReminders: true, Profile: clinictest.Spanish(t)})
 	followRequestToSpanishClinic(t, ts, srv)
 }
 
@@ -223,7 +222,7 @@ func TestSpanishClinicEndToEnd(t *testing.T) {
 // emails in Spanish and the patient's three in English.
 func TestSpanishClinicAgainstEmulatedAWS(t *testing.T) {
 	moto, backend := emulatedAWS(t)
-	ts, srv := startServer(t, Options{ManualReminders: true, Backend: backend, Profile: spanishClinic(t)})
+	ts, srv := startServer(t, Options{ManualReminders: true, Backend: backend, Profile: clinictest.Spanish(t)})
 	followRequestToSpanishClinic(t, ts, srv)
 	languages := map[string]int{}
 	for _, m := range moto.RawEmails(t) {
@@ -232,15 +231,6 @@ func TestSpanishClinicAgainstEmulatedAWS(t *testing.T) {
 	if languages["es"] != 4 || languages["en"] != 3 || len(languages) != 2 {
 		t.Errorf("SES sent emails in %v, want 4 in es and 3 in en", languages)
 	}
-}
-
-func spanishClinic(t *testing.T) *clinic.Profile {
-	t.Helper()
-	p, err := clinictest.Spanish()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // followRequestToSpanishClinic follows a request in English to the

@@ -1,11 +1,11 @@
 // Package clinictest gives tests the clinic profiles they compose emails
-// and pages for: the default one, and the same clinic as a
-// Spanish-speaking clinic would describe itself.
+// and pages for: the default clinic as a Spanish-speaking clinic would
+// describe itself.
 package clinictest
 
 import (
-	"fmt"
 	"maps"
+	"testing"
 
 	"example.com/appointments/internal/clinic"
 	"example.com/appointments/internal/i18n"
@@ -13,15 +13,17 @@ import (
 
 // Spanish returns the default profile as a clinic whose language is
 // Spanish would write it: its Spanish texts are its own, its English ones
-// a translation, and its front desk reads Spanish.
-func Spanish() (*clinic.Profile, error) {
+// a translation, and its front desk reads Spanish. The test fails if the
+// default profile cannot be read so, or the result is not a valid profile.
+func Spanish(t testing.TB) *clinic.Profile {
+	t.Helper()
 	p, err := clinic.Default()
 	if err != nil {
-		return nil, err
+		t.Fatal(err)
 	}
 	es, ok := p.Translations[i18n.Spanish]
 	if !ok {
-		return nil, fmt.Errorf("the default profile has no Spanish texts")
+		t.Fatal("the default profile has no Spanish texts")
 	}
 	en := clinic.Texts{
 		EmergencyNotice: p.EmergencyNotice,
@@ -37,14 +39,13 @@ func Spanish() (*clinic.Profile, error) {
 			en.Locations[l.ID] = l.Label
 		}
 	}
-	s := p.In(i18n.Spanish)
-	c := *s
+	c := *p.In(i18n.Spanish)
 	c.Language = i18n.Spanish
 	c.Translations = maps.Clone(p.Translations)
 	delete(c.Translations, i18n.Spanish)
 	c.Translations[i18n.English] = en
 	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("the Spanish-speaking profile: %w", err)
+		t.Fatalf("the Spanish-speaking profile: %v", err)
 	}
-	return &c, nil
+	return &c
 }

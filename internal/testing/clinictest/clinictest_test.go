@@ -10,10 +10,7 @@ import (
 // TestSpanish: the Spanish-speaking clinic is the default one with its
 // languages swapped, each text in the language it is read in.
 func TestSpanish(t *testing.T) {
-	p, err := Spanish()
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := Spanish(t)
 	d, err := clinic.Default()
 	if err != nil {
 		t.Fatal(err)
