@@ -376,24 +376,14 @@ func orList(lang i18n.Language, words []string) string {
 // section's heading in capitals, in any language ("PRÓXIMOS PASOS").
 var textFuncs = texttemplate.FuncMap{"upper": strings.ToUpper}
 
-// htmlFuncs give the HTML templates prose, which writes a catalog's
-// sentence as an element's text, and the conditional comments Outlook on
+// htmlFuncs give the HTML templates the conditional comments Outlook on
 // Windows needs: its Word-based renderer ignores max-width, so it gets a
-// fixed-width table around the column. The comments are constants, never
-// data.
+// fixed-width table around the column. They are constants, never data.
 var htmlFuncs = template.FuncMap{
-	"prose": prose,
 	"outlookOpen": func() template.HTML {
 		return `<!--[if mso]><table role="presentation" width="600" align="center" cellpadding="0" cellspacing="0" border="0"><tr><td><![endif]-->`
 	},
 	"outlookClose": func() template.HTML {
 		return `<!--[if mso]></td></tr></table><![endif]-->`
 	},
-}
-
-// prose is s escaped as the text of an element, where an apostrophe needs
-// no escaping: the sentence's "patient's" stays as written rather than
-// becoming "patient&#39;s", which html/template would make of it.
-func prose(s string) template.HTML {
-	return template.HTML(strings.ReplaceAll(template.HTMLEscapeString(s), "&#39;", "'"))
 }

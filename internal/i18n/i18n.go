@@ -11,6 +11,7 @@ package i18n
 
 import (
 	"fmt"
+	"html/template"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,6 +92,14 @@ func (l Language) Sprintf(key string, args ...any) string {
 		p = printers()[English]
 	}
 	return p.Sprintf(key, args...)
+}
+
+// HTML returns the message key in language l, with args, as the text of
+// an HTML element: escaped as html/template escapes text, but for the
+// apostrophe, which is safe there and which a sentence such as "the
+// patient's name" keeps as written rather than as &#39;.
+func (l Language) HTML(key string, args ...any) template.HTML {
+	return template.HTML(strings.ReplaceAll(template.HTMLEscapeString(l.Sprintf(key, args...)), "&#39;", "'"))
 }
 
 // Name is the language's name as a reader of language in reads it:

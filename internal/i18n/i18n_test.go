@@ -218,3 +218,15 @@ func sampleArgs(msg string) []any {
 	}
 	return out
 }
+
+// TestHTML: a message as an element's text is escaped, arguments and all,
+// but keeps its apostrophes as written.
+func TestHTML(t *testing.T) {
+	got := English.HTML("desk.email.minimal.contact")
+	if want := "The patient's name and contact details are left out of this email."; string(got) != want {
+		t.Errorf("HTML = %q, want %q", got, want)
+	}
+	if got := English.HTML("desk.page.did.message", `<b>"Tom & Jerry's"</b>`); strings.Contains(string(got), "<b>") || !strings.Contains(string(got), "&lt;b&gt;&#34;Tom &amp; Jerry's&#34;") {
+		t.Errorf("HTML with an argument = %q", got)
+	}
+}

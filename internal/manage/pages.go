@@ -88,14 +88,6 @@ type pageData struct {
 	Others []link
 }
 
-// Text returns the catalog's message key in the page's language, as the
-// content of an element: escaped as html/template escapes text, but for
-// the apostrophe, which is safe there and which the pages write as it is
-// rather than as &#39;.
-func (d pageData) Text(key string) template.HTML {
-	return template.HTML(strings.ReplaceAll(template.HTMLEscapeString(d.L.Sprintf(key)), "&#39;", "'"))
-}
-
 // row is one detail of the request. Tel or Mail, when set, make its value
 // a tel: or mailto: link to them; the template writes the scheme, so that
 // html/template escapes the rest as part of the address.
