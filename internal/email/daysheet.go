@@ -100,7 +100,7 @@ func (c *Composer) daySheet(days []DigestDay, at time.Time) ([]daySheetDay, int,
 			day.Items = append(day.Items, item)
 		}
 		if more := len(d.Appointments) - len(day.Items); more > 0 {
-			day.More = lang.Sprintf("desk.daysheet.more."+countForm(more), more)
+			day.More = lang.Sprintf("desk.daysheet.more."+i18n.Plural(more), more)
 		}
 		out = append(out, day)
 	}
@@ -154,7 +154,7 @@ func (c *Composer) daySheetSubject(days []DigestDay, at time.Time) string {
 		n := len(d.Appointments)
 		total += n
 		if d.Day.In(zone).Format(time.DateOnly) == today {
-			parts = append(parts, lang.Sprintf("desk.daysheet.subject.today."+countForm(n), n))
+			parts = append(parts, lang.Sprintf("desk.daysheet.subject.today."+i18n.Plural(n), n))
 			continue
 		}
 		if n > 0 {

@@ -124,7 +124,7 @@ func (c *Composer) ComposeDigest(d Digest) (Message, error) {
 	if open > 0 {
 		part := lang.Sprintf("desk.digest.subject.open", open)
 		if overdue > 0 {
-			part = lang.Sprintf("desk.digest.subject.overdue."+countForm(overdue), open, overdue)
+			part = lang.Sprintf("desk.digest.subject.overdue."+i18n.Plural(overdue), open, overdue)
 		}
 		parts = append(parts, part)
 	}
@@ -155,15 +155,6 @@ func digestHeading(open, days int) string {
 		return "desk.digest.heading.days"
 	}
 	return "desk.digest.heading.daysOpen"
-}
-
-// countForm is the catalog's form of a count's words for n: "one" or
-// "other".
-func countForm(n int) string {
-	if n == 1 {
-		return "one"
-	}
-	return "other"
 }
 
 // digestItems lists the digest's entries, overdue ones apart, up to
@@ -206,12 +197,12 @@ func (c *Composer) digestWords(v *digestView, at time.Time, open, overdue int) {
 	lang := c.deskLanguage()
 	now := shortWhenZone(lang, at.In(c.profile.Zone()))
 	v.Footer = lang.Sprintf("desk.digest.footer", c.profile.Name)
-	v.Intro = lang.Sprintf("desk.digest.intro."+countForm(open), open, now)
+	v.Intro = lang.Sprintf("desk.digest.intro."+i18n.Plural(open), open, now)
 	if open == 0 {
 		v.Intro = lang.Sprintf("desk.digest.intro.none", now)
 	}
 	if overdue > 0 {
-		v.Intro += " " + lang.Sprintf("desk.digest.overdue."+countForm(overdue), overdue)
+		v.Intro += " " + lang.Sprintf("desk.digest.overdue."+i18n.Plural(overdue), overdue)
 	}
 	if c.settings.Links != nil {
 		v.LinksNote = lang.Sprintf("desk.digest.links")
@@ -230,7 +221,7 @@ func (c *Composer) digestWords(v *digestView, at time.Time, open, overdue int) {
 		}
 	}
 	if more := open - len(v.Overdue) - len(v.Open); more > 0 {
-		v.More = lang.Sprintf("desk.digest.more."+countForm(more), more)
+		v.More = lang.Sprintf("desk.digest.more."+i18n.Plural(more), more)
 	}
 }
 
@@ -334,7 +325,7 @@ func lastTransitionTo(history []appointment.Transition, s appointment.Status) *a
 // to look older than it is.
 func ageWords(lang i18n.Language, d time.Duration) string {
 	ago := func(n int, unit string) string {
-		return lang.Sprintf("desk.digest.age."+unit+"."+countForm(n), n)
+		return lang.Sprintf("desk.digest.age."+unit+"."+i18n.Plural(n), n)
 	}
 	switch {
 	case d < time.Minute:

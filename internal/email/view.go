@@ -208,15 +208,11 @@ func greeting(lang i18n.Language, r appointment.Request) string {
 
 func (c *Composer) patientView(lang i18n.Language, r appointment.Request, d requestDetails, subject string, links map[appointment.Action]string) patientView {
 	next := "email.patient.next.contact"
-	switch r.ContactMethod {
-	case "phone", "email", "text":
+	if slices.Contains(appointment.ContactMethods, r.ContactMethod) {
 		next = "email.patient.next." + r.ContactMethod
 	}
 	hours := c.profile.ReplyWithinBusinessHours
-	plural := "other"
-	if hours == 1 {
-		plural = "one"
-	}
+	plural := i18n.Plural(hours)
 	promise := lang.Sprintf("email.patient.promise."+plural, hours)
 	if d.ReplyBy != "" {
 		promise = lang.Sprintf("email.patient.promiseBy."+plural, hours, d.ReplyBy)

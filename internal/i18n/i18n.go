@@ -102,6 +102,16 @@ func (l Language) HTML(key string, args ...any) template.HTML {
 	return template.HTML(strings.ReplaceAll(template.HTMLEscapeString(l.Sprintf(key, args...)), "&#39;", "'"))
 }
 
+// Plural is the form a count of n takes in the catalog's keys, in both
+// languages: "one" for 1, "other" for any other number, as in
+// "email.length.hour.one" and "email.length.hour.other".
+func Plural(n int) string {
+	if n == 1 {
+		return "one"
+	}
+	return "other"
+}
+
 // Name is the language's name as a reader of language in reads it:
 // "Spanish" for the front desk of an English-speaking clinic, "español"
 // for a Spanish-speaking reader.

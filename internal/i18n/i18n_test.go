@@ -230,3 +230,12 @@ func TestHTML(t *testing.T) {
 		t.Errorf("HTML with an argument = %q", got)
 	}
 }
+
+// TestPlural: one is singular; none and many are not.
+func TestPlural(t *testing.T) {
+	for n, want := range map[int]string{0: "other", 1: "one", 2: "other", 21: "other"} {
+		if got := Plural(n); got != want {
+			t.Errorf("Plural(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
